@@ -1,0 +1,72 @@
+//! Exit statuses and the one-line messages that go with them.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The exit statuses of the CLI contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    /// Bad input: a malformed URI, argument or file.
+    BadInput = 2,
+    /// Something failed that is not the user's input (I/O, internal).
+    Internal = 70,
+}
+
+/// An error the CLI reports: a status and a one-line message without secrets.
+#[derive(Debug)]
+pub struct CliError {
+    status: Status,
+    message: String,
+}
+
+impl CliError {
+    /// Bad input, with a message naming what is wrong.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            status: Status::BadInput,
+            message: message.into(),
+        }
+    }
+
+    /// A failure that is not the input's fault.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            status: Status::Internal,
+            message: message.into(),
+        }
+    }
+
+    /// Writes `vakt: MESSAGE` to stderr and returns the exit status.
+    pub fn report(&self) -> ExitCode {
+        let line = self.message.replace(['\n', '\r'], " ");
+        let _ = writeln!(std::io::stderr(), "vakt: {line}");
+        ExitCode::from(self.status as u8)
+    }
+}
+
+/// Replaces Rust's panic message (and any backtrace) with one line. Panics are
+/// bugs, never a way to report input errors; this only keeps their output tidy.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|_| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "vakt: internal error (a bug; please report it)"
+        );
+    }));
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe is not an error worth a
+/// panic.
+pub fn print_line(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Ok(())
+            } else {
+                Err(CliError::internal(format!("cannot write output: {e}")))
+            }
+        })
+}

@@ -1,0 +1,97 @@
+//! `vakt code` and `vakt uri inspect`: codes and fields of a single otpauth URI,
+//! no vault needed.
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+use vakt_core::clock::{Clock, SystemClock};
+use vakt_core::{Account, OtpKind, uri};
+
+use crate::error::{CliError, print_line};
+
+/// Arguments of `vakt code`.
+#[derive(Args)]
+pub struct CodeArgs {
+    /// The otpauth:// URI.
+    #[arg(long)]
+    uri: String,
+    /// The time to compute the code for, in Unix seconds (default: now).
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    at: Option<u64>,
+}
+
+/// `vakt uri ...`
+#[derive(Subcommand)]
+pub enum UriCommand {
+    /// Print the fields of an otpauth URI (the secret only with --reveal).
+    Inspect {
+        /// The otpauth:// URI.
+        uri: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also print the secret (base32, upper case, no padding).
+        #[arg(long)]
+        reveal: bool,
+    },
+}
+
+fn parse(text: &str) -> Result<Account, CliError> {
+    uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))
+}
+
+/// `vakt code --uri URI [--at T]`: the code alone on stdout.
+pub fn code(args: &CodeArgs) -> Result<(), CliError> {
+    let account = parse(&args.uri)?;
+    let now = args.at.unwrap_or_else(|| SystemClock.now_unix());
+    print_line(account.params.current_code(now).as_str())
+}
+
+/// The JSON fields of an account, as `vakt uri inspect --json` and `vakt scan`
+/// print them.
+pub fn account_json(account: &Account, reveal: bool) -> Map<String, Value> {
+    let p = &account.params;
+    let mut fields = Map::new();
+    fields.insert("kind".into(), json!(p.kind.name()));
+    fields.insert("issuer".into(), json!(account.issuer));
+    fields.insert("account".into(), json!(account.name));
+    fields.insert("algorithm".into(), json!(p.algorithm.name()));
+    fields.insert("digits".into(), json!(p.code_length()));
+    match p.kind {
+        OtpKind::Totp { period } => {
+            fields.insert("period".into(), json!(period.get()));
+        }
+        OtpKind::Steam => {
+            fields.insert("period".into(), json!(30));
+        }
+        OtpKind::Hotp { counter } => {
+            fields.insert("counter".into(), json!(counter));
+        }
+    }
+    if reveal {
+        // EXPOSE: the user asked for the secret with --reveal.
+        fields.insert("secret".into(), json!(p.secret.to_base32().expose()));
+    }
+    fields
+}
+
+/// `vakt uri inspect URI [--json] [--reveal]`.
+pub fn uri(command: &UriCommand) -> Result<(), CliError> {
+    let UriCommand::Inspect { uri, json, reveal } = command;
+    let account = parse(uri)?;
+    let fields = account_json(&account, *reveal);
+    if *json {
+        return print_line(&Value::Object(fields).to_string());
+    }
+    let mut text = String::new();
+    for (key, value) in &fields {
+        let shown = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!("{key:<10} {shown}\n"));
+    }
+    if !*reveal {
+        text.push_str("secret     (hidden; --reveal shows it)\n");
+    }
+    print_line(text.trim_end())
+}

@@ -1,0 +1,18 @@
+//! # vakt-core
+//!
+//! The authenticator core behind the Vakt apps and the `vakt` command line: the
+//! OTP engine ([`otp`]), accounts ([`account`]), otpauth URIs ([`uri`]) and
+//! typed keys ([`keytext`]). Pure Rust: it knows nothing of FFI, and takes time
+//! and randomness as inputs.
+//!
+//! Secrets only ever live in the types of [`secret`].
+
+pub mod account;
+pub mod clock;
+pub mod keytext;
+pub mod otp;
+pub mod secret;
+pub mod uri;
+
+pub use account::{Account, OtpKind, OtpParams, OtpSecret};
+pub use secret::{Key256, SecretBytes, SecretString};
