@@ -11,8 +11,10 @@ pub mod account;
 pub mod clock;
 pub mod keytext;
 pub mod otp;
+pub mod rng;
 pub mod secret;
 pub mod uri;
+pub mod vault;
 
 pub use account::{Account, OtpKind, OtpParams, OtpSecret};
 pub use secret::{Key256, SecretBytes, SecretString};

@@ -1,0 +1,151 @@
+//! The plaintext of an account record (before encryption): a small versioned
+//! binary format, built in zeroizing buffers so the key never lingers.
+//!
+//! ```text
+//! version u8 (=1) | kind u8 (1 totp, 2 hotp, 3 steam) | algorithm u8 (1 SHA1,
+//! 2 SHA256, 3 SHA512) | digits u8 | period-or-counter u64 BE |
+//! secret (u16 BE length, bytes) | issuer (u16, UTF-8) | name (u16, UTF-8)
+//! ```
+
+use zeroize::Zeroizing;
+
+use crate::account::{Account, OtpKind, OtpParams, OtpSecret};
+use crate::otp::{Algorithm, Digits, Period};
+use crate::secret::SecretBytes;
+
+const VERSION: u8 = 1;
+
+/// A record could not be read (damaged or from an unknown version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("an account record is malformed")]
+pub struct RecordError;
+
+/// A field longer than a record can hold (64 KiB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is too long")]
+pub struct TooLong(pub &'static str);
+
+fn put_field(out: &mut Vec<u8>, bytes: &[u8], name: &'static str) -> Result<(), TooLong> {
+    let len = u16::try_from(bytes.len()).map_err(|_| TooLong(name))?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+/// Encodes an account.
+pub fn encode(account: &Account) -> Result<Zeroizing<Vec<u8>>, TooLong> {
+    let p = &account.params;
+    let (kind, value) = match p.kind {
+        OtpKind::Totp { period } => (1u8, period.get()),
+        OtpKind::Hotp { counter } => (2, counter),
+        OtpKind::Steam => (3, 0),
+    };
+    let algorithm = match p.algorithm {
+        Algorithm::Sha1 => 1u8,
+        Algorithm::Sha256 => 2,
+        Algorithm::Sha512 => 3,
+    };
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        16 + p.secret.bytes().len() + account.issuer.len() + account.name.len(),
+    ));
+    out.extend_from_slice(&[VERSION, kind, algorithm, p.digits.get()]);
+    out.extend_from_slice(&value.to_be_bytes());
+    // EXPOSE: the key is written into the record that is encrypted next.
+    put_field(&mut out, p.secret.bytes().expose(), "the key")?;
+    put_field(&mut out, account.issuer.as_bytes(), "the issuer")?;
+    put_field(&mut out, account.name.as_bytes(), "the account name")?;
+    Ok(out)
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
+        if self.0.len() < n {
+            return Err(RecordError);
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn byte(&mut self) -> Result<u8, RecordError> {
+        self.take(1)?.first().copied().ok_or(RecordError)
+    }
+
+    fn u64(&mut self) -> Result<u64, RecordError> {
+        let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| RecordError)?;
+        Ok(u64::from_be_bytes(bytes))
+    }
+
+    fn field(&mut self) -> Result<&'a [u8], RecordError> {
+        let len: [u8; 2] = self.take(2)?.try_into().map_err(|_| RecordError)?;
+        self.take(usize::from(u16::from_be_bytes(len)))
+    }
+
+    fn text(&mut self) -> Result<String, RecordError> {
+        String::from_utf8(self.field()?.to_vec()).map_err(|_| RecordError)
+    }
+}
+
+/// Decodes an account.
+pub fn decode(bytes: &[u8]) -> Result<Account, RecordError> {
+    let mut r = Reader(bytes);
+    if r.byte()? != VERSION {
+        return Err(RecordError);
+    }
+    let kind = r.byte()?;
+    let algorithm = match r.byte()? {
+        1 => Algorithm::Sha1,
+        2 => Algorithm::Sha256,
+        3 => Algorithm::Sha512,
+        _ => return Err(RecordError),
+    };
+    let digits = Digits::new(r.byte()?).ok_or(RecordError)?;
+    let value = r.u64()?;
+    let kind = match kind {
+        1 => OtpKind::Totp {
+            period: Period::new(value).ok_or(RecordError)?,
+        },
+        2 => OtpKind::Hotp { counter: value },
+        3 => OtpKind::Steam,
+        _ => return Err(RecordError),
+    };
+    let secret = OtpSecret::new(SecretBytes::from_slice(r.field()?)).ok_or(RecordError)?;
+    let issuer = r.text()?;
+    let name = r.text()?;
+    if !r.0.is_empty() {
+        return Err(RecordError);
+    }
+    Ok(Account {
+        issuer,
+        name,
+        params: OtpParams {
+            kind,
+            algorithm,
+            digits,
+            secret,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_truncation() {
+        let account = crate::uri::parse(
+            "otpauth://hotp/ACME:al%C3%AFce?secret=JBSWY3DPEHPK3PXP&counter=77&digits=8&algorithm=SHA512",
+        )
+        .unwrap();
+        let bytes = encode(&account).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), account);
+        for len in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..len]), Err(RecordError), "length {len}");
+        }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert_eq!(decode(&longer), Err(RecordError));
+    }
+}

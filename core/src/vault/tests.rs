@@ -1,0 +1,384 @@
+use super::*;
+use crate::rng::DeterministicRandom;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Default)]
+struct RecordedPause(AtomicU64);
+
+impl Pause for RecordedPause {
+    fn pause(&self, duration: Duration) {
+        self.0.fetch_add(duration.as_secs(), Ordering::SeqCst);
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    services: Services,
+    pause: Arc<RecordedPause>,
+}
+
+fn config() -> VaultConfig {
+    VaultConfig {
+        pin_kdf: KdfParams::INSECURE_FOR_TESTS,
+        unblock_kdf: KdfParams::INSECURE_FOR_TESTS,
+        pin_policy: PinPolicy::default(),
+    }
+}
+
+fn fixture(seed: u64) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(VAULT_FILE);
+    let pause = Arc::new(RecordedPause::default());
+    let services = Services {
+        keystore: Arc::new(SoftwareKeystore::from_key(
+            Key256::new([seed as u8; 32]),
+            Box::new(DeterministicRandom::new(seed + 1000)),
+        )),
+        rng: Arc::new(DeterministicRandom::new(seed)),
+        pause: pause.clone(),
+    };
+    Fixture {
+        _dir: dir,
+        path,
+        services,
+        pause,
+    }
+}
+
+fn pin(text: &str) -> Pin {
+    Pin::parse(text).unwrap()
+}
+
+fn account(uri: &str) -> Account {
+    crate::uri::parse(uri).unwrap()
+}
+
+const GITHUB: &str = "otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
+const BANK: &str = "otpauth://hotp/Bank:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0";
+
+#[test]
+fn create_add_reopen_codes() {
+    let f = fixture(1);
+    let (vault, code) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    assert_eq!(code.to_display().expose().len(), 23);
+    let session = vault.unlock(&pin("4829")).unwrap();
+    let id = session.add(&account(GITHUB)).unwrap();
+    let hotp = session.add(&account(BANK)).unwrap();
+    drop(session);
+    drop(vault);
+
+    let vault = Vault::open(&f.path, f.services.clone(), config()).unwrap();
+    let session = vault.unlock(&pin("4829")).unwrap();
+    let list = session.accounts().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].id, id);
+    assert_eq!(list[0].issuer, "GitHub");
+    let codes = session.codes(59).unwrap();
+    let want = account(GITHUB).params.current_code(59);
+    assert_eq!(codes[0].view.as_ref().unwrap().code, want);
+    assert!(codes[1].view.is_none());
+    // HOTP: RFC 4226 key, counter 0 then 1.
+    assert_eq!(session.next_code(hotp).unwrap().as_str(), "755224");
+    assert_eq!(session.next_code(hotp).unwrap().as_str(), "287082");
+    assert_eq!(
+        session.next_code(id),
+        Err(VaultError::NotCounterBased { id })
+    );
+    assert_eq!(
+        session.add(&account(GITHUB)),
+        Err(VaultError::Duplicate { id })
+    );
+}
+
+#[test]
+fn three_wrong_pins_block_until_unblocked() {
+    let f = fixture(2);
+    let (vault, code) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    vault
+        .unlock(&pin("4829"))
+        .unwrap()
+        .add(&account(GITHUB))
+        .unwrap();
+    assert_eq!(
+        vault.unlock(&pin("1111")).map(|_| ()),
+        Err(VaultError::WrongPin { attempts_left: 2 })
+    );
+    // A correct PIN resets the count.
+    vault.unlock(&pin("4829")).unwrap();
+    assert_eq!(vault.status().unwrap().failed_pin_attempts, 0);
+    assert_eq!(
+        vault.unlock(&pin("1111")).map(|_| ()),
+        Err(VaultError::WrongPin { attempts_left: 2 })
+    );
+    assert_eq!(
+        vault.unlock(&pin("2222")).map(|_| ()),
+        Err(VaultError::WrongPin { attempts_left: 1 })
+    );
+    assert_eq!(
+        vault.unlock(&pin("3333")).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    // Blocked: the right PIN is refused too, also after reopening.
+    assert_eq!(
+        vault.unlock(&pin("4829")).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    drop(vault);
+    let vault = Vault::open(&f.path, f.services.clone(), config()).unwrap();
+    assert_eq!(
+        vault.unlock(&pin("4829")).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    assert!(vault.status().unwrap().blocked);
+    assert_eq!(
+        vault.change_pin(&pin("4829"), &pin("5837")),
+        Err(VaultError::Blocked)
+    );
+
+    let (session, new_code) = vault.unblock(&code, &pin("5837")).unwrap();
+    assert_eq!(session.accounts().unwrap().len(), 1);
+    assert_ne!(new_code.canonical(), code.canonical());
+    assert!(!vault.status().unwrap().blocked);
+    assert_eq!(
+        vault.unlock(&pin("4829")).map(|_| ()),
+        Err(VaultError::WrongPin { attempts_left: 2 })
+    );
+    vault.unlock(&pin("5837")).unwrap();
+    // The old code stopped working; the new one works.
+    assert_eq!(
+        vault.unblock(&code, &pin("6048")).map(|_| ()),
+        Err(VaultError::WrongUnblockCode { failed_attempts: 1 })
+    );
+    vault.unblock(&new_code, &pin("6048")).unwrap();
+    vault.unlock(&pin("6048")).unwrap();
+}
+
+#[test]
+fn wrong_unblock_codes_are_counted_and_slowed() {
+    let f = fixture(3);
+    let (vault, code) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let wrong = UnblockCode::generate(&DeterministicRandom::new(99)).unwrap();
+    for attempt in 1..=6u32 {
+        assert_eq!(
+            vault.unblock(&wrong, &pin("5837")).map(|_| ()),
+            Err(VaultError::WrongUnblockCode {
+                failed_attempts: attempt
+            })
+        );
+    }
+    // Attempts 4, 5, 6 waited 2 + 4 + 8 seconds.
+    assert_eq!(f.pause.0.load(Ordering::SeqCst), 14);
+    // Reopening does not reset the count.
+    drop(vault);
+    let vault = Vault::open(&f.path, f.services.clone(), config()).unwrap();
+    assert_eq!(vault.status().unwrap().failed_unblock_attempts, 6);
+    assert_eq!(
+        vault.status().unwrap().next_unblock_delay,
+        Duration::from_secs(16)
+    );
+    vault.unblock(&code, &pin("5837")).unwrap();
+    assert_eq!(vault.status().unwrap().failed_unblock_attempts, 0);
+    assert_eq!(unblock_delay(1), Duration::ZERO);
+    assert_eq!(unblock_delay(3), Duration::ZERO);
+    assert_eq!(unblock_delay(4), Duration::from_secs(2));
+    assert_eq!(unblock_delay(100), MAX_UNBLOCK_DELAY);
+}
+
+#[test]
+fn change_pin_counts_the_current_pin() {
+    let f = fixture(4);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    assert_eq!(
+        vault.change_pin(&pin("1111"), &pin("5837")),
+        Err(VaultError::WrongPin { attempts_left: 2 })
+    );
+    vault.change_pin(&pin("4829"), &pin("5837")).unwrap();
+    assert_eq!(vault.status().unwrap().failed_pin_attempts, 0);
+    assert_eq!(
+        vault.unlock(&pin("4829")).map(|_| ()),
+        Err(VaultError::WrongPin { attempts_left: 2 })
+    );
+    vault.unlock(&pin("5837")).unwrap();
+}
+
+#[test]
+fn rename_reorder_delete() {
+    let f = fixture(5);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let s = vault.unlock(&pin("4829")).unwrap();
+    let a = s.add(&account(GITHUB)).unwrap();
+    let b = s.add(&account(BANK)).unwrap();
+    s.rename(a, Some("GitHub Inc"), "alice@work").unwrap();
+    s.reorder(&[b, a]).unwrap();
+    let list = s.accounts().unwrap();
+    assert_eq!(list.iter().map(|i| i.id).collect::<Vec<_>>(), vec![b, a]);
+    assert_eq!(list[1].issuer, "GitHub Inc");
+    assert_eq!(list[1].name, "alice@work");
+    assert!(matches!(s.reorder(&[a]), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(
+        s.reorder(&[a, a]),
+        Err(VaultError::InvalidInput(_))
+    ));
+    s.delete(a).unwrap();
+    assert_eq!(s.delete(a), Err(VaultError::NoSuchAccount { id: a }));
+    assert_eq!(
+        s.rename(a, None, "x"),
+        Err(VaultError::NoSuchAccount { id: a })
+    );
+    // Ids are never reused.
+    let c = s.add(&account(GITHUB)).unwrap();
+    assert!(c > b);
+    // Reissuing the unblock code replaces it.
+    let code = s.reissue_unblock_code().unwrap();
+    vault.unblock(&code, &pin("5837")).unwrap();
+}
+
+#[test]
+fn files_that_cannot_be_read_are_left_untouched() {
+    let f = fixture(6);
+    // Not SQLite at all.
+    std::fs::write(&f.path, b"this is not a database, it is a shopping list").unwrap();
+    let before = std::fs::read(&f.path).unwrap();
+    for result in [
+        Vault::open(&f.path, f.services.clone(), config()).map(|_| ()),
+        Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).map(|_| ()),
+    ] {
+        assert_eq!(result, Err(VaultError::Unreadable(Unreadable::NotAVault)));
+    }
+    assert_eq!(std::fs::read(&f.path).unwrap(), before);
+
+    // Someone else's SQLite database.
+    let other = f.path.with_file_name("other.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('x');")
+            .unwrap();
+    }
+    let before = std::fs::read(&other).unwrap();
+    assert_eq!(
+        Vault::create(&other, f.services.clone(), config(), &pin("4829")).map(|_| ()),
+        Err(VaultError::Unreadable(Unreadable::NotAVault))
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), before);
+
+    // A vault from a newer schema.
+    let newer = f.path.with_file_name("newer.sqlite3");
+    let (vault, _) = Vault::create(&newer, f.services.clone(), config(), &pin("4829")).unwrap();
+    drop(vault);
+    {
+        let conn = rusqlite::Connection::open(&newer).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    assert_eq!(
+        Vault::open(&newer, f.services.clone(), config()).map(|_| ()),
+        Err(VaultError::Unreadable(Unreadable::NewerSchema {
+            found: 99,
+            supported: store::SCHEMA_VERSION
+        }))
+    );
+
+    // Another device's key: reported, and no attempt is counted.
+    let g = fixture(7);
+    let (vault, _) = Vault::create(&g.path, g.services.clone(), config(), &pin("4829")).unwrap();
+    drop(vault);
+    let foreign = Vault::open(&g.path, f.services.clone(), config()).unwrap();
+    assert_eq!(
+        foreign.unlock(&pin("4829")).map(|_| ()),
+        Err(VaultError::Unreadable(Unreadable::DeviceKey))
+    );
+    assert_eq!(foreign.status().unwrap().failed_pin_attempts, 0);
+
+    // Creating over an existing vault is refused.
+    assert_eq!(
+        Vault::create(&g.path, g.services.clone(), config(), &pin("5837")).map(|_| ()),
+        Err(VaultError::AlreadyInitialized)
+    );
+    // No vault at all.
+    assert_eq!(
+        Vault::open(
+            &g.path.with_file_name("none.sqlite3"),
+            g.services.clone(),
+            config()
+        )
+        .map(|_| ()),
+        Err(VaultError::NotInitialized)
+    );
+}
+
+#[test]
+fn the_file_holds_no_secret_and_no_name() {
+    let f = fixture(8);
+    let (vault, code) =
+        Vault::create(&f.path, f.services.clone(), config(), &pin("482917")).unwrap();
+    let s = vault.unlock(&pin("482917")).unwrap();
+    let secret = b"\x48\x65\x6c\x6c\x6f\x21\xde\xad\xbe\xef\x01\x02";
+    let b32 = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, secret);
+    let uri = format!("otpauth://totp/Zyxwvutsrq:qponmlkjih?secret={b32}&issuer=Zyxwvutsrq");
+    let id = s.add(&account(&uri)).unwrap();
+    s.rename(id, None, "Mnbvcxzlkj").unwrap();
+    drop(s);
+    drop(vault);
+    let mut haystack = Vec::new();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let p = f.path.with_file_name(format!("{VAULT_FILE}{suffix}"));
+        if let Ok(bytes) = std::fs::read(&p) {
+            haystack.extend(bytes);
+        }
+    }
+    let contains = |needle: &[u8]| haystack.windows(needle.len()).any(|w| w == needle);
+    let lower_b32 = b32.to_lowercase();
+    let display = code.to_display();
+    for needle in [
+        &secret[..],
+        b32.as_bytes(),
+        lower_b32.as_bytes(),
+        b"Zyxwvutsrq",
+        b"qponmlkjih",
+        b"Mnbvcxzlkj",
+        b"482917",
+        code.canonical().as_bytes(),
+        display.expose().as_bytes(),
+    ] {
+        assert!(
+            !contains(needle),
+            "found {:?}",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    // UTF-16 forms of the names too.
+    let utf16: Vec<u8> = "Zyxwvutsrq"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    assert!(!contains(&utf16));
+}
+
+#[test]
+fn debug_of_vault_types_shows_no_secret() {
+    let f = fixture(9);
+    let (vault, code) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let session = vault.unlock(&pin("4829")).unwrap();
+    let canonical = code.canonical().to_owned();
+    for shown in [
+        format!("{vault:?}"),
+        format!("{session:?}"),
+        format!("{code:?}"),
+        format!("{:?}", pin("4829")),
+        format!("{:?}", account(GITHUB)),
+        format!("{:?}", f.services.keystore.wrap(b"x").is_ok()),
+    ] {
+        assert!(!shown.contains("4829"), "{shown}");
+        assert!(!shown.contains(&canonical[..6]), "{shown}");
+        assert!(!shown.contains("JBSWY3DP"), "{shown}");
+    }
+    // Error messages name no account and no secret.
+    let e = session
+        .add(&account(GITHUB))
+        .and_then(|_| session.add(&account(GITHUB)));
+    let message = e.unwrap_err().to_string();
+    assert!(
+        !message.contains("GitHub") && !message.contains("alice"),
+        "{message}"
+    );
+}
