@@ -9,6 +9,14 @@ use std::process::ExitCode;
 pub enum Status {
     /// Bad input: a malformed URI, argument or file.
     BadInput = 2,
+    /// Wrong PIN; the message says how many attempts are left.
+    WrongPin = 3,
+    /// The vault is blocked; only the unblock code opens it.
+    Blocked = 4,
+    /// Wrong (or mistyped) unblock code.
+    WrongUnblockCode = 5,
+    /// The vault file cannot be read (damaged, newer, another device's); left untouched.
+    Unreadable = 6,
     /// Something failed that is not the user's input (I/O, internal).
     Internal = 70,
 }
@@ -35,6 +43,37 @@ impl CliError {
             status: Status::Internal,
             message: message.into(),
         }
+    }
+
+    /// Maps a vault error to its exit status and message.
+    pub fn vault(e: &vakt_core::vault::VaultError) -> Self {
+        use vakt_core::vault::VaultError as E;
+        let status = match e {
+            E::WrongPin { .. } => Status::WrongPin,
+            E::Blocked => Status::Blocked,
+            E::WrongUnblockCode { .. } | E::MistypedUnblockCode(_) => Status::WrongUnblockCode,
+            E::Unreadable(_) => Status::Unreadable,
+            E::Storage(_) | E::Keystore(_) | E::Random => Status::Internal,
+            E::NotInitialized
+            | E::AlreadyInitialized
+            | E::BadPin(_)
+            | E::Duplicate { .. }
+            | E::NoSuchAccount { .. }
+            | E::NotCounterBased { .. }
+            | E::InvalidInput(_) => Status::BadInput,
+        };
+        let message = match e {
+            E::Blocked => format!("{e} (vakt unblock)"),
+            E::NotInitialized => "no vault here yet (vakt init)".to_owned(),
+            E::Unreadable(_) => format!("{e}; the file was left as it is"),
+            _ => e.to_string(),
+        };
+        Self { status, message }
+    }
+
+    /// Whether this is the "no vault yet" error.
+    pub fn is_not_initialized(&self) -> bool {
+        self.status == Status::BadInput && self.message.starts_with("no vault here yet")
     }
 
     /// Writes `vakt: MESSAGE` to stderr and returns the exit status.

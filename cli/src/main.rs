@@ -5,7 +5,10 @@
 
 mod error;
 mod otp_commands;
+mod secrets;
+mod vault_commands;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +19,10 @@ use crate::error::CliError;
 #[derive(Parser)]
 #[command(name = "vakt", version, about, long_about = None)]
 struct Cli {
+    /// The folder that holds the vault (created if missing).
+    /// Default: $XDG_DATA_HOME/vakt, else ~/.local/share/vakt.
+    #[arg(long, global = true, value_name = "DIR", env = "VAKT_VAULT")]
+    vault: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -27,12 +34,100 @@ enum Command {
     /// Work with otpauth URIs.
     #[command(subcommand)]
     Uri(otp_commands::UriCommand),
+    /// Create a vault protected by VAKT_PIN; prints the unblock code once.
+    Init {
+        /// Print {"unblock_code": "..."}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an account from an otpauth URI, or from a key typed by hand (VAKT_SECRET).
+    Add(vault_commands::AddArgs),
+    /// List the accounts (never their keys).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an account a new name (and issuer).
+    Rename {
+        /// The account's id (see vakt list).
+        id: u64,
+        /// The new account name.
+        name: String,
+        /// A new issuer too.
+        #[arg(long)]
+        issuer: Option<String>,
+    },
+    /// Delete an account.
+    Delete {
+        /// The account's id.
+        id: u64,
+    },
+    /// Put the accounts in this order (every id once).
+    Reorder {
+        /// Every account id, in the new order.
+        #[arg(required = true)]
+        ids: Vec<u64>,
+    },
+    /// Show the current codes (HOTP accounts without a code: see vakt next).
+    Codes {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The time, in Unix seconds (default: now).
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        at: Option<u64>,
+    },
+    /// Advance an HOTP account's counter and print its code.
+    Next {
+        /// The account's id.
+        id: u64,
+    },
+    /// Show the lockout state (no PIN needed).
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unblock with VAKT_UNBLOCK_CODE, set VAKT_NEW_PIN; prints the new unblock code.
+    Unblock {
+        /// Print {"unblock_code": "..."}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the PIN.
+    #[command(subcommand)]
+    Pin(vault_commands::PinCommand),
+    /// Replace the unblock code with a new one (needs VAKT_PIN).
+    NewUnblockCode {
+        /// Print {"unblock_code": "..."}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    match cli.command {
-        Command::Code(args) => otp_commands::code(&args),
-        Command::Uri(command) => otp_commands::uri(&command),
+    let dir = || match &cli.vault {
+        Some(dir) => Ok(dir.clone()),
+        None => vault_commands::default_dir(),
+    };
+    match &cli.command {
+        Command::Code(args) => otp_commands::code(args),
+        Command::Uri(command) => otp_commands::uri(command),
+        Command::Init { json } => vault_commands::init(&dir()?, *json),
+        Command::Add(args) => vault_commands::add(&dir()?, args),
+        Command::List { json } => vault_commands::list(&dir()?, *json),
+        Command::Rename { id, name, issuer } => {
+            vault_commands::rename(&dir()?, *id, name, issuer.as_deref())
+        }
+        Command::Delete { id } => vault_commands::delete(&dir()?, *id),
+        Command::Reorder { ids } => vault_commands::reorder(&dir()?, ids),
+        Command::Codes { json, at } => vault_commands::codes(&dir()?, *json, *at),
+        Command::Next { id } => vault_commands::next(&dir()?, *id),
+        Command::Status { json } => vault_commands::status(&dir()?, *json),
+        Command::Unblock { json } => vault_commands::unblock(&dir()?, *json),
+        Command::Pin(command) => vault_commands::pin(&dir()?, command),
+        Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
     }
 }
 

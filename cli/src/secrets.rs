@@ -1,0 +1,35 @@
+//! Secrets come from the environment or a no-echo prompt, never from argv.
+
+use std::io::IsTerminal;
+
+use zeroize::Zeroizing;
+
+use crate::error::CliError;
+
+/// Environment variable with the PIN.
+pub const PIN: &str = "VAKT_PIN";
+/// Environment variable with the new PIN.
+pub const NEW_PIN: &str = "VAKT_NEW_PIN";
+/// Environment variable with the unblock code.
+pub const UNBLOCK_CODE: &str = "VAKT_UNBLOCK_CODE";
+/// Environment variable with a typed OTP key.
+pub const SECRET: &str = "VAKT_SECRET";
+
+/// Reads `var`, or asks on the terminal without echo; fails with a clear
+/// message when neither is possible.
+pub fn read(var: &str, prompt: &str) -> Result<Zeroizing<String>, CliError> {
+    if let Some(value) = std::env::var_os(var) {
+        return value
+            .into_string()
+            .map(Zeroizing::new)
+            .map_err(|_| CliError::bad_input(format!("{var} is not valid UTF-8")));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::bad_input(format!(
+            "{var} is not set and there is no terminal to ask on"
+        )));
+    }
+    rpassword::prompt_password(prompt)
+        .map(Zeroizing::new)
+        .map_err(|e| CliError::bad_input(format!("cannot read {var} from the terminal: {e}")))
+}

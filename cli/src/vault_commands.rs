@@ -1,0 +1,432 @@
+//! The vault commands: init, add, list, rename, delete, reorder, codes, next,
+//! status, unblock, pin change, new-unblock-code.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+use vakt_core::account::{Account, OtpKind, OtpParams};
+use vakt_core::clock::{Clock, SystemClock};
+use vakt_core::keytext::parse_base32_key;
+use vakt_core::otp::{Algorithm, Digits, Period};
+use vakt_core::rng::SystemRandom;
+use vakt_core::secret::SecretBytes;
+use vakt_core::uri;
+use vakt_core::vault::{
+    AccountInfo, DeviceKeystore, KdfParams, KeystoreError, Pin, Services, Session,
+    SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault, VaultConfig, VaultError,
+};
+
+use crate::error::{CliError, print_line};
+use crate::secrets;
+
+/// Set (to anything) at `vakt init` to use very cheap key-derivation costs.
+/// For tests only: a vault made this way protects its PIN far less.
+pub const INSECURE_TEST_KDF: &str = "VAKT_INSECURE_TEST_KDF";
+
+/// Arguments of `vakt add`.
+#[derive(Args)]
+pub struct AddArgs {
+    /// An otpauth:// URI (as in a QR code).
+    #[arg(long, conflicts_with_all = ["issuer", "account", "hotp", "steam"])]
+    uri: Option<String>,
+    /// The service's name, for a key typed by hand (read from VAKT_SECRET or a prompt).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Your name at the service.
+    #[arg(long)]
+    account: Option<String>,
+    /// Counter-based (HOTP) instead of time-based.
+    #[arg(long, conflicts_with = "steam")]
+    hotp: bool,
+    /// A Steam Guard account.
+    #[arg(long)]
+    steam: bool,
+    /// The HOTP counter to start from.
+    #[arg(long, requires = "hotp", default_value_t = 0)]
+    counter: u64,
+    /// SHA1 (default), SHA256 or SHA512.
+    #[arg(long, default_value = "SHA1")]
+    algorithm: String,
+    /// Digits per code, 1–10.
+    #[arg(long, default_value_t = 6)]
+    digits: u8,
+    /// Seconds per code (TOTP).
+    #[arg(long, default_value_t = 30)]
+    period: u64,
+}
+
+/// `vakt pin ...`
+#[derive(Subcommand)]
+pub enum PinCommand {
+    /// Change the PIN (VAKT_PIN, VAKT_NEW_PIN); the current PIN counts as an attempt.
+    Change,
+}
+
+fn vault_file(dir: &Path) -> PathBuf {
+    dir.join(VAULT_FILE)
+}
+
+/// The default vault folder: `$XDG_DATA_HOME/vakt`, else `~/.local/share/vakt`.
+pub fn default_dir() -> Result<PathBuf, CliError> {
+    if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(data).join("vakt"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|home| PathBuf::from(home).join(".local/share/vakt"))
+        .ok_or_else(|| {
+            CliError::bad_input("no --vault given and neither XDG_DATA_HOME nor HOME is set")
+        })
+}
+
+/// A keystore that has no key: every vault operation reports the device key
+/// as missing instead of silently making a new one.
+struct NoDeviceKey;
+
+impl DeviceKeystore for NoDeviceKey {
+    fn wrap(&self, _: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        Err(KeystoreError::Missing)
+    }
+    fn unwrap(&self, _: &[u8]) -> Result<SecretBytes, KeystoreError> {
+        Err(KeystoreError::Missing)
+    }
+}
+
+fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
+    Services {
+        keystore,
+        rng: Arc::new(SystemRandom::new()),
+        pause: Arc::new(ThreadSleep),
+    }
+}
+
+fn keystore_error(e: KeystoreError) -> CliError {
+    CliError::vault(&VaultError::Keystore(e))
+}
+
+fn open_vault(dir: &Path) -> Result<Vault, CliError> {
+    let key_path = SoftwareKeystore::path_in(dir);
+    let keystore: Arc<dyn DeviceKeystore> =
+        match SoftwareKeystore::open(&key_path, Box::new(SystemRandom::new())) {
+            Ok(k) => Arc::new(k),
+            Err(KeystoreError::Missing) => Arc::new(NoDeviceKey),
+            Err(e) => return Err(keystore_error(e)),
+        };
+    Vault::open(&vault_file(dir), services(keystore), VaultConfig::default())
+        .map_err(|e| CliError::vault(&e))
+}
+
+fn read_pin(var: &str, prompt: &str) -> Result<Pin, CliError> {
+    let text = secrets::read(var, prompt)?;
+    Pin::parse(&text).map_err(|e| CliError::bad_input(format!("{var}: {e}")))
+}
+
+fn read_new_pin(var: &str, config: &VaultConfig) -> Result<Pin, CliError> {
+    let text = secrets::read(var, "New PIN: ")?;
+    Pin::new_checked(&text, &config.pin_policy)
+        .map_err(|e| CliError::bad_input(format!("{var}: {e}")))
+}
+
+fn unlock(dir: &Path) -> Result<Session, CliError> {
+    let vault = open_vault(dir)?;
+    let pin = read_pin(secrets::PIN, "PIN: ")?;
+    vault.unlock(&pin).map_err(|e| CliError::vault(&e))
+}
+
+fn print_unblock_code(code: &UnblockCode, json: bool, extra: &str) -> Result<(), CliError> {
+    let shown = code.to_display();
+    if json {
+        // EXPOSE: the unblock code is shown once, on purpose.
+        return print_line(&json!({ "unblock_code": shown.expose() }).to_string());
+    }
+    // EXPOSE: as above.
+    print_line(&format!(
+        "{extra}Your unblock code (write it down; it is shown only now):\n\n    {}\n",
+        shown.expose()
+    ))
+}
+
+/// `vakt init [--json]`.
+pub fn init(dir: &Path, json: bool) -> Result<(), CliError> {
+    let mut config = VaultConfig::default();
+    if std::env::var_os(INSECURE_TEST_KDF).is_some() {
+        config.pin_kdf = KdfParams::INSECURE_FOR_TESTS;
+        config.unblock_kdf = KdfParams::INSECURE_FOR_TESTS;
+    }
+    let file = vault_file(dir);
+    if file.exists() {
+        // Opening tells "already initialised" from "unreadable"; either way the
+        // file is left alone.
+        match open_vault(dir) {
+            Ok(_) => return Err(CliError::vault(&VaultError::AlreadyInitialized)),
+            Err(e) if !e.is_not_initialized() => return Err(e),
+            Err(_) => {}
+        }
+    }
+    let pin = read_new_pin(secrets::PIN, &config)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let keystore = SoftwareKeystore::open_or_create(
+        &SoftwareKeystore::path_in(dir),
+        Box::new(SystemRandom::new()),
+    )
+    .map_err(keystore_error)?;
+    let (_, code) = Vault::create(&file, services(Arc::new(keystore)), config, &pin)
+        .map_err(|e| CliError::vault(&e))?;
+    print_unblock_code(
+        &code,
+        json,
+        &format!("Created a vault in {}.\n", dir.display()),
+    )
+}
+
+fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
+    let key = secrets::read(secrets::SECRET, "Key (as the service shows it): ")?;
+    let secret = parse_base32_key(&key).map_err(|e| CliError::bad_input(format!("key: {e}")))?;
+    let algorithm = Algorithm::from_name(&args.algorithm).ok_or_else(|| {
+        CliError::bad_input(format!(
+            "algorithm: '{}' is not SHA1, SHA256 or SHA512",
+            args.algorithm
+        ))
+    })?;
+    let digits = Digits::new(args.digits).ok_or_else(|| {
+        CliError::bad_input(format!("digits: {} is not from 1 to 10", args.digits))
+    })?;
+    let kind = if args.steam {
+        OtpKind::Steam
+    } else if args.hotp {
+        OtpKind::Hotp {
+            counter: args.counter,
+        }
+    } else {
+        OtpKind::Totp {
+            period: Period::new(args.period)
+                .ok_or_else(|| CliError::bad_input("period: must be at least 1 second"))?,
+        }
+    };
+    let (algorithm, digits) = if args.steam {
+        (Algorithm::Sha1, Digits::new(5).unwrap_or_default())
+    } else {
+        (algorithm, digits)
+    };
+    Ok(Account::new(
+        args.issuer.as_deref().unwrap_or_default(),
+        args.account.as_deref().unwrap_or_default(),
+        OtpParams {
+            kind,
+            algorithm,
+            digits,
+            secret,
+        },
+    ))
+}
+
+/// `vakt add --uri URI` or `vakt add --issuer I --account A [...]`.
+pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
+    let account = match &args.uri {
+        Some(text) => uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?,
+        None if args.issuer.is_none() && args.account.is_none() => {
+            return Err(CliError::bad_input(
+                "give --uri, or --issuer and/or --account for a key typed by hand",
+            ));
+        }
+        None => manual_account(args)?,
+    };
+    let session = unlock(dir)?;
+    let id = session.add(&account).map_err(|e| CliError::vault(&e))?;
+    print_line(&format!("added #{id}"))
+}
+
+fn info_json(info: &AccountInfo) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(info.id));
+    m.insert("kind".into(), json!(info.kind.name()));
+    m.insert("issuer".into(), json!(info.issuer));
+    m.insert("account".into(), json!(info.name));
+    m.insert("algorithm".into(), json!(info.algorithm.name()));
+    m.insert("digits".into(), json!(info.digits));
+    match info.kind {
+        OtpKind::Totp { period } => {
+            m.insert("period".into(), json!(period.get()));
+        }
+        OtpKind::Steam => {
+            m.insert("period".into(), json!(30));
+        }
+        OtpKind::Hotp { counter } => {
+            m.insert("counter".into(), json!(counter));
+        }
+    }
+    m
+}
+
+fn label(info: &AccountInfo) -> String {
+    match (info.issuer.is_empty(), info.name.is_empty()) {
+        (false, false) => format!("{} ({})", info.issuer, info.name),
+        (false, true) => info.issuer.clone(),
+        (true, _) => info.name.clone(),
+    }
+}
+
+/// `vakt list [--json]`.
+pub fn list(dir: &Path, json: bool) -> Result<(), CliError> {
+    let accounts = unlock(dir)?.accounts().map_err(|e| CliError::vault(&e))?;
+    if json {
+        let items: Vec<Value> = accounts
+            .iter()
+            .map(|a| Value::Object(info_json(a)))
+            .collect();
+        return print_line(&Value::Array(items).to_string());
+    }
+    if accounts.is_empty() {
+        return print_line("no accounts yet (vakt add)");
+    }
+    let lines: Vec<String> = accounts
+        .iter()
+        .map(|a| format!("{:>4}  {:<5}  {}", a.id, a.kind.name(), label(a)))
+        .collect();
+    print_line(&lines.join("\n"))
+}
+
+/// `vakt rename ID NAME [--issuer I]`.
+pub fn rename(dir: &Path, id: u64, name: &str, issuer: Option<&str>) -> Result<(), CliError> {
+    unlock(dir)?
+        .rename(id, issuer, name)
+        .map_err(|e| CliError::vault(&e))?;
+    print_line(&format!("renamed #{id}"))
+}
+
+/// `vakt delete ID`.
+pub fn delete(dir: &Path, id: u64) -> Result<(), CliError> {
+    unlock(dir)?.delete(id).map_err(|e| CliError::vault(&e))?;
+    print_line(&format!("deleted #{id}"))
+}
+
+/// `vakt reorder ID...`.
+pub fn reorder(dir: &Path, ids: &[u64]) -> Result<(), CliError> {
+    unlock(dir)?.reorder(ids).map_err(|e| CliError::vault(&e))?;
+    print_line("reordered")
+}
+
+/// `vakt codes [--json] [--at T]`.
+pub fn codes(dir: &Path, json: bool, at: Option<u64>) -> Result<(), CliError> {
+    let now = at.unwrap_or_else(|| SystemClock.now_unix());
+    let entries = unlock(dir)?.codes(now).map_err(|e| CliError::vault(&e))?;
+    if json {
+        let items: Vec<Value> = entries
+            .iter()
+            .map(|e| {
+                let mut m = info_json(&e.info);
+                match &e.view {
+                    Some(view) => {
+                        m.insert("code".into(), json!(view.code.as_str()));
+                        m.insert("seconds_left".into(), json!(view.seconds_left));
+                        m.insert(
+                            "next_code".into(),
+                            json!(view.next_code.as_ref().map(|c| c.as_str())),
+                        );
+                    }
+                    None => {
+                        m.insert("code".into(), Value::Null);
+                    }
+                }
+                Value::Object(m)
+            })
+            .collect();
+        return print_line(&Value::Array(items).to_string());
+    }
+    if entries.is_empty() {
+        return print_line("no accounts yet (vakt add)");
+    }
+    let lines: Vec<String> = entries
+        .iter()
+        .map(|e| match &e.view {
+            Some(view) => format!(
+                "{:>4}  {:<10}  {:>3}s  next {:<10}  {}",
+                e.info.id,
+                view.code.as_str(),
+                view.seconds_left,
+                view.next_code.as_ref().map_or("", |c| c.as_str()),
+                label(&e.info)
+            ),
+            None => format!(
+                "{:>4}  {:<10}  {:>4}  {:<15}  {}",
+                e.info.id,
+                "(hotp)",
+                "",
+                format!("vakt next {}", e.info.id),
+                label(&e.info)
+            ),
+        })
+        .collect();
+    print_line(&lines.join("\n"))
+}
+
+/// `vakt next ID`: advances an HOTP counter (committed first) and prints the code.
+pub fn next(dir: &Path, id: u64) -> Result<(), CliError> {
+    let code = unlock(dir)?
+        .next_code(id)
+        .map_err(|e| CliError::vault(&e))?;
+    print_line(code.as_str())
+}
+
+/// `vakt status [--json]`: the lockout state; needs no PIN.
+pub fn status(dir: &Path, json: bool) -> Result<(), CliError> {
+    let s = open_vault(dir)?.status().map_err(|e| CliError::vault(&e))?;
+    if json {
+        return print_line(
+            &json!({
+                "blocked": s.blocked,
+                "attempts_left": s.attempts_left,
+                "failed_pin_attempts": s.failed_pin_attempts,
+                "failed_unblock_attempts": s.failed_unblock_attempts,
+                "next_unblock_delay_seconds": s.next_unblock_delay.as_secs(),
+            })
+            .to_string(),
+        );
+    }
+    if s.blocked {
+        print_line("blocked: unblock it with the unblock code (vakt unblock)")
+    } else {
+        print_line(&format!("ok: {} PIN attempt(s) left", s.attempts_left))
+    }
+}
+
+/// `vakt unblock [--json]` with VAKT_UNBLOCK_CODE and VAKT_NEW_PIN.
+pub fn unblock(dir: &Path, json: bool) -> Result<(), CliError> {
+    let vault = open_vault(dir)?;
+    let config = VaultConfig::default();
+    let text = secrets::read(secrets::UNBLOCK_CODE, "Unblock code: ")?;
+    let code = UnblockCode::parse(&text)
+        .map_err(|e| CliError::vault(&VaultError::MistypedUnblockCode(e)))?;
+    let new_pin = read_new_pin(secrets::NEW_PIN, &config)?;
+    let (_, new_code) = vault
+        .unblock(&code, &new_pin)
+        .map_err(|e| CliError::vault(&e))?;
+    print_unblock_code(
+        &new_code,
+        json,
+        "Unblocked; the new PIN is set. The old unblock code no longer works.\n",
+    )
+}
+
+/// `vakt pin change` with VAKT_PIN and VAKT_NEW_PIN.
+pub fn pin(dir: &Path, command: &PinCommand) -> Result<(), CliError> {
+    let PinCommand::Change = command;
+    let vault = open_vault(dir)?;
+    let current = read_pin(secrets::PIN, "Current PIN: ")?;
+    let new = read_new_pin(secrets::NEW_PIN, &VaultConfig::default())?;
+    vault
+        .change_pin(&current, &new)
+        .map_err(|e| CliError::vault(&e))?;
+    print_line("PIN changed")
+}
+
+/// `vakt new-unblock-code [--json]`: replaces the unblock code (needs the PIN).
+pub fn new_unblock_code(dir: &Path, json: bool) -> Result<(), CliError> {
+    let code = unlock(dir)?
+        .reissue_unblock_code()
+        .map_err(|e| CliError::vault(&e))?;
+    print_unblock_code(&code, json, "The old unblock code no longer works.\n")
+}
