@@ -1,0 +1,56 @@
+//! Writes the saved vault of the current schema version into
+//! `fixtures/vaults/v<N>/` (database + software device key), for the test that
+//! every later version still opens it. Deterministic: the same build writes the
+//! same accounts, PIN and unblock code.
+//!
+//! Run: `cargo run -p vakt-core --example make_vault_fixture -- fixtures/vaults/v1`
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use vakt_core::rng::DeterministicRandom;
+use vakt_core::secret::Key256;
+use vakt_core::vault::{
+    KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE, Vault,
+    VaultConfig,
+};
+
+fn main() {
+    let dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: make_vault_fixture DIR"),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let device_key = [0x5a; 32];
+    std::fs::write(dir.join("device.key"), device_key).unwrap();
+    let services = Services {
+        keystore: Arc::new(SoftwareKeystore::from_key(
+            Key256::new(device_key),
+            Box::new(DeterministicRandom::new(2)),
+        )),
+        rng: Arc::new(DeterministicRandom::new(1)),
+        pause: Arc::new(ThreadSleep),
+    };
+    let config = VaultConfig {
+        pin_kdf: KdfParams::INSECURE_FOR_TESTS,
+        unblock_kdf: KdfParams::INSECURE_FOR_TESTS,
+        pin_policy: PinPolicy::default(),
+    };
+    let path = dir.join(VAULT_FILE);
+    let _ = std::fs::remove_file(&path);
+    let pin = Pin::parse("4829").unwrap();
+    let (vault, code) = Vault::create(&path, services, config, &pin).unwrap();
+    let session = vault.unlock(&pin).unwrap();
+    for uri in [
+        "otpauth://totp/GitHub:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub",
+        "otpauth://hotp/Bank:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=3&digits=8",
+        "otpauth://totp/%E6%97%A5%E6%9C%AC:%F0%9F%98%80?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA&algorithm=SHA512&digits=8&period=60",
+        "otpauth://steam/Steam:gamer?secret=GEZDGNBVGY3TQOJQMFRGGZDFMZTWQ2LK",
+    ] {
+        session.add(&vakt_core::uri::parse(uri).unwrap()).unwrap();
+    }
+    println!("unblock code: {}", code.to_display().expose());
+}
