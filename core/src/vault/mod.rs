@@ -380,7 +380,9 @@ impl Inner {
         })?;
         match self.open_slot(SLOT_PIN, &slot, &inner, pin.expose().as_bytes())? {
             Some(vault_key) => {
-                self.store()?.write(|tx| {
+                // Unsynced on purpose: losing this reset to a power cut only
+                // leaves the count higher (see Store::write_unsynced).
+                self.store()?.write_unsynced(|tx| {
                     let (_, unblock_failures) = tx.lockout()?;
                     tx.set_lockout(0, unblock_failures)
                         .map_err(VaultError::from)

@@ -170,6 +170,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Like [`Store::write`], but the commit is not synced to disk before
+    /// returning (`synchronous = NORMAL` for this one transaction). Only for
+    /// changes whose loss at a power cut is harmless and conservative, such as
+    /// setting the failed-PIN count back to zero after a correct PIN: a lost
+    /// reset leaves the count higher, never lower. A process kill loses nothing
+    /// either way; the next synced commit makes it durable too.
+    pub fn write_unsynced<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(StoreError::from)?;
+        let out = self.write(f);
+        let restored = self
+            .conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(StoreError::from);
+        let out = out?;
+        restored?;
+        Ok(out)
+    }
+
     /// Runs `f` in a read transaction (a consistent snapshot).
     pub fn read<T, E: From<StoreError>>(
         &mut self,
