@@ -11,6 +11,7 @@ pub mod account;
 pub mod clock;
 pub mod keytext;
 pub mod otp;
+pub mod qr;
 pub mod rng;
 pub mod secret;
 pub mod uri;
