@@ -3,34 +3,25 @@
 //! The uniffi face of vakt-core for Kotlin and Swift. Thin by rule: every
 //! exported function converts its arguments, calls vakt-core and maps the error
 //! into [`VaktError`]; there is no logic here.
+//!
+//! Live state crosses as opaque objects ([`Vault`], [`Session`]); secrets cross
+//! only where a UI must show them (a code, an unblock code once). Platforms
+//! implement [`Clock`] and [`DeviceKeystore`]; Rust defaults exist
+//! ([`system_clock`], [`software_keystore`]).
 
 uniffi::setup_scaffolding!();
 
-/// Every error an app can act on, one variant per action.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-pub enum VaktError {
-    /// An otpauth URI was refused; `field` names the part at fault.
-    #[error("{message}")]
-    InvalidUri {
-        /// The field at fault (`secret`, `digits`, …).
-        field: String,
-        /// A message for the user; it never contains the secret.
-        message: String,
-    },
-}
+mod error;
+mod otp;
+mod platform;
+mod vault;
 
-impl From<vakt_core::uri::UriError> for VaktError {
-    fn from(e: vakt_core::uri::UriError) -> Self {
-        VaktError::InvalidUri {
-            field: e.field().to_owned(),
-            message: e.to_string(),
-        }
-    }
-}
-
-/// The code of an otpauth URI at `unix_seconds` (for hotp: at the URI's counter).
-#[uniffi::export]
-pub fn code_for_uri(uri: String, unix_seconds: u64) -> Result<String, VaktError> {
-    let account = vakt_core::uri::parse(&uri)?;
-    Ok(account.params.current_code(unix_seconds).into_string())
-}
+pub use error::{UnreadableReason, VaktError};
+pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
+pub use platform::{
+    Clock, DeviceKeystore, KeystoreFailure, fixed_clock, software_keystore, system_clock,
+};
+pub use vault::{
+    AccountInfo, CodeEntry, CreatedVault, LockStatus, ManualEntry, Session, Unblocked, Vault,
+    VaultOptions, create_vault,
+};

@@ -1,0 +1,405 @@
+//! The vault as two opaque objects: [`Vault`] (locked) and [`Session`] (unlocked).
+
+use std::sync::{Arc, Mutex};
+
+use vakt_core::account::{Account, OtpKind, OtpParams};
+use vakt_core::otp::{Digits, Period};
+use vakt_core::rng::SystemRandom;
+use vakt_core::vault::{self as core, KdfParams, Pin, PinPolicy, Services, ThreadSleep};
+use zeroize::Zeroizing;
+
+use crate::otp::{HashAlgorithm, OtpType, kind_parts};
+use crate::platform::{Clock, DeviceKeystore, ForeignKeystore};
+use crate::VaktError;
+
+/// Choices made when a vault is created.
+#[derive(Clone, Copy, Debug, uniffi::Record)]
+pub struct VaultOptions {
+    /// Minimum PIN length, 4–12.
+    pub min_pin_length: u8,
+    /// Trivial key-derivation cost. **Tests only**: a PIN then protects almost nothing.
+    pub insecure_fast_kdf_for_tests: bool,
+}
+
+impl VaultOptions {
+    fn config(self) -> core::VaultConfig {
+        let mut config = core::VaultConfig {
+            pin_policy: PinPolicy {
+                min_len: usize::from(self.min_pin_length),
+            },
+            ..core::VaultConfig::default()
+        };
+        if self.insecure_fast_kdf_for_tests {
+            config.pin_kdf = KdfParams::INSECURE_FOR_TESTS;
+            config.unblock_kdf = KdfParams::INSECURE_FOR_TESTS;
+        }
+        config
+    }
+}
+
+fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
+    Services {
+        keystore: Arc::new(ForeignKeystore(keystore)),
+        rng: Arc::new(SystemRandom::new()),
+        pause: Arc::new(ThreadSleep),
+    }
+}
+
+fn new_pin(text: &str, config: &core::VaultConfig) -> Result<Pin, VaktError> {
+    Ok(Pin::new_checked(text, &config.pin_policy)?)
+}
+
+/// A vault just created, with its unblock code (show it once; never store it).
+#[derive(uniffi::Record)]
+pub struct CreatedVault {
+    /// The vault, locked.
+    pub vault: Arc<Vault>,
+    /// The unblock code, grouped for reading (`XXXXX-XXXXX-XXXXX-XXXXX`).
+    pub unblock_code: String,
+}
+
+/// The result of unblocking: an open session and the *new* unblock code.
+#[derive(uniffi::Record)]
+pub struct Unblocked {
+    /// The unlocked vault.
+    pub session: Arc<Session>,
+    /// The new unblock code (the old one no longer works). Show it once.
+    pub unblock_code: String,
+}
+
+/// The lockout state (no PIN needed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct LockStatus {
+    /// Only the unblock code opens the vault.
+    pub blocked: bool,
+    /// PIN attempts left before blocking.
+    pub attempts_left: u32,
+    /// Wrong PINs since the last correct one.
+    pub failed_pin_attempts: u32,
+    /// Wrong unblock codes since the last success.
+    pub failed_unblock_attempts: u32,
+    /// How long the next unblock attempt will wait, in seconds.
+    pub next_unblock_delay_seconds: u64,
+}
+
+/// Creates a vault at `path` protected by `pin`.
+#[uniffi::export]
+pub fn create_vault(
+    path: String,
+    keystore: Arc<dyn DeviceKeystore>,
+    clock: Arc<dyn Clock>,
+    pin: String,
+    options: VaultOptions,
+) -> Result<CreatedVault, VaktError> {
+    let pin = Zeroizing::new(pin);
+    let config = options.config();
+    let pin = new_pin(&pin, &config)?;
+    let (vault, code) =
+        core::Vault::create(std::path::Path::new(&path), services(keystore), config, &pin)?;
+    Ok(CreatedVault {
+        vault: Arc::new(Vault {
+            inner: vault,
+            config,
+            clock,
+        }),
+        // EXPOSE: the unblock code is shown to the user once.
+        unblock_code: code.to_display().expose().to_owned(),
+    })
+}
+
+/// A vault on disk, locked.
+#[derive(uniffi::Object)]
+pub struct Vault {
+    inner: core::Vault,
+    config: core::VaultConfig,
+    clock: Arc<dyn Clock>,
+}
+
+#[uniffi::export]
+impl Vault {
+    /// Opens an existing vault. A file that cannot be read is reported and left
+    /// untouched.
+    #[uniffi::constructor]
+    pub fn open(
+        path: String,
+        keystore: Arc<dyn DeviceKeystore>,
+        clock: Arc<dyn Clock>,
+        options: VaultOptions,
+    ) -> Result<Arc<Self>, VaktError> {
+        let config = options.config();
+        let inner = core::Vault::open(std::path::Path::new(&path), services(keystore), config)?;
+        Ok(Arc::new(Self {
+            inner,
+            config,
+            clock,
+        }))
+    }
+
+    /// The lockout state.
+    pub fn status(&self) -> Result<LockStatus, VaktError> {
+        let s = self.inner.status()?;
+        Ok(LockStatus {
+            blocked: s.blocked,
+            attempts_left: s.attempts_left,
+            failed_pin_attempts: s.failed_pin_attempts,
+            failed_unblock_attempts: s.failed_unblock_attempts,
+            next_unblock_delay_seconds: s.next_unblock_delay.as_secs(),
+        })
+    }
+
+    /// Checks the PIN (the attempt is counted before the check) and unlocks.
+    pub fn unlock(&self, pin: String) -> Result<Arc<Session>, VaktError> {
+        let pin = Zeroizing::new(pin);
+        let session = self.inner.unlock(&Pin::parse(&pin)?)?;
+        Ok(Session::new(session, self.clock.clone()))
+    }
+
+    /// Unblocks with the unblock code, sets `new_pin`, and returns the session
+    /// with the new unblock code.
+    pub fn unblock(&self, unblock_code: String, new_pin: String) -> Result<Unblocked, VaktError> {
+        let code = Zeroizing::new(unblock_code);
+        let new_pin = Zeroizing::new(new_pin);
+        let code = core::UnblockCode::parse(&code)?;
+        let pin = new_pin_checked(&new_pin, &self.config)?;
+        let (session, new_code) = self.inner.unblock(&code, &pin)?;
+        Ok(Unblocked {
+            session: Session::new(session, self.clock.clone()),
+            // EXPOSE: the new unblock code is shown to the user once.
+            unblock_code: new_code.to_display().expose().to_owned(),
+        })
+    }
+
+    /// Changes the PIN; the current PIN counts as an attempt.
+    pub fn change_pin(&self, current_pin: String, new_pin: String) -> Result<(), VaktError> {
+        let current = Zeroizing::new(current_pin);
+        let new = Zeroizing::new(new_pin);
+        let current = Pin::parse(&current)?;
+        let new = new_pin_checked(&new, &self.config)?;
+        Ok(self.inner.change_pin(&current, &new)?)
+    }
+}
+
+fn new_pin_checked(text: &str, config: &core::VaultConfig) -> Result<Pin, VaktError> {
+    new_pin(text, config)
+}
+
+/// An account as listed (never its key).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct AccountInfo {
+    /// Stable id within the vault.
+    pub id: u64,
+    /// Display order.
+    pub position: i64,
+    /// The service.
+    pub issuer: String,
+    /// The user's name at the service.
+    pub account_name: String,
+    /// TOTP, HOTP or Steam.
+    pub otp_type: OtpType,
+    /// The HMAC hash.
+    pub algorithm: HashAlgorithm,
+    /// Characters per code.
+    pub digits: u8,
+    /// Seconds per code (time-based kinds).
+    pub period: Option<u64>,
+    /// The counter of the next code (HOTP).
+    pub counter: Option<u64>,
+}
+
+impl From<&core::AccountInfo> for AccountInfo {
+    fn from(a: &core::AccountInfo) -> Self {
+        let (otp_type, period, counter) = kind_parts(a.kind);
+        Self {
+            id: a.id,
+            position: a.position,
+            issuer: a.issuer.clone(),
+            account_name: a.name.clone(),
+            otp_type,
+            algorithm: a.algorithm.into(),
+            digits: a.digits,
+            period,
+            counter,
+        }
+    }
+}
+
+/// One row of the code screen.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CodeEntry {
+    /// The account.
+    pub account: AccountInfo,
+    /// The current code; `None` for HOTP (use `next_code`).
+    pub code: Option<String>,
+    /// Seconds until `code` expires.
+    pub seconds_left: Option<u64>,
+    /// The code after this one.
+    pub next_code: Option<String>,
+}
+
+/// A key typed by hand ("can't scan the code?").
+#[derive(Clone, uniffi::Record)]
+pub struct ManualEntry {
+    /// The service.
+    pub issuer: String,
+    /// The user's name at the service.
+    pub account_name: String,
+    /// The key as shown (base32; spaces, dashes and lower case are fine).
+    pub key: String,
+    /// TOTP (default), HOTP or Steam.
+    pub otp_type: OtpType,
+    /// SHA1 (default), SHA256, SHA512.
+    pub algorithm: HashAlgorithm,
+    /// Digits, 1–10 (default 6).
+    pub digits: u8,
+    /// Seconds per code (default 30).
+    pub period: u64,
+    /// HOTP counter to start from (default 0).
+    pub counter: u64,
+}
+
+/// An unlocked vault. `lock()` ends it; later calls fail with `Locked`.
+#[derive(uniffi::Object)]
+pub struct Session {
+    inner: Mutex<Option<core::Session>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Session {
+    fn new(session: core::Session, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Mutex::new(Some(session)),
+            clock,
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&core::Session) -> Result<T, core::VaultError>,
+    ) -> Result<T, VaktError> {
+        let guard = self.inner.lock().map_err(|_| VaktError::Internal {
+            message: "session lock poisoned".into(),
+        })?;
+        let session = guard.as_ref().ok_or(VaktError::Locked)?;
+        Ok(f(session)?)
+    }
+}
+
+fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
+    let key = Zeroizing::new(entry.key.clone());
+    let secret = vakt_core::keytext::parse_base32_key(&key)?;
+    let invalid = |message: &str| VaktError::InvalidParameter {
+        message: message.to_owned(),
+    };
+    let kind = match entry.otp_type {
+        OtpType::Totp => OtpKind::Totp {
+            period: Period::new(entry.period)
+                .ok_or_else(|| invalid("period: must be at least 1 second"))?,
+        },
+        OtpType::Hotp => OtpKind::Hotp {
+            counter: entry.counter,
+        },
+        OtpType::Steam => OtpKind::Steam,
+    };
+    let (algorithm, digits) = match entry.otp_type {
+        OtpType::Steam => (
+            vakt_core::otp::Algorithm::Sha1,
+            Digits::new(vakt_core::otp::STEAM_DIGITS).unwrap_or_default(),
+        ),
+        _ => (
+            entry.algorithm.into(),
+            Digits::new(entry.digits).ok_or_else(|| invalid("digits: must be from 1 to 10"))?,
+        ),
+    };
+    Ok(Account::new(
+        &entry.issuer,
+        &entry.account_name,
+        OtpParams {
+            kind,
+            algorithm,
+            digits,
+            secret,
+        },
+    ))
+}
+
+#[uniffi::export]
+impl Session {
+    /// Every account in display order.
+    pub fn accounts(&self) -> Result<Vec<AccountInfo>, VaktError> {
+        self.with(|s| Ok(s.accounts()?.iter().map(AccountInfo::from).collect()))
+    }
+
+    /// Adds the account of an otpauth URI; returns its id.
+    pub fn add_uri(&self, uri: String) -> Result<u64, VaktError> {
+        let uri = Zeroizing::new(uri);
+        let account = vakt_core::uri::parse(&uri)?;
+        self.with(|s| s.add(&account))
+    }
+
+    /// Adds an account from a key typed by hand; returns its id.
+    pub fn add_manual(&self, entry: ManualEntry) -> Result<u64, VaktError> {
+        let account = manual_account(&entry)?;
+        self.with(|s| s.add(&account))
+    }
+
+    /// Renames an account (and its issuer, if given).
+    pub fn rename(&self, id: u64, issuer: Option<String>, account_name: String) -> Result<(), VaktError> {
+        self.with(|s| s.rename(id, issuer.as_deref(), &account_name))
+    }
+
+    /// Deletes an account.
+    pub fn delete(&self, id: u64) -> Result<(), VaktError> {
+        self.with(|s| s.delete(id))
+    }
+
+    /// Puts the accounts in this order (every id once).
+    pub fn reorder(&self, ids: Vec<u64>) -> Result<(), VaktError> {
+        self.with(|s| s.reorder(&ids))
+    }
+
+    /// The code screen now (by the vault's clock).
+    pub fn codes(&self) -> Result<Vec<CodeEntry>, VaktError> {
+        self.codes_at(self.clock.now_unix())
+    }
+
+    /// The code screen at `unix_seconds`.
+    pub fn codes_at(&self, unix_seconds: u64) -> Result<Vec<CodeEntry>, VaktError> {
+        self.with(|s| {
+            Ok(s.codes(unix_seconds)?
+                .iter()
+                .map(|e| CodeEntry {
+                    account: AccountInfo::from(&e.info),
+                    code: e.view.as_ref().map(|v| v.code.to_string()),
+                    seconds_left: e.view.as_ref().map(|v| v.seconds_left),
+                    next_code: e
+                        .view
+                        .as_ref()
+                        .and_then(|v| v.next_code.as_ref().map(ToString::to_string)),
+                })
+                .collect())
+        })
+    }
+
+    /// HOTP: advances the counter (committed first) and returns the code.
+    pub fn next_code(&self, id: u64) -> Result<String, VaktError> {
+        self.with(|s| s.next_code(id).map(|c| c.into_string()))
+    }
+
+    /// Replaces the unblock code; returns the new one (show it once).
+    pub fn reissue_unblock_code(&self) -> Result<String, VaktError> {
+        // EXPOSE: the new unblock code is shown to the user once.
+        self.with(|s| s.reissue_unblock_code().map(|c| c.to_display().expose().to_owned()))
+    }
+
+    /// Locks: the vault key is dropped (zeroized); later calls fail with `Locked`.
+    pub fn lock(&self) {
+        if let Ok(mut guard) = self.inner.lock() {
+            guard.take();
+        }
+    }
+
+    /// Whether `lock()` has been called.
+    pub fn is_locked(&self) -> bool {
+        self.inner.lock().map_or(true, |g| g.is_none())
+    }
+}
