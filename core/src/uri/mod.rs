@@ -123,6 +123,22 @@ fn shown(value: &str) -> String {
     out
 }
 
+/// Shows a type for an error message only if it looks like a type name: the
+/// type is read before the secret, and a long word there may be a key pasted
+/// in the wrong place.
+fn shown_type(kind: &str) -> String {
+    const MAX: usize = 12;
+    if kind.len() <= MAX
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        kind.to_owned()
+    } else {
+        "(not shown)".to_owned()
+    }
+}
+
 const SCHEMES: [&str; 2] = ["otpauth://", "apple-otpauth://"];
 
 /// Splits `text` at the first `needle` (ASCII, case-insensitive).
@@ -179,8 +195,11 @@ fn parse_query(query: &str) -> Result<Params, UriError> {
         match key.as_str() {
             "secret" => {
                 // The secret's text is kept in zeroizing buffers from here on.
+                // As in every parameter value, `+` is a space (keys grouped
+                // `abcd+efgh` are real); spaces are then ignored by keytext.
+                let spaced = Zeroizing::new(raw_value.replace('+', " "));
                 let decoded = Zeroizing::new(
-                    percent_decode_str(raw_value)
+                    percent_decode_str(&spaced)
                         .decode_utf8()
                         .map_err(|_| UriError::Secret(KeyTextError::NotBase32 { position: 1 }))?
                         .into_owned(),
@@ -215,8 +234,10 @@ fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
     let label = label.trim();
     match issuer_param.map(str::trim).filter(|i| !i.is_empty()) {
         Some(issuer) => {
+            // White space may stand between the prefix and its colon
+            // (`Example :alice`), as it may when there is no parameter.
             let account = strip_prefix_ignore_case(label, issuer)
-                .and_then(|rest| rest.strip_prefix(':'))
+                .and_then(|rest| rest.trim_start().strip_prefix(':'))
                 .unwrap_or(label);
             (issuer.to_owned(), account.trim().to_owned())
         }
@@ -258,6 +279,13 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         .as_deref()
         .is_some_and(|e| e.eq_ignore_ascii_case("steam"));
     let kind_name = kind_text.to_ascii_lowercase();
+    // The type comes first: for a type we do not read (privacyIDEA's `pipush`,
+    // `sms`, …) "type" is the answer, not a missing or odd secret.
+    if !matches!(kind_name.as_str(), "totp" | "hotp" | "steam") {
+        return Err(UriError::Type {
+            found: shown_type(kind_text),
+        });
+    }
 
     let secret_text = params.secret.as_ref().ok_or(UriError::MissingSecret)?;
     let secret = parse_base32_key(secret_text).map_err(UriError::Secret)?;
@@ -302,7 +330,7 @@ pub fn parse(uri: &str) -> Result<Account, UriError> {
         }
         _ => {
             return Err(UriError::Type {
-                found: shown(kind_text),
+                found: shown_type(kind_text),
             });
         }
     };

@@ -98,3 +98,39 @@ fn format_parses_back() {
         assert_eq!(a, again, "{uri}");
     }
 }
+
+#[test]
+fn plus_in_the_secret_is_a_space() {
+    // `+` means a space in every parameter value, the secret included; keytext
+    // then ignores the spaces of a grouped key.
+    let grouped = ok("otpauth://totp/x?secret=jbsw+y3dp+ehpk+3pxp");
+    let plain = ok("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP");
+    assert_eq!(grouped.params.secret, plain.params.secret);
+}
+
+#[test]
+fn white_space_before_the_issuer_colon() {
+    let a =
+        ok("otpauth://totp/Example%20Website%20%3Aalice?secret=JBSWY3DP&issuer=Example%20Website");
+    assert_eq!(
+        (a.issuer.as_str(), a.name.as_str()),
+        ("Example Website", "alice")
+    );
+    // The same label without the parameter splits the same way.
+    let b = ok("otpauth://totp/Example%20Website%20%3Aalice?secret=JBSWY3DP");
+    assert_eq!((b.issuer, b.name), (a.issuer, a.name));
+}
+
+#[test]
+fn the_type_is_checked_before_the_secret() {
+    // privacyIDEA's push enrolment URI has no secret: "type" is the answer.
+    let err = parse("otpauth://pipush/PIPU0001?url=http%3A//127.0.0.1/ttype/push&ttl=10")
+        .expect_err("pipush");
+    assert_eq!(err.field(), "type");
+    assert!(err.to_string().contains("pipush"), "{err}");
+    // A long word where the type goes may be a key pasted in the wrong place:
+    // it is not shown.
+    let err = parse("otpauth://JBSWY3DPEHPK3PXPJBSW/x?secret=KRSXG5CT").expect_err("long type");
+    assert_eq!(err.field(), "type");
+    assert!(!err.to_string().contains("JBSWY3DP"), "{err}");
+}
