@@ -91,8 +91,8 @@ pub fn default_dir() -> Result<PathBuf, CliError> {
         })
 }
 
-/// A keystore that has no key: every vault operation reports the device key
-/// as missing instead of silently making a new one.
+/// A keystore that has no (usable) key: every vault operation reports the
+/// device key as missing instead of silently making a new one.
 struct NoDeviceKey;
 
 impl DeviceKeystore for NoDeviceKey {
@@ -121,7 +121,9 @@ fn open_vault(dir: &Path) -> Result<Vault, CliError> {
     let keystore: Arc<dyn DeviceKeystore> =
         match SoftwareKeystore::open(&key_path, Box::new(SystemRandom::new())) {
             Ok(k) => Arc::new(k),
-            Err(KeystoreError::Missing) => Arc::new(NoDeviceKey),
+            // A key file that is not a key (damaged, truncated) makes the vault
+            // unreadable like a missing one; the lockout state stays readable.
+            Err(KeystoreError::Missing | KeystoreError::Rejected) => Arc::new(NoDeviceKey),
             Err(e) => return Err(keystore_error(e)),
         };
     let file = vault_file(dir);

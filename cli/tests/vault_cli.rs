@@ -899,6 +899,17 @@ fn unreadable_vaults_are_reported_and_left_untouched() {
     std::fs::copy(other.key_file(), v.key_file()).unwrap();
     assert_unreadable(&v, 6, "another vault's device key");
     assert_eq!(v.status()["failed_pin_attempts"], 0);
+
+    // A damaged device key (not even a key's length).
+    let v = Vakt::new();
+    v.init(PIN);
+    let key = std::fs::read(v.key_file()).unwrap();
+    std::fs::write(v.key_file(), &key[..16]).unwrap();
+    assert_unreadable(&v, 6, "damaged device key");
+    // Put back, the vault opens as before: nothing was counted.
+    std::fs::write(v.key_file(), &key).unwrap();
+    assert_eq!(v.status()["failed_pin_attempts"], 0);
+    assert_eq!(v.list(PIN).len(), 0);
 }
 
 #[test]
