@@ -22,8 +22,18 @@ use crate::error::{CliError, print_line};
 use crate::secrets;
 
 /// Set (to anything) at `vakt init` to use very cheap key-derivation costs.
-/// For tests only: a vault made this way protects its PIN far less.
+/// For tests only: a vault made this way protects its PIN far less, and keeps
+/// these costs when its PIN or unblock code is set again.
 pub const INSECURE_TEST_KDF: &str = "VAKT_INSECURE_TEST_KDF";
+
+/// The configuration of a vault made with [`INSECURE_TEST_KDF`].
+fn insecure_test_config() -> VaultConfig {
+    VaultConfig {
+        pin_kdf: KdfParams::INSECURE_FOR_TESTS,
+        unblock_kdf: KdfParams::INSECURE_FOR_TESTS,
+        ..VaultConfig::default()
+    }
+}
 
 /// Arguments of `vakt add`.
 #[derive(Args)]
@@ -81,8 +91,8 @@ pub fn default_dir() -> Result<PathBuf, CliError> {
         })
 }
 
-/// A keystore that has no key: every vault operation reports the device key
-/// as missing instead of silently making a new one.
+/// A keystore that has no (usable) key: every vault operation reports the
+/// device key as missing instead of silently making a new one.
 struct NoDeviceKey;
 
 impl DeviceKeystore for NoDeviceKey {
@@ -111,11 +121,22 @@ fn open_vault(dir: &Path) -> Result<Vault, CliError> {
     let keystore: Arc<dyn DeviceKeystore> =
         match SoftwareKeystore::open(&key_path, Box::new(SystemRandom::new())) {
             Ok(k) => Arc::new(k),
-            Err(KeystoreError::Missing) => Arc::new(NoDeviceKey),
+            // A key file that is not a key (damaged, truncated) makes the vault
+            // unreadable like a missing one; the lockout state stays readable.
+            Err(KeystoreError::Missing | KeystoreError::Rejected) => Arc::new(NoDeviceKey),
             Err(e) => return Err(keystore_error(e)),
         };
-    Vault::open(&vault_file(dir), services(keystore), VaultConfig::default())
-        .map_err(|e| CliError::vault(&e))
+    let file = vault_file(dir);
+    let services = services(keystore);
+    let vault = Vault::open(&file, services.clone(), VaultConfig::default())
+        .map_err(|e| CliError::vault(&e))?;
+    // A vault made with the test costs keeps them: a new PIN or unblock code
+    // would otherwise get the default costs.
+    if vault.pin_kdf().ok() == Some(KdfParams::INSECURE_FOR_TESTS) {
+        return Vault::open(&file, services, insecure_test_config())
+            .map_err(|e| CliError::vault(&e));
+    }
+    Ok(vault)
 }
 
 fn read_pin(var: &str, prompt: &str) -> Result<Pin, CliError> {
@@ -150,11 +171,11 @@ fn print_unblock_code(code: &UnblockCode, json: bool, extra: &str) -> Result<(),
 
 /// `vakt init [--json]`.
 pub fn init(dir: &Path, json: bool) -> Result<(), CliError> {
-    let mut config = VaultConfig::default();
-    if std::env::var_os(INSECURE_TEST_KDF).is_some() {
-        config.pin_kdf = KdfParams::INSECURE_FOR_TESTS;
-        config.unblock_kdf = KdfParams::INSECURE_FOR_TESTS;
-    }
+    let config = if std::env::var_os(INSECURE_TEST_KDF).is_some() {
+        insecure_test_config()
+    } else {
+        VaultConfig::default()
+    };
     let file = vault_file(dir);
     if file.exists() {
         // Opening tells "already initialised" from "unreadable"; either way the

@@ -480,6 +480,16 @@ impl Vault {
         })
     }
 
+    /// The key-derivation costs stored with the PIN slot (no secret needed).
+    pub fn pin_kdf(&self) -> Result<KdfParams, VaultError> {
+        let slot = self
+            .inner
+            .store()?
+            .read(|tx| tx.slot(SLOT_PIN))?
+            .ok_or(VaultError::NotInitialized)?;
+        KdfParams::from_bytes(&slot.kdf).map_err(|_| VaultError::Unreadable(Unreadable::Damaged))
+    }
+
     /// The lockout state.
     pub fn status(&self) -> Result<LockStatus, VaultError> {
         let (pin, unblock) = self.inner.store()?.read(|tx| tx.lockout())?;
