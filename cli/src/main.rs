@@ -5,6 +5,7 @@
 
 mod error;
 mod otp_commands;
+mod qr_commands;
 mod secrets;
 mod vault_commands;
 
@@ -40,8 +41,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Add an account from an otpauth URI, or from a key typed by hand (VAKT_SECRET).
+    /// Add an account from an otpauth URI, a QR code image, or a key typed by hand (VAKT_SECRET).
     Add(vault_commands::AddArgs),
+    /// Show what QR codes in images (or a raw luma frame) hold; needs no vault.
+    Scan(qr_commands::ScanArgs),
+    /// Write accounts as Google Authenticator export QR codes (PNG files).
+    Export(qr_commands::ExportArgs),
+    /// Draw one account's otpauth QR code in the terminal (or as a PNG).
+    Qr(qr_commands::QrArgs),
     /// List the accounts (never their keys).
     List {
         /// Print JSON.
@@ -116,6 +123,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Uri(command) => otp_commands::uri(command),
         Command::Init { json } => vault_commands::init(&dir()?, *json),
         Command::Add(args) => vault_commands::add(&dir()?, args),
+        Command::Scan(args) => qr_commands::scan(args),
+        Command::Export(args) => qr_commands::export(&dir()?, args),
+        Command::Qr(args) => qr_commands::qr(&dir()?, args),
         Command::List { json } => vault_commands::list(&dir()?, *json),
         Command::Rename { id, name, issuer } => {
             vault_commands::rename(&dir()?, *id, name, issuer.as_deref())
