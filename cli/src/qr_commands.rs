@@ -9,7 +9,8 @@
 //!   `batch_size` and `batch_id`. Push tokens carry `kind: "push"` and their
 //!   enrolment fields (`enrollment_credential` only with `--reveal`).
 //! - `vakt scan --luma FILE --width W --height H [--stride S]`: the same for a
-//!   raw 8-bit luma frame (gzip-compressed or not).
+//!   raw 8-bit luma frame (gzip-compressed or not); bytes after the frame
+//!   (such as the chroma planes of an NV12 buffer) are ignored.
 //! - `vakt scan --raw`: the text of every code, one per line (`--json`: an
 //!   array of strings) — whatever it holds, keys included.
 //! - `vakt add --qr IMAGE`: adds every account found. Accounts already in the
@@ -162,10 +163,20 @@ fn scan_frame(args: &ScanArgs, path: &Path) -> Result<Vec<Source>, CliError> {
     let gzipped = std::io::BufRead::fill_buf(&mut file)
         .map_err(|e| CliError::bad_input(format!("{name}: cannot read: {e}")))?
         .starts_with(&[0x1f, 0x8b]);
+    // Only the frame is read: what follows it (the chroma planes of an NV12
+    // or I420 buffer) is left alone.
+    let read = |reader: &mut dyn Read| {
+        let mut data = Zeroizing::new(Vec::new());
+        reader
+            .take(limit)
+            .read_to_end(&mut data)
+            .map(|_| data)
+            .map_err(|e| CliError::bad_input(format!("{name}: cannot read: {e}")))
+    };
     let data = if gzipped {
-        read_limited(flate2::bufread::GzDecoder::new(file), limit, &name)?
+        read(&mut flate2::bufread::GzDecoder::new(file))?
     } else {
-        read_limited(file, limit, &name)?
+        read(&mut file)?
     };
     let frame = LumaFrame {
         data: &data,

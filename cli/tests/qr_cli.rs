@@ -608,12 +608,17 @@ fn scans_raw_and_gzipped_luma_frames() {
     assert!(stride > width);
     let raw = tmp.path().join("frame.y");
     std::fs::write(&raw, &data).unwrap();
+    // A whole NV12 buffer: the chroma plane after the luma plane is ignored.
+    let nv12 = tmp.path().join("frame.nv12");
+    let mut with_chroma = data.clone();
+    with_chroma.extend(std::iter::repeat_n(0x80u8, data.len() / 2));
+    std::fs::write(&nv12, &with_chroma).unwrap();
     let gz = tmp.path().join("frame.y.gz");
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(&data).unwrap();
     std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
     let (w, h, s) = (width.to_string(), height.to_string(), stride.to_string());
-    for file in [&raw, &gz] {
+    for file in [&raw, &gz, &nv12] {
         let found = scan_json(&[
             "--reveal",
             "--luma",
