@@ -231,7 +231,7 @@ fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
 /// `vakt add --uri URI`, `vakt add --qr IMAGE` or `vakt add --issuer I --account A [...]`.
 pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
-        return crate::qr_commands::add_from_images(dir, &args.qr);
+        return crate::scan_commands::add_from_images(dir, &args.qr);
     }
     let account = match &args.uri {
         Some(text) => uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?,
