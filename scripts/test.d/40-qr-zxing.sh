@@ -35,7 +35,7 @@ long_key=$(printf 'JBSWY3DPEHPK3PXP%.0s' 1 2 3 4 5 6 7)
 for i in $(seq 1 24); do
   "$vakt" add --uri "otpauth://totp/A%20Rather%20Long%20Issuer%20Name:someone.$i@example.org?secret=${long_key}&algorithm=SHA512&issuer=A%20Rather%20Long%20Issuer%20Name" >/dev/null
 done
-"$vakt" export --qr "$work/out" >/dev/null 2>&1
+"$vakt" export --qr "$work/out" >/dev/null
 "$vakt" qr 1 --png "$work/out/single.png" >/dev/null
 
 "$venv/bin/python" - "$vakt" "$work/out"/*.png fixtures/migration/*.png <<'PY'
