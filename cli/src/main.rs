@@ -4,7 +4,10 @@
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
 
 mod error;
+mod export_commands;
 mod otp_commands;
+mod qr_scan;
+mod scan_commands;
 mod secrets;
 mod vault_commands;
 
@@ -40,8 +43,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Add an account from an otpauth URI, or from a key typed by hand (VAKT_SECRET).
+    /// Add an account from an otpauth URI, a QR code image, or a key typed by hand (VAKT_SECRET).
     Add(vault_commands::AddArgs),
+    /// Show what QR codes in images (or a raw luma frame) hold; needs no vault.
+    Scan(scan_commands::ScanArgs),
+    /// Write accounts as Google Authenticator export QR codes (PNG files).
+    Export(export_commands::ExportArgs),
+    /// Draw one account's otpauth QR code in the terminal (or as a PNG).
+    Qr(export_commands::QrArgs),
     /// List the accounts (never their keys).
     List {
         /// Print JSON.
@@ -116,6 +125,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Uri(command) => otp_commands::uri(command),
         Command::Init { json } => vault_commands::init(&dir()?, *json),
         Command::Add(args) => vault_commands::add(&dir()?, args),
+        Command::Scan(args) => scan_commands::scan(args),
+        Command::Export(args) => export_commands::export(&dir()?, args),
+        Command::Qr(args) => export_commands::qr(&dir()?, args),
         Command::List { json } => vault_commands::list(&dir()?, *json),
         Command::Rename { id, name, issuer } => {
             vault_commands::rename(&dir()?, *id, name, issuer.as_deref())

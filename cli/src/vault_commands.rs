@@ -41,6 +41,10 @@ pub struct AddArgs {
     /// An otpauth:// URI (as in a QR code).
     #[arg(long, conflicts_with_all = ["issuer", "account", "hotp", "steam"])]
     uri: Option<String>,
+    /// An image of a QR code (otpauth or Google Authenticator export); adds
+    /// every account in it. May be given more than once.
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["uri", "issuer", "account", "hotp", "steam"])]
+    qr: Vec<PathBuf>,
     /// The service's name, for a key typed by hand (read from VAKT_SECRET or a prompt).
     #[arg(long)]
     issuer: Option<String>,
@@ -150,7 +154,8 @@ fn read_new_pin(var: &str, config: &VaultConfig) -> Result<Pin, CliError> {
         .map_err(|e| CliError::bad_input(format!("{var}: {e}")))
 }
 
-fn unlock(dir: &Path) -> Result<Session, CliError> {
+/// Opens the vault in `dir` and unlocks it with the PIN.
+pub fn unlock(dir: &Path) -> Result<Session, CliError> {
     let vault = open_vault(dir)?;
     let pin = read_pin(secrets::PIN, "PIN: ")?;
     vault.unlock(&pin).map_err(|e| CliError::vault(&e))
@@ -244,13 +249,16 @@ fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
     ))
 }
 
-/// `vakt add --uri URI` or `vakt add --issuer I --account A [...]`.
+/// `vakt add --uri URI`, `vakt add --qr IMAGE` or `vakt add --issuer I --account A [...]`.
 pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
+    if !args.qr.is_empty() {
+        return crate::scan_commands::add_from_images(dir, &args.qr);
+    }
     let account = match &args.uri {
         Some(text) => uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?,
         None if args.issuer.is_none() && args.account.is_none() => {
             return Err(CliError::bad_input(
-                "give --uri, or --issuer and/or --account for a key typed by hand",
+                "give --uri, --qr, or --issuer and/or --account for a key typed by hand",
             ));
         }
         None => manual_account(args)?,

@@ -2,16 +2,22 @@
 //!
 //! The authenticator core behind the Vakt apps and the `vakt` command line: the
 //! OTP engine ([`otp`]), accounts ([`account`]), otpauth URIs ([`uri`]) and
-//! typed keys ([`keytext`]). Pure Rust: it knows nothing of FFI, and takes time
-//! and randomness as inputs.
+//! typed keys ([`keytext`]); what a scanned code means ([`provision`]: an
+//! account, a Google Authenticator export ([`migration`]) or a privacyIDEA push
+//! enrolment ([`pipush`])), and drawing codes ([`qr_render`]). Pure Rust: it
+//! knows nothing of FFI, and takes time and randomness as inputs.
 //!
 //! Secrets only ever live in the types of [`secret`].
 
 pub mod account;
 pub mod clock;
 pub mod keytext;
+pub mod migration;
 pub mod otp;
+pub mod pipush;
+pub mod provision;
 pub mod qr;
+pub mod qr_render;
 pub mod rng;
 pub mod secret;
 pub mod uri;

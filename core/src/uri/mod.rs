@@ -141,8 +141,8 @@ fn shown_type(kind: &str) -> String {
 
 const SCHEMES: [&str; 2] = ["otpauth://", "apple-otpauth://"];
 
-/// Splits `text` at the first `needle` (ASCII, case-insensitive).
-fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+/// `text` without `prefix`, if it starts with it (ASCII, case-insensitive).
+pub(crate) fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| text.get(prefix.len()..))
@@ -230,7 +230,7 @@ fn parse_query(query: &str) -> Result<Params, UriError> {
 }
 
 /// Splits a decoded label into (issuer, account) by the issuer rule above.
-fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
+pub(crate) fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
     let label = label.trim();
     match issuer_param.map(str::trim).filter(|i| !i.is_empty()) {
         Some(issuer) => {

@@ -1,0 +1,183 @@
+//! `vakt export --qr` and `vakt qr`: accounts out as QR codes.
+//!
+//! # Contract
+//! - `vakt export --qr DIR [ID...]`: Google Authenticator export codes as PNG
+//!   files (`vakt-export-1-of-2.png` …), all accounts in list order when no
+//!   ids are given. Accounts the format cannot hold (Steam, periods other than
+//!   30 s, digits other than 6 or 8) are each written as their own
+//!   `otpauth://` code (`vakt-account-ID.png`), and the output says why. Files
+//!   are created new (never overwritten; nothing is written if one exists),
+//!   readable by the owner only.
+//! - `vakt qr ID [--png FILE] [--invert]`: one account's `otpauth://` code in
+//!   the terminal (light modules drawn as blocks, for dark backgrounds;
+//!   `--invert` for light ones), or as a PNG file.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use vakt_core::account::Account;
+use vakt_core::migration;
+use vakt_core::rng::SystemRandom;
+use vakt_core::{SecretBytes, SecretString, qr_render, uri};
+
+use crate::error::{CliError, print_line, print_warning};
+use crate::qr_scan::account_label;
+use crate::vault_commands::unlock;
+
+/// Arguments of `vakt export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Write Google Authenticator export QR codes (PNG files) into this folder.
+    #[arg(long, value_name = "DIR", required = true)]
+    qr: PathBuf,
+    /// The accounts to export, in this order (default: all, in list order).
+    ids: Vec<u64>,
+}
+
+/// Arguments of `vakt qr`.
+#[derive(Args)]
+pub struct QrArgs {
+    /// The account's id (see vakt list).
+    id: u64,
+    /// Write the code to this PNG file instead of the terminal.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    /// Draw dark modules as blocks (for terminals with a light background).
+    #[arg(long, conflicts_with = "png")]
+    invert: bool,
+}
+
+/// Writes a new file readable by its owner only; never overwrites.
+fn write_new(path: &Path, bytes: &SecretBytes) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CliError::bad_input(format!(
+            "{} already exists (nothing was overwritten)",
+            path.display()
+        )),
+        _ => CliError::internal(format!("cannot create {}: {e}", path.display())),
+    })?;
+    // EXPOSE: the image goes to the file the user asked for.
+    file.write_all(bytes.expose())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
+}
+
+fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
+    qr_render::png(text).map_err(|e| CliError::internal(e.to_string()))
+}
+
+/// `vakt export --qr DIR [ID...]`: export codes as PNG files.
+pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
+    let session = unlock(dir)?;
+    let mut ids: Vec<u64> = Vec::new();
+    if args.ids.is_empty() {
+        let all = session.accounts().map_err(|e| CliError::vault(&e))?;
+        ids.extend(all.iter().map(|a| a.id));
+    } else {
+        for id in &args.ids {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(CliError::bad_input("no accounts to export (vakt add)"));
+    }
+    let accounts = ids
+        .iter()
+        .map(|id| session.account(*id))
+        .collect::<Result<Vec<Account>, _>>()
+        .map_err(|e| CliError::vault(&e))?;
+    drop(session);
+
+    let batch_id = migration::new_batch_id(&SystemRandom::new())
+        .map_err(|_| CliError::internal("the random number generator failed"))?;
+    let plan = migration::export(&accounts, batch_id);
+    let count = plan.codes.len();
+    let id_list = |indices: &[usize]| {
+        indices
+            .iter()
+            .filter_map(|i| ids.get(*i))
+            .map(|id| format!("#{id}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut files: Vec<(PathBuf, SecretBytes, String)> = Vec::new();
+    for (n, code) in plan.codes.iter().enumerate() {
+        files.push((
+            args.qr
+                .join(format!("vakt-export-{}-of-{count}.png", n + 1)),
+            render_png(&code.uri)?,
+            format!(
+                "export code {} of {count}: {}",
+                n + 1,
+                id_list(&code.accounts)
+            ),
+        ));
+    }
+    let mut skipped = Vec::new();
+    for left_out in &plan.not_exportable {
+        let (Some(id), Some(account)) = (ids.get(left_out.index), accounts.get(left_out.index))
+        else {
+            continue;
+        };
+        let why = format!(
+            "#{id} {} cannot go into a Google Authenticator export ({})",
+            account_label(account),
+            left_out.reason
+        );
+        match qr_render::png(&uri::format(account)) {
+            Ok(png) => files.push((
+                args.qr.join(format!("vakt-account-{id}.png")),
+                png,
+                format!("{why}: an otpauth:// code for it alone"),
+            )),
+            Err(e) => skipped.push(format!(
+                "{why}, nor into a QR code of its own ({e}); not exported"
+            )),
+        }
+    }
+    if files.is_empty() {
+        skipped.iter().for_each(|s| print_warning(s));
+        return Err(CliError::bad_input("nothing could be exported"));
+    }
+
+    std::fs::create_dir_all(&args.qr)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", args.qr.display())))?;
+    if let Some((path, _, _)) = files.iter().find(|(path, _, _)| path.exists()) {
+        return Err(CliError::bad_input(format!(
+            "{} already exists; choose an empty folder (nothing was written)",
+            path.display()
+        )));
+    }
+    let mut lines = Vec::new();
+    for (path, png, what) in &files {
+        write_new(path, png)?;
+        lines.push(format!("wrote {} ({what})", path.display()));
+    }
+    skipped.iter().for_each(|s| print_warning(s));
+    print_line(&lines.join("\n"))?;
+    print_warning("these images hold your keys: delete them once they are scanned");
+    Ok(())
+}
+
+/// `vakt qr ID [--png FILE] [--invert]`: one account's otpauth:// code.
+pub fn qr(dir: &Path, args: &QrArgs) -> Result<(), CliError> {
+    let account = unlock(dir)?
+        .account(args.id)
+        .map_err(|e| CliError::vault(&e))?;
+    let text = uri::format(&account);
+    if let Some(path) = &args.png {
+        write_new(path, &render_png(&text)?)?;
+        return print_line(&format!("wrote {}", path.display()));
+    }
+    let drawn =
+        qr_render::terminal(&text, args.invert).map_err(|e| CliError::internal(e.to_string()))?;
+    // EXPOSE: the code is drawn for the user who asked for it.
+    print_line(drawn.expose().trim_end_matches('\n'))
+}

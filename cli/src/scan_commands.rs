@@ -1,0 +1,273 @@
+//! `vakt scan` and `vakt add --qr`: what QR codes hold, and adding their
+//! accounts.
+//!
+//! # Contract
+//! - `vakt scan IMAGE... [--json] [--reveal]` (no vault): what the codes hold.
+//!   `--json` prints an array, one object per account or push token found.
+//!   Accounts carry `kind`, `issuer`, `account`, `algorithm`, `digits`,
+//!   `period` or `counter` (and `secret` only with `--reveal`), and `source`;
+//!   accounts from a Google Authenticator export also `batch_index` (0-based),
+//!   `batch_size` and `batch_id`. Push tokens carry `kind: "push"` and their
+//!   enrolment fields (`enrollment_credential` only with `--reveal`).
+//! - `vakt scan --luma FILE --width W --height H [--stride S]`: the same for a
+//!   raw 8-bit luma frame (gzip-compressed or not); bytes after the frame
+//!   (such as the chroma planes of an NV12 buffer) are ignored.
+//! - `vakt scan --raw`: the text of every code, one per line (`--json`: an
+//!   array of strings) — whatever it holds, keys included.
+//! - `vakt add --qr IMAGE`: adds every account found. Accounts already in the
+//!   vault are reported and not added again. Exit 0 when every usable account
+//!   found is now in the vault (added, or already there); unusable entries and
+//!   foreign codes are reported on stderr alongside. Push enrolment is not
+//!   supported yet: reported, and exit 2 if nothing else was found.
+//!
+//! Both exit 2, with a message, when nothing usable is found (no PIN is asked
+//! for then).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{Map, Value, json};
+use vakt_core::OtpKind;
+use vakt_core::account::Account;
+use vakt_core::pipush::PushEnrolment;
+use vakt_core::vault::VaultError;
+use zeroize::Zeroizing;
+
+use crate::error::{CliError, print_line, print_warning};
+use crate::otp_commands::account_json;
+use crate::qr_scan::{Found, Source, account_label, distinct, interpret, scan_frame, scan_images};
+use crate::vault_commands::unlock;
+
+/// Arguments of `vakt scan`.
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Image files (PNG or JPEG) to scan.
+    #[arg(value_name = "IMAGE", required_unless_present = "luma")]
+    images: Vec<PathBuf>,
+    /// A raw 8-bit luma frame (a camera's Y plane) instead of images; may be
+    /// gzip-compressed.
+    #[arg(long, value_name = "FILE", conflicts_with = "images", requires_all = ["width", "height"])]
+    luma: Option<PathBuf>,
+    /// The frame's width in pixels.
+    #[arg(long, requires = "luma")]
+    width: Option<u32>,
+    /// The frame's height in pixels.
+    #[arg(long, requires = "luma")]
+    height: Option<u32>,
+    /// Bytes per row of the frame (default: the width).
+    #[arg(long, requires = "luma")]
+    stride: Option<u32>,
+    /// Print the text of every QR code found, whatever it holds.
+    #[arg(long, conflicts_with = "reveal")]
+    raw: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also print keys (base32) and enrolment credentials.
+    #[arg(long)]
+    reveal: bool,
+}
+
+fn scan_sources(args: &ScanArgs) -> Result<Vec<Source>, CliError> {
+    match &args.luma {
+        Some(path) => {
+            let (Some(width), Some(height)) = (args.width, args.height) else {
+                return Err(CliError::bad_input("--luma needs --width and --height"));
+            };
+            scan_frame(path, width, height, args.stride.unwrap_or(width))
+        }
+        None => scan_images(&args.images),
+    }
+}
+
+fn push_json(push: &PushEnrolment, reveal: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("kind".into(), json!("push"));
+    m.insert("issuer".into(), json!(push.issuer));
+    m.insert("account".into(), json!(push.label));
+    m.insert("serial".into(), json!(push.serial));
+    m.insert("url".into(), json!(push.url));
+    m.insert("ttl_minutes".into(), json!(push.ttl_minutes));
+    m.insert("sslverify".into(), json!(push.sslverify));
+    m.insert("version".into(), json!(push.version));
+    m.insert("poll_only".into(), json!(push.poll_only));
+    m.insert("require_app_pin".into(), json!(push.require_app_pin));
+    if let Some(image) = &push.image {
+        m.insert("image_url".into(), json!(image));
+    }
+    if let Some(f) = &push.firebase {
+        m.insert(
+            "firebase".into(),
+            json!({
+                "projectid": f.project_id,
+                "projectnumber": f.project_number,
+                "appid": f.app_id,
+                "apikey": f.api_key,
+                "appidios": f.app_id_ios,
+                "apikeyios": f.api_key_ios,
+            }),
+        );
+    }
+    if reveal {
+        // EXPOSE: the user asked for the credential with --reveal.
+        m.insert(
+            "enrollment_credential".into(),
+            json!(push.enrollment_credential.expose()),
+        );
+    }
+    m
+}
+
+fn found_json(found: &Found, reveal: bool) -> Value {
+    let (mut m, source) = match found {
+        Found::Account {
+            account,
+            source,
+            batch,
+        } => {
+            let mut m = account_json(account, reveal);
+            if let Some(batch) = batch {
+                m.insert("batch_index".into(), json!(batch.index));
+                m.insert("batch_size".into(), json!(batch.codes()));
+                m.insert("batch_id".into(), json!(batch.id));
+            }
+            (m, source)
+        }
+        Found::Push { push, source } => (push_json(push, reveal), source),
+    };
+    m.insert("source".into(), json!(source));
+    Value::Object(m)
+}
+
+fn found_line(found: &Found, reveal: bool) -> String {
+    match found {
+        Found::Account { account, batch, .. } => {
+            let p = &account.params;
+            let counting = match p.kind.period() {
+                Some(period) => format!("{} s", period.get()),
+                None => match p.kind {
+                    OtpKind::Hotp { counter } => format!("counter {counter}"),
+                    _ => String::new(),
+                },
+            };
+            let mut line = format!(
+                "{:<5}  {}  {}, {} digits, {counting}",
+                p.kind.name(),
+                account_label(account),
+                p.algorithm,
+                p.code_length()
+            );
+            if let Some(batch) = batch {
+                line.push_str(&format!(
+                    "  [export code {} of {}]",
+                    batch.index.saturating_add(1),
+                    batch.codes()
+                ));
+            }
+            if reveal {
+                // EXPOSE: the user asked for the key with --reveal.
+                line.push_str(&format!("  secret {}", p.secret.to_base32().expose()));
+            }
+            line
+        }
+        Found::Push { push, .. } => {
+            let name = match push.issuer.is_empty() {
+                true => push.label.clone(),
+                false => format!("{} ({})", push.issuer, push.label),
+            };
+            let mut line = format!(
+                "push   {name}  enrolment at {} (serial {}, within {} min, TLS check {})",
+                push.url,
+                push.serial,
+                push.ttl_minutes,
+                if push.sslverify { "on" } else { "off" }
+            );
+            if reveal {
+                // EXPOSE: the user asked for the credential with --reveal.
+                line.push_str(&format!(
+                    "  enrollment_credential {}",
+                    push.enrollment_credential.expose()
+                ));
+            }
+            line
+        }
+    }
+}
+
+fn scan_raw(args: &ScanArgs) -> Result<(), CliError> {
+    let mut problems = Vec::new();
+    let texts = distinct(scan_sources(args)?, &mut problems);
+    if texts.is_empty() {
+        return Err(CliError::bad_input(match problems.len() {
+            1 => problems.remove(0),
+            _ => "no QR code found".to_owned(),
+        }));
+    }
+    problems.iter().for_each(|p| print_warning(p));
+    if args.json {
+        // EXPOSE: --raw prints what the codes hold, as asked.
+        let items: Vec<Value> = texts.iter().map(|(_, t)| json!(t.expose())).collect();
+        return print_line(&Value::Array(items).to_string());
+    }
+    let mut out = Zeroizing::new(String::new());
+    for (_, text) in &texts {
+        // EXPOSE: as above.
+        out.push_str(text.expose());
+        out.push('\n');
+    }
+    print_line(out.trim_end_matches('\n'))
+}
+
+/// `vakt scan`: what the QR codes in images (or a luma frame) hold.
+pub fn scan(args: &ScanArgs) -> Result<(), CliError> {
+    if args.raw {
+        return scan_raw(args);
+    }
+    let found = interpret(scan_sources(args)?).report("no usable authenticator QR code found")?;
+    if args.json {
+        let items: Vec<Value> = found.iter().map(|f| found_json(f, args.reveal)).collect();
+        return print_line(&Value::Array(items).to_string());
+    }
+    let lines: Vec<String> = found.iter().map(|f| found_line(f, args.reveal)).collect();
+    let mut text = Zeroizing::new(lines.join("\n"));
+    if !args.reveal {
+        text.push_str("\n(keys hidden; --reveal shows them)");
+    }
+    print_line(&text)
+}
+
+/// `vakt add --qr IMAGE...`: adds every account the codes hold.
+pub fn add_from_images(dir: &Path, images: &[PathBuf]) -> Result<(), CliError> {
+    let mut findings = interpret(scan_images(images)?);
+    let mut pushes = Vec::new();
+    findings.found.retain(|f| match f {
+        Found::Push { push, source } => {
+            pushes.push(format!(
+                "{source}: push enrolment is not supported yet (privacyIDEA token {})",
+                push.serial
+            ));
+            false
+        }
+        Found::Account { .. } => true,
+    });
+    findings.problems.splice(0..0, pushes);
+    let accounts: Vec<Account> = findings.accounts().cloned().collect();
+    findings.report("no usable authenticator QR code found")?;
+
+    let session = unlock(dir)?;
+    let mut lines = Vec::new();
+    for account in &accounts {
+        let label = account_label(account);
+        match session.add(account) {
+            Ok(id) => lines.push(format!("added #{id}  {label}")),
+            Err(VaultError::Duplicate { id }) => {
+                lines.push(format!("already in the vault as #{id}  {label}"));
+            }
+            Err(e) => {
+                print_line(&lines.join("\n"))?;
+                return Err(CliError::vault(&e));
+            }
+        }
+    }
+    print_line(&lines.join("\n"))
+}
