@@ -8,6 +8,7 @@
 //! Secrets only ever live in the types of [`secret`].
 
 pub mod account;
+pub mod backup;
 pub mod clock;
 pub mod keytext;
 pub mod otp;
