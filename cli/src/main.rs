@@ -3,7 +3,9 @@
 //! Contract (scripts rely on it): results on stdout, one-line messages on
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
 
+mod backup_commands;
 mod error;
+mod files;
 mod otp_commands;
 mod secrets;
 mod vault_commands;
@@ -104,6 +106,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up every account to one encrypted file, or restore one.
+    #[command(subcommand)]
+    Backup(backup_commands::BackupCommand),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -128,6 +133,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Unblock { json } => vault_commands::unblock(&dir()?, *json),
         Command::Pin(command) => vault_commands::pin(&dir()?, command),
         Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
+        Command::Backup(command) => backup_commands::run(&dir()?, command),
     }
 }
 
