@@ -10,6 +10,8 @@
 pub mod account;
 pub mod backup;
 pub mod clock;
+pub mod export;
+pub mod import;
 pub mod keytext;
 pub mod otp;
 pub mod qr;

@@ -22,6 +22,7 @@
 
 pub mod aead;
 mod backup_key;
+mod bulk;
 pub mod kdf;
 pub mod keystore;
 pub mod pin;
@@ -40,6 +41,7 @@ use crate::rng::{RandomSource, random_array};
 use crate::secret::Key256;
 
 pub use backup_key::MIN_PASSPHRASE_CHARS;
+pub use bulk::AddOutcome;
 pub use kdf::KdfParams;
 pub use keystore::{DeviceKeystore, KeystoreError, SoftwareKeystore};
 pub use pin::{Pin, PinError, PinPolicy};
