@@ -83,6 +83,11 @@ impl CliError {
         }
     }
 
+    /// Maps an import error: all of them are about the file or its password.
+    pub fn import(e: &vakt_core::import::ImportError) -> Self {
+        Self::bad_input(e.to_string())
+    }
+
     /// Whether this is the "no vault yet" error.
     pub fn is_not_initialized(&self) -> bool {
         self.status == Status::BadInput && self.message.starts_with("no vault here yet")

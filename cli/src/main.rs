@@ -6,6 +6,7 @@
 mod backup_commands;
 mod error;
 mod files;
+mod import_commands;
 mod otp_commands;
 mod secrets;
 mod vault_commands;
@@ -109,6 +110,10 @@ enum Command {
     /// Back up every account to one encrypted file, or restore one.
     #[command(subcommand)]
     Backup(backup_commands::BackupCommand),
+    /// Add the accounts of another app's export file (needs VAKT_PIN).
+    Import(import_commands::ImportArgs),
+    /// Write every account to another app's format (needs VAKT_PIN).
+    Export(import_commands::ExportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -134,6 +139,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pin(command) => vault_commands::pin(&dir()?, command),
         Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
         Command::Backup(command) => backup_commands::run(&dir()?, command),
+        Command::Import(args) => import_commands::import(&dir()?, args),
+        Command::Export(args) => import_commands::export(&dir()?, args),
     }
 }
 

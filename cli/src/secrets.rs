@@ -17,6 +17,10 @@ pub const UNBLOCK_CODE: &str = "VAKT_UNBLOCK_CODE";
 pub const SECRET: &str = "VAKT_SECRET";
 /// Environment variable with the backup passphrase.
 pub const BACKUP_PASSPHRASE: &str = "VAKT_BACKUP_PASSPHRASE";
+/// Environment variable with the password of a file to import.
+pub const IMPORT_PASSWORD: &str = "VAKT_IMPORT_PASSWORD";
+/// Environment variable with the password of an encrypted export.
+pub const EXPORT_PASSWORD: &str = "VAKT_EXPORT_PASSWORD";
 
 /// Whether `var` is set (to anything, even empty).
 pub fn is_set(var: &str) -> bool {
