@@ -246,13 +246,58 @@ fn wrong_codes_are_counted_in_the_target_before_each_check() {
     assert_eq!(restored.vault.status().unwrap().failed_unblock_attempts, 0);
 }
 
+/// A pause that, at the moment it is called (after the attempt is counted,
+/// before the key derivation), reads the count from the file with its own
+/// connection: what a process killed right then would leave behind.
+struct ObservingPause {
+    path: PathBuf,
+    seen: std::sync::Mutex<Vec<i64>>,
+}
+
+impl Pause for ObservingPause {
+    fn pause(&self, _: Duration) {
+        self.seen.lock().unwrap().push(failed_unblock(&self.path));
+    }
+}
+
+#[test]
+fn the_attempt_is_on_disk_before_the_code_is_checked() {
+    let src = source(13);
+    let bytes = src.session.backup().unwrap();
+    let (_dir, path) = target();
+    let pause = Arc::new(ObservingPause {
+        path: path.clone(),
+        seen: Default::default(),
+    });
+    let services = || Services {
+        keystore: Arc::new(SoftwareKeystore::from_key(
+            Key256::new([13; 32]),
+            Box::new(DeterministicRandom::new(14)),
+        )),
+        rng: Arc::new(DeterministicRandom::new(15)),
+        pause: pause.clone(),
+    };
+    let wrong = UnblockCode::generate(&DeterministicRandom::new(98)).unwrap();
+    for code in [&wrong, &wrong, &src.code] {
+        let _ = Vault::restore(
+            &path,
+            services(),
+            config(),
+            &bytes,
+            BackupSecret::UnblockCode(code),
+            &pin("5837"),
+        );
+    }
+    assert_eq!(*pause.seen.lock().unwrap(), vec![1, 2, 3]);
+    assert_eq!(failed_unblock(&path), 0);
+}
+
 #[test]
 fn a_vault_that_exists_is_not_overwritten_nor_counted() {
     let src = source(5);
     let bytes = src.session.backup().unwrap();
     let (_dir, path) = target();
     restore(&path, &bytes, &src.code, Arc::default()).unwrap();
-    let before = std::fs::read(&path).unwrap();
     assert!(matches!(
         restore(&path, &bytes, &src.code, Arc::default()),
         Err(BackupError::Vault(VaultError::AlreadyInitialized))
@@ -268,7 +313,6 @@ fn a_vault_that_exists_is_not_overwritten_nor_counted() {
             .len(),
         URIS.len()
     );
-    drop(before);
 }
 
 fn is_file_error(e: &BackupError) -> bool {
