@@ -369,3 +369,56 @@ fn a_killed_restore_leaves_an_empty_or_a_complete_vault() {
     println!("killed restores: {empty} empty, {complete} complete");
     assert_eq!(empty + complete, 16);
 }
+
+#[test]
+fn a_backup_passphrase_restores_without_the_code() {
+    let s = setup();
+    let short = run(
+        &s.source,
+        &["backup", "passphrase", "set"],
+        &[("VAKT_PIN", PIN), ("VAKT_BACKUP_PASSPHRASE", "too short")],
+    );
+    assert_eq!(short.status.code(), Some(2));
+    // The backup made before has no passphrase slot: said before any attempt.
+    let phrase = "correct horse battery staple";
+    let out = run(
+        &s.root.join("t0"),
+        &["backup", "restore", s.file.to_str().unwrap()],
+        &[
+            ("VAKT_BACKUP_PASSPHRASE", phrase),
+            ("VAKT_NEW_PIN", NEW_PIN),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use the unblock code"));
+
+    ok(run(
+        &s.source,
+        &["backup", "passphrase", "set"],
+        &[("VAKT_PIN", PIN), ("VAKT_BACKUP_PASSPHRASE", phrase)],
+    ));
+    let with = s.root.join("with.vaktbkp");
+    assert_eq!(export(&s.source, &with)["passphrase"], true);
+    let restore = |dir: &str, phrase: &str| {
+        run(
+            &s.root.join(dir),
+            &["backup", "restore", with.to_str().unwrap(), "--json"],
+            &[
+                ("VAKT_BACKUP_PASSPHRASE", phrase),
+                ("VAKT_NEW_PIN", NEW_PIN),
+                ("VAKT_INSECURE_TEST_KDF", "1"),
+            ],
+        )
+    };
+    assert_eq!(
+        restore("t1", "correct horse battery stable").status.code(),
+        Some(5)
+    );
+    assert_eq!(json(restore("t1", phrase))["restored"], URIS.len());
+    ok(run(
+        &s.source,
+        &["backup", "passphrase", "remove"],
+        &[("VAKT_PIN", PIN)],
+    ));
+    assert_eq!(export(&s.source, &with)["passphrase"], false);
+}
