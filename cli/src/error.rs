@@ -71,6 +71,23 @@ impl CliError {
         Self { status, message }
     }
 
+    /// Maps a backup error: the vault's own errors as [`CliError::vault`], a
+    /// bad or foreign file as bad input.
+    pub fn backup(e: &vakt_core::backup::BackupError) -> Self {
+        use vakt_core::backup::BackupError as E;
+        match e {
+            E::Vault(inner) => Self::vault(inner),
+            E::Random => Self::internal(e.to_string()),
+            E::NoBackupKey => Self::bad_input(format!("{e} (vakt new-unblock-code)")),
+            _ => Self::bad_input(e.to_string()),
+        }
+    }
+
+    /// Maps an import error: all of them are about the file or its password.
+    pub fn import(e: &vakt_core::import::ImportError) -> Self {
+        Self::bad_input(e.to_string())
+    }
+
     /// Whether this is the "no vault yet" error.
     pub fn is_not_initialized(&self) -> bool {
         self.status == Status::BadInput && self.message.starts_with("no vault here yet")

@@ -26,11 +26,21 @@ use crate::vault_commands::unlock;
 
 /// Arguments of `vakt export`.
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["qr", "aegis"])))]
 pub struct ExportArgs {
     /// Write Google Authenticator export QR codes (PNG files) into this folder.
-    #[arg(long, value_name = "DIR", required = true)]
-    qr: PathBuf,
-    /// The accounts to export, in this order (default: all, in list order).
+    #[arg(long, value_name = "DIR")]
+    qr: Option<PathBuf>,
+    /// Write an Aegis Authenticator JSON file (readable by Aegis and by vakt import).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["qr", "ids"])]
+    aegis: Option<PathBuf>,
+    /// Encrypt the Aegis file with a password (VAKT_EXPORT_PASSWORD or a prompt).
+    #[arg(long, requires = "aegis")]
+    encrypt: bool,
+    /// Print JSON (with --aegis).
+    #[arg(long, requires = "aegis")]
+    json: bool,
+    /// The accounts to export as QR codes, in this order (default: all, in list order).
     ids: Vec<u64>,
 }
 
@@ -73,6 +83,12 @@ fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
 
 /// `vakt export --qr DIR [ID...]`: export codes as PNG files.
 pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
+    if let Some(file) = &args.aegis {
+        return crate::import_commands::export_aegis(dir, file, args.encrypt, args.json);
+    }
+    let Some(qr_dir) = &args.qr else {
+        return Err(CliError::bad_input("give --qr DIR or --aegis FILE"));
+    };
     let session = unlock(dir)?;
     let mut ids: Vec<u64> = Vec::new();
     if args.ids.is_empty() {
@@ -110,8 +126,7 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
     let mut files: Vec<(PathBuf, SecretBytes, String)> = Vec::new();
     for (n, code) in plan.codes.iter().enumerate() {
         files.push((
-            args.qr
-                .join(format!("vakt-export-{}-of-{count}.png", n + 1)),
+            qr_dir.join(format!("vakt-export-{}-of-{count}.png", n + 1)),
             render_png(&code.uri)?,
             format!(
                 "export code {} of {count}: {}",
@@ -133,7 +148,7 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
         );
         match qr_render::png(&uri::format(account)) {
             Ok(png) => files.push((
-                args.qr.join(format!("vakt-account-{id}.png")),
+                qr_dir.join(format!("vakt-account-{id}.png")),
                 png,
                 format!("{why}: an otpauth:// code for it alone"),
             )),
@@ -147,8 +162,8 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
         return Err(CliError::bad_input("nothing could be exported"));
     }
 
-    std::fs::create_dir_all(&args.qr)
-        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", args.qr.display())))?;
+    std::fs::create_dir_all(qr_dir)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", qr_dir.display())))?;
     if let Some((path, _, _)) = files.iter().find(|(path, _, _)| path.exists()) {
         return Err(CliError::bad_input(format!(
             "{} already exists; choose an empty folder (nothing was written)",

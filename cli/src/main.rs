@@ -3,8 +3,11 @@
 //! Contract (scripts rely on it): results on stdout, one-line messages on
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
 
+mod backup_commands;
 mod error;
 mod export_commands;
+mod files;
+mod import_commands;
 mod otp_commands;
 mod qr_scan;
 mod scan_commands;
@@ -113,6 +116,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up every account to one encrypted file, or restore one.
+    #[command(subcommand)]
+    Backup(backup_commands::BackupCommand),
+    /// Add the accounts of another app's export file (needs VAKT_PIN).
+    Import(import_commands::ImportArgs),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -140,6 +148,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Unblock { json } => vault_commands::unblock(&dir()?, *json),
         Command::Pin(command) => vault_commands::pin(&dir()?, command),
         Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
+        Command::Backup(command) => backup_commands::run(&dir()?, command),
+        Command::Import(args) => import_commands::import(&dir()?, args),
     }
 }
 

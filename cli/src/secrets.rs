@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 
+use vakt_core::secret::SecretString;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -14,6 +15,22 @@ pub const NEW_PIN: &str = "VAKT_NEW_PIN";
 pub const UNBLOCK_CODE: &str = "VAKT_UNBLOCK_CODE";
 /// Environment variable with a typed OTP key.
 pub const SECRET: &str = "VAKT_SECRET";
+/// Environment variable with the backup passphrase.
+pub const BACKUP_PASSPHRASE: &str = "VAKT_BACKUP_PASSPHRASE";
+/// Environment variable with the password of a file to import.
+pub const IMPORT_PASSWORD: &str = "VAKT_IMPORT_PASSWORD";
+/// Environment variable with the password of an encrypted export.
+pub const EXPORT_PASSWORD: &str = "VAKT_EXPORT_PASSWORD";
+
+/// Whether `var` is set (to anything, even empty).
+pub fn is_set(var: &str) -> bool {
+    std::env::var_os(var).is_some()
+}
+
+/// Reads `var` (or asks) straight into a [`SecretString`].
+pub fn read_secret(var: &str, prompt: &str) -> Result<SecretString, CliError> {
+    read(var, prompt).map(SecretString::from)
+}
 
 /// Reads `var`, or asks on the terminal without echo; fails with a clear
 /// message when neither is possible.

@@ -78,7 +78,7 @@ pub enum PinCommand {
     Change,
 }
 
-fn vault_file(dir: &Path) -> PathBuf {
+pub(crate) fn vault_file(dir: &Path) -> PathBuf {
     dir.join(VAULT_FILE)
 }
 
@@ -108,7 +108,7 @@ impl DeviceKeystore for NoDeviceKey {
     }
 }
 
-fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
+pub(crate) fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
     Services {
         keystore,
         rng: Arc::new(SystemRandom::new()),
@@ -116,11 +116,11 @@ fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
     }
 }
 
-fn keystore_error(e: KeystoreError) -> CliError {
+pub(crate) fn keystore_error(e: KeystoreError) -> CliError {
     CliError::vault(&VaultError::Keystore(e))
 }
 
-fn open_vault(dir: &Path) -> Result<Vault, CliError> {
+pub(crate) fn open_vault(dir: &Path) -> Result<Vault, CliError> {
     let key_path = SoftwareKeystore::path_in(dir);
     let keystore: Arc<dyn DeviceKeystore> =
         match SoftwareKeystore::open(&key_path, Box::new(SystemRandom::new())) {
@@ -148,20 +148,24 @@ fn read_pin(var: &str, prompt: &str) -> Result<Pin, CliError> {
     Pin::parse(&text).map_err(|e| CliError::bad_input(format!("{var}: {e}")))
 }
 
-fn read_new_pin(var: &str, config: &VaultConfig) -> Result<Pin, CliError> {
+pub(crate) fn read_new_pin(var: &str, config: &VaultConfig) -> Result<Pin, CliError> {
     let text = secrets::read(var, "New PIN: ")?;
     Pin::new_checked(&text, &config.pin_policy)
         .map_err(|e| CliError::bad_input(format!("{var}: {e}")))
 }
 
 /// Opens the vault in `dir` and unlocks it with the PIN.
-pub fn unlock(dir: &Path) -> Result<Session, CliError> {
+pub(crate) fn unlock(dir: &Path) -> Result<Session, CliError> {
     let vault = open_vault(dir)?;
     let pin = read_pin(secrets::PIN, "PIN: ")?;
     vault.unlock(&pin).map_err(|e| CliError::vault(&e))
 }
 
-fn print_unblock_code(code: &UnblockCode, json: bool, extra: &str) -> Result<(), CliError> {
+pub(crate) fn print_unblock_code(
+    code: &UnblockCode,
+    json: bool,
+    extra: &str,
+) -> Result<(), CliError> {
     let shown = code.to_display();
     if json {
         // EXPOSE: the unblock code is shown once, on purpose.
@@ -174,23 +178,40 @@ fn print_unblock_code(code: &UnblockCode, json: bool, extra: &str) -> Result<(),
     ))
 }
 
-/// `vakt init [--json]`.
-pub fn init(dir: &Path, json: bool) -> Result<(), CliError> {
-    let config = if std::env::var_os(INSECURE_TEST_KDF).is_some() {
+/// The costs of a new vault: the defaults, or trivial ones under
+/// [`INSECURE_TEST_KDF`].
+pub(crate) fn new_vault_config() -> VaultConfig {
+    if std::env::var_os(INSECURE_TEST_KDF).is_some() {
         insecure_test_config()
     } else {
         VaultConfig::default()
-    };
-    let file = vault_file(dir);
-    if file.exists() {
-        // Opening tells "already initialised" from "unreadable"; either way the
-        // file is left alone.
+    }
+}
+
+/// Tells whether `dir` holds a vault with slots (refused), none or an empty one
+/// (fine); an unreadable file is reported and left alone.
+pub(crate) fn ensure_no_vault(dir: &Path) -> Result<(), CliError> {
+    if vault_file(dir).exists() {
         match open_vault(dir) {
             Ok(_) => return Err(CliError::vault(&VaultError::AlreadyInitialized)),
             Err(e) if !e.is_not_initialized() => return Err(e),
             Err(_) => {}
         }
     }
+    Ok(())
+}
+
+/// Said whenever a new unblock code replaces one.
+const BACKUP_NOTE: &str = "Backups made before now still need the previous unblock code; \
+make a new backup now (vakt backup export) so that this code opens it.\n";
+
+/// `vakt init [--json]`.
+pub fn init(dir: &Path, json: bool) -> Result<(), CliError> {
+    let config = new_vault_config();
+    let file = vault_file(dir);
+    // Opening tells "already initialised" from "unreadable"; either way the
+    // file is left alone.
+    ensure_no_vault(dir)?;
     let pin = read_new_pin(secrets::PIN, &config)?;
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
@@ -436,7 +457,9 @@ pub fn unblock(dir: &Path, json: bool) -> Result<(), CliError> {
     print_unblock_code(
         &new_code,
         json,
-        "Unblocked; the new PIN is set. The old unblock code no longer works.\n",
+        &format!(
+            "Unblocked; the new PIN is set. The old unblock code no longer works.\n{BACKUP_NOTE}"
+        ),
     )
 }
 
@@ -457,5 +480,9 @@ pub fn new_unblock_code(dir: &Path, json: bool) -> Result<(), CliError> {
     let code = unlock(dir)?
         .reissue_unblock_code()
         .map_err(|e| CliError::vault(&e))?;
-    print_unblock_code(&code, json, "The old unblock code no longer works.\n")
+    print_unblock_code(
+        &code,
+        json,
+        &format!("The old unblock code no longer works.\n{BACKUP_NOTE}"),
+    )
 }

@@ -1,7 +1,8 @@
 //! Writes the saved vault of the current schema version into
 //! `fixtures/vaults/v<N>/` (database + software device key), for the test that
-//! every later version still opens it. Deterministic: the same build writes the
-//! same accounts, PIN and unblock code.
+//! every later version still opens it, and a backup of it (`backup.vaktbkp`,
+//! from schema 2 on) for the test that every later version still restores it.
+//! Deterministic: the same build writes the same accounts, PIN and unblock code.
 //!
 //! Run: `cargo run -p vakt-core --example make_vault_fixture -- fixtures/vaults/v1`
 
@@ -52,5 +53,6 @@ fn main() {
     ] {
         session.add(&vakt_core::uri::parse(uri).unwrap()).unwrap();
     }
+    std::fs::write(dir.join("backup.vaktbkp"), session.backup().unwrap()).unwrap();
     println!("unblock code: {}", code.to_display().expose());
 }

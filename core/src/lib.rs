@@ -10,7 +10,10 @@
 //! Secrets only ever live in the types of [`secret`].
 
 pub mod account;
+pub mod backup;
 pub mod clock;
+pub mod export;
+pub mod import;
 pub mod keytext;
 pub mod migration;
 pub mod otp;

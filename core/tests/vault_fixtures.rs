@@ -1,5 +1,6 @@
 //! Every saved vault in fixtures/vaults/ (one per schema version) still opens,
-//! unlocks, lists and makes the right codes with the current code.
+//! unlocks, lists and makes the right codes with the current code; every saved
+//! backup still restores.
 
 #![allow(
     clippy::unwrap_used,
@@ -12,15 +13,22 @@ use std::path::Path;
 use std::sync::Arc;
 
 use vakt_core::OtpKind;
+use vakt_core::backup::BackupError;
 use vakt_core::rng::DeterministicRandom;
+use vakt_core::secret::Key256;
 use vakt_core::vault::{
-    Pin, Services, SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault, VaultConfig,
+    BackupSecret, Pin, Services, Session, SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE,
+    Vault, VaultConfig,
 };
 
-fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+fn fixture_dir(version: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures/vaults")
-        .join(version);
+        .join(version)
+}
+
+fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
+    let src = fixture_dir(version);
     let dir = tempfile::tempdir().unwrap();
     for file in [VAULT_FILE, "device.key"] {
         std::fs::copy(src.join(file), dir.path().join(file)).unwrap();
@@ -44,10 +52,9 @@ fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
     (dir, vault)
 }
 
-#[test]
-fn schema_v1_vault_opens_and_works() {
-    let (_dir, vault) = open_copy("v1");
-    let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
+/// The fixture's four accounts, in order, with their known codes; advances the
+/// HOTP counter once.
+fn check_accounts(session: &Session) {
     let list = session.accounts().unwrap();
     let names: Vec<(&str, &str, &str)> = list
         .iter()
@@ -73,8 +80,73 @@ fn schema_v1_vault_opens_and_works() {
     assert_eq!(codes[3].view.as_ref().unwrap().code.as_str(), "P2QJN");
     // RFC 4226 counter 3, 8 digits.
     assert_eq!(session.next_code(list[1].id).unwrap().as_str(), "26969429");
-    drop(session);
-    // Its unblock code still opens it.
-    let code = UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap();
-    vault.unblock(&code, &Pin::parse("5837").unwrap()).unwrap();
+}
+
+#[test]
+fn every_schema_opens_and_works() {
+    for version in ["v1", "v2"] {
+        let (_dir, vault) = open_copy(version);
+        let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
+        check_accounts(&session);
+        drop(session);
+        // Its unblock code still opens it.
+        let code = UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap();
+        vault.unblock(&code, &Pin::parse("5837").unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn a_vault_from_before_backups_gets_a_backup_key_with_its_next_unblock_code() {
+    let (_dir, vault) = open_copy("v1");
+    let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
+    assert_eq!(session.backup().unwrap_err(), BackupError::NoBackupKey);
+    let code = session.reissue_unblock_code().unwrap();
+    let bytes = session.backup().unwrap();
+    let target = tempfile::tempdir().unwrap();
+    let restored = Vault::restore(
+        &target.path().join(VAULT_FILE),
+        services(),
+        VaultConfig::default(),
+        &bytes,
+        BackupSecret::UnblockCode(&code),
+        &Pin::parse("5837").unwrap(),
+    )
+    .unwrap();
+    check_accounts(&restored.session);
+}
+
+fn services() -> Services {
+    Services {
+        keystore: Arc::new(SoftwareKeystore::from_key(
+            Key256::new([9; 32]),
+            Box::new(DeterministicRandom::new(7)),
+        )),
+        rng: Arc::new(DeterministicRandom::new(8)),
+        pause: Arc::new(ThreadSleep),
+    }
+}
+
+/// Fixture folders that hold a `backup.vaktbkp` (schema 2 on).
+const WITH_BACKUP: &[&str] = &["v2"];
+
+#[test]
+fn every_saved_backup_restores() {
+    for version in WITH_BACKUP {
+        let bytes = std::fs::read(fixture_dir(version).join("backup.vaktbkp")).unwrap();
+        let info = vakt_core::backup::inspect(&bytes).unwrap();
+        assert_eq!(info.generation, 1);
+        let code = UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap();
+        let target = tempfile::tempdir().unwrap();
+        let restored = Vault::restore(
+            &target.path().join(VAULT_FILE),
+            services(),
+            VaultConfig::default(),
+            &bytes,
+            BackupSecret::UnblockCode(&code),
+            &Pin::parse("5837").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(restored.report.restored, 4);
+        check_accounts(&restored.session);
+    }
 }

@@ -21,10 +21,13 @@
 //! itself, so neither a restart nor a clock change shortens it.
 
 pub mod aead;
+mod backup_key;
+mod bulk;
 pub mod kdf;
 pub mod keystore;
 pub mod pin;
-mod record;
+pub(crate) mod record;
+mod restore;
 pub mod store;
 pub mod unblock_code;
 
@@ -37,9 +40,12 @@ use crate::otp::{Algorithm, Code, CodeView};
 use crate::rng::{RandomSource, random_array};
 use crate::secret::Key256;
 
+pub use backup_key::MIN_PASSPHRASE_CHARS;
+pub use bulk::AddOutcome;
 pub use kdf::KdfParams;
 pub use keystore::{DeviceKeystore, KeystoreError, SoftwareKeystore};
 pub use pin::{Pin, PinError, PinPolicy};
+pub use restore::{BackupSecret, RestoreReport, Restored};
 pub use store::StoreError;
 pub use unblock_code::{UnblockCode, UnblockCodeError};
 
@@ -439,6 +445,7 @@ impl Vault {
             code.canonical().as_bytes(),
             &vault_key,
         )?;
+        let backup_slot = inner.backup_slot_for_code(&vault_key, &code)?;
         inner.store()?.write(|tx| {
             if tx.slot(SLOT_PIN)?.is_some() {
                 return Err(VaultError::AlreadyInitialized);
@@ -446,6 +453,7 @@ impl Vault {
             tx.set_meta("vault_id", &vault_id)?;
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
+            backup_slot.write(tx)?;
             tx.set_lockout(0, 0)?;
             Ok(())
         })?;
@@ -567,9 +575,11 @@ impl Vault {
             new_code.canonical().as_bytes(),
             &key,
         )?;
+        let backup_slot = inner.backup_slot_for_code(&key, &new_code)?;
         inner.store()?.write(|tx| {
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
+            backup_slot.write(tx)?;
             tx.set_lockout(0, 0).map_err(VaultError::from)
         })?;
         Ok((
@@ -829,9 +839,11 @@ impl Session {
             code.canonical().as_bytes(),
             &self.key,
         )?;
-        inner
-            .store()?
-            .write(|tx| tx.set_slot(SLOT_UNBLOCK, &slot).map_err(VaultError::from))?;
+        let backup_slot = inner.backup_slot_for_code(&self.key, &code)?;
+        inner.store()?.write(|tx| {
+            tx.set_slot(SLOT_UNBLOCK, &slot)?;
+            backup_slot.write(tx).map_err(VaultError::from)
+        })?;
         Ok(code)
     }
 

@@ -18,10 +18,13 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 const APPLICATION_ID: i64 = 0x5641_4B54;
 
 /// The numbered migrations; schema version N is reached by running the first N.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_backups.sql"),
+];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Why the file could not be opened or used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -230,6 +233,20 @@ impl Tx<'_> {
             params![name, value],
         )?;
         Ok(())
+    }
+
+    /// Deletes a `meta` value; whether it existed.
+    pub fn delete_meta(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self.0.execute("DELETE FROM meta WHERE name = ?1", [name])? == 1)
+    }
+
+    /// The change counter (schema 2): one more for every change to an account
+    /// or to the backup key material.
+    pub fn change_seq(&self) -> Result<u64, StoreError> {
+        let seq: i64 = self
+            .0
+            .query_row("SELECT seq FROM changes WHERE id = 1", [], |r| r.get(0))?;
+        to_u64(seq)
     }
 
     /// A key slot.

@@ -1,0 +1,224 @@
+//! `vakt backup export | restore | info | passphrase`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Subcommand;
+use serde_json::json;
+use vakt_core::backup::{self, format::MAX_PAYLOAD_LEN};
+use vakt_core::rng::SystemRandom;
+use vakt_core::secret::SecretString;
+use vakt_core::vault::{BackupSecret, SoftwareKeystore, UnblockCode, Vault, VaultError};
+
+use crate::error::{CliError, print_line};
+use crate::files;
+use crate::secrets;
+use crate::vault_commands::{
+    ensure_no_vault, keystore_error, new_vault_config, print_unblock_code, read_new_pin, services,
+    unlock, vault_file,
+};
+
+/// The largest backup file read.
+const MAX_BACKUP_LEN: usize = MAX_PAYLOAD_LEN + 8192;
+
+/// `vakt backup ...`
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// Write a backup of every account to FILE (needs VAKT_PIN). It opens with
+    /// the current unblock code (and the backup passphrase, if set).
+    Export {
+        /// Where to write it (replaced if it exists).
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore FILE into a new vault: VAKT_UNBLOCK_CODE (the code current when
+    /// the backup was made) or VAKT_BACKUP_PASSPHRASE, and VAKT_NEW_PIN. Prints
+    /// the new vault's unblock code.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Print {"unblock_code", "restored", "needs_reenrolment"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show which unblock code a backup needs (no secret needed).
+    Info {
+        /// The backup file.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let a backup passphrase open backups too (needs VAKT_PIN).
+    #[command(subcommand)]
+    Passphrase(PassphraseCommand),
+}
+
+/// `vakt backup passphrase ...`
+#[derive(Subcommand)]
+pub enum PassphraseCommand {
+    /// Set VAKT_BACKUP_PASSPHRASE (12+ characters) as a second way to open
+    /// backups made from now on.
+    Set,
+    /// Stop the passphrase from opening backups made from now on.
+    Remove,
+}
+
+/// Runs a `vakt backup` command.
+pub fn run(dir: &Path, command: &BackupCommand) -> Result<(), CliError> {
+    match command {
+        BackupCommand::Export { file, json } => export(dir, file, *json),
+        BackupCommand::Restore { file, json } => restore(dir, file, *json),
+        BackupCommand::Info { file, json } => info(file, *json),
+        BackupCommand::Passphrase(command) => passphrase(dir, command),
+    }
+}
+
+fn export(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
+    let session = unlock(dir)?;
+    let bytes = session.backup().map_err(|e| CliError::backup(&e))?;
+    let accounts = session.accounts().map_err(|e| CliError::vault(&e))?.len();
+    let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
+    files::write_private(file, &bytes)?;
+    if json {
+        return print_line(
+            &json!({
+                "file": file.display().to_string(),
+                "accounts": accounts,
+                "generation": info.generation,
+                "backup_id": info.backup_id,
+                "passphrase": info.has_passphrase,
+            })
+            .to_string(),
+        );
+    }
+    let also = if info.has_passphrase {
+        " (or the backup passphrase)"
+    } else {
+        ""
+    };
+    print_line(&format!(
+        "Wrote a backup of {accounts} account(s) to {}.\nIt opens with your current unblock code{also}; \
+         keep the code apart from the file.",
+        file.display()
+    ))
+}
+
+fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
+    let bytes = files::read_limited(file, MAX_BACKUP_LEN)?;
+    // A bad or foreign file is reported before any secret is asked for.
+    let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
+    ensure_no_vault(dir)?;
+    let code;
+    let phrase;
+    let secret =
+        if !secrets::is_set(secrets::UNBLOCK_CODE) && secrets::is_set(secrets::BACKUP_PASSPHRASE) {
+            if !info.has_passphrase {
+                return Err(CliError::backup(&backup::BackupError::NoPassphraseSlot));
+            }
+            phrase = secrets::read_secret(secrets::BACKUP_PASSPHRASE, "Backup passphrase: ")?;
+            BackupSecret::Passphrase(&phrase)
+        } else {
+            let text = secrets::read(secrets::UNBLOCK_CODE, "Unblock code of the backup: ")?;
+            code = UnblockCode::parse(&text)
+                .map_err(|e| CliError::vault(&VaultError::MistypedUnblockCode(e)))?;
+            BackupSecret::UnblockCode(&code)
+        };
+    let config = new_vault_config();
+    let new_pin = read_new_pin(secrets::NEW_PIN, &config)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let keystore = SoftwareKeystore::open_or_create(
+        &SoftwareKeystore::path_in(dir),
+        Box::new(SystemRandom::new()),
+    )
+    .map_err(keystore_error)?;
+    let restored = Vault::restore(
+        &vault_file(dir),
+        services(Arc::new(keystore)),
+        config,
+        &bytes,
+        secret,
+        &new_pin,
+    )
+    .map_err(|e| CliError::backup(&e))?;
+    let report = &restored.report;
+    if json {
+        let shown = restored.unblock_code.to_display();
+        return print_line(
+            &json!({
+                // EXPOSE: the new unblock code is shown once, on purpose.
+                "unblock_code": shown.expose(),
+                "restored": report.restored,
+                "needs_reenrolment": report.needs_reenrolment,
+            })
+            .to_string(),
+        );
+    }
+    let mut extra = format!(
+        "Restored {} account(s) into {}.\n",
+        report.restored,
+        dir.display()
+    );
+    if !report.needs_reenrolment.is_empty() {
+        extra.push_str(
+            "Enrol these again on this device (their push keys stay with the old one):\n",
+        );
+        for label in &report.needs_reenrolment {
+            extra.push_str(&format!("    {label}\n"));
+        }
+    }
+    extra.push_str("This vault has a new unblock code; the backup's code does not open it.\n");
+    print_unblock_code(&restored.unblock_code, false, &extra)
+}
+
+fn info(file: &Path, json: bool) -> Result<(), CliError> {
+    let bytes = files::read_limited(file, MAX_BACKUP_LEN)?;
+    let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
+    if json {
+        return print_line(
+            &json!({
+                "format_version": info.format_version,
+                "backup_id": info.backup_id,
+                "generation": info.generation,
+                "passphrase": info.has_passphrase,
+            })
+            .to_string(),
+        );
+    }
+    let also = if info.has_passphrase {
+        ", or the backup passphrase"
+    } else {
+        ""
+    };
+    print_line(&format!(
+        "Vakt backup (format {}), backup key {}.\nOpens with unblock code #{} of that key{also}.",
+        info.format_version, info.backup_id, info.generation
+    ))
+}
+
+fn passphrase(dir: &Path, command: &PassphraseCommand) -> Result<(), CliError> {
+    let session = unlock(dir)?;
+    match command {
+        PassphraseCommand::Set => {
+            let phrase: SecretString =
+                secrets::read_secret(secrets::BACKUP_PASSPHRASE, "Backup passphrase: ")?;
+            session
+                .set_backup_passphrase(&phrase)
+                .map_err(|e| CliError::backup(&e))?;
+            print_line("The backup passphrase opens backups made from now on (vakt backup export).")
+        }
+        PassphraseCommand::Remove => {
+            let removed = session
+                .remove_backup_passphrase()
+                .map_err(|e| CliError::vault(&e))?;
+            print_line(if removed {
+                "Backups made from now on open with the unblock code only."
+            } else {
+                "No backup passphrase was set."
+            })
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Reading input files with a size limit, and writing output files that hold
+//! secrets: private (0600), atomically (temporary file, fsync, rename).
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::error::CliError;
+
+/// Reads at most `max` bytes of `path`; a larger file is refused.
+pub fn read_limited(path: &Path, max: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::bad_input(format!("cannot read {}: {e}", path.display())))?;
+    if bytes.len() > max {
+        return Err(CliError::bad_input(format!(
+            "{} is too large for this kind of file",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Writes `bytes` to `path` with mode 0600, replacing it only once the new
+/// content is complete on disk.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let fail =
+        |e: std::io::Error| CliError::internal(format!("cannot write {}: {e}", path.display()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| CliError::bad_input(format!("{} is not a file name", path.display())))?;
+    let mut tmp_name = name.to_owned();
+    tmp_name.push(".vakt-tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(fail)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    // Make the rename itself durable.
+    if let Some(Ok(dir)) = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(std::fs::File::open)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}

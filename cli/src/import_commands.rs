@@ -1,0 +1,149 @@
+//! `vakt import --from FORMAT FILE` and `vakt export --aegis FILE [--encrypt]`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::json;
+use vakt_core::export::{self, AegisEncryption};
+use vakt_core::import::{self, Format, ImportError, MAX_FILE_LEN};
+use vakt_core::rng::SystemRandom;
+
+use crate::error::{CliError, print_line};
+use crate::files;
+use crate::secrets;
+use crate::vault_commands::unlock;
+
+/// Arguments of `vakt import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The app the file comes from: aegis, 2fas, andotp, freeotp (FreeOTP and
+    /// FreeOTP+), bitwarden, authy, ente, uri-list (otpauth URIs, one per line).
+    #[arg(long = "from", value_name = "FORMAT")]
+    from: String,
+    /// The exported file (its password, if any, from VAKT_IMPORT_PASSWORD or a prompt).
+    file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn format_names() -> String {
+    Format::ALL.map(Format::name).join(", ")
+}
+
+/// `vakt import --from FORMAT FILE [--json]`.
+pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
+    let format = Format::from_name(&args.from).ok_or_else(|| {
+        CliError::bad_input(format!(
+            "--from: '{}' is not a known format ({})",
+            args.from.chars().take(24).collect::<String>(),
+            format_names()
+        ))
+    })?;
+    let bytes = files::read_limited(&args.file, MAX_FILE_LEN)?;
+    // The file is read before the PIN is asked for: a bad file costs no attempt.
+    let given = if secrets::is_set(secrets::IMPORT_PASSWORD) {
+        Some(secrets::read_secret(secrets::IMPORT_PASSWORD, "")?)
+    } else {
+        None
+    };
+    let imported = match import::read(format, &bytes, given.as_ref()) {
+        Err(ImportError::PasswordNeeded) if given.is_none() => {
+            let password =
+                secrets::read_secret(secrets::IMPORT_PASSWORD, "Password of the exported file: ")?;
+            import::read(format, &bytes, Some(&password))
+        }
+        other => other,
+    }
+    .map_err(|e| CliError::import(&e))?;
+    let session = unlock(dir)?;
+    let report = import::apply(&session, imported).map_err(|e| CliError::vault(&e))?;
+    if args.json {
+        return print_line(
+            &json!({
+                "added": report.added.iter().map(|(id, label)| json!({"id": id, "label": label})).collect::<Vec<_>>(),
+                "duplicates": report.duplicates.iter().map(|(id, label)| json!({"existing_id": id, "label": label})).collect::<Vec<_>>(),
+                "unsupported": report.unsupported.iter().map(|s| json!({"label": s.label, "reason": s.reason})).collect::<Vec<_>>(),
+                "notes": report.notes,
+            })
+            .to_string(),
+        );
+    }
+    let mut lines = vec![format!("added {}", report.added.len())];
+    lines.extend(
+        report
+            .added
+            .iter()
+            .map(|(id, label)| format!("{id:>6}  {label}")),
+    );
+    if !report.duplicates.is_empty() {
+        lines.push(format!(
+            "skipped {} (already in the vault)",
+            report.duplicates.len()
+        ));
+        lines.extend(
+            report
+                .duplicates
+                .iter()
+                .map(|(id, label)| format!("        {label} (same key as #{id})")),
+        );
+    }
+    if !report.unsupported.is_empty() {
+        lines.push(format!("not imported {}", report.unsupported.len()));
+        lines.extend(
+            report
+                .unsupported
+                .iter()
+                .map(|s| format!("        {}: {}", s.label, s.reason)),
+        );
+    }
+    lines.extend(report.notes.iter().map(|n| format!("note: {n}")));
+    print_line(&lines.join("\n"))
+}
+
+/// `vakt export --aegis FILE [--encrypt] [--json]`.
+pub fn export_aegis(dir: &Path, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
+    let session = unlock(dir)?;
+    let accounts = session.export_accounts().map_err(|e| CliError::vault(&e))?;
+    let password = if encrypt {
+        let password = secrets::read_secret(secrets::EXPORT_PASSWORD, "Password for the export: ")?;
+        // EXPOSE: only checked for being empty.
+        if password.expose().is_empty() {
+            return Err(CliError::bad_input(format!(
+                "{}: the password is empty",
+                secrets::EXPORT_PASSWORD
+            )));
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let encryption = match &password {
+        Some(p) => AegisEncryption::Password(p),
+        None => AegisEncryption::None,
+    };
+    let bytes = export::aegis(&accounts, encryption, &SystemRandom::new())
+        .map_err(|e| CliError::internal(e.to_string()))?;
+    // EXPOSE: the export is written to the file the user asked for.
+    files::write_private(file, bytes.expose())?;
+    if json {
+        return print_line(
+            &json!({
+                "file": file.display().to_string(),
+                "accounts": accounts.len(),
+                "encrypted": encrypt,
+            })
+            .to_string(),
+        );
+    }
+    let how = if encrypt {
+        "encrypted with your password"
+    } else {
+        "NOT encrypted: anyone who gets this file has every key; delete it once imported"
+    };
+    print_line(&format!(
+        "Wrote {} account(s) to {} (Aegis format, {how}).",
+        accounts.len(),
+        file.display()
+    ))
+}

@@ -1,0 +1,256 @@
+//! Just enough of Java's object serialisation (the Java Object Serialization
+//! Specification, chapter 6) to read one `java.util.HashMap<String, String>`,
+//! which is what FreeOTP writes as its backup. Anything else in the stream is
+//! refused; nothing is executed or instantiated, only bytes are read.
+
+const MAGIC: [u8; 4] = [0xAC, 0xED, 0x00, 0x05];
+const TC_NULL: u8 = 0x70;
+const TC_REFERENCE: u8 = 0x71;
+const TC_CLASSDESC: u8 = 0x72;
+const TC_OBJECT: u8 = 0x73;
+const TC_STRING: u8 = 0x74;
+const TC_ENDBLOCKDATA: u8 = 0x78;
+const TC_BLOCKDATA: u8 = 0x77;
+const TC_LONGSTRING: u8 = 0x7C;
+const BASE_HANDLE: u32 = 0x7E_0000;
+const SC_WRITE_METHOD: u8 = 0x01;
+const SC_SERIALIZABLE: u8 = 0x02;
+/// More entries than any backup holds.
+const MAX_ENTRIES: u32 = 100_000;
+
+/// The stream is not a serialised `HashMap<String, String>` (no detail: the
+/// caller names the format).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NotAStringMap;
+
+enum Handle {
+    String(String),
+    Other,
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    handles: Vec<Handle>,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], NotAStringMap> {
+        if self.bytes.len() < n {
+            return Err(NotAStringMap);
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Ok(head)
+    }
+
+    fn u8(&mut self) -> Result<u8, NotAStringMap> {
+        self.take(1)?.first().copied().ok_or(NotAStringMap)
+    }
+
+    fn u16(&mut self) -> Result<u16, NotAStringMap> {
+        let b: [u8; 2] = self.take(2)?.try_into().map_err(|_| NotAStringMap)?;
+        Ok(u16::from_be_bytes(b))
+    }
+
+    fn u32(&mut self) -> Result<u32, NotAStringMap> {
+        let b: [u8; 4] = self.take(4)?.try_into().map_err(|_| NotAStringMap)?;
+        Ok(u32::from_be_bytes(b))
+    }
+
+    fn u64(&mut self) -> Result<u64, NotAStringMap> {
+        let b: [u8; 8] = self.take(8)?.try_into().map_err(|_| NotAStringMap)?;
+        Ok(u64::from_be_bytes(b))
+    }
+
+    fn utf(&mut self, len: usize) -> Result<String, NotAStringMap> {
+        let bytes = self.take(len)?;
+        decode_modified_utf8(bytes)
+    }
+
+    /// A string, a reference to one, or null.
+    fn string(&mut self) -> Result<Option<String>, NotAStringMap> {
+        match self.u8()? {
+            TC_NULL => Ok(None),
+            TC_STRING => {
+                let len = usize::from(self.u16()?);
+                let s = self.utf(len)?;
+                self.handles.push(Handle::String(s.clone()));
+                Ok(Some(s))
+            }
+            TC_LONGSTRING => {
+                let len = usize::try_from(self.u64()?).map_err(|_| NotAStringMap)?;
+                let s = self.utf(len)?;
+                self.handles.push(Handle::String(s.clone()));
+                Ok(Some(s))
+            }
+            TC_REFERENCE => {
+                let handle = self.u32()?.checked_sub(BASE_HANDLE).ok_or(NotAStringMap)?;
+                match self
+                    .handles
+                    .get(usize::try_from(handle).map_err(|_| NotAStringMap)?)
+                {
+                    Some(Handle::String(s)) => Ok(Some(s.clone())),
+                    _ => Err(NotAStringMap),
+                }
+            }
+            _ => Err(NotAStringMap),
+        }
+    }
+
+    /// The class description of `java.util.HashMap`; returns its flags and the
+    /// byte size of its (primitive) field values.
+    fn hashmap_class(&mut self) -> Result<(u8, usize), NotAStringMap> {
+        if self.u8()? != TC_CLASSDESC {
+            return Err(NotAStringMap);
+        }
+        let len = usize::from(self.u16()?);
+        if self.utf(len)? != "java.util.HashMap" {
+            return Err(NotAStringMap);
+        }
+        self.u64()?; // serialVersionUID
+        self.handles.push(Handle::Other);
+        let flags = self.u8()?;
+        let mut values = 0usize;
+        for _ in 0..self.u16()? {
+            let size = match self.u8()? {
+                b'B' | b'Z' => 1,
+                b'C' | b'S' => 2,
+                b'F' | b'I' => 4,
+                b'D' | b'J' => 8,
+                _ => return Err(NotAStringMap), // object fields: not a HashMap
+            };
+            let len = usize::from(self.u16()?);
+            self.take(len)?;
+            values += size;
+        }
+        // No class annotation, no serialisable superclass.
+        if self.u8()? != TC_ENDBLOCKDATA || self.u8()? != TC_NULL {
+            return Err(NotAStringMap);
+        }
+        Ok((flags, values))
+    }
+}
+
+/// Modified UTF-8 (as `DataOutput.writeUTF`): UTF-16 code units in one to
+/// three bytes each.
+fn decode_modified_utf8(bytes: &[u8]) -> Result<String, NotAStringMap> {
+    let mut units = Vec::with_capacity(bytes.len());
+    let mut i = bytes.iter().copied();
+    while let Some(a) = i.next() {
+        let unit = match a {
+            0x00..=0x7f => u16::from(a),
+            0xc0..=0xdf => {
+                let b = i.next().ok_or(NotAStringMap)?;
+                (u16::from(a & 0x1f) << 6) | u16::from(b & 0x3f)
+            }
+            0xe0..=0xef => {
+                let b = i.next().ok_or(NotAStringMap)?;
+                let c = i.next().ok_or(NotAStringMap)?;
+                (u16::from(a & 0x0f) << 12) | (u16::from(b & 0x3f) << 6) | u16::from(c & 0x3f)
+            }
+            _ => return Err(NotAStringMap),
+        };
+        units.push(unit);
+    }
+    String::from_utf16(&units).map_err(|_| NotAStringMap)
+}
+
+/// Reads a serialised `HashMap<String, String>`; entries with a null key or
+/// value are left out.
+pub(crate) fn read_string_map(bytes: &[u8]) -> Result<Vec<(String, String)>, NotAStringMap> {
+    let mut r = Reader {
+        bytes,
+        handles: Vec::new(),
+    };
+    if r.take(4)? != MAGIC || r.u8()? != TC_OBJECT {
+        return Err(NotAStringMap);
+    }
+    let (flags, values) = r.hashmap_class()?;
+    if flags & (SC_WRITE_METHOD | SC_SERIALIZABLE) != SC_WRITE_METHOD | SC_SERIALIZABLE {
+        return Err(NotAStringMap);
+    }
+    r.handles.push(Handle::Other); // the map itself
+    r.take(values)?; // loadFactor, threshold
+    // writeObject: block data with capacity and size, then the entries.
+    if r.u8()? != TC_BLOCKDATA {
+        return Err(NotAStringMap);
+    }
+    let block = usize::from(r.u8()?);
+    if block < 8 {
+        return Err(NotAStringMap);
+    }
+    r.u32()?; // capacity
+    let size = r.u32()?;
+    r.take(block - 8)?;
+    if size > MAX_ENTRIES {
+        return Err(NotAStringMap);
+    }
+    let mut out = Vec::new();
+    for _ in 0..size {
+        let key = r.string()?;
+        let value = r.string()?;
+        if let (Some(key), Some(value)) = (key, value) {
+            out.push((key, value));
+        }
+    }
+    if r.u8()? != TC_ENDBLOCKDATA || !r.bytes.is_empty() {
+        return Err(NotAStringMap);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A map {"a": "b", "c": "a"} the way Java writes it (the second "a" as a
+    /// back-reference).
+    fn sample() -> Vec<u8> {
+        let mut b = MAGIC.to_vec();
+        b.extend([TC_OBJECT, TC_CLASSDESC, 0, 17]);
+        b.extend(b"java.util.HashMap");
+        b.extend([0x05, 0x07, 0xda, 0xc1, 0xc3, 0x16, 0x60, 0xd1, 0x03, 0, 2]);
+        b.extend([b'F', 0, 10]);
+        b.extend(b"loadFactor");
+        b.extend([b'I', 0, 9]);
+        b.extend(b"threshold");
+        b.extend([TC_ENDBLOCKDATA, TC_NULL]);
+        b.extend([0x3f, 0x40, 0, 0, 0, 0, 0, 12]);
+        b.extend([TC_BLOCKDATA, 8, 0, 0, 0, 16, 0, 0, 0, 2]);
+        b.extend([TC_STRING, 0, 1, b'a', TC_STRING, 0, 1, b'b']);
+        b.extend([TC_STRING, 0, 1, b'c', TC_REFERENCE, 0, 0x7e, 0, 2]);
+        b.push(TC_ENDBLOCKDATA);
+        b
+    }
+
+    #[test]
+    fn reads_a_string_map() {
+        let map = read_string_map(&sample()).unwrap();
+        assert_eq!(
+            map,
+            vec![("a".into(), "b".into()), ("c".into(), "a".into())]
+        );
+    }
+
+    #[test]
+    fn refuses_anything_else() {
+        let good = sample();
+        for len in 0..good.len() {
+            assert!(read_string_map(&good[..len]).is_err(), "length {len}");
+        }
+        let mut longer = good.clone();
+        longer.push(0);
+        assert!(read_string_map(&longer).is_err());
+        let mut other_class = good.clone();
+        other_class[11] = b'X';
+        assert!(read_string_map(&other_class).is_err());
+    }
+
+    #[test]
+    fn modified_utf8() {
+        // "é" in two bytes, U+1F600 as a surrogate pair of three bytes each.
+        let bytes = [0xc3, 0xa9, 0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80];
+        assert_eq!(decode_modified_utf8(&bytes).unwrap(), "é😀");
+        assert!(decode_modified_utf8(&[0xff]).is_err());
+    }
+}
