@@ -13,7 +13,7 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 seconds=${VAKT_FUZZ_SECONDS:-15}
-targets=(uri_parse keytext)
+targets=(uri_parse keytext migration import_file backup_parse)
 cargo_fuzz_version=0.13.2
 
 # cargo finds `cargo-fuzz` on PATH or in $CARGO_HOME/bin, where `cargo install`
@@ -51,7 +51,26 @@ elif command -v jq >/dev/null 2>&1; then
 else
   echo "neither python3 nor jq: fuzzing without the corpus seeds" >&2
 fi
-echo "seeds: $(ls "$seeds/uri_parse" | wc -l) URIs, $(ls "$seeds/keytext" | wc -l) keys"
+# Seeds for the file parsers: the real files in fixtures/ (the import target's
+# first byte picks the format, in the order of import::Format::ALL).
+mkdir -p "$seeds/migration" "$seeds/import_file" "$seeds/backup_parse"
+for f in fixtures/migration/*.txt; do
+  [ -e "$f" ] && cp "$f" "$seeds/migration/"
+done
+imports=fixtures/imports/aegis
+seed_import() { { printf "\\$(printf '%03o' "$1")"; cat "$imports/$2"; } >"$seeds/import_file/$2"; }
+seed_import 0 aegis_plain.json
+seed_import 0 aegis_encrypted.json
+seed_import 1 2fas_authenticator_plain_v4.2fas
+seed_import 2 andotp_plain.json
+seed_import 3 freeotp_plus.json
+seed_import 3 freeotp_v2_api34.xml
+seed_import 4 bitwarden.json
+seed_import 4 bitwarden.csv
+seed_import 5 authy_plain.xml
+seed_import 6 ente_auth.txt
+cp fixtures/vaults/v*/backup.vaktbkp "$seeds/backup_parse/" 2>/dev/null || true
+echo "seeds: $(ls "$seeds/uri_parse" | wc -l) URIs, $(ls "$seeds/keytext" | wc -l) keys, $(ls "$seeds/import_file" | wc -l) export files, $(ls "$seeds/backup_parse" | wc -l) backups"
 
 cd fuzz
 cargo fmt --check
@@ -63,9 +82,11 @@ if ! RUSTC_BOOTSTRAP=1 cargo fuzz build >"$log" 2>&1; then
   exit 1
 fi
 for target in "${targets[@]}"; do
-  mkdir -p "corpus/$target"
+  mkdir -p "corpus/$target" "$seeds/$target"
+  max_len=4096
+  case $target in import_file | backup_parse) max_len=65536 ;; esac
   if RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" "$seeds/$target" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
     -print_final_stats=1 >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     echo "fuzz $target: ${runs:-?} inputs in ${seconds}s, no crash"
