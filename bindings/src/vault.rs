@@ -8,9 +8,9 @@ use vakt_core::rng::SystemRandom;
 use vakt_core::vault::{self as core, KdfParams, Pin, PinPolicy, Services, ThreadSleep};
 use zeroize::Zeroizing;
 
+use crate::VaktError;
 use crate::otp::{HashAlgorithm, OtpType, kind_parts};
 use crate::platform::{Clock, DeviceKeystore, ForeignKeystore};
-use crate::VaktError;
 
 /// Choices made when a vault is created.
 #[derive(Clone, Copy, Debug, uniffi::Record)]
@@ -94,8 +94,12 @@ pub fn create_vault(
     let pin = Zeroizing::new(pin);
     let config = options.config();
     let pin = new_pin(&pin, &config)?;
-    let (vault, code) =
-        core::Vault::create(std::path::Path::new(&path), services(keystore), config, &pin)?;
+    let (vault, code) = core::Vault::create(
+        std::path::Path::new(&path),
+        services(keystore),
+        config,
+        &pin,
+    )?;
     Ok(CreatedVault {
         vault: Arc::new(Vault {
             inner: vault,
@@ -343,7 +347,12 @@ impl Session {
     }
 
     /// Renames an account (and its issuer, if given).
-    pub fn rename(&self, id: u64, issuer: Option<String>, account_name: String) -> Result<(), VaktError> {
+    pub fn rename(
+        &self,
+        id: u64,
+        issuer: Option<String>,
+        account_name: String,
+    ) -> Result<(), VaktError> {
         self.with(|s| s.rename(id, issuer.as_deref(), &account_name))
     }
 
@@ -388,7 +397,10 @@ impl Session {
     /// Replaces the unblock code; returns the new one (show it once).
     pub fn reissue_unblock_code(&self) -> Result<String, VaktError> {
         // EXPOSE: the new unblock code is shown to the user once.
-        self.with(|s| s.reissue_unblock_code().map(|c| c.to_display().expose().to_owned()))
+        self.with(|s| {
+            s.reissue_unblock_code()
+                .map(|c| c.to_display().expose().to_owned())
+        })
     }
 
     /// Locks: the vault key is dropped (zeroized); later calls fail with `Locked`.
