@@ -59,6 +59,15 @@ fun Tests.concurrencyTests() =
             assertEquals(3u, status.failedPinAttempts)
         }
 
+        test("8 concurrent correct PINs all open, never a spurious Blocked") {
+            val vault = newVault().vault
+            repeat(5) { round ->
+                val outcomes = together { vault.unlock(PIN).also { it.close() } }
+                assertTrue(outcomes.all { it.isSuccess }, "round $round: ${outcomes.map { it.exceptionOrNull() }}")
+            }
+            assertEquals(3u, vault.status().attemptsLeft)
+        }
+
         test("a correct PIN racing 7 wrong ones after 2 failures: no fourth guess is ever checked") {
             val vault = newVault().vault
             repeat(2) { assertThrows<FfiError.WrongPin> { vault.unlock(OTHER_PIN) } }
