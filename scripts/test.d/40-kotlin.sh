@@ -55,26 +55,12 @@ scripts/bindings --language kotlin >/dev/null
 generated=target/bindings/kotlin/app/vakt/ffi/vakt_ffi.kt
 lib_dir=$root/target/debug
 
-# Every exported function (one uniffi checksum each) must be called by a test:
-# func_parse_uri → parseUri(, method_session_codes_at → codesAt(, …
-missing=()
-while read -r symbol; do
-  rest=${symbol#uniffi_vakt_ffi_checksum_}
-  case "$rest" in
-    func_*) name=${rest#func_} ;;
-    method_* | constructor_*) name=${rest#*_}; name=${name#*_} ;;
-    *) continue ;;
-  esac
-  camel=$(echo "$name" | sed -E 's/_([a-z0-9])/\U\1/g')
-  grep -rqE "(\.|[^A-Za-z0-9_])$camel\(" "$module/src/jvmTest/kotlin" || missing+=("$camel ($rest)")
-done < <(grep -oE 'uniffi_vakt_ffi_checksum_[a-z0-9_]+' "$generated" | sort -u)
-exported=$(grep -oE 'uniffi_vakt_ffi_checksum_[a-z0-9_]+' "$generated" | sort -u | wc -l)
-if [ ${#missing[@]} -gt 0 ]; then
-  printf 'exported but called by no JVM test: %s\n' "${missing[@]}" >&2
+# Every exported function, constructor and method must be called by a test
+# (parseUri(, codesAt(, …): new exports need JVM tests before this passes.
+python3 scripts/test.d/bindings_check.py coverage "$generated" "$module/src/jvmTest" || {
   echo "add a test in $module/src/jvmTest/kotlin (see Harness.kt)" >&2
   exit 1
-fi
-echo "all $exported exported functions and methods are called by the tests"
+}
 
 mkdir -p "$out"
 # kotlinc <jar> <classpath> <sources…>, skipped when the sources and classpath are unchanged.
