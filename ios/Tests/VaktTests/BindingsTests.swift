@@ -401,6 +401,25 @@ final class ConcurrencyTests: VaktTestCase {
         XCTAssertEqual(try vault.status().failedPinAttempts, 3)
     }
 
+    func testConcurrentCorrectPinsAllOpen() throws {
+        let vault = try newVault().vault
+        for round in 0..<5 {
+            let lock = NSLock()
+            var failures: [String] = []
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                do {
+                    _ = try vault.unlock(pin: pin)
+                } catch {
+                    lock.lock()
+                    failures.append("\(error)")
+                    lock.unlock()
+                }
+            }
+            XCTAssertEqual(failures, [], "round \(round): never a spurious Blocked")
+        }
+        XCTAssertEqual(try vault.status().attemptsLeft, 3)
+    }
+
     func testEightThreadsThroughOneSwiftKeystoreAndClock() throws {
         let vault = try createVault(path: path("v/vault.sqlite3"), keystore: AESGCMKeystore(), clock: ManualClock(59),
                                     pin: pin, options: fast).vault
