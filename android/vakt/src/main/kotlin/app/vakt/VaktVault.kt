@@ -25,7 +25,7 @@ import kotlinx.coroutines.withContext
  * thread. [close] frees the native object; use `use {}`:
  *
  * ```
- * VaktVault.open(file, AndroidDeviceKeystore.default()).use { vault ->
+ * VaktVault.open(file, AndroidDeviceKeystore()).use { vault ->
  *     vault.unlock(pin).use { session -> session.codeRows().collect(::render) }
  * }
  * ```
