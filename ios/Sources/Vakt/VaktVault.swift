@@ -135,12 +135,12 @@ public enum Otpauth {
 public final class VaktVault: @unchecked Sendable {
     /// Choices made when a vault is created (and the same when it is opened).
     public struct Options: Sendable {
-        /// Minimum length of new PINs, 4–12.
+        /// Minimum length of new PINs, 4–12 (default 4, as in the core).
         public var minPinLength: Int
         /// Trivial key derivation. **Tests only**: the PIN then protects almost nothing.
         public var insecureFastKdfForTests: Bool
 
-        public init(minPinLength: Int = 6, insecureFastKdfForTests: Bool = false) {
+        public init(minPinLength: Int = 4, insecureFastKdfForTests: Bool = false) {
             precondition((4...12).contains(minPinLength), "minPinLength must be 4–12")
             self.minPinLength = minPinLength
             self.insecureFastKdfForTests = insecureFastKdfForTests

@@ -36,8 +36,8 @@ class VaktVault private constructor(
 ) : Closeable {
     /** Choices made when a vault is created (and the same ones when it is opened). */
     data class Options(
-        /** Minimum length of new PINs, 4–12. */
-        val minPinLength: Int = 6,
+        /** Minimum length of new PINs, 4–12 (default 4, as in the core). */
+        val minPinLength: Int = 4,
         /** Trivial key-derivation cost. **Tests only**: the PIN then protects almost nothing. */
         val insecureFastKdfForTests: Boolean = false,
     ) {

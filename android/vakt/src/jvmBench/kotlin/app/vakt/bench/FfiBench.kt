@@ -82,8 +82,12 @@ fun main(args: Array<String>) {
             var sink = 0
             val codesNs = measure(runs, calls) { sink += session.codesAt(AT).size }
             val trivialNs = measure(runs, calls * 100) { if (session.isLocked()) sink++ }
+            // What every call allocates twice (clone the handle, then the method):
+            // the JNA Structure that receives Rust's call status.
+            val statusNs = measure(runs, calls * 100) { sink += app.vakt.ffi.UniffiRustCallStatus().size() }
             println("kotlin codes_at($ACCOUNTS accounts): ${"%.0f".format(codesNs)} ns/call")
             println("kotlin is_locked: ${"%.1f".format(trivialNs)} ns/call")
+            println("kotlin one JNA call-status Structure: ${"%.1f".format(statusNs)} ns")
             println("kotlin codes digest: $digest")
             if (sink == 42) println()
         }
