@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
 # Sourced by scripts/test.d/40-kotlin.sh and scripts/bench-ffi (from the repo
 # root): makes sure a JDK, JNA and kotlinc are there, and defines `compile`.
 #

@@ -20,7 +20,7 @@ cd "$root"
 
 out=target/kotlin-jvm
 module=android/vakt
-# shellcheck source=../lib/kotlin-env.sh
+# shellcheck source=scripts/lib/kotlin-env.sh
 . scripts/lib/kotlin-env.sh
 
 echo "generating the Kotlin bindings (scripts/bindings)"
@@ -38,9 +38,9 @@ python3 scripts/test.d/bindings_check.py coverage "$generated" "$module/src/jvmT
 compile "$out/generated.jar" "$jna" "$generated"
 
 # The wrapper, without the files that need android.jar (they import android.*).
-mapfile -t wrapper < <(grep -L '^import android\.' $(find "$module/src/main/kotlin" -name '*.kt' | sort))
+mapfile -t wrapper < <(find "$module/src/main/kotlin" -name '*.kt' -exec grep -L '^import android\.' {} + | sort)
 mapfile -t tests < <(find "$module/src/jvmTest/kotlin" -name '*.kt' | sort)
-skipped=$(grep -l '^import android\.' $(find "$module/src/main/kotlin" -name '*.kt') | xargs -n1 basename | tr '\n' ' ')
+skipped=$(find "$module/src/main/kotlin" -name '*.kt' -exec grep -l '^import android\.' {} + | sed 's|.*/||' | tr '\n' ' ')
 echo "not compiled here (needs android.jar): ${skipped:-none}"
 compile "$out/tests.jar" "$out/generated.jar:$jna:$coroutines:$kotlin_test" "${wrapper[@]}" "${tests[@]}"
 
