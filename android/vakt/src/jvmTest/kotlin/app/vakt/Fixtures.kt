@@ -1,0 +1,97 @@
+package app.vakt
+
+import app.vakt.ffi.CreatedVault
+import app.vakt.ffi.VaultOptions
+import app.vakt.ffi.createVault
+import app.vakt.ffi.fixedClock
+import app.vakt.ffi.softwareKeystore
+import java.security.SecureRandom
+import java.util.concurrent.atomic.AtomicLong
+import javax.crypto.KeyGenerator
+import javax.crypto.SecretKey
+import kotlin.test.assertEquals
+import kotlin.test.assertTrue
+import kotlin.test.fail
+import app.vakt.ffi.Clock as FfiClock
+
+/** Fast, test-only vault options: PINs of 4+ digits, trivial key derivation. */
+val FAST = VaultOptions(minPinLength = 4u, insecureFastKdfForTests = true)
+
+/** The same for the wrapper. */
+val FAST_WRAPPER = VaktVault.Options(minPinLength = 4, insecureFastKdfForTests = true)
+
+/** A PIN the default policy accepts, and another. */
+const val PIN = "4829"
+const val OTHER_PIN = "7351"
+
+/** RFC 6238 appendix B seeds, base32 without padding. */
+const val RFC_SHA1 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+const val RFC_SHA256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
+const val RFC_SHA512 =
+    "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA"
+
+/** A TOTP URI over the RFC 6238 seed for [algorithm] with 8 digits. */
+fun rfcUri(algorithm: String = "SHA1", label: String = "RFC:6238"): String {
+    val secret =
+        when (algorithm) {
+            "SHA1" -> RFC_SHA1
+            "SHA256" -> RFC_SHA256
+            else -> RFC_SHA512
+        }
+    return "otpauth://totp/$label?secret=$secret&issuer=RFC&algorithm=$algorithm&digits=8&period=30"
+}
+
+/** A plain 6-digit TOTP account. */
+const val EXAMPLE_URI = "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example"
+
+/** An HOTP account at counter 0 (RFC 4226 seed: codes 755224, 287082, …). */
+const val HOTP_URI = "otpauth://hotp/Hotp:bob?secret=$RFC_SHA1&issuer=Hotp&counter=0"
+
+/** A vault in the test directory with the Rust software keystore and a fixed clock. */
+fun TestContext.newVault(
+    at: Long = 59,
+    pin: String = PIN,
+    name: String = "vault",
+): CreatedVault =
+    createVault(
+        path("$name/vault.sqlite3"),
+        softwareKeystore(path("$name/device.key")),
+        fixedClock(at.toULong()),
+        pin,
+        FAST,
+    )
+
+/** A fresh AES-256 key (what the Android Keystore would hold). */
+fun newAesKey(): SecretKey = KeyGenerator.getInstance("AES").apply { init(256, SecureRandom()) }.generateKey()
+
+/** A Kotlin clock that tests move by hand, counting how often Rust reads it. */
+class ManualClock(start: Long) : FfiClock {
+    private val now = AtomicLong(start)
+    val reads = AtomicLong()
+
+    fun set(seconds: Long) = now.set(seconds)
+
+    override fun nowUnix(): ULong {
+        reads.incrementAndGet()
+        return now.get().toULong()
+    }
+}
+
+/** Asserts that [block] throws [T] and returns it for further checks. */
+inline fun <reified T : Throwable> assertThrows(block: () -> Unit): T {
+    try {
+        block()
+    } catch (e: Throwable) {
+        if (e is T) return e
+        fail("expected ${T::class.simpleName}, got ${e::class.qualifiedName}: ${e.message}")
+    }
+    fail("expected ${T::class.simpleName}, nothing was thrown")
+}
+
+/** Asserts that a code has [digits] decimal digits. */
+fun assertCode(code: String?, digits: Int = 6) {
+    assertTrue(code != null && code.length == digits && code.all { it.isDigit() }, "not a $digits-digit code: $code")
+}
+
+/** assertEquals with the expected value first, for readability in tables. */
+fun <T> expect(expected: T, actual: T, what: String = "") = assertEquals(expected, actual, what)

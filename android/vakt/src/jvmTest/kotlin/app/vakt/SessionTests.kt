@@ -1,0 +1,144 @@
+package app.vakt
+
+import app.vakt.ffi.HashAlgorithm
+import app.vakt.ffi.ManualEntry
+import app.vakt.ffi.OtpType
+import app.vakt.ffi.codeForUri
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotEquals
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import app.vakt.ffi.VaktException as FfiError
+
+private fun manual(
+    key: String = "abcd efgh ijkl mnop",
+    type: OtpType = OtpType.TOTP,
+    digits: Int = 6,
+    period: Long = 30,
+) = ManualEntry("Manual", "dora", key, type, HashAlgorithm.SHA1, digits.toUByte(), period.toULong(), 0u)
+
+/** The unlocked session: every method and the errors its inputs can cause. */
+fun Tests.sessionTests() =
+    suite("session") {
+        test("addUri, addManual and accounts in display order") {
+            newVault().vault.unlock(PIN).use { s ->
+                val a = s.addUri(EXAMPLE_URI)
+                val b = s.addManual(manual())
+                val c = s.addUri(HOTP_URI)
+                assertEquals(3, setOf(a, b, c).size, "distinct ids")
+                val accounts = s.accounts()
+                assertEquals(listOf(a, b, c), accounts.map { it.id })
+                assertEquals(listOf("Example", "Manual", "Hotp"), accounts.map { it.issuer })
+                assertEquals(accounts.map { it.position }.sorted(), accounts.map { it.position })
+                val hotp = accounts[2]
+                assertEquals(OtpType.HOTP, hotp.otpType)
+                assertEquals(0uL, hotp.counter)
+                assertNull(hotp.period)
+                assertEquals(30uL, accounts[0].period)
+            }
+        }
+
+        test("InvalidKey and InvalidParameter from a key typed by hand") {
+            newVault().vault.unlock(PIN).use { s ->
+                assertTrue(assertThrows<FfiError.InvalidKey> { s.addManual(manual(key = "not base32!")) }.detail.isNotBlank())
+                assertThrows<FfiError.InvalidKey> { s.addManual(manual(key = "")) }
+                assertThrows<FfiError.InvalidParameter> { s.addManual(manual(digits = 11)) }
+                assertThrows<FfiError.InvalidParameter> { s.addManual(manual(digits = 0)) }
+                assertThrows<FfiError.InvalidParameter> { s.addManual(manual(period = 0)) }
+                assertThrows<FfiError.InvalidUri> { s.addUri("otpauth://totp/x?issuer=no-secret") }
+                assertEquals(0, s.accounts().size, "nothing was added")
+            }
+        }
+
+        test("Duplicate names the existing account") {
+            newVault().vault.unlock(PIN).use { s ->
+                val id = s.addUri(EXAMPLE_URI)
+                assertEquals(id, assertThrows<FfiError.Duplicate> { s.addUri(EXAMPLE_URI) }.existingId)
+            }
+        }
+
+        test("rename, delete, reorder; NoSuchAccount and InvalidInput") {
+            newVault().vault.unlock(PIN).use { s ->
+                val a = s.addUri(EXAMPLE_URI)
+                val b = s.addUri(HOTP_URI)
+                s.rename(a, null, "alice (work)")
+                s.rename(b, "Hotp Inc", "bob")
+                assertEquals(listOf("alice (work)", "bob"), s.accounts().map { it.accountName })
+                assertEquals("Hotp Inc", s.accounts()[1].issuer)
+                s.reorder(listOf(b, a))
+                assertEquals(listOf(b, a), s.accounts().map { it.id })
+                assertTrue(assertThrows<FfiError.InvalidInput> { s.reorder(listOf(a)) }.detail.isNotBlank())
+                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.rename(99u, null, "x") }.id)
+                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.delete(99u) }.id)
+                s.delete(a)
+                assertEquals(listOf(b), s.accounts().map { it.id })
+            }
+        }
+
+        test("codesAt: TOTP rows with code, seconds left and next code; HOTP rows without") {
+            newVault().vault.unlock(PIN).use { s ->
+                s.addUri(rfcUri("SHA1"))
+                s.addUri(HOTP_URI)
+                val rows = s.codesAt(59u)
+                assertEquals("94287082", rows[0].code)
+                assertEquals(1uL, rows[0].secondsLeft)
+                assertEquals(codeForUri(rfcUri("SHA1"), 60u), rows[0].nextCode)
+                assertEquals(8.toUByte(), rows[0].account.digits)
+                assertNull(rows[1].code, "no HOTP code without nextCode()")
+                assertNull(rows[1].secondsLeft)
+                assertEquals("14050471", s.codesAt(1111111111u)[0].code)
+            }
+        }
+
+        test("codes uses the vault's clock") {
+            newVault(at = 1234567890).vault.unlock(PIN).use { s ->
+                s.addUri(rfcUri("SHA512"))
+                assertEquals("93441116", s.codes()[0].code)
+            }
+        }
+
+        test("nextCode advances the HOTP counter; NotCounterBased for TOTP") {
+            newVault().vault.unlock(PIN).use { s ->
+                val hotp = s.addUri(HOTP_URI)
+                val totp = s.addUri(EXAMPLE_URI)
+                assertEquals("755224", s.nextCode(hotp))
+                assertEquals("287082", s.nextCode(hotp))
+                assertEquals(2uL, s.accounts().first { it.id == hotp }.counter)
+                assertEquals(totp, assertThrows<FfiError.NotCounterBased> { s.nextCode(totp) }.id)
+                assertThrows<FfiError.NoSuchAccount> { s.nextCode(12345u) }
+            }
+        }
+
+        test("reissueUnblockCode replaces the unblock code") {
+            val created = newVault()
+            val fresh = created.vault.unlock(PIN).use { it.reissueUnblockCode() }
+            assertNotEquals(created.unblockCode, fresh)
+            assertThrows<FfiError.WrongUnblockCode> { created.vault.unblock(created.unblockCode, OTHER_PIN) }
+            created.vault.unblock(fresh, OTHER_PIN).session.close()
+        }
+
+        test("lock: isLocked, then every call is Locked") {
+            val s = newVault().vault.unlock(PIN)
+            val id = s.addUri(HOTP_URI)
+            assertFalse(s.isLocked())
+            s.lock()
+            assertTrue(s.isLocked())
+            s.lock() // idempotent
+            val calls: List<() -> Unit> =
+                listOf(
+                    { s.accounts() },
+                    { s.addUri(EXAMPLE_URI) },
+                    { s.addManual(manual()) },
+                    { s.rename(id, null, "x") },
+                    { s.delete(id) },
+                    { s.reorder(listOf(id)) },
+                    { s.codes() },
+                    { s.codesAt(0u) },
+                    { s.nextCode(id) },
+                    { s.reissueUnblockCode() },
+                )
+            for (call in calls) assertThrows<FfiError.Locked> { call() }
+            s.close()
+        }
+    }

@@ -1,0 +1,147 @@
+package app.vakt
+
+import app.vakt.ffi.UnreadableReason
+import app.vakt.ffi.Vault
+import app.vakt.ffi.createVault
+import app.vakt.ffi.fixedClock
+import app.vakt.ffi.softwareKeystore
+import java.io.File
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotEquals
+import kotlin.test.assertTrue
+import app.vakt.ffi.VaktException as FfiError
+
+/** The locked vault: create, open, status, unlock, unblock, change PIN, and their errors. */
+fun Tests.vaultTests() =
+    suite("vault") {
+        test("createVault returns a locked vault and a grouped unblock code") {
+            val created = newVault()
+            assertTrue(Regex("[0-9A-Z]{5}(-[0-9A-Z]{5}){3}").matches(created.unblockCode), created.unblockCode)
+            val status = created.vault.status()
+            assertFalse(status.blocked)
+            assertEquals(3u, status.attemptsLeft)
+            assertEquals(0u, status.failedPinAttempts)
+            assertEquals(0u, status.failedUnblockAttempts)
+            assertEquals(0uL, status.nextUnblockDelaySeconds)
+            created.vault.unlock(PIN).use { assertFalse(it.isLocked()) }
+        }
+
+        test("Vault.open reopens what createVault wrote") {
+            newVault().vault.unlock(PIN).use { it.addUri(EXAMPLE_URI) }
+            val vault = Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), fixedClock(59u), FAST)
+            vault.unlock(PIN).use { assertEquals(listOf("alice@example.com"), it.accounts().map { a -> a.accountName }) }
+        }
+
+        test("InvalidPin: weak, malformed or too short PINs are refused") {
+            for (pin in listOf("1234", "0000", "12a4", "12", "1234567890123")) {
+                assertThrows<FfiError.InvalidPin> { newVault(pin = pin, name = "v$pin") }
+            }
+            val vault = newVault().vault
+            assertTrue(assertThrows<FfiError.InvalidPin> { vault.unlock("abcd") }.detail.isNotBlank())
+            assertEquals(0u, vault.status().failedPinAttempts, "a malformed PIN is not an attempt")
+            assertThrows<FfiError.InvalidPin> { vault.changePin(PIN, "1111") }
+        }
+
+        test("NotInitialized and AlreadyInitialized") {
+            assertThrows<FfiError.NotInitialized> {
+                Vault.open(path("none/vault.sqlite3"), softwareKeystore(path("none/device.key")), fixedClock(0u), FAST)
+            }
+            newVault()
+            assertThrows<FfiError.AlreadyInitialized> { newVault() }
+        }
+
+        test("VaultUnreadable NotAVault: a garbage file is reported and left untouched") {
+            val file = File(dir, "garbage.sqlite3")
+            val garbage = ByteArray(4096) { (it * 31 + 7).toByte() }
+            file.writeBytes(garbage)
+            val e =
+                assertThrows<FfiError.VaultUnreadable> {
+                    Vault.open(file.path, softwareKeystore(path("device.key")), fixedClock(0u), FAST)
+                }
+            assertEquals(UnreadableReason.NOT_A_VAULT, e.reason)
+            assertTrue(garbage.contentEquals(file.readBytes()), "the file is untouched")
+        }
+
+        test("VaultUnreadable WrongDevice: another keystore's key does not open it") {
+            newVault()
+            val vault = Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("other.key")), fixedClock(0u), FAST)
+            val e = assertThrows<FfiError.VaultUnreadable> { vault.unlock(PIN) }
+            assertEquals(UnreadableReason.WRONG_DEVICE, e.reason)
+        }
+
+        test("WrongPin counts down 2, 1, then Blocked refuses even the right PIN") {
+            val vault = newVault().vault
+            assertEquals(2u, assertThrows<FfiError.WrongPin> { vault.unlock(OTHER_PIN) }.attemptsLeft)
+            assertEquals(1u, assertThrows<FfiError.WrongPin> { vault.unlock(OTHER_PIN) }.attemptsLeft)
+            assertThrows<FfiError.Blocked> { vault.unlock(OTHER_PIN) }
+            assertThrows<FfiError.Blocked> { vault.unlock(PIN) }
+            val status = vault.status()
+            assertTrue(status.blocked)
+            assertEquals(0u, status.attemptsLeft)
+            assertEquals(3u, status.failedPinAttempts)
+        }
+
+        test("a correct PIN resets the count") {
+            val vault = newVault().vault
+            assertThrows<FfiError.WrongPin> { vault.unlock(OTHER_PIN) }
+            vault.unlock(PIN).close()
+            assertEquals(3u, vault.status().attemptsLeft)
+        }
+
+        test("the lockout survives reopening the vault") {
+            val vault = newVault().vault
+            repeat(2) { assertThrows<FfiError.WrongPin> { vault.unlock(OTHER_PIN) } }
+            vault.close()
+            val again = Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), fixedClock(0u), FAST)
+            assertThrows<FfiError.Blocked> { again.unlock(OTHER_PIN) }
+            assertThrows<FfiError.Blocked> { again.unlock(PIN) }
+        }
+
+        test("unblock: MistypedUnblockCode, WrongUnblockCode, then the code opens it and is re-issued") {
+            val created = newVault()
+            val vault = created.vault
+            repeat(3) { runCatching { vault.unlock(OTHER_PIN) } }
+            assertThrows<FfiError.MistypedUnblockCode> { vault.unblock("ABCDE", OTHER_PIN) }
+            // One character changed: the check character catches it before any attempt is counted.
+            val typo = created.unblockCode.replaceRange(0, 1, if (created.unblockCode[0] == '7') "8" else "7")
+            assertThrows<FfiError.MistypedUnblockCode> { vault.unblock(typo, OTHER_PIN) }
+            assertEquals(0u, vault.status().failedUnblockAttempts)
+            // A well-formed code of another vault.
+            val otherCode = newVault(name = "other").unblockCode
+            assertEquals(1u, assertThrows<FfiError.WrongUnblockCode> { vault.unblock(otherCode, OTHER_PIN) }.failedAttempts)
+            assertEquals(2u, assertThrows<FfiError.WrongUnblockCode> { vault.unblock(otherCode, OTHER_PIN) }.failedAttempts)
+            // A weak new PIN is refused before the code is checked.
+            assertThrows<FfiError.InvalidPin> { vault.unblock(created.unblockCode, "1111") }
+            // Lower case and spaces are fine.
+            val typed = created.unblockCode.lowercase().replace("-", " ")
+            val unblocked = vault.unblock(typed, OTHER_PIN)
+            assertFalse(unblocked.session.isLocked())
+            assertNotEquals(created.unblockCode, unblocked.unblockCode)
+            unblocked.session.close()
+            val status = vault.status()
+            assertFalse(status.blocked)
+            assertEquals(0u, status.failedUnblockAttempts)
+            // The new PIN works, the old unblock code does not.
+            vault.unlock(OTHER_PIN).close()
+            assertThrows<FfiError.WrongUnblockCode> { vault.unblock(created.unblockCode, PIN) }
+            vault.unblock(unblocked.unblockCode, PIN).session.close()
+        }
+
+        test("changePin: the old PIN counts as an attempt, the new one works") {
+            val vault = newVault().vault
+            assertEquals(2u, assertThrows<FfiError.WrongPin> { vault.changePin(OTHER_PIN, "9157") }.attemptsLeft)
+            vault.changePin(PIN, OTHER_PIN)
+            assertEquals(2u, assertThrows<FfiError.WrongPin> { vault.unlock(PIN) }.attemptsLeft)
+            vault.unlock(OTHER_PIN).close()
+        }
+
+        test("Storage: a vault path that cannot be created") {
+            File(dir, "file").writeText("not a directory")
+            val e =
+                assertThrows<FfiError.Storage> {
+                    createVault(path("file/sub/vault.sqlite3"), softwareKeystore(path("k.key")), fixedClock(0u), PIN, FAST)
+                }
+            assertTrue(e.detail.isNotBlank())
+        }
+    }

@@ -1,0 +1,201 @@
+package app.vakt
+
+import java.io.File
+import java.time.Instant
+import java.time.ZoneOffset
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertIs
+import kotlin.test.assertNull
+import kotlin.test.assertSame
+import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.milliseconds
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import app.vakt.ffi.VaktException as FfiError
+
+/** What an app would show; a `when` that must stay exhaustive over [VaktException]. */
+private fun describe(e: VaktException): String =
+    when (e) {
+        is VaktException.BadInput -> "fix: ${e.message}"
+        is VaktException.WrongPin -> "wrong PIN, ${e.attemptsLeft} left"
+        is VaktException.Blocked -> "blocked"
+        is VaktException.WrongUnblockCode -> "wrong unblock code #${e.failedAttempts}"
+        is VaktException.NotInitialized -> "create a vault"
+        is VaktException.AlreadyInitialized -> "open the vault"
+        is VaktException.VaultUnreadable -> "unreadable: ${e.reason}"
+        is VaktException.Duplicate -> "already there: ${e.existingId}"
+        is VaktException.NoSuchAccount -> "gone: ${e.id}"
+        is VaktException.NotCounterBased -> "time-based: ${e.id}"
+        is VaktException.Locked -> "locked"
+        is VaktException.Failure -> "failed: ${e.message}"
+    }
+
+private suspend fun TestContext.wrapperVault(at: Long = 59): VaktVault.Created =
+    VaktVault.create(File(dir, "w/vault.sqlite3"), AesGcmKeystore(KEY), PIN, fixedClock(at), FAST_WRAPPER)
+
+/** One device key for the wrapper tests (as the Android Keystore would keep it). */
+private val KEY = newAesKey()
+
+/** The pure-Kotlin wrapper: VaktVault/VaktSession, VaktException, the code Flow, Otpauth. */
+fun Tests.wrapperTests() =
+    suite("wrapper") {
+        test("every generated error maps to its VaktException, cause kept") {
+            val reasons = UnreadableReason.WRONG_DEVICE
+            val table: List<Pair<FfiError, (VaktException) -> Boolean>> =
+                listOf(
+                    FfiError.InvalidUri("digits", "d") to { e -> e is VaktException.InvalidUri && e.field == "digits" && e.message == "d" },
+                    FfiError.InvalidKey("k") to { e -> e is VaktException.InvalidKey && e.message == "k" },
+                    FfiError.InvalidParameter("p") to { e -> e is VaktException.InvalidParameter },
+                    FfiError.InvalidPin("p") to { e -> e is VaktException.InvalidPin },
+                    FfiError.MistypedUnblockCode("m") to { e -> e is VaktException.MistypedUnblockCode },
+                    FfiError.InvalidInput("i") to { e -> e is VaktException.InvalidInput },
+                    FfiError.WrongPin(2u) to { e -> e is VaktException.WrongPin && e.attemptsLeft == 2 },
+                    FfiError.Blocked() to { e -> e is VaktException.Blocked },
+                    FfiError.WrongUnblockCode(4u) to { e -> e is VaktException.WrongUnblockCode && e.failedAttempts == 4 },
+                    FfiError.NotInitialized() to { e -> e is VaktException.NotInitialized },
+                    FfiError.AlreadyInitialized() to { e -> e is VaktException.AlreadyInitialized },
+                    FfiError.VaultUnreadable(reasons) to { e -> e is VaktException.VaultUnreadable && e.reason == reasons },
+                    FfiError.Duplicate(7u) to { e -> e is VaktException.Duplicate && e.existingId == 7L },
+                    FfiError.NoSuchAccount(8u) to { e -> e is VaktException.NoSuchAccount && e.id == 8L },
+                    FfiError.NotCounterBased(9u) to { e -> e is VaktException.NotCounterBased && e.id == 9L },
+                    FfiError.Locked() to { e -> e is VaktException.Locked },
+                    FfiError.Storage("s") to { e -> e is VaktException.Storage && e.message == "s" },
+                    FfiError.Keystore("k") to { e -> e is VaktException.Keystore },
+                    FfiError.Internal("i") to { e -> e is VaktException.Internal },
+                )
+            for ((ffi, ok) in table) {
+                val mapped = ffi.toVakt()
+                assertTrue(ok(mapped), "${ffi::class.simpleName} → ${mapped::class.simpleName}")
+                assertSame(ffi, mapped.cause)
+                assertTrue(describe(mapped).isNotEmpty())
+            }
+            assertIs<VaktException.BadInput>(FfiError.InvalidKey("k").toVakt())
+            assertIs<VaktException.Failure>(FfiError.Storage("s").toVakt())
+        }
+
+        test("create, unlock with use {}, add, codes; errors arrive as VaktException") {
+            runBlocking {
+                val created = wrapperVault()
+                assertEquals(23, created.unblockCode.length)
+                created.vault.use { vault ->
+                    assertEquals(LockState(false, 3, 0, 0, 0), vault.status())
+                    vault.unlock(PIN).use { s ->
+                        val id = s.addUri(rfcUri("SHA1"))
+                        val hotp = s.addManual(ManualKey("Hotp", "bob", RFC_SHA1, type = OtpType.HOTP))
+                        val rows = s.codesAt(59)
+                        assertEquals(CodeRow(s.accounts()[0], "94287082", 1, rows[0].nextCode), rows[0])
+                        assertTrue(rows[1].isCounterBased)
+                        assertEquals("755224", s.nextCode(hotp))
+                        assertEquals(1L, s.accounts()[1].counter)
+                        assertEquals(id, assertThrows<VaktException.Duplicate> { s.addUri(rfcUri("SHA1")) }.existingId)
+                        val bad = assertThrows<VaktException.InvalidUri> { s.addUri("otpauth://totp/x?digits=6") }
+                        assertEquals("secret", bad.field)
+                        assertEquals("fix: ${bad.message}", describe(bad))
+                        s.rename(id, "rfc", issuer = "IETF")
+                        s.reorder(listOf(hotp, id))
+                        assertEquals(listOf("bob", "rfc"), s.accounts().map { it.accountName })
+                        s.delete(hotp)
+                        assertEquals(1, s.codes().size)
+                        assertEquals(created.unblockCode.length, s.reissueUnblockCode().length)
+                    }
+                    val wrong = assertThrows<VaktException.WrongPin> { vault.unlock(OTHER_PIN) }
+                    assertEquals("wrong PIN, 2 left", describe(wrong))
+                }
+            }
+        }
+
+        test("lockout and unblock through the wrapper") {
+            runBlocking {
+                val created = wrapperVault()
+                val vault = created.vault
+                repeat(2) { assertThrows<VaktException.WrongPin> { vault.unlock(OTHER_PIN) } }
+                assertThrows<VaktException.Blocked> { vault.unlock(OTHER_PIN) }
+                assertTrue(vault.status().blocked)
+                assertThrows<VaktException.MistypedUnblockCode> { vault.unblock("nope", OTHER_PIN) }
+                val unblocked = vault.unblock(created.unblockCode, OTHER_PIN)
+                unblocked.session.close()
+                assertFalse(vault.status().blocked)
+                vault.changePin(OTHER_PIN, "5092")
+                vault.unlock("5092").close()
+                vault.close()
+                assertThrows<IllegalStateException> { vault.status() }
+            }
+        }
+
+        test("open: NotInitialized, VaultUnreadable(WRONG_DEVICE) with another key") {
+            runBlocking {
+                val file = File(dir, "w/vault.sqlite3")
+                assertThrows<VaktException.NotInitialized> { VaktVault.open(file, AesGcmKeystore(KEY)) }
+                wrapperVault().vault.close()
+                assertThrows<VaktException.AlreadyInitialized> { wrapperVault() }
+                VaktVault.open(file, AesGcmKeystore(newAesKey()), options = FAST_WRAPPER).use { vault ->
+                    val e = assertThrows<VaktException.VaultUnreadable> { vault.unlock(PIN) }
+                    assertEquals(UnreadableReason.WRONG_DEVICE, e.reason)
+                }
+            }
+        }
+
+        test("a closed session: Locked, isLocked, and the flow completes") {
+            runBlocking {
+                val vault = wrapperVault().vault
+                val session = vault.unlock(PIN)
+                assertFalse(session.isLocked)
+                session.close()
+                session.close() // idempotent
+                assertTrue(session.isLocked)
+                assertThrows<VaktException.Locked> { session.codes() }
+                assertThrows<VaktException.Locked> { session.accounts() }
+                assertEquals(emptyList(), withTimeout(5_000) { session.codeRows().toList() })
+            }
+        }
+
+        test("codeRows: the first emission has the codes of the vault's clock, then it ticks") {
+            runBlocking {
+                wrapperVault(at = 59).vault.use { vault ->
+                    vault.unlock(PIN).use { s ->
+                        s.addUri(rfcUri("SHA1"))
+                        s.addUri(rfcUri("SHA256", label = "RFC:sha256"))
+                        s.addUri(HOTP_URI)
+                        val first = withTimeout(5_000) { s.codeRows().first() }
+                        assertEquals(listOf("94287082", "46119246", null), first.map { it.code })
+                        assertEquals(listOf(1, 1, null), first.map { it.secondsLeft })
+                        assertNull(first[2].nextCode)
+                        val started = System.nanoTime()
+                        val ticks = withTimeout(5_000) { s.codeRows(tick = 100.milliseconds).take(3).toList() }
+                        assertEquals(3, ticks.size)
+                        assertTrue(System.nanoTime() - started >= 100_000_000, "it waited between ticks")
+                        assertTrue(ticks.all { it == first }, "a fixed clock gives the same rows")
+                    }
+                }
+            }
+        }
+
+        test("sessions used from many coroutines at once") {
+            runBlocking {
+                wrapperVault().vault.use { vault ->
+                    vault.unlock(PIN).use { s ->
+                        s.addUri(rfcUri("SHA512"))
+                        val codes = (1..32).map { async { s.codesAt(1111111111)[0].code } }.awaitAll()
+                        assertEquals(List(32) { "99943326" }, codes)
+                    }
+                }
+            }
+        }
+
+        test("Otpauth and clocks") {
+            assertEquals("RFC", Otpauth.parse(rfcUri("SHA1")).issuer)
+            assertEquals(OtpType.TOTP, Otpauth.parse(rfcUri("SHA1")).type)
+            assertEquals("89005924", Otpauth.code(rfcUri("SHA1"), Instant.ofEpochSecond(1234567890)))
+            assertEquals("digits", assertThrows<VaktException.InvalidUri> { Otpauth.parse("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=99") }.field)
+            val javaClock = java.time.Clock.fixed(Instant.ofEpochSecond(2000000000), ZoneOffset.UTC)
+            assertEquals(2000000000uL, clockOf(javaClock).nowUnix())
+            assertEquals(77uL, fixedClock(77).nowUnix())
+            assertTrue(systemClock().nowUnix() > 1_700_000_000uL)
+        }
+    }

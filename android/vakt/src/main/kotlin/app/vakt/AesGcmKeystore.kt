@@ -1,0 +1,77 @@
+package app.vakt
+
+import app.vakt.ffi.KeystoreFailure
+import java.security.GeneralSecurityException
+import javax.crypto.AEADBadTagException
+import javax.crypto.Cipher
+import javax.crypto.SecretKey
+import javax.crypto.spec.GCMParameterSpec
+
+/**
+ * A [DeviceKeystore] over an AES-256 key of any JCA provider: the Android
+ * Keystore ([AndroidDeviceKeystore]) on a phone, a plain `SecretKey` in tests.
+ *
+ * Format: `wrap(p) = nonce (12 bytes) ‖ AES-GCM(p) with its 16-byte tag`, the
+ * associated data fixed to [ASSOCIATED_DATA]. The provider picks the nonce (the
+ * Android Keystore insists on it). A blob that does not authenticate — another
+ * device's key, or damaged — is [KeystoreFailure.Rejected]; a missing key is
+ * [KeystoreFailure.KeyMissing]; anything else is [KeystoreFailure.Failed].
+ *
+ * [keyForWrap] may create the key; [keyForUnwrap] returns null when there is none.
+ */
+open class AesGcmKeystore(
+    private val keyForWrap: () -> SecretKey,
+    private val keyForUnwrap: () -> SecretKey?,
+) : DeviceKeystore {
+    /** A keystore over one fixed key. */
+    constructor(key: SecretKey) : this({ key }, { key })
+
+    companion object {
+        /** Nonce length (GCM's standard 96 bits). */
+        const val NONCE_BYTES = 12
+
+        /** Authentication tag length. */
+        const val TAG_BYTES = 16
+
+        /** Binds every blob to this use of the key. */
+        val ASSOCIATED_DATA: ByteArray = "vakt/device-key/v1".toByteArray()
+
+        private const val TRANSFORMATION = "AES/GCM/NoPadding"
+    }
+
+    override fun wrap(plaintext: ByteArray): ByteArray =
+        guarded {
+            val cipher = Cipher.getInstance(TRANSFORMATION)
+            cipher.init(Cipher.ENCRYPT_MODE, keyForWrap())
+            val nonce = cipher.iv
+            if (nonce == null || nonce.size != NONCE_BYTES) {
+                throw KeystoreFailure.Failed("unexpected nonce length ${nonce?.size}")
+            }
+            cipher.updateAAD(ASSOCIATED_DATA)
+            nonce + cipher.doFinal(plaintext)
+        }
+
+    override fun unwrap(wrapped: ByteArray): ByteArray =
+        guarded {
+            if (wrapped.size < NONCE_BYTES + TAG_BYTES) throw KeystoreFailure.Rejected()
+            val key = keyForUnwrap() ?: throw KeystoreFailure.KeyMissing()
+            val cipher = Cipher.getInstance(TRANSFORMATION)
+            cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(TAG_BYTES * 8, wrapped, 0, NONCE_BYTES))
+            cipher.updateAAD(ASSOCIATED_DATA)
+            try {
+                cipher.doFinal(wrapped, NONCE_BYTES, wrapped.size - NONCE_BYTES)
+            } catch (e: AEADBadTagException) {
+                throw KeystoreFailure.Rejected()
+            }
+        }
+
+    private inline fun guarded(block: () -> ByteArray): ByteArray =
+        try {
+            block()
+        } catch (e: KeystoreFailure) {
+            throw e
+        } catch (e: GeneralSecurityException) {
+            // The class name only: provider messages can be long and are not for users.
+            throw KeystoreFailure.Failed("keystore: ${e.javaClass.simpleName}")
+        }
+}

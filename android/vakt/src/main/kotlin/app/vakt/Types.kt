@@ -1,0 +1,166 @@
+package app.vakt
+
+import app.vakt.ffi.AccountInfo
+import app.vakt.ffi.CodeEntry
+import app.vakt.ffi.LockStatus
+import app.vakt.ffi.UriDetails
+import java.time.Instant
+
+/** How codes are counted: TOTP, HOTP or Steam. */
+typealias OtpType = app.vakt.ffi.OtpType
+
+/** The HMAC hash of an account. */
+typealias HashAlgorithm = app.vakt.ffi.HashAlgorithm
+
+/** Why a vault file cannot be used. */
+typealias UnreadableReason = app.vakt.ffi.UnreadableReason
+
+/** A source of the current time, implemented in Kotlin or taken from [systemClock]. */
+typealias Clock = app.vakt.ffi.Clock
+
+/**
+ * The platform keystore the vault binds its slots to: [AndroidDeviceKeystore] on
+ * a phone, [AesGcmKeystore] over any `SecretKey`, or `softwareKeystore` in tests.
+ * Implementations throw `app.vakt.ffi.KeystoreFailure` (`KeyMissing`, `Rejected`,
+ * `Failed(detail)`); any other exception arrives in Rust as `Failed`.
+ */
+typealias DeviceKeystore = app.vakt.ffi.DeviceKeystore
+
+/** The system clock (implemented in Rust). */
+fun systemClock(): Clock = app.vakt.ffi.systemClock()
+
+/** A clock stopped at [epochSeconds] (tests, screenshots). */
+fun fixedClock(epochSeconds: Long): Clock {
+    require(epochSeconds >= 0) { "epochSeconds must not be negative" }
+    return app.vakt.ffi.fixedClock(epochSeconds.toULong())
+}
+
+/** A [Clock] reading [source] (e.g. a `java.time.Clock` that tests can move). */
+fun clockOf(source: java.time.Clock): Clock =
+    object : Clock {
+        override fun nowUnix(): ULong = source.instant().epochSecond.coerceAtLeast(0).toULong()
+    }
+
+/** An account as listed: everything but its key. */
+data class Account(
+    /** Stable id within the vault. */
+    val id: Long,
+    /** Display order (ascending). */
+    val position: Long,
+    /** The service. */
+    val issuer: String,
+    /** The user's name at the service. */
+    val accountName: String,
+    /** TOTP, HOTP or Steam. */
+    val type: OtpType,
+    /** The HMAC hash. */
+    val algorithm: HashAlgorithm,
+    /** Characters per code. */
+    val digits: Int,
+    /** Seconds per code (time-based kinds), else null. */
+    val period: Long?,
+    /** The counter of the next code (HOTP), else null. */
+    val counter: Long?,
+) {
+    internal constructor(a: AccountInfo) : this(
+        id = a.id.toLong(),
+        position = a.position,
+        issuer = a.issuer,
+        accountName = a.accountName,
+        type = a.otpType,
+        algorithm = a.algorithm,
+        digits = a.digits.toInt(),
+        period = a.period?.toLong(),
+        counter = a.counter?.toLong(),
+    )
+}
+
+/** One row of the code screen. */
+data class CodeRow(
+    /** The account. */
+    val account: Account,
+    /** The current code; null for HOTP (ask for one with `nextCode`). */
+    val code: String?,
+    /** Seconds until [code] expires; null for HOTP. */
+    val secondsLeft: Int?,
+    /** The code after this one (to show when [secondsLeft] is small); null for HOTP. */
+    val nextCode: String?,
+) {
+    /** HOTP: no code is shown until the user asks (each one spends a counter value). */
+    val isCounterBased: Boolean get() = code == null
+
+    internal constructor(e: CodeEntry) : this(
+        account = Account(e.account),
+        code = e.code,
+        secondsLeft = e.secondsLeft?.toInt(),
+        nextCode = e.nextCode,
+    )
+}
+
+/** What an otpauth URI describes, without its key. */
+data class UriInfo(
+    val issuer: String,
+    val accountName: String,
+    val type: OtpType,
+    val algorithm: HashAlgorithm,
+    val digits: Int,
+    val period: Long?,
+    val counter: Long?,
+) {
+    internal constructor(d: UriDetails) : this(
+        issuer = d.issuer,
+        accountName = d.accountName,
+        type = d.otpType,
+        algorithm = d.algorithm,
+        digits = d.digits.toInt(),
+        period = d.period?.toLong(),
+        counter = d.counter?.toLong(),
+    )
+}
+
+/** The lockout state (readable without a PIN). */
+data class LockState(
+    /** Only the unblock code opens the vault. */
+    val blocked: Boolean,
+    /** PIN attempts left before blocking. */
+    val attemptsLeft: Int,
+    /** Wrong PINs since the last correct one. */
+    val failedPinAttempts: Int,
+    /** Wrong unblock codes since the last success. */
+    val failedUnblockAttempts: Int,
+    /** How long the next unblock attempt will wait, in seconds. */
+    val nextUnblockDelaySeconds: Long,
+) {
+    internal constructor(s: LockStatus) : this(
+        blocked = s.blocked,
+        attemptsLeft = s.attemptsLeft.toInt(),
+        failedPinAttempts = s.failedPinAttempts.toInt(),
+        failedUnblockAttempts = s.failedUnblockAttempts.toInt(),
+        nextUnblockDelaySeconds = s.nextUnblockDelaySeconds.toLong(),
+    )
+}
+
+/** A key typed by hand ("can't scan the code?"). */
+data class ManualKey(
+    val issuer: String,
+    val accountName: String,
+    /** Base32 as shown by the service; spaces, dashes and lower case are fine. */
+    val key: String,
+    val type: OtpType = OtpType.TOTP,
+    val algorithm: HashAlgorithm = HashAlgorithm.SHA1,
+    val digits: Int = 6,
+    val period: Long = 30,
+    val counter: Long = 0,
+)
+
+/** otpauth URIs without a vault: inspect a scanned QR code, or compute one code. */
+object Otpauth {
+    /** What [uri] describes (throws [VaktException.InvalidUri] naming the field at fault). */
+    fun parse(uri: String): UriInfo = ffi { UriInfo(app.vakt.ffi.parseUri(uri)) }
+
+    /** The code of [uri] at [at] (HOTP: at the URI's counter). */
+    fun code(uri: String, at: Instant): String {
+        require(at.epochSecond >= 0) { "time before 1970" }
+        return ffi { app.vakt.ffi.codeForUri(uri, at.epochSecond.toULong()) }
+    }
+}

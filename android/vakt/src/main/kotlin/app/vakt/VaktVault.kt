@@ -1,0 +1,225 @@
+package app.vakt
+
+import app.vakt.ffi.ManualEntry
+import app.vakt.ffi.Session
+import app.vakt.ffi.Vault
+import app.vakt.ffi.VaultOptions
+import java.io.Closeable
+import java.io.File
+import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.withContext
+
+/**
+ * A Vakt vault on disk, locked: read its lockout state, unlock it with the PIN,
+ * unblock it with the unblock code, change the PIN.
+ *
+ * Every call that touches the disk or derives a key is a `suspend` function run
+ * on [io] (`Dispatchers.IO` by default), so it is safe to call from the main
+ * thread. [close] frees the native object; use `use {}`:
+ *
+ * ```
+ * VaktVault.open(file, AndroidDeviceKeystore()).use { vault ->
+ *     vault.unlock(pin).use { session -> session.codeRows().collect(::render) }
+ * }
+ * ```
+ */
+class VaktVault private constructor(
+    private val vault: Vault,
+    private val io: CoroutineDispatcher,
+) : Closeable {
+    /** Choices made when a vault is created (and the same ones when it is opened). */
+    data class Options(
+        /** Minimum length of new PINs, 4–12 (default 4, as in the core). */
+        val minPinLength: Int = 4,
+        /** Trivial key-derivation cost. **Tests only**: the PIN then protects almost nothing. */
+        val insecureFastKdfForTests: Boolean = false,
+    ) {
+        init {
+            require(minPinLength in 4..12) { "minPinLength must be 4–12" }
+        }
+
+        internal fun ffi() = VaultOptions(minPinLength.toUByte(), insecureFastKdfForTests)
+    }
+
+    /** A new vault and its first unblock code: show the code once, never store it. */
+    class Created internal constructor(
+        /** The vault, locked. */
+        val vault: VaktVault,
+        /** `XXXXX-XXXXX-XXXXX-XXXXX`. */
+        val unblockCode: String,
+    )
+
+    /** The result of unblocking: an open session and the **new** unblock code. */
+    class Unblocked internal constructor(
+        /** The unlocked vault. */
+        val session: VaktSession,
+        /** Replaces the old code, which no longer works. Show it once. */
+        val unblockCode: String,
+    )
+
+    private val closed = AtomicBoolean(false)
+
+    companion object {
+        /** Creates a vault in [file] protected by [pin]; refuses if one exists there. */
+        suspend fun create(
+            file: File,
+            keystore: DeviceKeystore,
+            pin: String,
+            clock: Clock = systemClock(),
+            options: Options = Options(),
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): Created =
+            withContext(io) {
+                val created = ffi { app.vakt.ffi.createVault(file.path, keystore, clock, pin, options.ffi()) }
+                Created(VaktVault(created.vault, io), created.unblockCode)
+            }
+
+        /** Opens the vault in [file]; a file that cannot be read is reported and left untouched. */
+        suspend fun open(
+            file: File,
+            keystore: DeviceKeystore,
+            clock: Clock = systemClock(),
+            options: Options = Options(),
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): VaktVault =
+            withContext(io) {
+                VaktVault(ffi { Vault.open(file.path, keystore, clock, options.ffi()) }, io)
+            }
+    }
+
+    private suspend fun <T> call(block: (Vault) -> T): T =
+        withContext(io) {
+            if (closed.get()) throw IllegalStateException("this VaktVault is closed")
+            ffi { block(vault) }
+        }
+
+    /** The lockout state (no PIN needed). */
+    suspend fun status(): LockState = call { LockState(it.status()) }
+
+    /** Checks [pin] (the attempt is counted first) and opens a session. */
+    suspend fun unlock(pin: String): VaktSession = call { VaktSession(it.unlock(pin), io) }
+
+    /** Opens the vault with the unblock code, sets [newPin] and returns the new unblock code. */
+    suspend fun unblock(unblockCode: String, newPin: String): Unblocked =
+        call {
+            val result = it.unblock(unblockCode, newPin)
+            Unblocked(VaktSession(result.session, io), result.unblockCode)
+        }
+
+    /** Changes the PIN; [currentPin] counts as an attempt like any other. */
+    suspend fun changePin(currentPin: String, newPin: String): Unit = call { it.changePin(currentPin, newPin) }
+
+    /** Frees the native vault. Sessions already opened stay usable until closed. */
+    override fun close() {
+        if (closed.compareAndSet(false, true)) vault.destroy()
+    }
+}
+
+/**
+ * An unlocked vault. [close] (or `use {}`) locks it: the vault key is zeroized in
+ * Rust and later calls throw [VaktException.Locked]. Safe to use from several
+ * coroutines or threads at once.
+ */
+class VaktSession internal constructor(
+    private val session: Session,
+    private val io: CoroutineDispatcher,
+) : Closeable {
+    private val closed = AtomicBoolean(false)
+
+    private suspend fun <T> call(block: (Session) -> T): T =
+        withContext(io) {
+            if (closed.get()) throw VaktException.Locked()
+            try {
+                ffi { block(session) }
+            } catch (e: IllegalStateException) {
+                // The native object was freed by a close() racing this call.
+                if (closed.get()) throw VaktException.Locked(e) else throw e
+            }
+        }
+
+    /** Every account in display order (never their keys). */
+    suspend fun accounts(): List<Account> = call { s -> s.accounts().map(::Account) }
+
+    /** Adds the account of an otpauth URI (as scanned); returns its id. */
+    suspend fun addUri(uri: String): Long = call { it.addUri(uri).toLong() }
+
+    /** Adds an account from a key typed by hand; returns its id. */
+    suspend fun addManual(key: ManualKey): Long {
+        require(key.digits in 0..255 && key.period >= 0 && key.counter >= 0) { "out of range" }
+        val entry =
+            ManualEntry(
+                key.issuer,
+                key.accountName,
+                key.key,
+                key.type,
+                key.algorithm,
+                key.digits.toUByte(),
+                key.period.toULong(),
+                key.counter.toULong(),
+            )
+        return call { it.addManual(entry).toLong() }
+    }
+
+    /** Renames account [id]; its issuer too if [issuer] is not null. */
+    suspend fun rename(id: Long, accountName: String, issuer: String? = null): Unit =
+        call { it.rename(id.toULong(), issuer, accountName) }
+
+    /** Deletes account [id]. */
+    suspend fun delete(id: Long): Unit = call { it.delete(id.toULong()) }
+
+    /** Puts the accounts in this order ([ids] lists every account once). */
+    suspend fun reorder(ids: List<Long>): Unit = call { s -> s.reorder(ids.map { it.toULong() }) }
+
+    /** The code screen now, by the vault's clock. */
+    suspend fun codes(): List<CodeRow> = call { s -> s.codes().map(::CodeRow) }
+
+    /** The code screen at [epochSeconds]. */
+    suspend fun codesAt(epochSeconds: Long): List<CodeRow> {
+        require(epochSeconds >= 0) { "time before 1970" }
+        return call { s -> s.codesAt(epochSeconds.toULong()).map(::CodeRow) }
+    }
+
+    /** HOTP: advances the counter (committed before the code is returned). */
+    suspend fun nextCode(id: Long): String = call { it.nextCode(id.toULong()) }
+
+    /** Replaces the unblock code; returns the new one (show it once). */
+    suspend fun reissueUnblockCode(): String = call { it.reissueUnblockCode() }
+
+    /**
+     * The code screen, once at once and then every [tick] (by default each
+     * second, on the second), for as long as it is collected. Completes when the
+     * session is closed; other errors are thrown to the collector.
+     */
+    fun codeRows(tick: Duration = 1.seconds): Flow<List<CodeRow>> =
+        flow {
+            val tickMillis = tick.inWholeMilliseconds.coerceAtLeast(1)
+            while (true) {
+                val rows =
+                    try {
+                        codes()
+                    } catch (e: VaktException.Locked) {
+                        return@flow
+                    }
+                emit(rows)
+                delay(tickMillis - System.currentTimeMillis() % tickMillis)
+            }
+        }
+
+    /** Whether the session is locked (closed here, or locked in Rust). */
+    val isLocked: Boolean get() = closed.get() || session.isLocked()
+
+    /** Locks the session (the vault key is zeroized) and frees the native object. */
+    override fun close() {
+        if (closed.compareAndSet(false, true)) {
+            session.lock()
+            session.destroy()
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import VaktFFI
+
+/// Everything the Vakt wrapper throws, one case per thing the app does about it.
+/// Messages come from the Rust core, are written for people, and never contain a
+/// secret or an account name.
+///
+/// ```swift
+/// do {
+///     let session = try await vault.unlock(pin: pin)
+/// } catch let error as VaktError {
+///     switch error {
+///     case .wrongPin(let left): showAttemptsLeft(left)
+///     case .blocked: askForUnblockCode()
+///     case _ where error.isBadInput: showFieldError(error.localizedDescription)
+///     default: showFailure(error)
+///     }
+/// }
+/// ```
+public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
+    /// An otpauth URI was refused; `field` names the part at fault (`secret`, `digits`, …).
+    case invalidUri(field: String, message: String)
+    /// A key typed by hand is not usable base32.
+    case invalidKey(message: String)
+    /// A manually entered parameter (digits, period) is out of range.
+    case invalidParameter(message: String)
+    /// A PIN is malformed, or too weak to be set.
+    case invalidPin(message: String)
+    /// The typed unblock code is malformed; this did not count as an attempt.
+    case mistypedUnblockCode(message: String)
+    /// Another argument is not acceptable (e.g. a reorder that misses an account).
+    case invalidInput(message: String)
+    /// Wrong PIN; `attemptsLeft` (≥ 1) more before the vault is blocked.
+    case wrongPin(attemptsLeft: Int)
+    /// Blocked after three wrong PINs: only the unblock code opens the vault now.
+    case blocked
+    /// A well-formed unblock code that is not the current one.
+    case wrongUnblockCode(failedAttempts: Int)
+    /// No vault at this path yet: offer to create one.
+    case notInitialized
+    /// A vault already exists at this path: open it instead.
+    case alreadyInitialized
+    /// The vault file cannot be used; it was left untouched.
+    case vaultUnreadable(UnreadableReason)
+    /// The account is already in the vault.
+    case duplicate(existingId: UInt64)
+    /// No account with this id.
+    case noSuchAccount(id: UInt64)
+    /// The account is time-based; it has no counter to advance.
+    case notCounterBased(id: UInt64)
+    /// The session was locked: unlock again.
+    case locked
+    /// Storage failed (disk full, busy).
+    case storage(message: String)
+    /// The platform keystore failed for a reason other than a wrong key.
+    case keystore(message: String)
+    /// An unexpected internal failure (a bug).
+    case internalFailure(message: String)
+
+    /// The one place generated errors become `VaktError`s. The switch is
+    /// exhaustive, so a new Rust error variant does not compile until mapped.
+    init(_ error: VaktFFI.VaktError) {
+        switch error {
+        case let .InvalidUri(field, message): self = .invalidUri(field: field, message: message)
+        case let .InvalidKey(message): self = .invalidKey(message: message)
+        case let .InvalidParameter(message): self = .invalidParameter(message: message)
+        case let .InvalidPin(message): self = .invalidPin(message: message)
+        case let .MistypedUnblockCode(message): self = .mistypedUnblockCode(message: message)
+        case let .InvalidInput(message): self = .invalidInput(message: message)
+        case let .WrongPin(attemptsLeft): self = .wrongPin(attemptsLeft: Int(attemptsLeft))
+        case .Blocked: self = .blocked
+        case let .WrongUnblockCode(failedAttempts): self = .wrongUnblockCode(failedAttempts: Int(failedAttempts))
+        case .NotInitialized: self = .notInitialized
+        case .AlreadyInitialized: self = .alreadyInitialized
+        case let .VaultUnreadable(reason): self = .vaultUnreadable(reason)
+        case let .Duplicate(existingId): self = .duplicate(existingId: existingId)
+        case let .NoSuchAccount(id): self = .noSuchAccount(id: id)
+        case let .NotCounterBased(id): self = .notCounterBased(id: id)
+        case .Locked: self = .locked
+        case let .Storage(message): self = .storage(message: message)
+        case let .Keystore(message): self = .keystore(message: message)
+        case let .Internal(message): self = .internalFailure(message: message)
+        }
+    }
+
+    /// Input refused before anything changed; show `localizedDescription` by the field.
+    public var isBadInput: Bool {
+        switch self {
+        case .invalidUri, .invalidKey, .invalidParameter, .invalidPin, .mistypedUnblockCode, .invalidInput:
+            return true
+        default:
+            return false
+        }
+    }
+
+    public var errorDescription: String? {
+        switch self {
+        case let .invalidUri(_, message), let .invalidKey(message), let .invalidParameter(message),
+             let .invalidPin(message), let .mistypedUnblockCode(message), let .invalidInput(message),
+             let .storage(message), let .keystore(message), let .internalFailure(message):
+            return message
+        case let .wrongPin(left): return "Wrong PIN: \(left) attempt(s) left."
+        case .blocked: return "The vault is blocked; use the unblock code."
+        case .wrongUnblockCode: return "Wrong unblock code."
+        case .notInitialized: return "No vault here yet."
+        case .alreadyInitialized: return "A vault already exists here."
+        case .vaultUnreadable: return "The vault cannot be opened."
+        case .duplicate: return "This account is already in the vault."
+        case .noSuchAccount: return "No such account."
+        case .notCounterBased: return "This account is time-based."
+        case .locked: return "The vault is locked."
+        }
+    }
+}
+
+/// Runs one call into the generated bindings, rethrowing its errors as `VaktError`.
+@inline(__always)
+func ffi<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as VaktFFI.VaktError {
+        throw VaktError(error)
+    }
+}

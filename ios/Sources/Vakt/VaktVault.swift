@@ -1,0 +1,322 @@
+import Foundation
+import VaktFFI
+
+public typealias OtpType = VaktFFI.OtpType
+public typealias HashAlgorithm = VaktFFI.HashAlgorithm
+public typealias UnreadableReason = VaktFFI.UnreadableReason
+/// A source of the current time: implement it, or use `systemClock()` / `fixedClock(_:)`.
+public typealias Clock = VaktFFI.Clock
+/// The platform keystore the vault binds its slots to (see `SecureEnclaveKeystore`).
+/// Implementations throw `KeystoreFailure`.
+public typealias DeviceKeystore = VaktFFI.DeviceKeystore
+public typealias KeystoreFailure = VaktFFI.KeystoreFailure
+
+/// The system clock (implemented in Rust).
+public func systemClock() -> Clock { VaktFFI.systemClock() }
+
+/// A clock stopped at `unixSeconds` (tests, screenshots).
+public func fixedClock(_ unixSeconds: UInt64) -> Clock { VaktFFI.fixedClock(unixSeconds: unixSeconds) }
+
+/// Every blocking call into Rust (key derivation, SQLite) runs here, never on the
+/// cooperative thread pool of Swift concurrency, and never on the main thread.
+private let ffiQueue = DispatchQueue(label: "app.vakt.ffi", qos: .userInitiated, attributes: .concurrent)
+
+/// Runs `body` on the FFI queue and resumes the caller with its result.
+func offMain<T>(_ body: @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        ffiQueue.async {
+            continuation.resume(with: Result { try ffi(body) })
+        }
+    }
+}
+
+/// An account as listed: everything but its key.
+public struct Account: Equatable, Hashable, Sendable, Identifiable {
+    public let id: UInt64
+    public let position: Int64
+    public let issuer: String
+    public let accountName: String
+    public let type: OtpType
+    public let algorithm: HashAlgorithm
+    public let digits: Int
+    /// Seconds per code (time-based kinds).
+    public let period: UInt64?
+    /// The counter of the next code (HOTP).
+    public let counter: UInt64?
+
+    init(_ a: AccountInfo) {
+        id = a.id
+        position = a.position
+        issuer = a.issuer
+        accountName = a.accountName
+        type = a.otpType
+        algorithm = a.algorithm
+        digits = Int(a.digits)
+        period = a.period
+        counter = a.counter
+    }
+}
+
+/// One row of the code screen.
+public struct CodeRow: Equatable, Hashable, Sendable, Identifiable {
+    public let account: Account
+    /// The current code; nil for HOTP (ask for one with `nextCode(id:)`).
+    public let code: String?
+    /// Seconds until `code` expires; nil for HOTP.
+    public let secondsLeft: Int?
+    /// The code after this one; nil for HOTP.
+    public let nextCode: String?
+
+    public var id: UInt64 { account.id }
+    /// HOTP: no code is shown until the user asks (each one spends a counter value).
+    public var isCounterBased: Bool { code == nil }
+
+    init(_ e: CodeEntry) {
+        account = Account(e.account)
+        code = e.code
+        secondsLeft = e.secondsLeft.map { Int($0) }
+        nextCode = e.nextCode
+    }
+}
+
+/// The lockout state (readable without a PIN).
+public struct LockState: Equatable, Hashable, Sendable {
+    public let blocked: Bool
+    public let attemptsLeft: Int
+    public let failedPinAttempts: Int
+    public let failedUnblockAttempts: Int
+    /// How long the next unblock attempt will wait.
+    public let nextUnblockDelaySeconds: UInt64
+
+    init(_ s: LockStatus) {
+        blocked = s.blocked
+        attemptsLeft = Int(s.attemptsLeft)
+        failedPinAttempts = Int(s.failedPinAttempts)
+        failedUnblockAttempts = Int(s.failedUnblockAttempts)
+        nextUnblockDelaySeconds = s.nextUnblockDelaySeconds
+    }
+}
+
+/// A key typed by hand ("can't scan the code?").
+public struct ManualKey: Sendable {
+    public var issuer: String
+    public var accountName: String
+    /// Base32 as shown by the service; spaces, dashes and lower case are fine.
+    public var key: String
+    public var type: OtpType = .totp
+    public var algorithm: HashAlgorithm = .sha1
+    public var digits: Int = 6
+    public var period: UInt64 = 30
+    public var counter: UInt64 = 0
+
+    public init(issuer: String, accountName: String, key: String) {
+        self.issuer = issuer
+        self.accountName = accountName
+        self.key = key
+    }
+}
+
+/// otpauth URIs without a vault.
+public enum Otpauth {
+    /// What `uri` describes (throws `VaktError.invalidUri` naming the field at fault).
+    public static func parse(_ uri: String) throws -> UriDetails {
+        try ffi { try parseUri(uri: uri) }
+    }
+
+    /// The code of `uri` at `date` (HOTP: at the URI's counter).
+    public static func code(_ uri: String, at date: Date) throws -> String {
+        try ffi { try codeForUri(uri: uri, unixSeconds: UInt64(max(0, date.timeIntervalSince1970))) }
+    }
+}
+
+/// A Vakt vault on disk, locked: its lockout state, unlock with the PIN, unblock
+/// with the unblock code, change the PIN. Every call is `async` and runs off the
+/// main thread. The native object is freed with the last reference.
+public final class VaktVault: @unchecked Sendable {
+    /// Choices made when a vault is created (and the same when it is opened).
+    public struct Options: Sendable {
+        /// Minimum length of new PINs, 4–12 (default 4, as in the core).
+        public var minPinLength: Int
+        /// Trivial key derivation. **Tests only**: the PIN then protects almost nothing.
+        public var insecureFastKdfForTests: Bool
+
+        public init(minPinLength: Int = 4, insecureFastKdfForTests: Bool = false) {
+            precondition((4...12).contains(minPinLength), "minPinLength must be 4–12")
+            self.minPinLength = minPinLength
+            self.insecureFastKdfForTests = insecureFastKdfForTests
+        }
+
+        var ffi: VaultOptions {
+            VaultOptions(minPinLength: UInt8(minPinLength), insecureFastKdfForTests: insecureFastKdfForTests)
+        }
+    }
+
+    private let vault: Vault
+
+    private init(_ vault: Vault) {
+        self.vault = vault
+    }
+
+    /// Creates a vault at `url` protected by `pin`; returns it with its first
+    /// unblock code (show it once, never store it).
+    public static func create(
+        at url: URL,
+        keystore: DeviceKeystore,
+        pin: String,
+        clock: Clock = systemClock(),
+        options: Options = Options()
+    ) async throws -> (vault: VaktVault, unblockCode: String) {
+        let created = try await offMain {
+            try createVault(path: url.path, keystore: keystore, clock: clock, pin: pin, options: options.ffi)
+        }
+        return (VaktVault(created.vault), created.unblockCode)
+    }
+
+    /// Opens the vault at `url`; a file that cannot be read is reported and left untouched.
+    public static func open(
+        at url: URL,
+        keystore: DeviceKeystore,
+        clock: Clock = systemClock(),
+        options: Options = Options()
+    ) async throws -> VaktVault {
+        VaktVault(try await offMain {
+            try Vault.open(path: url.path, keystore: keystore, clock: clock, options: options.ffi)
+        })
+    }
+
+    /// The lockout state (no PIN needed).
+    public func status() async throws -> LockState {
+        let vault = self.vault
+        return LockState(try await offMain { try vault.status() })
+    }
+
+    /// Checks `pin` (the attempt is counted first) and opens a session.
+    public func unlock(pin: String) async throws -> VaktSession {
+        let vault = self.vault
+        return VaktSession(try await offMain { try vault.unlock(pin: pin) })
+    }
+
+    /// Opens the vault with the unblock code, sets `newPin`, and returns the
+    /// session with the **new** unblock code (the old one stops working).
+    public func unblock(code: String, newPin: String) async throws -> (session: VaktSession, unblockCode: String) {
+        let vault = self.vault
+        let result = try await offMain { try vault.unblock(unblockCode: code, newPin: newPin) }
+        return (VaktSession(result.session), result.unblockCode)
+    }
+
+    /// Changes the PIN; `current` counts as an attempt like any other.
+    public func changePin(current: String, new: String) async throws {
+        let vault = self.vault
+        try await offMain { try vault.changePin(currentPin: current, newPin: new) }
+    }
+}
+
+/// An unlocked vault. `lock()` zeroizes the vault key in Rust; later calls throw
+/// `VaktError.locked`. Safe to use from several tasks at once.
+public final class VaktSession: @unchecked Sendable {
+    private let session: Session
+
+    init(_ session: Session) {
+        self.session = session
+    }
+
+    deinit {
+        session.lock()
+    }
+
+    private func call<T>(_ body: @escaping (Session) throws -> T) async throws -> T {
+        let session = self.session
+        return try await offMain { try body(session) }
+    }
+
+    /// Every account in display order (never their keys).
+    public func accounts() async throws -> [Account] {
+        try await call { try $0.accounts().map(Account.init) }
+    }
+
+    /// Adds the account of an otpauth URI (as scanned); returns its id.
+    @discardableResult
+    public func add(uri: String) async throws -> UInt64 {
+        try await call { try $0.addUri(uri: uri) }
+    }
+
+    /// Adds an account from a key typed by hand; returns its id.
+    @discardableResult
+    public func add(manual key: ManualKey) async throws -> UInt64 {
+        let entry = ManualEntry(
+            issuer: key.issuer, accountName: key.accountName, key: key.key, otpType: key.type,
+            algorithm: key.algorithm, digits: UInt8(clamping: key.digits), period: key.period, counter: key.counter
+        )
+        return try await call { try $0.addManual(entry: entry) }
+    }
+
+    /// Renames an account; its issuer too if `issuer` is not nil.
+    public func rename(id: UInt64, accountName: String, issuer: String? = nil) async throws {
+        try await call { try $0.rename(id: id, issuer: issuer, accountName: accountName) }
+    }
+
+    /// Deletes an account.
+    public func delete(id: UInt64) async throws {
+        try await call { try $0.delete(id: id) }
+    }
+
+    /// Puts the accounts in this order (`ids` lists every account once).
+    public func reorder(_ ids: [UInt64]) async throws {
+        try await call { try $0.reorder(ids: ids) }
+    }
+
+    /// The code screen now, by the vault's clock.
+    public func codes() async throws -> [CodeRow] {
+        try await call { try $0.codes().map(CodeRow.init) }
+    }
+
+    /// The code screen at `date`.
+    public func codes(at date: Date) async throws -> [CodeRow] {
+        let seconds = UInt64(max(0, date.timeIntervalSince1970))
+        return try await call { try $0.codesAt(unixSeconds: seconds).map(CodeRow.init) }
+    }
+
+    /// HOTP: advances the counter (committed before the code is returned).
+    public func nextCode(id: UInt64) async throws -> String {
+        try await call { try $0.nextCode(id: id) }
+    }
+
+    /// Replaces the unblock code; returns the new one (show it once).
+    public func reissueUnblockCode() async throws -> String {
+        try await call { try $0.reissueUnblockCode() }
+    }
+
+    /// The code screen at once, then every `interval` seconds (on the second)
+    /// for as long as it is iterated. Ends when the session is locked; other
+    /// errors end it with that error.
+    public func codeUpdates(every interval: TimeInterval = 1) -> AsyncThrowingStream<[CodeRow], Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    while !Task.isCancelled {
+                        continuation.yield(try await self.codes())
+                        let now = Date().timeIntervalSince1970
+                        let wait = interval - now.truncatingRemainder(dividingBy: interval)
+                        try await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                    }
+                    continuation.finish()
+                } catch VaktError.locked {
+                    continuation.finish()
+                } catch is CancellationError {
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Whether the session is locked.
+    public var isLocked: Bool { session.isLocked() }
+
+    /// Locks the session: the vault key is zeroized; later calls throw `.locked`.
+    public func lock() {
+        session.lock()
+    }
+}

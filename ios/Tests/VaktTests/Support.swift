@@ -1,0 +1,159 @@
+import CryptoKit
+import Foundation
+import VaktFFI
+import XCTest
+
+// Fixtures shared by the tests, mirroring android/vakt/src/jvmTest (Fixtures.kt).
+
+/// The generated error, for files that import only the wrapper.
+typealias VaktFFIError = VaktFFI.VaktError
+
+/// Fast, test-only vault options: PINs of 4+ digits, trivial key derivation.
+let fast = VaultOptions(minPinLength: 4, insecureFastKdfForTests: true)
+let pin = "4829"
+let otherPin = "7351"
+
+/// RFC 6238 appendix B seeds, base32 without padding.
+let rfcSha1 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+let rfcSha256 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA"
+let rfcSha512 =
+    "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA"
+
+/// A TOTP URI over the RFC 6238 seed for `algorithm`, 8 digits.
+func rfcUri(_ algorithm: String = "SHA1", label: String = "RFC:6238") -> String {
+    let secret = algorithm == "SHA1" ? rfcSha1 : algorithm == "SHA256" ? rfcSha256 : rfcSha512
+    return "otpauth://totp/\(label)?secret=\(secret)&issuer=RFC&algorithm=\(algorithm)&digits=8&period=30"
+}
+
+let exampleUri = "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example"
+let hotpUri = "otpauth://hotp/Hotp:bob?secret=\(rfcSha1)&issuer=Hotp&counter=0"
+
+/// A fresh directory per test, removed afterwards.
+class VaktTestCase: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("vakt-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A path inside the test directory; its parent directory is created.
+    func path(_ name: String) -> String {
+        let url = dir.appendingPathComponent(name)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return url.path
+    }
+
+    /// A vault with the Rust software keystore and a fixed clock.
+    func newVault(at seconds: UInt64 = 59, pin: String = pin, name: String = "vault") throws -> CreatedVault {
+        try createVault(
+            path: path("\(name)/vault.sqlite3"),
+            keystore: try softwareKeystore(keyFile: path("\(name)/device.key")),
+            clock: fixedClock(unixSeconds: seconds),
+            pin: pin,
+            options: fast
+        )
+    }
+
+    /// The generated error `body` throws (fails the test if it throws nothing or something else).
+    func ffiError<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> VaktFFI.VaktError? {
+        do {
+            _ = try body()
+            XCTFail("expected a VaktError, nothing was thrown", file: file, line: line)
+        } catch let error as VaktFFI.VaktError {
+            return error
+        } catch {
+            XCTFail("expected a VaktError, got \(error)", file: file, line: line)
+        }
+        return nil
+    }
+}
+
+/// A Swift clock the tests move by hand, counting how often Rust reads it.
+final class ManualClock: VaktFFI.Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: UInt64
+    private(set) var reads = 0
+
+    init(_ start: UInt64) {
+        now = start
+    }
+
+    func set(_ seconds: UInt64) {
+        lock.lock()
+        now = seconds
+        lock.unlock()
+    }
+
+    func nowUnix() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        reads += 1
+        return now
+    }
+}
+
+/// A DeviceKeystore in Swift: CryptoKit AES-GCM over an in-memory key,
+/// `nonce ‖ ciphertext ‖ tag` (the Android format, to compare).
+final class AESGCMKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
+    let key: SymmetricKey
+
+    init(key: SymmetricKey = SymmetricKey(size: .bits256)) {
+        self.key = key
+    }
+
+    func wrap(plaintext: Data) throws -> Data {
+        do {
+            guard let combined = try AES.GCM.seal(plaintext, using: key).combined else {
+                throw KeystoreFailure.Failed(message: "no combined representation")
+            }
+            return combined
+        } catch let failure as KeystoreFailure {
+            throw failure
+        } catch {
+            throw KeystoreFailure.Failed(message: "seal failed")
+        }
+    }
+
+    func unwrap(wrapped: Data) throws -> Data {
+        do {
+            return try AES.GCM.open(AES.GCM.SealedBox(combined: wrapped), using: key)
+        } catch {
+            throw KeystoreFailure.Rejected
+        }
+    }
+}
+
+/// Wraps a keystore; counts calls and fails on request.
+final class ScriptedKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
+    let inner: VaktFFI.DeviceKeystore
+    var wraps = 0
+    var unwraps = 0
+    var failWrap: Error?
+    var failUnwrap: Error?
+
+    init(_ inner: VaktFFI.DeviceKeystore) {
+        self.inner = inner
+    }
+
+    func wrap(plaintext: Data) throws -> Data {
+        wraps += 1
+        if let failWrap { throw failWrap }
+        return try inner.wrap(plaintext: plaintext)
+    }
+
+    func unwrap(wrapped: Data) throws -> Data {
+        unwraps += 1
+        if let failUnwrap { throw failUnwrap }
+        return try inner.unwrap(wrapped: wrapped)
+    }
+}
+
+/// An error type the DeviceKeystore protocol does not declare.
+struct UnexpectedError: Error, CustomStringConvertible {
+    let description: String
+}

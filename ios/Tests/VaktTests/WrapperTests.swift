@@ -1,0 +1,194 @@
+import CryptoKit
+import Foundation
+@testable import Vakt
+import XCTest
+
+// The Swift wrapper (module Vakt): async/await, VaktError, the AsyncStream of
+// codes. Mirrors WrapperTests.kt.
+
+private let fastWrapper = VaktVault.Options(minPinLength: 4, insecureFastKdfForTests: true)
+
+final class WrapperTests: VaktTestCase {
+    private let key = SymmetricKey(size: .bits256)
+
+    private func wrapperVault(at seconds: UInt64 = 59) async throws -> (vault: VaktVault, unblockCode: String) {
+        try await VaktVault.create(
+            at: dir.appendingPathComponent("w/vault.sqlite3"),
+            keystore: AESGCMKeystore(key: key),
+            pin: pin,
+            clock: fixedClock(seconds),
+            options: fastWrapper
+        )
+    }
+
+    /// The error `body` throws, as a wrapper `VaktError`.
+    private func vaktError<T>(_ body: () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async -> Vakt.VaktError? {
+        do {
+            _ = try await body()
+            XCTFail("nothing was thrown", file: file, line: line)
+        } catch let error as Vakt.VaktError {
+            return error
+        } catch {
+            XCTFail("not a VaktError: \(error)", file: file, line: line)
+        }
+        return nil
+    }
+
+    func testEveryGeneratedErrorMaps() {
+        let table: [(VaktFFIError, Vakt.VaktError)] = [
+            (.InvalidUri(field: "digits", message: "d"), .invalidUri(field: "digits", message: "d")),
+            (.InvalidKey(message: "k"), .invalidKey(message: "k")),
+            (.InvalidParameter(message: "p"), .invalidParameter(message: "p")),
+            (.InvalidPin(message: "p"), .invalidPin(message: "p")),
+            (.MistypedUnblockCode(message: "m"), .mistypedUnblockCode(message: "m")),
+            (.InvalidInput(message: "i"), .invalidInput(message: "i")),
+            (.WrongPin(attemptsLeft: 2), .wrongPin(attemptsLeft: 2)),
+            (.Blocked, .blocked),
+            (.WrongUnblockCode(failedAttempts: 4), .wrongUnblockCode(failedAttempts: 4)),
+            (.NotInitialized, .notInitialized),
+            (.AlreadyInitialized, .alreadyInitialized),
+            (.VaultUnreadable(reason: .wrongDevice), .vaultUnreadable(.wrongDevice)),
+            (.Duplicate(existingId: 7), .duplicate(existingId: 7)),
+            (.NoSuchAccount(id: 8), .noSuchAccount(id: 8)),
+            (.NotCounterBased(id: 9), .notCounterBased(id: 9)),
+            (.Locked, .locked),
+            (.Storage(message: "s"), .storage(message: "s")),
+            (.Keystore(message: "k"), .keystore(message: "k")),
+            (.Internal(message: "i"), .internalFailure(message: "i")),
+        ]
+        for (generated, expected) in table {
+            XCTAssertEqual(Vakt.VaktError(generated), expected)
+            XCTAssertNotNil(expected.errorDescription)
+        }
+        XCTAssertTrue(Vakt.VaktError.invalidKey(message: "k").isBadInput)
+        XCTAssertFalse(Vakt.VaktError.blocked.isBadInput)
+    }
+
+    func testCreateUnlockAddCodes() async throws {
+        let (vault, unblockCode) = try await wrapperVault()
+        XCTAssertEqual(unblockCode.count, 23)
+        let status = try await vault.status()
+        XCTAssertEqual(status.attemptsLeft, 3)
+        XCTAssertFalse(status.blocked)
+        let s = try await vault.unlock(pin: pin)
+        let id = try await s.add(uri: rfcUri("SHA1"))
+        var manual = ManualKey(issuer: "Hotp", accountName: "bob", key: rfcSha1)
+        manual.type = .hotp
+        let hotp = try await s.add(manual: manual)
+        let rows = try await s.codes(at: Date(timeIntervalSince1970: 59))
+        XCTAssertEqual(rows[0].code, "94287082")
+        XCTAssertEqual(rows[0].secondsLeft, 1)
+        XCTAssertTrue(rows[1].isCounterBased)
+        let next = try await s.nextCode(id: hotp)
+        XCTAssertEqual(next, "755224")
+        let duplicate = await vaktError { try await s.add(uri: rfcUri("SHA1")) }
+        XCTAssertEqual(duplicate, .duplicate(existingId: id))
+        let bad = await vaktError { try await s.add(uri: "otpauth://totp/x?digits=6") }
+        guard case .invalidUri("secret", _)? = bad else { return XCTFail("\(String(describing: bad))") }
+        try await s.rename(id: id, accountName: "rfc", issuer: "IETF")
+        try await s.reorder([hotp, id])
+        let names = try await s.accounts().map(\.accountName)
+        XCTAssertEqual(names, ["bob", "rfc"])
+        try await s.delete(id: hotp)
+        let fresh = try await s.reissueUnblockCode()
+        XCTAssertNotEqual(fresh, unblockCode)
+        let wrong = await vaktError { try await vault.unlock(pin: otherPin) }
+        XCTAssertEqual(wrong, .wrongPin(attemptsLeft: 2))
+    }
+
+    func testLockoutAndUnblock() async throws {
+        let (vault, unblockCode) = try await wrapperVault()
+        for _ in 0..<2 { _ = await vaktError { try await vault.unlock(pin: otherPin) } }
+        let blocked = await vaktError { try await vault.unlock(pin: otherPin) }
+        XCTAssertEqual(blocked, .blocked)
+        let mistyped = await vaktError { try await vault.unblock(code: "nope", newPin: otherPin) }
+        guard case .mistypedUnblockCode? = mistyped else { return XCTFail() }
+        let unblocked = try await vault.unblock(code: unblockCode, newPin: otherPin)
+        XCTAssertNotEqual(unblocked.unblockCode, unblockCode)
+        try await vault.changePin(current: otherPin, new: "5092")
+        _ = try await vault.unlock(pin: "5092")
+    }
+
+    func testOpenErrors() async throws {
+        let url = dir.appendingPathComponent("w/vault.sqlite3")
+        let missing = await vaktError { try await VaktVault.open(at: url, keystore: AESGCMKeystore(key: self.key)) }
+        XCTAssertEqual(missing, .notInitialized)
+        _ = try await wrapperVault()
+        let again = await vaktError { try await self.wrapperVault() }
+        XCTAssertEqual(again, .alreadyInitialized)
+        let other = try await VaktVault.open(at: url, keystore: AESGCMKeystore(), options: fastWrapper)
+        let wrongDevice = await vaktError { try await other.unlock(pin: pin) }
+        XCTAssertEqual(wrongDevice, .vaultUnreadable(.wrongDevice))
+    }
+
+    func testLockedSessionAndStreamEnd() async throws {
+        let s = try await wrapperVault().vault.unlock(pin: pin)
+        XCTAssertFalse(s.isLocked)
+        s.lock()
+        XCTAssertTrue(s.isLocked)
+        let locked = await vaktError { try await s.codes() }
+        XCTAssertEqual(locked, .locked)
+        var emissions = 0
+        for try await _ in s.codeUpdates() { emissions += 1 }
+        XCTAssertEqual(emissions, 0, "the stream of a locked session ends at once")
+    }
+
+    func testCodeUpdatesFirstEmissionThenTicks() async throws {
+        let s = try await wrapperVault(at: 59).vault.unlock(pin: pin)
+        _ = try await s.add(uri: rfcUri("SHA1"))
+        _ = try await s.add(uri: rfcUri("SHA256", label: "RFC:sha256"))
+        _ = try await s.add(uri: hotpUri)
+        var iterator = s.codeUpdates(every: 0.1).makeAsyncIterator()
+        let first = try await iterator.next()
+        XCTAssertEqual(first?.map(\.code), ["94287082", "46119246", nil])
+        XCTAssertEqual(first?.map(\.secondsLeft), [1, 1, nil])
+        let second = try await iterator.next()
+        XCTAssertEqual(second, first, "a fixed clock gives the same rows")
+    }
+
+    func testManyTasksAtOnce() async throws {
+        let s = try await wrapperVault().vault.unlock(pin: pin)
+        _ = try await s.add(uri: rfcUri("SHA512"))
+        let codes = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<32 {
+                group.addTask { try await s.codes(at: Date(timeIntervalSince1970: 1_111_111_111))[0].code }
+            }
+            var all: [String?] = []
+            for try await code in group { all.append(code) }
+            return all
+        }
+        XCTAssertEqual(codes, Array(repeating: "99943326", count: 32))
+    }
+
+    func testOtpauth() throws {
+        XCTAssertEqual(try Otpauth.parse(rfcUri("SHA1")).issuer, "RFC")
+        XCTAssertEqual(try Otpauth.code(rfcUri("SHA1"), at: Date(timeIntervalSince1970: 1_234_567_890)), "89005924")
+        XCTAssertThrowsError(try Otpauth.parse("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=99")) {
+            guard case .invalidUri("digits", _)? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        XCTAssertEqual(fixedClock(77).nowUnix(), 77)
+    }
+
+    func testSecureEnclaveKeystoreRoundTrip() throws {
+        // Runs on a device, a simulator or a Mac: in the Secure Enclave where there
+        // is one, else on a Keychain P-256 key (see SecureEnclaveKeystore).
+        let keystore = SecureEnclaveKeystore(tag: "app.vakt.test.\(UUID().uuidString)")
+        defer { keystore.deleteKey() }
+        XCTAssertThrowsError(try keystore.unwrap(wrapped: Data(count: 100))) {
+            XCTAssertEqual($0 as? KeystoreFailure, .KeyMissing)
+        }
+        let blob: Data
+        do {
+            blob = try keystore.wrap(plaintext: Data("slot".utf8))
+        } catch let KeystoreFailure.Failed(message) {
+            // e.g. `swift test` on a Mac: an unsigned test runner has no keychain entitlement.
+            throw XCTSkip("no keychain access for this test runner (\(message))")
+        }
+        XCTAssertEqual(try keystore.unwrap(wrapped: blob), Data("slot".utf8))
+        var tampered = blob
+        tampered[tampered.count - 1] ^= 1
+        XCTAssertThrowsError(try keystore.unwrap(wrapped: tampered)) {
+            XCTAssertEqual($0 as? KeystoreFailure, .Rejected)
+        }
+    }
+}

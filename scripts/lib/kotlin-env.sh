@@ -1,0 +1,59 @@
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
+# Sourced by scripts/test.d/40-kotlin.sh and scripts/bench-ffi (from the repo
+# root): makes sure a JDK, JNA and kotlinc are there, and defines `compile`.
+#
+# Sets: kotlinc, klib (kotlinc's lib/), jna, coroutines, kotlin_test, kotlin_stdlib.
+# kotlinc comes from the npm package kotlin-compiler, unpacked under .cache/
+# (kept between runs); the JDK and JNA from Debian.
+
+kotlin_version=2.4.20
+kotlin_home=.cache/kotlin/kotlin-compiler-$kotlin_version/package
+kotlinc=$kotlin_home/bin/kotlinc
+klib=$kotlin_home/lib
+
+apt_install() {
+  if [ -z "${apt_updated:-}" ]; then
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v javac >/dev/null 2>&1 || { echo "installing a JDK (Debian)"; apt_install openjdk-17-jdk-headless; }
+[ -f /usr/share/java/jna.jar ] || { echo "installing JNA (Debian libjna-java)"; apt_install libjna-java; }
+jna=/usr/share/java/jna.jar
+
+if [ ! -x "$kotlinc" ]; then
+  echo "fetching kotlinc $kotlin_version (npm package kotlin-compiler, once)"
+  unpack=.cache/kotlin/kotlin-compiler-$kotlin_version
+  rm -rf "$unpack"
+  mkdir -p "$unpack"
+  (cd .cache/kotlin && npm pack --silent "kotlin-compiler@$kotlin_version" >/dev/null)
+  tar -xzf ".cache/kotlin/kotlin-compiler-$kotlin_version.tgz" -C "$unpack"
+  rm -f ".cache/kotlin/kotlin-compiler-$kotlin_version.tgz"
+  chmod +x "$kotlin_home/bin/"*
+fi
+coroutines=$klib/kotlinx-coroutines-core-jvm.jar
+kotlin_test=$klib/kotlin-test.jar
+kotlin_stdlib=$klib/kotlin-stdlib.jar
+for jar in "$coroutines" "$kotlin_test" "$kotlin_stdlib"; do
+  [ -f "$jar" ] || { echo "kotlin-compiler $kotlin_version lacks $(basename "$jar")" >&2; exit 1; }
+done
+
+# compile JAR CLASSPATH SOURCES…: kotlinc into JAR, skipped when the sources,
+# the classpath and the compiler are what the last compile of JAR saw.
+compile() {
+  local jar=$1 classpath=$2
+  shift 2
+  local stamp
+  stamp=$(cat "$@" <(echo "$classpath $kotlin_version") | sha256sum | cut -c1-16)
+  if [ -f "$jar" ] && [ "$(cat "$jar.stamp" 2>/dev/null)" = "$stamp" ]; then
+    echo "$(basename "$jar"): up to date"
+    return
+  fi
+  echo "compiling $(basename "$jar") ($# files)"
+  mkdir -p "$(dirname "$jar")"
+  rm -f "$jar" "$jar.stamp"
+  "$kotlinc" -jvm-target 17 -nowarn -cp "$classpath" -d "$jar" "$@"
+  echo "$stamp" >"$jar.stamp"
+}
