@@ -1,6 +1,6 @@
 //! The vault as two opaque objects: [`Vault`] (locked) and [`Session`] (unlocked).
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use vakt_core::account::{Account, OtpKind, OtpParams};
 use vakt_core::otp::{Digits, Period};
@@ -105,7 +105,6 @@ pub fn create_vault(
             inner: vault,
             config,
             clock,
-            checks: Mutex::new(()),
         }),
         // EXPOSE: the unblock code is shown to the user once.
         unblock_code: code.to_display().expose().to_owned(),
@@ -118,20 +117,6 @@ pub struct Vault {
     inner: core::Vault,
     config: core::VaultConfig,
     clock: Arc<dyn Clock>,
-    /// PIN and unblock-code checks run one at a time. Each check commits one
-    /// more failed attempt before it derives the key, and a correct one resets
-    /// the count after; overlapping checks (an app calling from several
-    /// threads) would see each other's provisional counts, and a correct PIN
-    /// could be refused as `Blocked`.
-    checks: Mutex<()>,
-}
-
-impl Vault {
-    /// This object's turn to check a PIN or an unblock code. `()` guards no
-    /// data, so a panic in an earlier check leaves nothing to distrust.
-    fn check_turn(&self) -> MutexGuard<'_, ()> {
-        self.checks.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 #[uniffi::export]
@@ -151,7 +136,6 @@ impl Vault {
             inner,
             config,
             clock,
-            checks: Mutex::new(()),
         }))
     }
 
@@ -171,7 +155,6 @@ impl Vault {
     pub fn unlock(&self, pin: String) -> Result<Arc<Session>, VaktError> {
         let pin = Zeroizing::new(pin);
         let pin = Pin::parse(&pin)?;
-        let _turn = self.check_turn();
         let session = self.inner.unlock(&pin)?;
         Ok(Session::new(session, self.clock.clone()))
     }
@@ -183,7 +166,6 @@ impl Vault {
         let new_pin = Zeroizing::new(new_pin);
         let code = core::UnblockCode::parse(&code)?;
         let pin = new_pin_checked(&new_pin, &self.config)?;
-        let _turn = self.check_turn();
         let (session, new_code) = self.inner.unblock(&code, &pin)?;
         Ok(Unblocked {
             session: Session::new(session, self.clock.clone()),
@@ -198,7 +180,6 @@ impl Vault {
         let new = Zeroizing::new(new_pin);
         let current = Pin::parse(&current)?;
         let new = new_pin_checked(&new, &self.config)?;
-        let _turn = self.check_turn();
         Ok(self.inner.change_pin(&current, &new)?)
     }
 }

@@ -60,6 +60,22 @@ pub const FREE_UNBLOCK_ATTEMPTS: u32 = 3;
 /// The longest wait before an unblock attempt.
 pub const MAX_UNBLOCK_DELAY: Duration = Duration::from_secs(600);
 
+/// PIN and unblock-code checks in this process run one at a time. Each check
+/// commits one more failed attempt before it derives the key and a correct one
+/// resets the count after, so overlapping checks (an app calling from several
+/// threads, or two handles on one vault) would see each other's provisional
+/// counts, and a correct PIN could be refused as blocked. Checks are rare and
+/// user-driven; one process-wide turn costs nothing noticeable.
+static CHECK_TURN: Mutex<()> = Mutex::new(());
+
+/// This thread's turn to check a secret. `()` guards no data, so a panic in
+/// an earlier check leaves nothing to distrust.
+fn check_turn() -> MutexGuard<'static, ()> {
+    CHECK_TURN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 const SLOT_PIN: &str = "pin";
 const SLOT_UNBLOCK: &str = "unblock";
 
@@ -375,6 +391,7 @@ impl Inner {
 
     /// The PIN check with its lockout: count first, then check.
     fn check_pin(&self, pin: &Pin) -> Result<Key256, VaultError> {
+        let _turn = check_turn();
         let (slot, inner) = self.unwrap_slot(SLOT_PIN)?;
         let failed = self.store()?.write(|tx| {
             let (pin_failures, unblock_failures) = tx.lockout()?;
@@ -548,6 +565,7 @@ impl Vault {
         code: &UnblockCode,
         new_pin: &Pin,
     ) -> Result<(Session, UnblockCode), VaultError> {
+        let _turn = check_turn();
         let inner = &self.inner;
         let (slot, sealed) = inner.unwrap_slot(SLOT_UNBLOCK)?;
         let attempt = inner.store()?.write(|tx| {

@@ -382,3 +382,26 @@ fn debug_of_vault_types_shows_no_secret() {
         "{message}"
     );
 }
+
+#[test]
+fn concurrent_correct_pins_are_never_refused() {
+    let f = fixture(11);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let second = Vault::open(&f.path, f.services.clone(), config()).unwrap();
+    for _ in 0..5 {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let v = if i % 2 == 0 {
+                    vault.clone()
+                } else {
+                    second.clone()
+                };
+                std::thread::spawn(move || v.unlock(&pin("4829")).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), Ok(()));
+        }
+        assert_eq!(vault.status().unwrap().failed_pin_attempts, 0);
+    }
+}
