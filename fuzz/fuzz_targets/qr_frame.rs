@@ -10,7 +10,11 @@ fuzz_target!(|input: (u16, u16, u16, bool, &[u8])| {
     // Small geometry most of the time (so decoding actually runs), and now
     // and then absurd values, which must be refused with a typed error.
     let (width, height, stride) = if pad == u16::MAX {
-        (u32::from(width) << 16, u32::from(height) << 8, u32::from(width))
+        (
+            u32::from(width) << 16,
+            u32::from(height) << 8,
+            u32::from(width),
+        )
     } else {
         let w = u32::from(width % 512);
         (w, u32::from(height % 512), w + u32::from(pad % 64))
@@ -21,6 +25,10 @@ fuzz_target!(|input: (u16, u16, u16, bool, &[u8])| {
         height,
         stride,
     };
-    let effort = if thorough { Effort::Thorough } else { Effort::Camera };
+    let effort = if thorough {
+        Effort::Thorough
+    } else {
+        Effort::Camera
+    };
     let _ = decode_frame_with(&frame, effort);
 });
