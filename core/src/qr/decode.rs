@@ -529,10 +529,10 @@ fn crop(original: &Plane<'_>, region: &Region) -> Option<Plane<'static>> {
 /// The camera plan in plan notation (see [`Plan::parse`]), chosen by
 /// measurement (docs/qr-decoding.md): a half-resolution pass first (most
 /// frames end there), then the regions where it saw finder patterns retried at
-/// full resolution, then the global-threshold and sharpened half-resolution
-/// passes with their regions, a full-resolution global pass, inverted codes
-/// last; nothing starts after 12 ms.
-pub(crate) const CAMERA_PLAN: &str = "@12, l2, r:l;lx;lu, g2, r, l2x, r, g, r, l2i, g2i, r";
+/// full resolution, then global-threshold passes (half, then full resolution)
+/// and a sharpened half-resolution pass, each followed by its regions,
+/// inverted codes last; nothing starts after 12 ms.
+pub(crate) const CAMERA_PLAN: &str = "@12, l2, r:l;lx;lu, g2, r, g, r, l2x, r, l2i, g2i, r";
 /// The thorough plan for image files: every pass that added codes on the
 /// benchmark, cheapest first, both polarities, no time budget.
 pub(crate) const THOROUGH_PLAN: &str =
@@ -552,9 +552,11 @@ fn parse_or_default(text: &str) -> Plan {
     })
 }
 
-/// The plan for live camera frames: bounded time.
+/// The plan for live camera frames: bounded time ([`super::FRAME_BUDGET`]).
 pub(crate) fn camera_plan() -> Plan {
-    parse_or_default(CAMERA_PLAN)
+    let mut plan = parse_or_default(CAMERA_PLAN);
+    plan.budget = Some(super::FRAME_BUDGET);
+    plan
 }
 
 /// The plan for image files: every pass.
@@ -569,6 +571,11 @@ mod tests {
     #[test]
     fn the_built_in_plans_parse() {
         assert!(Plan::parse(CAMERA_PLAN).is_some());
+        // the notation's budget says what FRAME_BUDGET is
+        assert_eq!(
+            Plan::parse(CAMERA_PLAN).unwrap().budget,
+            Some(super::super::FRAME_BUDGET)
+        );
         assert!(Plan::parse(THOROUGH_PLAN).is_some());
         assert!(Plan::parse("h, q").is_none());
         let p = Plan::parse("@7, +, g2bf").unwrap();
