@@ -1,12 +1,18 @@
 //! Finding and decoding QR codes in images and camera frames.
 //!
-//! Two entry points: [`decode_image`] for an encoded image file (PNG, JPEG) and
+//! Two entry points: [`decode_image`] for an encoded image file (PNG, JPEG, WebP,
+//! GIF, BMP) and
 //! [`decode_frame`] for a raw 8-bit luma plane as a camera hands it over (width,
 //! height, row stride). Both return the text of every QR code found. Decoded
 //! text is held as a [`SecretString`]: an otpauth code carries a key.
 //!
 //! Absurd inputs are refused before any work ([`QrError`]); a decoder panic is
 //! contained and reported, never propagated.
+
+mod binarize;
+mod decode;
+mod filter;
+mod load;
 
 use crate::secret::SecretString;
 
@@ -46,7 +52,7 @@ pub enum QrError {
         max: u64,
     },
     /// Not an image format we read, or a damaged image.
-    #[error("not a readable image (PNG or JPEG): {0}")]
+    #[error("not a readable image (PNG, JPEG, WebP, GIF or BMP): {0}")]
     NotAnImage(String),
     /// The decoder failed unexpectedly (contained panic).
     #[error("the QR decoder failed on this image")]
@@ -119,73 +125,83 @@ impl LumaFrame<'_> {
     }
 }
 
-/// The text of every QR code in a luma frame (none found: an empty list).
-pub fn decode_frame(frame: &LumaFrame<'_>) -> Result<Vec<SecretString>, QrError> {
-    frame.validate()?;
-    let packed = frame.packed();
-    let (width, height) = (frame.width, frame.height);
-    let luma = packed.into_owned();
-    let found = std::panic::catch_unwind(move || {
-        let mut hints = rxing::DecodeHints::default()
-            .with(rxing::DecodeHintValue::TryHarder(true))
-            .with(rxing::DecodeHintValue::AlsoInverted(true))
-            .with(rxing::DecodeHintValue::PossibleFormats(
-                [rxing::BarcodeFormat::QR_CODE].into_iter().collect(),
-            ));
-        rxing::helpers::detect_multiple_in_luma_with_hints(luma, width, height, &mut hints)
-    })
-    .map_err(|_| QrError::DecoderFailed)?;
-    let mut texts: Vec<SecretString> = Vec::new();
-    for result in found.unwrap_or_default() {
-        let text = SecretString::from_str_copy(result.getText());
-        if !texts.iter().any(|t| t.ct_eq(&text)) {
-            texts.push(text);
-        }
-    }
-    Ok(texts)
+/// How hard the decoder looks before it gives up on an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Effort {
+    /// For a live camera: the cheap passes first and a time budget per frame
+    /// ([`FRAME_BUDGET`]); the next frame is the next try.
+    #[default]
+    Camera,
+    /// For an image file or a screenshot: every pass, however long it takes.
+    Thorough,
 }
 
-/// The text of every QR code in an encoded image (PNG, JPEG).
+/// The time after which [`Effort::Camera`] starts no further pass on a frame.
+pub const FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(12);
+
+fn plan_for(effort: Effort) -> decode::Plan {
+    match effort {
+        Effort::Camera => decode::camera_plan(),
+        Effort::Thorough => decode::thorough_plan(),
+    }
+}
+
+/// The text of every QR code in a luma frame (none found: an empty list).
+///
+/// Looks as a camera preview needs ([`Effort::Camera`]): bounded time per frame.
+pub fn decode_frame(frame: &LumaFrame<'_>) -> Result<Vec<SecretString>, QrError> {
+    decode_frame_with(frame, Effort::Camera)
+}
+
+/// The text of every QR code in a luma frame, looking with the given effort.
+pub fn decode_frame_with(
+    frame: &LumaFrame<'_>,
+    effort: Effort,
+) -> Result<Vec<SecretString>, QrError> {
+    run_plan(frame, &plan_for(effort))
+}
+
+/// Runs a plan written in the benchmark's plan notation (for measuring
+/// strategies; not a stable interface). `None` when the notation is invalid.
+#[doc(hidden)]
+pub fn decode_frame_with_plan(
+    frame: &LumaFrame<'_>,
+    plan: &str,
+) -> Option<Result<Vec<SecretString>, QrError>> {
+    let plan = decode::Plan::parse(plan)?;
+    Some(run_plan(frame, &plan))
+}
+
+fn run_plan(frame: &LumaFrame<'_>, plan: &decode::Plan) -> Result<Vec<SecretString>, QrError> {
+    frame.validate()?;
+    let packed = frame.packed();
+    let outcome = decode::run(plan, &packed, frame.width as usize, frame.height as usize);
+    if outcome.texts.is_empty() && outcome.panicked {
+        return Err(QrError::DecoderFailed);
+    }
+    Ok(outcome.texts)
+}
+
+/// The text of every QR code in an encoded image (PNG, JPEG, WebP, GIF, BMP).
+///
+/// Looks thoroughly ([`Effort::Thorough`]): a file is decoded once, so it may
+/// take longer than a camera frame.
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<SecretString>, QrError> {
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(QrError::TooLarge {
-            pixels: bytes.len() as u64,
-            max: MAX_IMAGE_BYTES as u64,
-        });
-    }
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| QrError::NotAnImage(e.to_string()))?;
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|e| QrError::NotAnImage(e.to_string()))?;
-    let pixels = u64::from(width) * u64::from(height);
-    if pixels > MAX_PIXELS {
-        return Err(QrError::TooLarge {
-            pixels,
-            max: MAX_PIXELS,
-        });
-    }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| QrError::NotAnImage(e.to_string()))?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(width);
-    limits.max_image_height = Some(height);
-    limits.max_alloc = Some(MAX_PIXELS * 4);
-    reader.limits(limits);
-    let luma = reader
-        .decode()
-        .map_err(|e| QrError::NotAnImage(e.to_string()))?
-        .into_luma8();
-    let (width, height) = luma.dimensions();
-    let data = luma.into_raw();
-    decode_frame(&LumaFrame {
-        data: &data,
-        width,
-        height,
-        stride: width,
-    })
+    decode_image_with(bytes, Effort::Thorough)
+}
+
+/// The text of every QR code in an encoded image, looking with the given effort.
+pub fn decode_image_with(bytes: &[u8], effort: Effort) -> Result<Vec<SecretString>, QrError> {
+    let (data, width, height) = load::luma(bytes)?;
+    decode_frame_with(
+        &LumaFrame {
+            data: &data,
+            width,
+            height,
+            stride: width,
+        },
+        effort,
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,594 @@
+//! The decoding strategy: a list of passes over a luma plane, cheapest first.
+//!
+//! A pass is one (image variant, binarizer, polarity) combination. The
+//! binarized image goes through rxing's port of the zxing-cpp QR detector
+//! (finder patterns, grid sampling) and decoder, driven here so that the
+//! finder-pattern triples that did not decode are kept: a later *region* pass
+//! retries just those regions of the full-resolution image with costlier
+//! processing, which is much cheaper than processing the whole frame again.
+//! Passes run in order until one finds a code, or the time budget is spent.
+//! Every pass runs under `catch_unwind`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+use rxing::{BinaryBitmap, Luma8Source};
+
+use super::binarize::{Rule, local_matrix};
+use super::filter::{self, Plane};
+use crate::secret::SecretString;
+
+/// How an image is binarized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Binarize {
+    /// zxing's local block threshold (good with shadows and gradients).
+    Hybrid,
+    /// One threshold for the whole image from its histogram (good with blur and low contrast).
+    Global,
+    /// Our fast local binarizer.
+    Local(Rule),
+}
+
+/// Which version of the image a pass looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Variant {
+    /// The image as given.
+    Original,
+    /// Box-averaged down by 2 (halves the noise; makes large blurred codes crisp).
+    Down2,
+    /// Box-averaged down by 3.
+    Down3,
+    /// Bilinear up by 2 (modules under ~2 px).
+    Up2,
+    /// Contrast stretched over local windows (faint prints, low-contrast screens).
+    Stretch,
+    /// A 3×3 smoothing (noise, JPEG blocks).
+    Smooth,
+    /// Unsharp masking (defocus).
+    Sharpen,
+}
+
+/// Which polarity a pass tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Polarity {
+    /// Dark modules on a light background.
+    Normal,
+    /// Light modules on a dark background.
+    Inverted,
+    /// Both (the inverted try reuses the binarization).
+    Both,
+}
+
+/// One pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pass {
+    /// The operations that make the image looked at, in order (`Original`: none).
+    pub ops: [Variant; 2],
+    pub binarize: Binarize,
+    pub polarity: Polarity,
+    /// Scan every third row for finder patterns instead of a sparse subset.
+    pub try_harder: bool,
+}
+
+/// A decoding plan: passes in order and an optional time budget.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub steps: Vec<Step>,
+    /// The passes a [`Step::Regions`] runs on each region.
+    pub region_passes: Vec<Pass>,
+    /// Passes that have not started when this much time has gone are skipped.
+    pub budget: Option<Duration>,
+    /// Keep running passes after one found a code (to collect more codes).
+    pub exhaustive: bool,
+    /// Once a code is found, go on until a full-resolution pass has run (a
+    /// downscaled pass can miss the smaller of several codes).
+    pub settle: bool,
+}
+
+/// One step of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A pass over the whole image.
+    Pass(Pass),
+    /// Retry the regions where earlier passes saw finder patterns that did
+    /// not decode, on full-resolution crops, with the region passes.
+    Regions,
+}
+
+/// What a plan run gives back.
+pub(crate) struct Outcome {
+    pub texts: Vec<SecretString>,
+    /// At least one pass panicked (and was contained).
+    pub panicked: bool,
+}
+
+const fn rule(min_range: u8, flat_light: bool) -> Rule {
+    Rule {
+        min_range,
+        flat_light,
+    }
+}
+
+const fn pass(variant: Variant, binarize: Binarize, polarity: Polarity) -> Pass {
+    Pass {
+        ops: [variant, Variant::Original],
+        binarize,
+        polarity,
+        try_harder: true,
+    }
+}
+
+impl Plan {
+    /// Parses the compact plan notation used by the benchmark to try
+    /// strategies: passes separated by commas, each a binarizer letter
+    /// (`h` rxing's hybrid, `g` global, `l` our local, `k` our local with a
+    /// low minimum contrast) followed by modifiers: `2`/`3` downscale,
+    /// `u` upscale, `n` stretch, `s` smooth, `x` sharpen, `i` inverted only,
+    /// `b` both polarities, `f` fast finder scan. `r` is the region step
+    /// (`r:P;P;…` also sets the passes it runs on each region). `@N` sets a
+    /// budget of N ms, `+` makes the plan exhaustive, `=` makes it settle.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let mut plan = Plan {
+            steps: Vec::new(),
+            region_passes: Vec::new(),
+            budget: None,
+            exhaustive: false,
+            settle: false,
+        };
+        plan.region_passes = REGION_PASSES
+            .split(',')
+            .map(str::trim)
+            .map(parse_pass)
+            .collect::<Option<Vec<_>>>()?;
+        for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if let Some(ms) = token.strip_prefix('@') {
+                let ms: f64 = ms.parse().ok()?;
+                plan.budget = Some(Duration::try_from_secs_f64(ms / 1e3).ok()?);
+                continue;
+            }
+            if token == "+" {
+                plan.exhaustive = true;
+                continue;
+            }
+            if token == "=" {
+                plan.settle = true;
+                continue;
+            }
+            if token == "r" {
+                plan.steps.push(Step::Regions);
+                continue;
+            }
+            if let Some(passes) = token.strip_prefix("r:") {
+                plan.region_passes = passes
+                    .split(';')
+                    .map(str::trim)
+                    .map(parse_pass)
+                    .collect::<Option<Vec<_>>>()?;
+                plan.steps.push(Step::Regions);
+                continue;
+            }
+            plan.steps.push(Step::Pass(parse_pass(token)?));
+        }
+        Some(plan)
+    }
+}
+
+/// Parses one pass of the plan notation (see [`Plan::parse`]).
+fn parse_pass(token: &str) -> Option<Pass> {
+    let mut chars = token.chars();
+    let binarize = match chars.next()? {
+        'h' => Binarize::Hybrid,
+        'g' => Binarize::Global,
+        'l' => Binarize::Local(rule(24, false)),
+        'k' => Binarize::Local(rule(10, false)),
+        'm' => Binarize::Local(rule(24, true)),
+        'p' => Binarize::Local(rule(10, true)),
+        _ => return None,
+    };
+    let mut p = pass(Variant::Original, binarize, Polarity::Normal);
+    let mut ops = Vec::new();
+    for c in chars {
+        match c {
+            '2' => ops.push(Variant::Down2),
+            '3' => ops.push(Variant::Down3),
+            'u' => ops.push(Variant::Up2),
+            'n' => ops.push(Variant::Stretch),
+            's' => ops.push(Variant::Smooth),
+            'x' => ops.push(Variant::Sharpen),
+            'i' => p.polarity = Polarity::Inverted,
+            'b' => p.polarity = Polarity::Both,
+            'f' => p.try_harder = false,
+            _ => return None,
+        }
+    }
+    match ops.as_slice() {
+        [] => {}
+        [a] => p.ops = [*a, Variant::Original],
+        [a, b] => p.ops = [*a, *b],
+        _ => return None,
+    }
+    Some(p)
+}
+
+/// Runs `plan` on a tightly packed luma plane.
+pub(crate) fn run(plan: &Plan, luma: &[u8], width: usize, height: usize) -> Outcome {
+    let start = Instant::now();
+    let original = Plane {
+        data: std::borrow::Cow::Borrowed(luma),
+        width,
+        height,
+    };
+    let mut variants: Vec<([Variant; 2], Option<Plane<'static>>)> = Vec::new();
+    let mut out = Outcome {
+        texts: Vec::new(),
+        panicked: false,
+    };
+    let mut regions: Vec<Region> = Vec::new();
+    let out_of_time = |start: Instant| plan.budget.is_some_and(|b| start.elapsed() > b);
+    let mut ran_full_resolution = false;
+    for step in &plan.steps {
+        let done = !out.texts.is_empty() && (!plan.settle || ran_full_resolution);
+        if out_of_time(start) || (!plan.exhaustive && done) {
+            break;
+        }
+        if let Step::Pass(p) = step
+            && p.ops[0] == Variant::Original
+        {
+            ran_full_resolution = true;
+        }
+        let p = match step {
+            Step::Pass(p) => p,
+            Step::Regions => {
+                for region in std::mem::take(&mut regions) {
+                    let Some(plane) = crop(&original, &region) else {
+                        continue;
+                    };
+                    for p in &plan.region_passes {
+                        if out_of_time(start) {
+                            break;
+                        }
+                        let sub = Plane {
+                            data: std::borrow::Cow::Borrowed(&plane.data),
+                            width: plane.width,
+                            height: plane.height,
+                        };
+                        let found = catch_unwind(AssertUnwindSafe(|| {
+                            let plane = match p.ops[0] {
+                                Variant::Original => sub,
+                                op => make_variant(op, &sub)?,
+                            };
+                            Some(run_pass(p, &plane).texts)
+                        }));
+                        match found {
+                            Ok(Some(texts)) if !texts.is_empty() => {
+                                add_texts(&mut out, texts);
+                                break;
+                            }
+                            Ok(_) => {}
+                            Err(_) => out.panicked = true,
+                        }
+                    }
+                }
+                continue;
+            }
+        };
+        let plane: &Plane<'_> = if p.ops[0] == Variant::Original {
+            &original
+        } else {
+            let first = [p.ops[0], Variant::Original];
+            for key in [first, p.ops] {
+                if variants.iter().any(|(v, _)| *v == key) {
+                    continue;
+                }
+                let base = if key == first {
+                    Some(&original)
+                } else {
+                    variants
+                        .iter()
+                        .find(|(v, _)| *v == first)
+                        .and_then(|(_, plane)| plane.as_ref())
+                };
+                let op = if key == first { p.ops[0] } else { p.ops[1] };
+                let made = match base {
+                    Some(base) => catch_unwind(AssertUnwindSafe(|| make_variant(op, base))),
+                    None => Ok(None),
+                };
+                let made = made.unwrap_or_else(|_| {
+                    out.panicked = true;
+                    None
+                });
+                variants.push((key, made));
+            }
+            match variants.iter().find(|(v, _)| *v == p.ops) {
+                Some((_, Some(plane))) => plane,
+                _ => continue,
+            }
+        };
+        match catch_unwind(AssertUnwindSafe(|| run_pass(p, plane))) {
+            Ok(found) => {
+                let scale = scale_of(p.ops);
+                for r in found.misses {
+                    let r = Region {
+                        x0: r.x0 * scale,
+                        y0: r.y0 * scale,
+                        x1: r.x1 * scale,
+                        y1: r.y1 * scale,
+                    };
+                    if let Some(q) = regions.iter_mut().find(|q| overlaps(q, &r)) {
+                        *q = Region {
+                            x0: q.x0.min(r.x0),
+                            y0: q.y0.min(r.y0),
+                            x1: q.x1.max(r.x1),
+                            y1: q.y1.max(r.y1),
+                        };
+                    } else if regions.len() < MAX_REGIONS {
+                        regions.push(r);
+                    }
+                }
+                add_texts(&mut out, found.texts);
+            }
+            Err(_) => out.panicked = true,
+        }
+    }
+    out
+}
+
+fn add_texts(out: &mut Outcome, texts: Vec<SecretString>) {
+    for text in texts {
+        if !out.texts.iter().any(|t| t.ct_eq(&text)) {
+            out.texts.push(text);
+        }
+    }
+}
+
+fn overlaps(a: &Region, b: &Region) -> bool {
+    a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+}
+
+fn make_variant(variant: Variant, original: &Plane<'_>) -> Option<Plane<'static>> {
+    match variant {
+        Variant::Original => None,
+        Variant::Down2 => filter::downscale(original, 2),
+        Variant::Down3 => filter::downscale(original, 3),
+        Variant::Up2 => filter::upscale2(original),
+        Variant::Stretch => Some(filter::stretch(original)),
+        Variant::Smooth => Some(filter::smooth(original)),
+        Variant::Sharpen => Some(filter::sharpen(original)),
+    }
+}
+
+/// A rectangle of the original image (pixels, end exclusive) where finder
+/// patterns formed a plausible code that did not decode.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Region {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+/// What one pass found.
+#[derive(Default)]
+struct PassResult {
+    texts: Vec<SecretString>,
+    /// Finder-pattern triples that did not decode, in the pass's image coordinates.
+    misses: Vec<Region>,
+}
+
+/// How much bigger the original is than the image a pass looks at.
+fn scale_of(ops: [Variant; 2]) -> f32 {
+    ops.iter()
+        .map(|op| match op {
+            Variant::Down2 => 2.0,
+            Variant::Down3 => 3.0,
+            Variant::Up2 => 0.5,
+            _ => 1.0,
+        })
+        .product()
+}
+
+fn binarize(kind: Binarize, plane: &Plane<'_>) -> Option<BitMatrix> {
+    let (w, h) = (
+        u32::try_from(plane.width).ok()?,
+        u32::try_from(plane.height).ok()?,
+    );
+    match kind {
+        Binarize::Local(rule) => local_matrix(&plane.data, plane.width, plane.height, rule),
+        Binarize::Hybrid => {
+            let source = Luma8Source::new_with_slice(&plane.data, w, h).ok()?;
+            let bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+            Some(bitmap.get_black_matrix().clone())
+        }
+        Binarize::Global => {
+            let source = Luma8Source::new_with_slice(&plane.data, w, h).ok()?;
+            let bitmap = BinaryBitmap::new(GlobalHistogramBinarizer::new(source));
+            Some(bitmap.get_black_matrix().clone())
+        }
+    }
+}
+
+fn run_pass(p: &Pass, plane: &Plane<'_>) -> PassResult {
+    let Some(mut matrix) = binarize(p.binarize, plane) else {
+        return PassResult::default();
+    };
+    let mut result = PassResult::default();
+    if p.polarity != Polarity::Inverted {
+        result = read_matrix(&matrix, p.try_harder);
+        if !result.texts.is_empty() || p.polarity == Polarity::Normal {
+            return result;
+        }
+    }
+    matrix.flip_self();
+    let inverted = read_matrix(&matrix, p.try_harder);
+    result.texts.extend(inverted.texts);
+    result.misses.extend(inverted.misses);
+    result
+}
+
+/// Finds and decodes every QR code in a binarized image.
+fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
+    let mut result = PassResult::default();
+    let mut patterns = FindFinderPatterns(matrix, try_harder, 0);
+    let sets = GenerateFinderPatternSets(&mut patterns);
+    let mut used = Vec::new();
+    for set in sets {
+        let corners = [set.bl, set.tl, set.tr];
+        if corners.iter().any(|c| used.contains(c)) {
+            continue;
+        }
+        let decoded = SampleQR(matrix, &set).and_then(|d| Decode(d.getBits()));
+        match decoded {
+            Ok(d) if d.isValid() => {
+                used.extend(corners);
+                result.texts.push(SecretString::new(d.text()));
+            }
+            _ => {
+                if result.misses.len() < MAX_REGIONS {
+                    result.misses.push(region_of(&corners));
+                }
+            }
+        }
+    }
+    if result.texts.is_empty() && result.misses.is_empty() {
+        // No triple at all: the code may be too small or blurred here for all
+        // three finder patterns to show. Retry around the largest single ones.
+        for c in patterns.iter().take(MAX_REGIONS) {
+            let reach = c.size.max(4) as f32 * SPOT_REACH;
+            result.misses.push(Region {
+                x0: c.p.x - reach,
+                y0: c.p.y - reach,
+                x1: c.p.x + reach,
+                y1: c.p.y + reach,
+            });
+        }
+    }
+    result
+}
+
+/// Around a lone finder pattern, the region retried reaches this many
+/// pattern sizes either way (a version 10 code spans 8 pattern sizes).
+const SPOT_REACH: f32 = 9.0;
+
+/// The region a finder-pattern triple spans: the bounding box of the three
+/// centres, widened by a pattern size (the patterns themselves and the
+/// modules beyond them). The fourth corner is included by symmetry.
+fn region_of(corners: &[rxing::common::cpp_essentials::ConcentricPattern; 3]) -> Region {
+    let [bl, tl, tr] = *corners;
+    // the fourth corner of the parallelogram
+    let br = (bl.p.x + tr.p.x - tl.p.x, bl.p.y + tr.p.y - tl.p.y);
+    let xs = [bl.p.x, tl.p.x, tr.p.x, br.0];
+    let ys = [bl.p.y, tl.p.y, tr.p.y, br.1];
+    let pad = corners.iter().map(|c| c.size).max().unwrap_or(0).max(4) as f32;
+    Region {
+        x0: xs.iter().copied().fold(f32::INFINITY, f32::min) - pad,
+        y0: ys.iter().copied().fold(f32::INFINITY, f32::min) - pad,
+        x1: xs.iter().copied().fold(f32::NEG_INFINITY, f32::max) + pad,
+        y1: ys.iter().copied().fold(f32::NEG_INFINITY, f32::max) + pad,
+    }
+}
+
+/// At most this many regions are kept from one pass, and retried.
+const MAX_REGIONS: usize = 4;
+
+/// The passes tried on each region, on the full-resolution crop.
+const REGION_PASSES: &str = "l, lx, g, lu, gb";
+
+/// Crops `region` (clamped) out of `original`.
+fn crop(original: &Plane<'_>, region: &Region) -> Option<Plane<'static>> {
+    let clamp = |v: f32, max: usize| -> usize { (v.max(0.0) as usize).min(max) };
+    let (x0, x1) = (
+        clamp(region.x0, original.width),
+        clamp(region.x1, original.width),
+    );
+    let (y0, y1) = (
+        clamp(region.y0, original.height),
+        clamp(region.y1, original.height),
+    );
+    if x1 <= x0 + 21 || y1 <= y0 + 21 {
+        return None;
+    }
+    let mut data = Vec::with_capacity((x1 - x0) * (y1 - y0));
+    for row in original
+        .data
+        .chunks_exact(original.width)
+        .skip(y0)
+        .take(y1 - y0)
+    {
+        data.extend_from_slice(row.get(x0..x1)?);
+    }
+    Some(Plane {
+        data: std::borrow::Cow::Owned(data),
+        width: x1 - x0,
+        height: y1 - y0,
+    })
+}
+
+/// The camera plan in plan notation (see [`Plan::parse`]), chosen by
+/// measurement (docs/qr-decoding.md): a half-resolution pass first (most
+/// frames end there), then the regions where it saw finder patterns retried at
+/// full resolution, then global-threshold passes (half, then full resolution)
+/// and a sharpened half-resolution pass, each followed by its regions,
+/// inverted codes last; nothing starts after 12 ms.
+pub(crate) const CAMERA_PLAN: &str = "@12, l2, r:l;lx;lu, g2, r, g, r, l2x, r, l2i, g2i, r";
+/// The thorough plan for image files: every pass that added codes on the
+/// benchmark, cheapest first, both polarities, no time budget.
+pub(crate) const THOROUGH_PLAN: &str =
+    "=, l3b, l2b, r:l;lx;g;lu;ln;gb, lb, r, gb, r, g2b, r, lnb, lsb, lxb, lub, pb, g3b, gsb, r";
+
+fn parse_or_default(text: &str) -> Plan {
+    Plan::parse(text).unwrap_or_else(|| Plan {
+        steps: vec![Step::Pass(pass(
+            Variant::Original,
+            Binarize::Local(rule(24, false)),
+            Polarity::Both,
+        ))],
+        region_passes: Vec::new(),
+        budget: None,
+        exhaustive: false,
+        settle: false,
+    })
+}
+
+/// The plan for live camera frames: bounded time ([`super::FRAME_BUDGET`]).
+pub(crate) fn camera_plan() -> Plan {
+    let mut plan = parse_or_default(CAMERA_PLAN);
+    plan.budget = Some(super::FRAME_BUDGET);
+    plan
+}
+
+/// The plan for image files: every pass.
+pub(crate) fn thorough_plan() -> Plan {
+    parse_or_default(THOROUGH_PLAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_plans_parse() {
+        assert!(Plan::parse(CAMERA_PLAN).is_some());
+        // the notation's budget says what FRAME_BUDGET is
+        assert_eq!(
+            Plan::parse(CAMERA_PLAN).unwrap().budget,
+            Some(super::super::FRAME_BUDGET)
+        );
+        assert!(Plan::parse(THOROUGH_PLAN).is_some());
+        assert!(Plan::parse("h, q").is_none());
+        let p = Plan::parse("@7, +, g2bf").unwrap();
+        assert_eq!(p.budget, Some(Duration::from_millis(7)));
+        assert!(p.exhaustive);
+        assert_eq!(
+            p.steps,
+            vec![Step::Pass(Pass {
+                ops: [Variant::Down2, Variant::Original],
+                binarize: Binarize::Global,
+                polarity: Polarity::Both,
+                try_harder: false
+            })]
+        );
+    }
+}
