@@ -80,11 +80,14 @@ impl Format {
         }
     }
 
-    /// Parses a name (case-insensitive; `freeotp+` and `otpauth` are aliases).
+    /// Parses a name (case-insensitive; `freeotp+`, `otpauth` and `google` —
+    /// a text file of `otpauth-migration://` lines — are aliases).
     pub fn from_name(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
             "freeotp+" | "freeotp-plus" | "freeotpplus" => Some(Format::FreeOtp),
-            "otpauth" | "uris" | "text" => Some(Format::UriList),
+            "otpauth" | "uris" | "text" | "google" | "google-authenticator" => {
+                Some(Format::UriList)
+            }
             "twofas" => Some(Format::TwoFas),
             lower => Format::ALL.into_iter().find(|f| f.name() == lower),
         }
