@@ -420,26 +420,33 @@ impl Inner {
     }
 }
 
-impl Vault {
-    /// Creates a vault at `path` (the database file) protected by `pin`, and
-    /// returns it with its first unblock code — shown to the user once.
-    ///
-    /// Refuses if a vault already exists there, and never touches a file it
-    /// cannot read.
-    pub fn create(
-        path: &Path,
+/// Everything a new vault starts with: its id and key, its first unblock code,
+/// and the slots that open it. Shared by `Vault::create` and restore, so that
+/// both make keys the same way.
+struct NewVault {
+    inner: Inner,
+    vault_key: Key256,
+    code: UnblockCode,
+    keys: NewKeys,
+}
+
+/// The rows that make a file a vault: its id and its slots.
+struct NewKeys {
+    vault_id: [u8; 16],
+    pin_slot: SlotRow,
+    unblock_slot: SlotRow,
+    backup_slot: backup_key::NewCodeSlot,
+}
+
+impl NewVault {
+    /// Draws a vault id, a vault key and an unblock code, and seals the key
+    /// into the PIN, unblock and backup slots (the KDFs run here).
+    fn generate(
+        store: Store,
         services: Services,
         config: VaultConfig,
         pin: &Pin,
-    ) -> Result<(Vault, UnblockCode), VaultError> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| VaultError::Storage(StoreError::Failed(e.kind().to_string())))?;
-        }
-        let mut store = Store::open(path, true)?;
-        if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
-            return Err(VaultError::AlreadyInitialized);
-        }
+    ) -> Result<Self, VaultError> {
         let rng = services.rng.clone();
         let vault_id: [u8; 16] = random_array(rng.as_ref())?;
         let vault_key = Key256::new(random_array(rng.as_ref())?);
@@ -463,17 +470,60 @@ impl Vault {
             &vault_key,
         )?;
         let backup_slot = inner.backup_slot_for_code(&vault_key, &code)?;
-        inner.store()?.write(|tx| {
-            if tx.slot(SLOT_PIN)?.is_some() {
-                return Err(VaultError::AlreadyInitialized);
-            }
-            tx.set_meta("vault_id", &vault_id)?;
-            tx.set_slot(SLOT_PIN, &pin_slot)?;
-            tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
-            backup_slot.write(tx)?;
-            tx.set_lockout(0, 0)?;
-            Ok(())
-        })?;
+        Ok(Self {
+            inner,
+            vault_key,
+            code,
+            keys: NewKeys {
+                vault_id,
+                pin_slot,
+                unblock_slot,
+                backup_slot,
+            },
+        })
+    }
+}
+
+impl NewKeys {
+    /// Writes the id, the slots and a clean lockout state, inside the caller's
+    /// transaction; refuses if the file already holds a vault.
+    fn write(&self, tx: &store::Tx<'_>) -> Result<(), VaultError> {
+        if tx.slot(SLOT_PIN)?.is_some() {
+            return Err(VaultError::AlreadyInitialized);
+        }
+        tx.set_meta("vault_id", &self.vault_id)?;
+        tx.set_slot(SLOT_PIN, &self.pin_slot)?;
+        tx.set_slot(SLOT_UNBLOCK, &self.unblock_slot)?;
+        self.backup_slot.write(tx)?;
+        tx.set_lockout(0, 0)?;
+        Ok(())
+    }
+}
+
+impl Vault {
+    /// Creates a vault at `path` (the database file) protected by `pin`, and
+    /// returns it with its first unblock code — shown to the user once.
+    ///
+    /// Refuses if a vault already exists there, and never touches a file it
+    /// cannot read.
+    pub fn create(
+        path: &Path,
+        services: Services,
+        config: VaultConfig,
+        pin: &Pin,
+    ) -> Result<(Vault, UnblockCode), VaultError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| VaultError::Storage(StoreError::Failed(e.kind().to_string())))?;
+        }
+        let mut store = Store::open(path, true)?;
+        if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
+            return Err(VaultError::AlreadyInitialized);
+        }
+        let NewVault {
+            inner, code, keys, ..
+        } = NewVault::generate(store, services, config, pin)?;
+        inner.store()?.write(|tx| keys.write(tx))?;
         Ok((
             Vault {
                 inner: Arc::new(inner),

@@ -10,17 +10,16 @@
 //! empty vault (no slots, attempts counted) or a complete one.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::backup::format::{self, SlotKind};
 use crate::backup::{BackupError, Contents};
-use crate::rng::random_array;
-use crate::secret::{Key256, SecretString};
+use crate::secret::SecretString;
 
 use super::store::{AccountRow, Store, StoreError};
 use super::{
-    Inner, Pin, SLOT_PIN, SLOT_UNBLOCK, Services, Session, UnblockCode, Vault, VaultConfig,
-    VaultError, backup_key, unblock_delay,
+    NewVault, Pin, SLOT_PIN, Services, Session, UnblockCode, Vault, VaultConfig, VaultError,
+    backup_key, unblock_delay,
 };
 
 /// The secret that opens a backup.
@@ -119,29 +118,13 @@ fn build(
     contents: Contents,
     new_pin: &Pin,
 ) -> Result<Restored, BackupError> {
-    let rng = services.rng.clone();
-    let vault_id: [u8; 16] = random_array(rng.as_ref()).map_err(VaultError::from)?;
-    let vault_key = Key256::new(random_array(rng.as_ref()).map_err(VaultError::from)?);
-    let code = UnblockCode::generate(rng.as_ref()).map_err(VaultError::from)?;
-    let inner = Arc::new(Inner {
-        store: Mutex::new(store),
-        services,
-        config,
-        vault_id,
-    });
-    let pin_slot = inner.make_slot(
-        SLOT_PIN,
-        config.pin_kdf,
-        new_pin.expose().as_bytes(),
-        &vault_key,
-    )?;
-    let unblock_slot = inner.make_slot(
-        SLOT_UNBLOCK,
-        config.unblock_kdf,
-        code.canonical().as_bytes(),
-        &vault_key,
-    )?;
-    let backup_slot = inner.backup_slot_for_code(&vault_key, &code)?;
+    let NewVault {
+        inner,
+        vault_key,
+        code,
+        keys,
+    } = NewVault::generate(store, services, config, new_pin)?;
+    let inner = Arc::new(inner);
     let session = Session {
         inner: inner.clone(),
         key: vault_key,
@@ -158,19 +141,12 @@ fn build(
         .collect::<Result<Vec<AccountRow>, BackupError>>()?;
     let next_id = u64::try_from(rows.len()).map_err(|_| BackupError::TooLarge)? + 1;
     inner.store()?.write(|tx| {
-        if tx.slot(SLOT_PIN)?.is_some() {
-            return Err(VaultError::AlreadyInitialized);
-        }
-        tx.set_meta("vault_id", &vault_id)?;
-        tx.set_slot(SLOT_PIN, &pin_slot)?;
-        tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
-        backup_slot.write(tx)?;
+        keys.write(tx)?;
         for row in &rows {
             tx.put_account(row)?;
         }
         tx.set_meta("next_account_id", &next_id.to_be_bytes())?;
-        tx.set_lockout(0, 0)?;
-        Ok(())
+        Ok::<_, VaultError>(())
     })?;
     Ok(Restored {
         vault: Vault { inner },
