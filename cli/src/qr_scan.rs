@@ -101,8 +101,11 @@ pub fn scan_frame(
         height,
         stride,
     };
-    let texts =
-        qr::decode_frame(&frame).map_err(|e| CliError::bad_input(format!("{name}: {e}")))?;
+    // A frame saved to a file is not a live preview: there is no next frame to
+    // try, so look as hard as for an image file (a time budget would make the
+    // answer depend on how busy the machine is).
+    let texts = qr::decode_frame_with(&frame, qr::Effort::Thorough)
+        .map_err(|e| CliError::bad_input(format!("{name}: {e}")))?;
     Ok(vec![Source { name, texts }])
 }
 
