@@ -20,4 +20,4 @@ if [ ! -x "$venv/bin/pi-manage" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" 
   echo "$want" > "$stamp"
 fi
 cargo build -q -p vakt
-VAKT_PI_VENV="$venv" "$venv/bin/python" tests/privacyidea/run.py --vakt target/debug/vakt
+VAKT_PI_VENV="$root/$venv" "$venv/bin/python" tests/privacyidea/run.py --vakt "$root/target/debug/vakt"

@@ -176,7 +176,7 @@ class Api:
 
 
 def venv_from_env() -> Path:
-    return Path(os.environ.get("VAKT_PI_VENV", Path(__file__).resolve().parents[2] / ".cache" / "pi-venv"))
+    return Path(os.environ.get("VAKT_PI_VENV", Path(__file__).resolve().parents[2] / ".cache" / "pi-venv")).resolve()
 
 
 if __name__ == "__main__":
