@@ -1,20 +1,18 @@
 //! `vakt backup export | restore | info | passphrase`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::Subcommand;
 use serde_json::json;
 use vakt_core::backup::{self, format::MAX_PAYLOAD_LEN};
-use vakt_core::rng::SystemRandom;
 use vakt_core::secret::SecretString;
-use vakt_core::vault::{BackupSecret, SoftwareKeystore, UnblockCode, Vault, VaultError};
+use vakt_core::vault::{BackupSecret, UnblockCode, Vault, VaultError};
 
 use crate::error::{CliError, print_line};
 use crate::files;
 use crate::secrets;
 use crate::vault_commands::{
-    ensure_no_vault, keystore_error, new_vault_config, print_unblock_code, read_new_pin, services,
+    ensure_no_vault, new_device_services, new_vault_config, print_unblock_code, read_new_pin,
     unlock, vault_file,
 };
 
@@ -128,16 +126,9 @@ fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
         };
     let config = new_vault_config();
     let new_pin = read_new_pin(secrets::NEW_PIN, &config)?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
-    let keystore = SoftwareKeystore::open_or_create(
-        &SoftwareKeystore::path_in(dir),
-        Box::new(SystemRandom::new()),
-    )
-    .map_err(keystore_error)?;
     let restored = Vault::restore(
         &vault_file(dir),
-        services(Arc::new(keystore)),
+        new_device_services(dir)?,
         config,
         &bytes,
         secret,

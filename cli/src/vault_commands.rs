@@ -201,6 +201,19 @@ pub(crate) fn ensure_no_vault(dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The services of a vault about to be made in `dir`: the folder is created
+/// and the software device key with it (or the existing key is reused).
+pub(crate) fn new_device_services(dir: &Path) -> Result<Services, CliError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
+    let keystore = SoftwareKeystore::open_or_create(
+        &SoftwareKeystore::path_in(dir),
+        Box::new(SystemRandom::new()),
+    )
+    .map_err(keystore_error)?;
+    Ok(services(Arc::new(keystore)))
+}
+
 /// Said whenever a new unblock code replaces one.
 const BACKUP_NOTE: &str = "Backups made before now still need the previous unblock code; \
 make a new backup now (vakt backup export) so that this code opens it.\n";
@@ -213,14 +226,7 @@ pub fn init(dir: &Path, json: bool) -> Result<(), CliError> {
     // file is left alone.
     ensure_no_vault(dir)?;
     let pin = read_new_pin(secrets::PIN, &config)?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
-    let keystore = SoftwareKeystore::open_or_create(
-        &SoftwareKeystore::path_in(dir),
-        Box::new(SystemRandom::new()),
-    )
-    .map_err(keystore_error)?;
-    let (_, code) = Vault::create(&file, services(Arc::new(keystore)), config, &pin)
+    let (_, code) = Vault::create(&file, new_device_services(dir)?, config, &pin)
         .map_err(|e| CliError::vault(&e))?;
     print_unblock_code(
         &code,
