@@ -4,6 +4,11 @@
 //! from schema 2 on) for the test that every later version still restores it.
 //! Deterministic: the same build writes the same accounts, PIN and unblock code.
 //!
+//! From schema 3 on the vault also holds a push token enrolled from the
+//! captured privacyIDEA enrolment code (the server's captured reply stands in
+//! for the server) with one captured challenge received, and the token's
+//! device key in `push-keys/`.
+//!
 //! Run: `cargo run -p vakt-core --example make_vault_fixture -- fixtures/vaults/v1`
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,8 +17,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use vakt_core::rng::DeterministicRandom;
-use vakt_core::secret::Key256;
+use vakt_core::push::{
+    ChallengeFields, ConnectionPolicy, HttpRequest, HttpResponse, HttpTransport, PushContext,
+    TransportError,
+};
 use vakt_core::vault::{
+    EnrolOptions,
     KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE, Vault,
     VaultConfig,
 };
@@ -28,10 +37,10 @@ fn main() {
     let device_key = [0x5a; 32];
     std::fs::write(dir.join("device.key"), device_key).unwrap();
     let services = Services {
-        keystore: Arc::new(SoftwareKeystore::from_key(
-            Key256::new(device_key),
-            Box::new(DeterministicRandom::new(2)),
-        )),
+        keystore: Arc::new(
+            SoftwareKeystore::open(&dir.join("device.key"), Box::new(DeterministicRandom::new(2)))
+                .unwrap(),
+        ),
         rng: Arc::new(DeterministicRandom::new(1)),
         pause: Arc::new(ThreadSleep),
     };
@@ -53,6 +62,46 @@ fn main() {
     ] {
         session.add(&vakt_core::uri::parse(uri).unwrap()).unwrap();
     }
+    add_push_token(&session);
     std::fs::write(dir.join("backup.vaktbkp"), session.backup().unwrap()).unwrap();
     println!("unblock code: {}", code.to_display().expose());
+}
+
+/// Replays the captured server's replies: the enrolment answer for any POST.
+struct CapturedServer;
+
+impl HttpTransport for CapturedServer {
+    fn send(&self, _: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        Ok(HttpResponse {
+            status: 200,
+            body: std::fs::read(fixture("push_step2_response.json")).unwrap(),
+        })
+    }
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/privacyidea")
+        .join(name)
+}
+
+/// Schema 3: a push token with one received challenge.
+fn add_push_token(session: &vakt_core::vault::Session) {
+    let url = std::fs::read_to_string(fixture("push_enroll_url.txt")).unwrap();
+    let enrolment = vakt_core::pipush::parse(url.trim()).unwrap();
+    let ctx = PushContext {
+        transport: &CapturedServer,
+        policy: ConnectionPolicy::default(),
+        now: 1_795_311_610,
+    };
+    let options = EnrolOptions {
+        key_bits: 2048,
+        ..EnrolOptions::default()
+    };
+    session.enrol_push(&enrolment, &ctx, &options).unwrap();
+    let poll: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("push_poll_response.json")).unwrap())
+            .unwrap();
+    let fields = ChallengeFields::from_json(&poll["result"]["value"][0]).unwrap();
+    session.receive_push(&fields, 1_795_311_612).unwrap();
 }

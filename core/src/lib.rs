@@ -19,6 +19,7 @@ pub mod migration;
 pub mod otp;
 pub mod pipush;
 pub mod provision;
+pub mod push;
 pub mod qr;
 pub mod qr_render;
 pub mod rng;

@@ -33,6 +33,14 @@ fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
     for file in [VAULT_FILE, "device.key"] {
         std::fs::copy(src.join(file), dir.path().join(file)).unwrap();
     }
+    if let Ok(keys) = std::fs::read_dir(src.join("push-keys")) {
+        std::fs::create_dir_all(dir.path().join("push-keys")).unwrap();
+        for key in keys {
+            let key = key.unwrap().path();
+            std::fs::copy(&key, dir.path().join("push-keys").join(key.file_name().unwrap()))
+                .unwrap();
+        }
+    }
     let keystore = SoftwareKeystore::open(
         &SoftwareKeystore::path_in(dir.path()),
         Box::new(DeterministicRandom::new(5)),
@@ -84,10 +92,13 @@ fn check_accounts(session: &Session) {
 
 #[test]
 fn every_schema_opens_and_works() {
-    for version in ["v1", "v2"] {
+    for version in ["v1", "v2", "v3"] {
         let (_dir, vault) = open_copy(version);
         let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
         check_accounts(&session);
+        if version >= "v3" {
+            check_push(&session);
+        }
         drop(session);
         // Its unblock code still opens it.
         let code = UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap();
@@ -127,7 +138,19 @@ fn services() -> Services {
 }
 
 /// Fixture folders that hold a `backup.vaktbkp` (schema 2 on).
-const WITH_BACKUP: &[&str] = &["v2"];
+const WITH_BACKUP: &[&str] = &["v2", "v3"];
+
+/// Schema 3's push token (enrolled from the captured code) and its challenge.
+fn check_push(session: &Session) {
+    let tokens = session.push_tokens().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].serial, "PIPU0000668B");
+    assert_eq!(tokens[0].state, vakt_core::push::TokenState::Enrolled);
+    let challenge = session.push_challenge(1).unwrap();
+    assert_eq!(challenge.challenge.nonce, "PLUNTZSDPZDBDR5QXBI65V3L5RGGMFYE");
+    assert_eq!(challenge.challenge.title, "DemoIdP");
+    assert_eq!(challenge.received_at, 1_795_311_612);
+}
 
 #[test]
 fn every_saved_backup_restores() {

@@ -229,18 +229,23 @@ impl Header {
 pub enum RecordKind {
     /// An OTP account in the vault's record encoding (`vault::record`).
     Account,
+    /// A push token in the vault's encoding (`push::token`); its device key
+    /// is not in the backup.
+    PushToken,
 }
 
 impl RecordKind {
     fn byte(self) -> u8 {
         match self {
             RecordKind::Account => 1,
+            RecordKind::PushToken => 2,
         }
     }
 
     fn from_byte(b: u8) -> Option<Self> {
         match b {
             1 => Some(RecordKind::Account),
+            2 => Some(RecordKind::PushToken),
             _ => None,
         }
     }

@@ -112,24 +112,41 @@ pub fn inspect(bytes: &[u8]) -> Result<BackupInfo, BackupError> {
 pub struct Contents {
     /// The accounts, in display order.
     pub accounts: Vec<Account>,
-    /// Labels of entries restored but in need of re-enrolment on the new device
-    /// (push tokens, a later record kind; always empty today).
+    /// Push tokens, restored as needing re-enrolment (their device keys stayed
+    /// on the old device).
+    pub push_tokens: Vec<crate::push::PushToken>,
+    /// Names of entries restored but in need of re-enrolment on the new device
+    /// (the push tokens, `issuer: label`).
     pub needs_reenrolment: Vec<String>,
 }
 
 /// Decodes the records of an opened payload.
 pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, BackupError> {
     let mut accounts = Vec::with_capacity(records.len());
+    let mut push_tokens = Vec::new();
+    let mut needs_reenrolment = Vec::new();
     for record in records {
         match record.kind {
             format::RecordKind::Account => accounts.push(
                 crate::vault::record::decode(&record.bytes).map_err(|_| BackupError::Damaged)?,
             ),
+            format::RecordKind::PushToken => {
+                let mut token = crate::push::PushToken::decode(&record.bytes)
+                    .map_err(|_| BackupError::Damaged)?;
+                token.state = crate::push::TokenState::NeedsReenrolment;
+                needs_reenrolment.push(if token.issuer.is_empty() || token.issuer == token.label {
+                    token.label.clone()
+                } else {
+                    format!("{}: {}", token.issuer, token.label)
+                });
+                push_tokens.push(token);
+            }
         }
     }
     Ok(Contents {
         accounts,
-        needs_reenrolment: Vec::new(),
+        push_tokens,
+        needs_reenrolment,
     })
 }
 

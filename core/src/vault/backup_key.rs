@@ -204,6 +204,13 @@ impl Session {
                 })
             })
             .collect::<Result<Vec<_>, BackupError>>()?;
+        let mut records = records;
+        for token in self.push_token_records()? {
+            records.push(Record {
+                kind: RecordKind::PushToken,
+                bytes: token.encode().map_err(|_| damaged())?,
+            });
+        }
         let header = Header {
             backup_id: stored.backup_id,
             generation: stored.generation,

@@ -25,13 +25,59 @@ pub enum KeystoreError {
     Failed(String),
 }
 
-/// A platform keystore holding a non-exportable key.
+/// A platform keystore holding non-exportable keys: the device key that wraps
+/// the vault's slots, and (for push tokens) RSA signing keys.
 pub trait DeviceKeystore: Send + Sync {
     /// Encrypts `plaintext` with the device key.
     fn wrap(&self, plaintext: &[u8]) -> Result<Vec<u8>, KeystoreError>;
     /// Decrypts a blob made by [`DeviceKeystore::wrap`] on this device.
     fn unwrap(&self, wrapped: &[u8]) -> Result<SecretBytes, KeystoreError>;
+
+    /// Creates an RSA key pair of `bits` bits under `alias` (replacing any key
+    /// of that alias) whose private key never leaves the keystore, and returns
+    /// the public key as DER (`SubjectPublicKeyInfo`, or PKCS#1 `RSAPublicKey`).
+    /// Keystores without signing keys keep this default, which refuses.
+    fn create_signing_key(&self, alias: &str, bits: u32) -> Result<Vec<u8>, KeystoreError> {
+        let _ = (alias, bits);
+        Err(no_signing_keys())
+    }
+
+    /// Signs `message` with the key `alias`: RSASSA-PKCS1-v1_5 with SHA-256.
+    /// [`KeystoreError::Missing`] if there is no such key.
+    fn sign(&self, alias: &str, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        let _ = (alias, message);
+        Err(no_signing_keys())
+    }
+
+    /// Deletes the key `alias`; succeeds if there is none.
+    fn delete_signing_key(&self, alias: &str) -> Result<(), KeystoreError> {
+        let _ = alias;
+        Err(no_signing_keys())
+    }
 }
+
+fn no_signing_keys() -> KeystoreError {
+    KeystoreError::Failed("this keystore cannot hold signing keys".into())
+}
+
+/// Whether `alias` is a safe key name (also a file name): 1–64 of `A-Z a-z 0-9 - _`.
+pub fn valid_alias(alias: &str) -> bool {
+    (1..=64).contains(&alias.len())
+        && alias
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Where a [`SoftwareKeystore`] keeps signing keys.
+enum SigningKeys {
+    /// Files `<alias>.key` in a folder, each sealed with the device key.
+    Dir(PathBuf),
+    /// In memory (sealed the same way), for a keystore made from a bare key.
+    Memory(std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>),
+}
+
+/// Name of the folder, next to the device key file, holding signing keys.
+pub const SIGNING_KEY_DIR: &str = "push-keys";
 
 const AAD: &[u8] = b"vakt/device-wrap/v1";
 /// File name of the software device key inside a vault folder.
@@ -43,6 +89,7 @@ pub const DEVICE_KEY_FILE: &str = "device.key";
 pub struct SoftwareKeystore {
     key: Key256,
     rng: Box<dyn RandomSource>,
+    signing: SigningKeys,
 }
 
 impl std::fmt::Debug for SoftwareKeystore {
@@ -54,7 +101,19 @@ impl std::fmt::Debug for SoftwareKeystore {
 impl SoftwareKeystore {
     /// A keystore with the given key (tests).
     pub fn from_key(key: Key256, rng: Box<dyn RandomSource>) -> Self {
-        Self { key, rng }
+        Self {
+            key,
+            rng,
+            signing: SigningKeys::Memory(Default::default()),
+        }
+    }
+
+    fn signing_dir(path: &Path) -> SigningKeys {
+        SigningKeys::Dir(
+            path.parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join(SIGNING_KEY_DIR),
+        )
     }
 
     /// Opens the key file at `path`; [`KeystoreError::Missing`] if absent. It is
@@ -69,7 +128,11 @@ impl SoftwareKeystore {
             Err(e) => return Err(KeystoreError::Failed(e.kind().to_string())),
         });
         let key = Key256::from_slice(&bytes).ok_or(KeystoreError::Rejected)?;
-        Ok(Self { key, rng })
+        Ok(Self {
+            key,
+            rng,
+            signing: Self::signing_dir(path),
+        })
     }
 
     /// Opens the key file, or creates it with a fresh random key if absent.
@@ -78,6 +141,7 @@ impl SoftwareKeystore {
             Ok(found) => Ok(Self {
                 key: found.key.clone(),
                 rng,
+                signing: Self::signing_dir(path),
             }),
             Err(KeystoreError::Missing) => {
                 let key = Key256::new(
@@ -85,7 +149,11 @@ impl SoftwareKeystore {
                 );
                 write_private(path, key.expose())
                     .map_err(|e| KeystoreError::Failed(e.kind().to_string()))?;
-                Ok(Self { key, rng })
+                Ok(Self {
+                    key,
+                    rng,
+                    signing: Self::signing_dir(path),
+                })
             }
             Err(e) => Err(e),
         }
@@ -121,6 +189,52 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+fn signing_aad(alias: &str) -> Vec<u8> {
+    format!("vakt/signing-key/v1/{alias}").into_bytes()
+}
+
+fn io_failure(e: std::io::Error) -> KeystoreError {
+    KeystoreError::Failed(e.kind().to_string())
+}
+
+impl SoftwareKeystore {
+    fn store_signing_key(&self, alias: &str, sealed: Vec<u8>) -> Result<(), KeystoreError> {
+        match &self.signing {
+            SigningKeys::Dir(dir) => {
+                fs::create_dir_all(dir).map_err(io_failure)?;
+                write_private(&dir.join(format!("{alias}.key")), &sealed).map_err(io_failure)
+            }
+            SigningKeys::Memory(map) => {
+                map.lock()
+                    .map_err(|_| KeystoreError::Failed("keystore lock poisoned".into()))?
+                    .insert(alias.to_owned(), sealed);
+                Ok(())
+            }
+        }
+    }
+
+    fn load_signing_key(&self, alias: &str) -> Result<SecretBytes, KeystoreError> {
+        let sealed = match &self.signing {
+            SigningKeys::Dir(dir) => match fs::read(dir.join(format!("{alias}.key"))) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(KeystoreError::Missing);
+                }
+                Err(e) => return Err(io_failure(e)),
+            },
+            SigningKeys::Memory(map) => map
+                .lock()
+                .map_err(|_| KeystoreError::Failed("keystore lock poisoned".into()))?
+                .get(alias)
+                .cloned()
+                .ok_or(KeystoreError::Missing)?,
+        };
+        aead::open(&self.key, &signing_aad(alias), &sealed)
+            .map(|mut plain| SecretBytes::new(std::mem::take(&mut *plain)))
+            .map_err(|_| KeystoreError::Rejected)
+    }
+}
+
 impl DeviceKeystore for SoftwareKeystore {
     fn wrap(&self, plaintext: &[u8]) -> Result<Vec<u8>, KeystoreError> {
         aead::seal(&self.key, AAD, plaintext, self.rng.as_ref())
@@ -131,6 +245,54 @@ impl DeviceKeystore for SoftwareKeystore {
         aead::open(&self.key, AAD, wrapped)
             .map(|mut plain| SecretBytes::new(std::mem::take(&mut *plain)))
             .map_err(|_| KeystoreError::Rejected)
+    }
+
+    /// Generates the key with the `rsa` crate from this keystore's random
+    /// source and keeps the PKCS#8 document sealed with the device key.
+    fn create_signing_key(&self, alias: &str, bits: u32) -> Result<Vec<u8>, KeystoreError> {
+        if !valid_alias(alias) {
+            return Err(KeystoreError::Failed("invalid key alias".into()));
+        }
+        let bits = usize::try_from(bits).map_err(|_| KeystoreError::Failed("key size".into()))?;
+        let (pkcs8, spki) = crate::push::crypto::generate_rsa(bits, self.rng.as_ref())
+            .map_err(|e| KeystoreError::Failed(e.to_string()))?;
+        // EXPOSE: the private key is sealed under the device key.
+        let sealed = aead::seal(
+            &self.key,
+            &signing_aad(alias),
+            pkcs8.expose(),
+            self.rng.as_ref(),
+        )
+        .map_err(|e| KeystoreError::Failed(e.to_string()))?;
+        self.store_signing_key(alias, sealed)?;
+        Ok(spki)
+    }
+
+    fn sign(&self, alias: &str, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        if !valid_alias(alias) {
+            return Err(KeystoreError::Missing);
+        }
+        let pkcs8 = self.load_signing_key(alias)?;
+        crate::push::crypto::sign_pkcs8(&pkcs8, message)
+            .map_err(|e| KeystoreError::Failed(e.to_string()))
+    }
+
+    fn delete_signing_key(&self, alias: &str) -> Result<(), KeystoreError> {
+        if !valid_alias(alias) {
+            return Ok(());
+        }
+        match &self.signing {
+            SigningKeys::Dir(dir) => match fs::remove_file(dir.join(format!("{alias}.key"))) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_failure(e)),
+                _ => Ok(()),
+            },
+            SigningKeys::Memory(map) => {
+                map.lock()
+                    .map_err(|_| KeystoreError::Failed("keystore lock poisoned".into()))?
+                    .remove(alias);
+                Ok(())
+            }
+        }
     }
 }
 

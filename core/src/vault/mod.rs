@@ -26,6 +26,7 @@ mod bulk;
 pub mod kdf;
 pub mod keystore;
 pub mod pin;
+mod push;
 pub(crate) mod record;
 mod restore;
 pub mod store;
@@ -45,6 +46,9 @@ pub use bulk::AddOutcome;
 pub use kdf::KdfParams;
 pub use keystore::{DeviceKeystore, KeystoreError, SoftwareKeystore};
 pub use pin::{Pin, PinError, PinPolicy};
+pub use push::{
+    AnswerOutcome, ChallengeState, EnrolOptions, PollReport, PushChallengeInfo, PushTokenInfo,
+};
 pub use restore::{BackupSecret, RestoreReport, Restored};
 pub use store::StoreError;
 pub use unblock_code::{UnblockCode, UnblockCodeError};
@@ -824,16 +828,23 @@ impl Session {
         .map(|_| ())
     }
 
-    /// Deletes an account.
+    /// Deletes an account, or a push token (with its challenges and its
+    /// device key).
     pub fn delete(&self, id: u64) -> Result<(), VaultError> {
-        let mut store = self.inner.store()?;
-        store.write(|tx| {
+        let alias = self.inner.store()?.write(|tx| {
             if tx.delete_account(id)? {
-                Ok(())
-            } else {
-                Err(VaultError::NoSuchAccount { id })
+                return Ok(None);
             }
-        })
+            match self.delete_push_token_in(tx, id)? {
+                Some(alias) => Ok(Some(alias)),
+                None => Err(VaultError::NoSuchAccount { id }),
+            }
+        })?;
+        if let Some(alias) = alias {
+            // The token is gone; a key left behind is harmless but useless.
+            let _ = self.inner.services.keystore.delete_signing_key(&alias);
+        }
+        Ok(())
     }
 
     /// Puts the accounts in the order given; `ids` must list every account once.

@@ -139,11 +139,25 @@ fn build(
             Ok(session.seal_row(id, position, account)?)
         })
         .collect::<Result<Vec<AccountRow>, BackupError>>()?;
-    let next_id = u64::try_from(rows.len()).map_err(|_| BackupError::TooLarge)? + 1;
+    let first_token_id = u64::try_from(rows.len()).map_err(|_| BackupError::TooLarge)? + 1;
+    let tokens = contents
+        .push_tokens
+        .iter()
+        .enumerate()
+        .map(|(index, token)| {
+            let id = first_token_id + u64::try_from(index).map_err(|_| BackupError::TooLarge)?;
+            Ok((id, session.seal_token(id, token)?))
+        })
+        .collect::<Result<Vec<(u64, Vec<u8>)>, BackupError>>()?;
+    let next_id =
+        first_token_id + u64::try_from(tokens.len()).map_err(|_| BackupError::TooLarge)?;
     inner.store()?.write(|tx| {
         keys.write(tx)?;
         for row in &rows {
             tx.put_account(row)?;
+        }
+        for (id, sealed) in &tokens {
+            tx.put_push_token(*id, sealed)?;
         }
         tx.set_meta("next_account_id", &next_id.to_be_bytes())?;
         Ok::<_, VaultError>(())

@@ -21,10 +21,11 @@ const APPLICATION_ID: i64 = 0x5641_4B54;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_backups.sql"),
+    include_str!("migrations/0003_push.sql"),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Why the file could not be opened or used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -73,6 +74,25 @@ pub struct AccountRow {
     /// Sort order (ascending).
     pub position: i64,
     /// The AEAD-sealed record.
+    pub sealed: Vec<u8>,
+}
+
+/// One stored challenge row.
+#[derive(Clone, Debug)]
+pub struct ChallengeRow {
+    /// Local id (never reused).
+    pub id: u64,
+    /// The push token it belongs to.
+    pub token_id: u64,
+    /// The server's nonce.
+    pub nonce: String,
+    /// When it was first received (Unix seconds).
+    pub received_at: u64,
+    /// When it stops being answerable here (Unix seconds).
+    pub expires_at: u64,
+    /// 1 open, 2 answer being sent, 3 answered, 4 closed by the server.
+    pub state: u8,
+    /// The sealed details.
     pub sealed: Vec<u8>,
 }
 
@@ -210,6 +230,9 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A `push_challenges` row as SQLite returns it.
+type RawChallenge = (i64, i64, String, i64, i64, i64, Vec<u8>);
 
 /// Typed operations inside a transaction.
 pub struct Tx<'a>(&'a rusqlite::Transaction<'a>);
@@ -389,5 +412,148 @@ impl Tx<'_> {
             .0
             .execute("DELETE FROM accounts WHERE id = ?1", [to_i64(id)?])?
             == 1)
+    }
+
+    /// Every push token row (id, sealed record), by id.
+    pub fn push_tokens(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT id, sealed FROM push_tokens ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row?;
+            out.push((to_u64(id)?, sealed));
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces a push token row.
+    pub fn put_push_token(&self, id: u64, sealed: &[u8]) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO push_tokens (id, sealed) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
+            params![to_i64(id)?, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a push token and its challenges; whether it existed.
+    pub fn delete_push_token(&self, id: u64) -> Result<bool, StoreError> {
+        let id = to_i64(id)?;
+        self.0
+            .execute("DELETE FROM push_challenges WHERE token_id = ?1", [id])?;
+        Ok(self
+            .0
+            .execute("DELETE FROM push_tokens WHERE id = ?1", [id])?
+            == 1)
+    }
+
+    fn challenge_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawChallenge> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    }
+
+    fn challenge_row(raw: RawChallenge) -> Result<ChallengeRow, StoreError> {
+        let (id, token_id, nonce, received_at, expires_at, state, sealed) = raw;
+        Ok(ChallengeRow {
+            id: to_u64(id)?,
+            token_id: to_u64(token_id)?,
+            nonce,
+            received_at: to_u64(received_at)?,
+            expires_at: to_u64(expires_at)?,
+            state: u8::try_from(state).map_err(|_| StoreError::NotAVault)?,
+            sealed,
+        })
+    }
+
+    /// Challenges in `states`, oldest first.
+    pub fn challenges(&self, states: &[u8]) -> Result<Vec<ChallengeRow>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, token_id, nonce, received_at, expires_at, state, sealed
+             FROM push_challenges ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], Self::challenge_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = Self::challenge_row(row?)?;
+            if states.contains(&row.state) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One challenge by local id.
+    pub fn challenge(&self, id: u64) -> Result<Option<ChallengeRow>, StoreError> {
+        let raw = self
+            .0
+            .query_row(
+                "SELECT id, token_id, nonce, received_at, expires_at, state, sealed
+                 FROM push_challenges WHERE id = ?1",
+                [to_i64(id)?],
+                Self::challenge_from_row,
+            )
+            .optional()?;
+        raw.map(Self::challenge_row).transpose()
+    }
+
+    /// One challenge by token and nonce.
+    pub fn challenge_by_nonce(
+        &self,
+        token_id: u64,
+        nonce: &str,
+    ) -> Result<Option<ChallengeRow>, StoreError> {
+        let raw = self
+            .0
+            .query_row(
+                "SELECT id, token_id, nonce, received_at, expires_at, state, sealed
+                 FROM push_challenges WHERE token_id = ?1 AND nonce = ?2",
+                params![to_i64(token_id)?, nonce],
+                Self::challenge_from_row,
+            )
+            .optional()?;
+        raw.map(Self::challenge_row).transpose()
+    }
+
+    /// Inserts a new challenge; its local id.
+    pub fn insert_challenge(&self, row: &ChallengeRow) -> Result<u64, StoreError> {
+        self.0.execute(
+            "INSERT INTO push_challenges (token_id, nonce, received_at, expires_at, state, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                to_i64(row.token_id)?,
+                row.nonce,
+                to_i64(row.received_at)?,
+                to_i64(row.expires_at)?,
+                row.state,
+                row.sealed
+            ],
+        )?;
+        to_u64(self.0.last_insert_rowid())
+    }
+
+    /// Sets a challenge's state and sealed details.
+    pub fn update_challenge(&self, id: u64, state: u8, sealed: &[u8]) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE push_challenges SET state = ?2, sealed = ?3 WHERE id = ?1",
+            params![to_i64(id)?, state, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets challenges received before `before` (Unix seconds); how many.
+    pub fn prune_challenges(&self, before: u64) -> Result<usize, StoreError> {
+        Ok(self.0.execute(
+            "DELETE FROM push_challenges WHERE received_at < ?1",
+            [to_i64(before)?],
+        )?)
     }
 }

@@ -1,0 +1,287 @@
+//! A push token as the vault stores it (sealed like every account record), and
+//! a challenge's sealed details. Small versioned binary formats, built in
+//! zeroizing buffers.
+//!
+//! ```text
+//! token:     version u8 (=1) | state u8 (1 pending, 2 enrolled, 3 needs
+//!            re-enrolment) | flags u8 (1 sslverify, 2 app PIN required,
+//!            4 poll only) | enrolled_at u64 BE | then u16-length fields:
+//!            serial, label, issuer, url, key alias, server key (PKCS#1 DER,
+//!            empty until enrolled), push-notification token
+//! challenge: version u8 (=1) | sslverify u8 | decline_reason u8 | decision u8
+//!            (0 none, 1 approve, 2 decline) | then u16-length fields: url,
+//!            title, question, presence options (comma-separated), decision
+//!            detail (presence answer or decline reason), display code
+//! ```
+//!
+//! In a backup, a token is the same bytes (backup record kind 2); a restore
+//! stores it as needing re-enrolment, since its key stayed on the old device.
+
+use zeroize::Zeroizing;
+
+use super::crypto::ServerKey;
+use super::protocol::{Challenge, Decision, DeclineReason};
+
+const VERSION: u8 = 1;
+
+/// A push record could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a push record is malformed")]
+pub struct PushRecordError;
+
+/// Where a token stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenState {
+    /// Key made and registration sent, not confirmed (an interrupted
+    /// enrolment: the server may or may not have it; enrol again).
+    Pending,
+    /// Enrolled: challenges can be received and answered.
+    Enrolled,
+    /// Restored from a backup: its key is on the old device; enrol again.
+    NeedsReenrolment,
+}
+
+/// A push token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushToken {
+    /// Where it stands.
+    pub state: TokenState,
+    /// The server's serial for it.
+    pub serial: String,
+    /// The label shown.
+    pub label: String,
+    /// The issuer shown.
+    pub issuer: String,
+    /// Where to poll and answer.
+    pub url: String,
+    /// The server asked for its certificate to be verified.
+    pub sslverify: bool,
+    /// The server asks that the app be unlocked before answering.
+    pub require_app_pin: bool,
+    /// The server sends no notifications; the app polls.
+    pub poll_only: bool,
+    /// When it was enrolled (Unix seconds; 0 while pending).
+    pub enrolled_at: u64,
+    /// The keystore alias of the device key.
+    pub key_alias: String,
+    /// The server's key that signs challenges (absent while pending).
+    pub server_key: Option<ServerKey>,
+    /// The push-notification token sent at enrolment (empty when polling only).
+    pub notification_token: String,
+}
+
+fn put(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), PushRecordError> {
+    let len = u16::try_from(bytes.len()).map_err(|_| PushRecordError)?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], PushRecordError> {
+        if self.0.len() < n {
+            return Err(PushRecordError);
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn byte(&mut self) -> Result<u8, PushRecordError> {
+        self.take(1)?.first().copied().ok_or(PushRecordError)
+    }
+
+    fn u64(&mut self) -> Result<u64, PushRecordError> {
+        let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| PushRecordError)?;
+        Ok(u64::from_be_bytes(bytes))
+    }
+
+    fn field(&mut self) -> Result<&'a [u8], PushRecordError> {
+        let len: [u8; 2] = self.take(2)?.try_into().map_err(|_| PushRecordError)?;
+        self.take(usize::from(u16::from_be_bytes(len)))
+    }
+
+    fn text(&mut self) -> Result<String, PushRecordError> {
+        String::from_utf8(self.field()?.to_vec()).map_err(|_| PushRecordError)
+    }
+
+    fn end(&self) -> Result<(), PushRecordError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(PushRecordError)
+        }
+    }
+}
+
+impl PushToken {
+    /// Encodes the token.
+    pub fn encode(&self) -> Result<Zeroizing<Vec<u8>>, PushRecordError> {
+        let state = match self.state {
+            TokenState::Pending => 1u8,
+            TokenState::Enrolled => 2,
+            TokenState::NeedsReenrolment => 3,
+        };
+        let flags = u8::from(self.sslverify)
+            | (u8::from(self.require_app_pin) << 1)
+            | (u8::from(self.poll_only) << 2);
+        let mut out = Zeroizing::new(Vec::with_capacity(640));
+        out.extend_from_slice(&[VERSION, state, flags]);
+        out.extend_from_slice(&self.enrolled_at.to_be_bytes());
+        for field in [
+            &self.serial,
+            &self.label,
+            &self.issuer,
+            &self.url,
+            &self.key_alias,
+        ] {
+            put(&mut out, field.as_bytes())?;
+        }
+        put(
+            &mut out,
+            self.server_key.as_ref().map(ServerKey::der).unwrap_or(&[]),
+        )?;
+        put(&mut out, self.notification_token.as_bytes())?;
+        Ok(out)
+    }
+
+    /// Decodes a token.
+    pub fn decode(bytes: &[u8]) -> Result<Self, PushRecordError> {
+        let mut r = Reader(bytes);
+        if r.byte()? != VERSION {
+            return Err(PushRecordError);
+        }
+        let state = match r.byte()? {
+            1 => TokenState::Pending,
+            2 => TokenState::Enrolled,
+            3 => TokenState::NeedsReenrolment,
+            _ => return Err(PushRecordError),
+        };
+        let flags = r.byte()?;
+        if flags & !7 != 0 {
+            return Err(PushRecordError);
+        }
+        let enrolled_at = r.u64()?;
+        let serial = r.text()?;
+        let label = r.text()?;
+        let issuer = r.text()?;
+        let url = r.text()?;
+        let key_alias = r.text()?;
+        let server_key = match r.field()? {
+            [] => None,
+            der => Some(ServerKey::from_pkcs1_der(der).map_err(|_| PushRecordError)?),
+        };
+        let notification_token = r.text()?;
+        r.end()?;
+        if state == TokenState::Enrolled && server_key.is_none() {
+            return Err(PushRecordError);
+        }
+        Ok(Self {
+            state,
+            serial,
+            label,
+            issuer,
+            url,
+            sslverify: flags & 1 != 0,
+            require_app_pin: flags & 2 != 0,
+            poll_only: flags & 4 != 0,
+            enrolled_at,
+            key_alias,
+            server_key,
+            notification_token,
+        })
+    }
+}
+
+/// A challenge's sealed details and the answer given to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredChallenge {
+    /// The verified challenge.
+    pub challenge: Challenge,
+    /// The answer committed (being sent, or sent).
+    pub decision: Option<Decision>,
+    /// The code the server gave to show, if any.
+    pub display_code: Option<String>,
+}
+
+impl StoredChallenge {
+    /// Encodes the details (the nonce and serial live elsewhere).
+    pub fn encode(&self) -> Result<Zeroizing<Vec<u8>>, PushRecordError> {
+        let c = &self.challenge;
+        let (decision, detail) = match &self.decision {
+            None => (0u8, String::new()),
+            Some(Decision::Approve { presence }) => (1, presence.clone().unwrap_or_default()),
+            Some(Decision::Decline { reason }) => {
+                (2, reason.map(|r| r.as_str().to_owned()).unwrap_or_default())
+            }
+        };
+        let mut out = Zeroizing::new(Vec::with_capacity(256));
+        out.extend_from_slice(&[
+            VERSION,
+            u8::from(c.sslverify),
+            u8::from(c.decline_reason),
+            decision,
+        ]);
+        put(&mut out, c.url.as_bytes())?;
+        put(&mut out, c.title.as_bytes())?;
+        put(&mut out, c.question.as_bytes())?;
+        put(&mut out, c.presence_options.join(",").as_bytes())?;
+        put(&mut out, detail.as_bytes())?;
+        put(
+            &mut out,
+            self.display_code.as_deref().unwrap_or_default().as_bytes(),
+        )?;
+        Ok(out)
+    }
+
+    /// Decodes the details of the challenge `nonce` of token `serial`.
+    pub fn decode(bytes: &[u8], nonce: &str, serial: &str) -> Result<Self, PushRecordError> {
+        let mut r = Reader(bytes);
+        if r.byte()? != VERSION {
+            return Err(PushRecordError);
+        }
+        let sslverify = r.byte()? == 1;
+        let decline_reason = r.byte()? == 1;
+        let decision_kind = r.byte()?;
+        let url = r.text()?;
+        let title = r.text()?;
+        let question = r.text()?;
+        let options = r.text()?;
+        let detail = r.text()?;
+        let display_code = r.text()?;
+        r.end()?;
+        let decision = match decision_kind {
+            0 => None,
+            1 => Some(Decision::Approve {
+                presence: Some(detail).filter(|d| !d.is_empty()),
+            }),
+            2 => Some(Decision::Decline {
+                reason: match detail.as_str() {
+                    "" => None,
+                    name => Some(DeclineReason::from_name(name).ok_or(PushRecordError)?),
+                },
+            }),
+            _ => return Err(PushRecordError),
+        };
+        Ok(Self {
+            challenge: Challenge {
+                nonce: nonce.to_owned(),
+                serial: serial.to_owned(),
+                url,
+                sslverify,
+                title,
+                question,
+                presence_options: if options.is_empty() {
+                    Vec::new()
+                } else {
+                    options.split(',').map(str::to_owned).collect()
+                },
+                decline_reason,
+            },
+            decision,
+            display_code: Some(display_code).filter(|d| !d.is_empty()),
+        })
+    }
+}
