@@ -17,6 +17,8 @@ pub enum Status {
     WrongUnblockCode = 5,
     /// The vault file cannot be read (damaged, newer, another device's); left untouched.
     Unreadable = 6,
+    /// A push server could not be reached, or refused.
+    PushServer = 7,
     /// Something failed that is not the user's input (I/O, internal).
     Internal = 70,
 }
@@ -33,6 +35,14 @@ impl CliError {
     pub fn bad_input(message: impl Into<String>) -> Self {
         Self {
             status: Status::BadInput,
+            message: message.into(),
+        }
+    }
+
+    /// An error with an explicit status.
+    pub fn with_status(status: Status, message: impl Into<String>) -> Self {
+        Self {
+            status,
             message: message.into(),
         }
     }

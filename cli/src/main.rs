@@ -9,6 +9,7 @@ mod export_commands;
 mod files;
 mod import_commands;
 mod otp_commands;
+mod push_commands;
 mod qr_scan;
 mod scan_commands;
 mod secrets;
@@ -29,6 +30,10 @@ struct Cli {
     /// Default: $XDG_DATA_HOME/vakt, else ~/.local/share/vakt.
     #[arg(long, global = true, value_name = "DIR", env = "VAKT_VAULT")]
     vault: Option<PathBuf>,
+    /// Allow push servers over plain http on other machines, and honour a
+    /// server's request not to verify its TLS certificate (sslverify=0).
+    #[arg(long, global = true)]
+    allow_insecure: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -121,9 +126,13 @@ enum Command {
     Backup(backup_commands::BackupCommand),
     /// Add the accounts of another app's export file (needs VAKT_PIN).
     Import(import_commands::ImportArgs),
+    /// Push login requests (privacyIDEA): poll, approve, deny.
+    #[command(subcommand)]
+    Push(push_commands::PushCommand),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    push_commands::set_allow_insecure(cli.allow_insecure);
     let dir = || match &cli.vault {
         Some(dir) => Ok(dir.clone()),
         None => vault_commands::default_dir(),
@@ -150,6 +159,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
         Command::Backup(command) => backup_commands::run(&dir()?, command),
         Command::Import(args) => import_commands::import(&dir()?, args),
+        Command::Push(command) => push_commands::run(&dir()?, command),
     }
 }
 

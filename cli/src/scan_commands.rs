@@ -17,8 +17,8 @@
 //! - `vakt add --qr IMAGE`: adds every account found. Accounts already in the
 //!   vault are reported and not added again. Exit 0 when every usable account
 //!   found is now in the vault (added, or already there); unusable entries and
-//!   foreign codes are reported on stderr alongside. Push enrolment is not
-//!   supported yet: reported, and exit 2 if nothing else was found.
+//!   foreign codes are reported on stderr alongside. Push enrolment codes
+//!   enrol their token (see `push_commands`).
 //!
 //! Both exit 2, with a message, when nothing usable is found (no PIN is asked
 //! for then).
@@ -238,24 +238,20 @@ pub fn scan(args: &ScanArgs) -> Result<(), CliError> {
 
 /// `vakt add --qr IMAGE...`: adds every account the codes hold.
 pub fn add_from_images(dir: &Path, images: &[PathBuf]) -> Result<(), CliError> {
-    let mut findings = interpret(scan_images(images)?);
-    let mut pushes = Vec::new();
-    findings.found.retain(|f| match f {
-        Found::Push { push, source } => {
-            pushes.push(format!(
-                "{source}: push enrolment is not supported yet (privacyIDEA token {})",
-                push.serial
-            ));
-            false
-        }
-        Found::Account { .. } => true,
-    });
-    findings.problems.splice(0..0, pushes);
+    let findings = interpret(scan_images(images)?);
+    let pushes: Vec<PushEnrolment> = findings
+        .found
+        .iter()
+        .filter_map(|f| match f {
+            Found::Push { push, .. } => Some((**push).clone()),
+            Found::Account { .. } => None,
+        })
+        .collect();
     let accounts: Vec<Account> = findings.accounts().cloned().collect();
     findings.report("no usable authenticator QR code found")?;
 
     let session = unlock(dir)?;
-    let mut lines = Vec::new();
+    let mut lines = crate::push_commands::enrol(&session, &pushes)?;
     for account in &accounts {
         let label = account_label(account);
         match session.add(account) {

@@ -281,6 +281,17 @@ pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
         return crate::scan_commands::add_from_images(dir, &args.qr);
     }
+    if let Some(text) = args
+        .uri
+        .as_deref()
+        .filter(|t| vakt_core::pipush::is_push_uri(t))
+    {
+        let push =
+            vakt_core::pipush::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?;
+        let session = unlock(dir)?;
+        let lines = crate::push_commands::enrol(&session, &[push])?;
+        return print_line(&lines.join("\n"));
+    }
     let account = match &args.uri {
         Some(text) => uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?,
         None if args.issuer.is_none() && args.account.is_none() => {

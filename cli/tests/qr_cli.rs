@@ -834,21 +834,27 @@ fn add_qr_adds_every_account_once() {
 }
 
 #[test]
-fn add_qr_refuses_push_enrolment_for_now() {
+fn add_qr_enrols_push_and_an_unreachable_server_stores_nothing() {
+    // The captured code names a server on 127.0.0.1:5077 that is not running:
+    // enrolment is attempted (exit 7, the server could not be reached), and
+    // nothing is stored. The end-to-end enrolment is in tests/privacyidea.
     let (_tmp, dir) = new_vault();
     let run = with_pin(
         &dir,
         &["add", "--qr", p(&fixture("privacyidea/push_qr.png"))],
     );
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("push enrolment is not supported yet"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("PIPU0000668B"), "{}", run.stderr);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(run.stderr.contains("could not be reached"), "{}", run.stderr);
     assert!(!run.stderr.contains("6ed5882c"), "{}", run.stderr);
     assert!(list(&dir).is_empty());
+    let tokens = with_pin(&dir, &["push", "list", "--json"]);
+    assert_eq!(tokens.code, 0, "{}", tokens.stderr);
+    assert_eq!(tokens.stdout.trim(), "[]");
+    assert!(
+        !dir.join("push-keys").exists()
+            || std::fs::read_dir(dir.join("push-keys")).unwrap().count() == 0,
+        "the device key of a failed enrolment is deleted"
+    );
 }
 
 // ------------------------------------------------------ export --qr, qr ID --

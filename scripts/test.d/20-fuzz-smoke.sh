@@ -13,7 +13,7 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 seconds=${VAKT_FUZZ_SECONDS:-15}
-targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame)
+targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame push_message)
 cargo_fuzz_version=0.13.2
 
 # cargo finds `cargo-fuzz` on PATH or in $CARGO_HOME/bin, where `cargo install`
@@ -70,6 +70,8 @@ seed_import 4 bitwarden.csv
 seed_import 5 authy_plain.xml
 seed_import 6 ente_auth.txt
 cp fixtures/vaults/v*/backup.vaktbkp "$seeds/backup_parse/" 2>/dev/null || true
+mkdir -p "$seeds/push_message"
+cp fixtures/privacyidea/*_response.json "$seeds/push_message/" 2>/dev/null || true
 mkdir -p "$seeds/qr_image"
 cp fixtures/qr/generated/*.png fixtures/privacyidea/*.png "$seeds/qr_image/" 2>/dev/null || true
 echo "seeds: $(ls "$seeds/uri_parse" | wc -l) URIs, $(ls "$seeds/keytext" | wc -l) keys, $(ls "$seeds/import_file" | wc -l) export files, $(ls "$seeds/backup_parse" | wc -l) backups"
@@ -86,7 +88,7 @@ fi
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target" "$seeds/$target"
   max_len=4096
-  case $target in import_file | backup_parse | qr_image | qr_frame) max_len=65536 ;; esac
+  case $target in import_file | backup_parse | qr_image | qr_frame | push_message) max_len=65536 ;; esac
   if RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" "$seeds/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
     -print_final_stats=1 >"$log" 2>&1; then

@@ -1,0 +1,375 @@
+//! `vakt push …` and push enrolment from `vakt add`: privacyIDEA push tokens.
+//!
+//! # Contract
+//! - `vakt add --qr PUSH_QR.png` or `vakt add --uri otpauth://pipush/…` enrols
+//!   the push token (talks to the server): prints `enrolled push token #ID
+//!   SERIAL`.
+//! - `vakt push list [--json]`: the push tokens. JSON: an array of objects with
+//!   `id`, `serial`, `label`, `issuer`, `url`, `state` (`enrolled`,
+//!   `needs_reenrolment`, `interrupted`), `enrolled_at` (ISO 8601 or null).
+//! - `vakt push poll [--json]`: asks every enrolled token's server for open
+//!   challenges, verifies their signatures, and prints every challenge waiting
+//!   for an answer. JSON: an array of objects with `id`, `account`,
+//!   `token_id`, `serial`, `title`, `question`, `presence_options` (array, may
+//!   be empty), `expires_at` (ISO 8601 UTC), `expires_at_unix`,
+//!   `received_at_unix`, `state` (`open`, or `sending` for an answer to
+//!   retry), `decline_reasons` (whether `--reason` is passed on).
+//!   Refused challenges (bad signature, malformed) and servers that fail are
+//!   reported on stderr; exit 7 if no token could be polled at all.
+//! - `vakt push receive FILE|-`: takes a push notification's data (a JSON
+//!   object of strings) and prints the verified challenge like `poll`.
+//! - `vakt push approve ID [--answer X] [--json]`: approves (with the presence
+//!   option the login screen shows, when the challenge has options). Prints
+//!   `approved` and, if the server sent one, the code to type on the login
+//!   screen. JSON: `{"id", "result": "approved", "display_code": … or null}`.
+//! - `vakt push deny ID [--reason cancelled|unknown_trigger] [--json]`.
+//! - `--allow-insecure` (global): allow plain http to non-loopback servers and
+//!   honour `sslverify=0`.
+//!
+//! Exit statuses: 0 done; 2 bad input (no such challenge, expired, already
+//! answered, not an option, wrong presence answer — the challenge stays
+//! open —, a refused challenge); 7 the push server could not be reached, or
+//! refused; plus the vault's statuses (3 wrong PIN, 4 blocked, 6 unreadable).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+use vakt_core::clock::{Clock, SystemClock};
+use vakt_core::pipush::PushEnrolment;
+use vakt_core::push::http::UreqTransport;
+use vakt_core::push::time::iso8601_z;
+use vakt_core::push::{
+    ChallengeFields, ConnectionPolicy, Decision, DeclineReason, PushContext, PushError, TokenState,
+};
+use vakt_core::vault::{
+    AnswerOutcome, ChallengeState, EnrolOptions, PushChallengeInfo, PushTokenInfo, Session,
+};
+
+use crate::error::{CliError, Status, print_line, print_warning};
+use crate::vault_commands::unlock;
+
+static ALLOW_INSECURE: AtomicBool = AtomicBool::new(false);
+
+/// Sets the global `--allow-insecure` choice.
+pub fn set_allow_insecure(allow: bool) {
+    ALLOW_INSECURE.store(allow, Ordering::Relaxed);
+}
+
+/// `vakt push …`.
+#[derive(Subcommand)]
+pub enum PushCommand {
+    /// List the push tokens.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch open login requests from the servers and show them.
+    Poll {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a push notification's data (JSON object) and show its request.
+    Receive {
+        /// The file with the notification data, or - for stdin.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a login request.
+    Approve(ApproveArgs),
+    /// Deny a login request.
+    Deny(DenyArgs),
+}
+
+/// `vakt push approve`.
+#[derive(Args)]
+pub struct ApproveArgs {
+    /// The request's id (see vakt push poll).
+    id: u64,
+    /// The option the login screen shows (number matching).
+    #[arg(long)]
+    answer: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `vakt push deny`.
+#[derive(Args)]
+pub struct DenyArgs {
+    /// The request's id (see vakt push poll).
+    id: u64,
+    /// Why: `unknown_trigger` (I did not try to log in) or `cancelled`.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn context(transport: &UreqTransport) -> PushContext<'_> {
+    PushContext {
+        transport,
+        policy: ConnectionPolicy {
+            allow_insecure: ALLOW_INSECURE.load(Ordering::Relaxed),
+            ..ConnectionPolicy::default()
+        },
+        now: SystemClock.now_unix(),
+    }
+}
+
+/// Maps a push error to its exit status and message.
+pub fn push_error(e: &PushError) -> CliError {
+    match e {
+        PushError::Vault(inner) => CliError::vault(inner),
+        PushError::Network(_) | PushError::Server { .. } | PushError::UnexpectedReply(_) => {
+            CliError::with_status(Status::PushServer, e.to_string())
+        }
+        PushError::Keystore(_) => CliError::internal(e.to_string()),
+        PushError::Address(_) => CliError::bad_input(format!("{e} (--allow-insecure)")),
+        _ => CliError::bad_input(e.to_string()),
+    }
+}
+
+/// Enrols scanned or typed push tokens; one line per token.
+pub fn enrol(session: &Session, pushes: &[PushEnrolment]) -> Result<Vec<String>, CliError> {
+    let transport = UreqTransport::new();
+    let ctx = context(&transport);
+    let mut lines = Vec::new();
+    for push in pushes {
+        match session.enrol_push(push, &ctx, &EnrolOptions::default()) {
+            Ok(token) => lines.push(format!(
+                "enrolled push token #{}  {}  ({})",
+                token.id,
+                token.display_name(),
+                token.serial
+            )),
+            Err(PushError::Vault(vakt_core::vault::VaultError::Duplicate { id })) => {
+                lines.push(format!(
+                    "push token {} is already enrolled as #{id}",
+                    push.serial
+                ));
+            }
+            Err(e @ PushError::Server { status: 404, .. }) => {
+                print_line(&lines.join("\n"))?;
+                return Err(CliError::with_status(
+                    Status::PushServer,
+                    format!(
+                        "{e} — the enrolment code was already used or has expired; ask for a new one"
+                    ),
+                ));
+            }
+            Err(e) => {
+                print_line(&lines.join("\n"))?;
+                return Err(push_error(&e));
+            }
+        }
+    }
+    Ok(lines)
+}
+
+fn state_name(state: TokenState) -> &'static str {
+    match state {
+        TokenState::Enrolled => "enrolled",
+        TokenState::NeedsReenrolment => "needs_reenrolment",
+        TokenState::Pending => "interrupted",
+    }
+}
+
+fn token_json(token: &PushTokenInfo) -> Value {
+    json!({
+        "id": token.id,
+        "serial": token.serial,
+        "label": token.label,
+        "issuer": token.issuer,
+        "url": token.url,
+        "state": state_name(token.state),
+        "enrolled_at": (token.enrolled_at > 0).then(|| iso8601_z(token.enrolled_at)),
+    })
+}
+
+fn challenge_json(c: &PushChallengeInfo) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(c.id));
+    m.insert("account".into(), json!(c.account));
+    m.insert("token_id".into(), json!(c.token_id));
+    m.insert("serial".into(), json!(c.challenge.serial));
+    m.insert("title".into(), json!(c.challenge.title));
+    m.insert("question".into(), json!(c.challenge.question));
+    m.insert(
+        "presence_options".into(),
+        json!(c.challenge.presence_options),
+    );
+    m.insert("expires_at".into(), json!(iso8601_z(c.expires_at)));
+    m.insert("expires_at_unix".into(), json!(c.expires_at));
+    m.insert("received_at_unix".into(), json!(c.received_at));
+    m.insert(
+        "state".into(),
+        json!(match c.state {
+            ChallengeState::Open => "open",
+            ChallengeState::Sending(_) => "sending",
+            ChallengeState::Answered(_) => "answered",
+            ChallengeState::Closed => "closed",
+        }),
+    );
+    m.insert("decline_reasons".into(), json!(c.challenge.decline_reason));
+    Value::Object(m)
+}
+
+fn challenge_line(c: &PushChallengeInfo, now: u64) -> String {
+    let mut line = format!(
+        "#{}  {}  {} — {}  (expires in {} s)",
+        c.id,
+        c.account,
+        c.challenge.title,
+        c.challenge.question,
+        c.expires_at.saturating_sub(now)
+    );
+    if !c.challenge.presence_options.is_empty() {
+        line.push_str(&format!(
+            "  pick the one the login screen shows: {}",
+            c.challenge.presence_options.join(" ")
+        ));
+    }
+    if matches!(c.state, ChallengeState::Sending(_)) {
+        line.push_str("  [answer not confirmed; answer again to retry]");
+    }
+    line
+}
+
+fn print_challenges(
+    challenges: &[PushChallengeInfo],
+    json: bool,
+    now: u64,
+) -> Result<(), CliError> {
+    if json {
+        let items: Vec<Value> = challenges.iter().map(challenge_json).collect();
+        return print_line(&Value::Array(items).to_string());
+    }
+    if challenges.is_empty() {
+        return print_line("no login requests waiting");
+    }
+    let lines: Vec<String> = challenges.iter().map(|c| challenge_line(c, now)).collect();
+    print_line(&lines.join("\n"))
+}
+
+/// `vakt push …`.
+pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
+    let session = unlock(dir)?;
+    let transport = UreqTransport::new();
+    let ctx = context(&transport);
+    match command {
+        PushCommand::List { json } => {
+            let tokens = session.push_tokens().map_err(|e| CliError::vault(&e))?;
+            if *json {
+                let items: Vec<Value> = tokens.iter().map(token_json).collect();
+                return print_line(&Value::Array(items).to_string());
+            }
+            if tokens.is_empty() {
+                return print_line("no push tokens (enrol one with vakt add --qr)");
+            }
+            let lines: Vec<String> = tokens
+                .iter()
+                .map(|t| {
+                    let state = match t.state {
+                        TokenState::Enrolled => "enrolled".to_owned(),
+                        TokenState::NeedsReenrolment => {
+                            "restored: scan a new enrolment code to use it here".to_owned()
+                        }
+                        TokenState::Pending => {
+                            "enrolment interrupted: scan a new enrolment code".to_owned()
+                        }
+                    };
+                    format!("#{}  {}  ({})  {state}", t.id, t.display_name(), t.serial)
+                })
+                .collect();
+            print_line(&lines.join("\n"))
+        }
+        PushCommand::Poll { json } => {
+            let report = session.poll_push(&ctx).map_err(|e| push_error(&e))?;
+            let enrolled = session
+                .push_tokens()
+                .map_err(|e| CliError::vault(&e))?
+                .iter()
+                .filter(|t| t.state == TokenState::Enrolled)
+                .count();
+            let mut failed_tokens = Vec::new();
+            for (id, problem) in &report.problems {
+                print_warning(&format!("push token #{id}: {problem}"));
+                if !matches!(problem, PushError::Challenge(_)) && !failed_tokens.contains(id) {
+                    failed_tokens.push(*id);
+                }
+            }
+            print_challenges(&report.challenges, *json, ctx.now)?;
+            if enrolled > 0
+                && failed_tokens.len() == enrolled
+                && let Some((_, problem)) = report.problems.first()
+            {
+                return Err(push_error(problem));
+            }
+            Ok(())
+        }
+        PushCommand::Receive { file, json } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .map_err(|e| CliError::bad_input(format!("stdin: {e}")))?
+            } else {
+                std::fs::read_to_string(file)
+                    .map_err(|e| CliError::bad_input(format!("{}: {e}", file.display())))?
+            };
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|_| CliError::bad_input("the notification data is not a JSON object"))?;
+            let fields = ChallengeFields::from_json(&value).map_err(|e| push_error(&e.into()))?;
+            let challenge = session
+                .receive_push(&fields, ctx.now)
+                .map_err(|e| push_error(&e))?;
+            print_challenges(&[challenge], *json, ctx.now)
+        }
+        PushCommand::Approve(args) => {
+            let decision = Decision::Approve {
+                presence: args.answer.clone(),
+            };
+            let outcome = session
+                .answer_push(args.id, decision, &ctx)
+                .map_err(|e| push_error(&e))?;
+            let display_code = match &outcome {
+                AnswerOutcome::Approved { display_code } => display_code.clone(),
+                AnswerOutcome::Declined => None,
+            };
+            if args.json {
+                return print_line(
+                    &json!({"id": args.id, "result": "approved", "display_code": display_code})
+                        .to_string(),
+                );
+            }
+            match display_code {
+                Some(code) => print_line(&format!(
+                    "approved; type this code on the login screen: {code}"
+                )),
+                None => print_line("approved"),
+            }
+        }
+        PushCommand::Deny(args) => {
+            let reason = match args.reason.as_deref() {
+                None => None,
+                Some(name) => Some(DeclineReason::from_name(name).ok_or_else(|| {
+                    CliError::bad_input(format!(
+                        "--reason: '{name}' is not cancelled or unknown_trigger"
+                    ))
+                })?),
+            };
+            session
+                .answer_push(args.id, Decision::Decline { reason }, &ctx)
+                .map_err(|e| push_error(&e))?;
+            if args.json {
+                return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
+            }
+            print_line("declined")
+        }
+    }
+}
