@@ -19,6 +19,7 @@ use rxing::{BinaryBitmap, Luma8Source};
 
 use super::binarize::{Rule, local_matrix};
 use super::filter::{self, Plane};
+use super::finder;
 use crate::secret::SecretString;
 
 /// How an image is binarized.
@@ -432,9 +433,15 @@ fn run_pass(p: &Pass, plane: &Plane<'_>) -> PassResult {
 fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
     let mut result = PassResult::default();
     let mut patterns = FindFinderPatterns(matrix, try_harder, 0);
-    let sets = GenerateFinderPatternSets(&mut patterns);
+    let mut sets = GenerateFinderPatternSets(&mut patterns);
+    // A strongly tilted code's far pattern is too small for rxing's sets. Those
+    // looser triples are tried last, and one that does not decode is no region
+    // to retry (weaker evidence of a code; the lone patterns below still are).
+    let plausible = sets.len();
+    let tilted = finder::tilted_sets(&patterns, &sets);
+    sets.extend(tilted);
     let mut used = Vec::new();
-    for set in sets {
+    for (n, set) in sets.into_iter().enumerate() {
         let corners = [set.bl, set.tl, set.tr];
         if corners.iter().any(|c| used.contains(c)) {
             continue;
@@ -446,14 +453,14 @@ fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
                 result.texts.push(SecretString::new(d.text()));
             }
             _ => {
-                if result.misses.len() < MAX_REGIONS {
+                if n < plausible && result.misses.len() < MAX_REGIONS {
                     result.misses.push(region_of(&corners));
                 }
             }
         }
     }
     if result.texts.is_empty() && result.misses.is_empty() {
-        // No triple at all: the code may be too small or blurred here for all
+        // No plausible triple: the code may be too small or blurred here for all
         // three finder patterns to show. Retry around the largest single ones.
         for c in patterns.iter().take(MAX_REGIONS) {
             let reach = c.size.max(4) as f32 * SPOT_REACH;

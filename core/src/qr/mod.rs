@@ -12,6 +12,7 @@
 mod binarize;
 mod decode;
 mod filter;
+mod finder;
 mod load;
 
 use crate::secret::SecretString;
