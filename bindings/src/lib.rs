@@ -27,8 +27,9 @@ pub use platform::{
     Clock, DeviceKeystore, KeystoreFailure, fixed_clock, software_keystore, system_clock,
 };
 pub use scan::{
-    AddOutcome, MigrationBatch, PushEnrolmentDetails, PushFirebase, ScannedAccountAdded,
-    ScannedCode, ScannedContent, UnusableExportEntry, scan_camera_frame, scan_image,
+    AddOutcome, MigrationBatch, MigrationProgress, MissingExportCodes, PushEnrolmentDetails,
+    PushFirebase, ScannedAccountAdded, ScannedCode, ScannedContent, UnusableExportEntry,
+    scan_camera_frame, scan_image,
 };
 pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,

@@ -5,9 +5,11 @@
 //! credential) stays in Rust; the app sees only [`ScannedContent`] and passes
 //! the object back to [`Session::add_scanned`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use vakt_core::migration::{BatchInfo, MigrationPayload, UnusableEntry};
+use vakt_core::migration::{
+    BatchError, BatchInfo, Fed, MigrationBatches, MigrationPayload, UnusableEntry,
+};
 use vakt_core::pipush::{FirebaseConfig, PushEnrolment};
 use vakt_core::provision::{self, ProvisionError, Provisioning};
 use vakt_core::qr::{self, Effort, LumaFrame};
@@ -321,5 +323,80 @@ impl Session {
                 outcome: o.into(),
             })
             .collect())
+    }
+}
+
+/// The codes of one export still to be scanned.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct MissingExportCodes {
+    /// The export's batch id.
+    pub batch_id: i32,
+    /// Codes in the export.
+    pub batch_size: u32,
+    /// 0-based indices not scanned yet, in order.
+    pub missing: Vec<u32>,
+}
+
+/// Which codes of a multi-code Google Authenticator export have been scanned:
+/// feed it every export code scanned, then ask which are missing.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct MigrationProgress {
+    inner: Mutex<MigrationBatches>,
+}
+
+impl MigrationProgress {
+    fn batches(&self) -> Result<std::sync::MutexGuard<'_, MigrationBatches>, VaktError> {
+        self.inner.lock().map_err(|_| VaktError::Internal {
+            message: "migration progress lock poisoned".into(),
+        })
+    }
+}
+
+fn batch_error(e: BatchError) -> VaktError {
+    VaktError::InvalidUri {
+        field: e.field().to_owned(),
+        message: e.to_string(),
+    }
+}
+
+#[uniffi::export]
+impl MigrationProgress {
+    /// Nothing scanned yet.
+    #[uniffi::constructor]
+    pub fn empty() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Records a scanned export code: `true` if it was not seen before, `false`
+    /// if scanned again. A code that contradicts its export throws `InvalidUri`
+    /// (`batch_index`, `batch_size`) and changes nothing; a code that is not an
+    /// export code throws `InvalidInput` (or its own error).
+    pub fn feed(&self, code: Arc<ScannedCode>) -> Result<bool, VaktError> {
+        let Provisioning::Migration(payload) = code.provisioning()? else {
+            return Err(VaktError::InvalidInput {
+                message: "not a Google Authenticator export code".into(),
+            });
+        };
+        let fed = self.batches()?.feed(&payload.batch).map_err(batch_error)?;
+        Ok(fed == Fed::New)
+    }
+
+    /// Every export with codes still missing.
+    pub fn missing(&self) -> Result<Vec<MissingExportCodes>, VaktError> {
+        Ok(self
+            .batches()?
+            .missing()
+            .into_iter()
+            .map(|m| MissingExportCodes {
+                batch_id: m.batch_id,
+                batch_size: m.batch_size,
+                missing: m.missing,
+            })
+            .collect())
+    }
+
+    /// Whether every code of every export fed so far has been scanned.
+    pub fn is_complete(&self) -> Result<bool, VaktError> {
+        Ok(self.batches()?.is_complete())
     }
 }

@@ -97,3 +97,29 @@ public enum QrScanner {
         ScannedQr(ScannedCode.fromText(text: text))
     }
 }
+
+/// Which codes of a multi-code Google Authenticator export have been scanned:
+/// `feed` each export code, then show `missing()` ("code 2 of 3 still to scan").
+public final class MigrationScanProgress: @unchecked Sendable {
+    private let progress = MigrationProgress.empty()
+
+    public init() {}
+
+    /// Records an export code: `true` if new, `false` if scanned before. Throws
+    /// `.invalidUri` for a code that contradicts its export, `.invalidInput`
+    /// for a code that is not an export code.
+    @discardableResult
+    public func feed(_ qr: ScannedQr) throws -> Bool {
+        try ffi { try progress.feed(code: qr.code) }
+    }
+
+    /// Every export with codes still missing (0-based indices).
+    public func missing() throws -> [MissingExportCodes] {
+        try ffi { try progress.missing() }
+    }
+
+    /// Whether every code of every export fed so far has been scanned.
+    public func isComplete() throws -> Bool {
+        try ffi { try progress.isComplete() }
+    }
+}

@@ -12,6 +12,7 @@ public typealias ImportReport = VaktFFI.ImportReport
 public typealias MigrationExport = VaktFFI.MigrationExport
 public typealias PushEnrolmentDetails = VaktFFI.PushEnrolmentDetails
 public typealias UnusableExportEntry = VaktFFI.UnusableExportEntry
+public typealias MissingExportCodes = VaktFFI.MissingExportCodes
 /// A source of the current time: implement it, or use `systemClock()` / `fixedClock(_:)`.
 public typealias Clock = VaktFFI.Clock
 /// The platform keystore the vault binds its slots to (see `SecureEnclaveKeystore`).

@@ -93,6 +93,20 @@ final class ScanTests: VaktTestCase {
         else { return XCTFail() }
     }
 
+    func testMigrationProgress() throws {
+        let progress = MigrationProgress.empty()
+        XCTAssertTrue(try progress.isComplete())
+        let second = try scanImage(image: try fixture("migration/vakt-export-2-of-2.png"))[0]
+        XCTAssertTrue(try progress.feed(code: second))
+        XCTAssertEqual(try progress.missing(), [MissingExportCodes(batchId: 1_234_567, batchSize: 2, missing: [0])])
+        XCTAssertFalse(try progress.feed(code: second))
+        XCTAssertTrue(try progress.feed(code: try scanImage(image: try fixture("migration/vakt-export-1-of-2.png"))[0]))
+        XCTAssertTrue(try progress.isComplete())
+        guard case .InvalidInput? = ffiError({ try progress.feed(code: ScannedCode.fromText(text: exampleUri)) }) else {
+            return XCTFail()
+        }
+    }
+
     func testAddScanned() throws {
         let s = try newVault().vault.unlock(pin: pin)
         let totp = try scanImage(image: try fixture("privacyidea/totp_qr.png"))[0]

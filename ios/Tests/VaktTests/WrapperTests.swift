@@ -184,6 +184,13 @@ final class WrapperTests: VaktTestCase {
         }
         XCTAssertEqual([batchIndex, batchSize], [0, 1])
         XCTAssertEqual(accounts.map(\.accountName), ["alice@google.com"])
+        let progress = MigrationScanProgress()
+        XCTAssertTrue(try progress.feed(try QrScanner.scanImage(try fixture("migration/vakt-export-1-of-2.png"))[0]))
+        XCTAssertEqual(try progress.missing().map(\.missing), [[1]])
+        XCTAssertFalse(try progress.isComplete())
+        XCTAssertThrowsError(try progress.feed(qr[0])) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
         XCTAssertThrowsError(try QrScanner.scanImage(blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
         XCTAssertThrowsError(try QrScanner.fromText("https://x.example").content()) {
             XCTAssertEqual($0 as? Vakt.VaktError, .notAnAuthenticatorQr(scheme: "https"))

@@ -2,6 +2,8 @@ package app.vakt
 
 import app.vakt.ffi.AddOutcome
 import app.vakt.ffi.HashAlgorithm
+import app.vakt.ffi.MigrationProgress
+import app.vakt.ffi.MissingExportCodes
 import app.vakt.ffi.OtpType
 import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.ScannedContent
@@ -117,6 +119,22 @@ fun Tests.scanTests() =
                 assertEquals("alice@google.com", again.accountName)
                 assertEquals(AddOutcome.Duplicate(assertIs<AddOutcome.Added>(batch[0].outcome).id), again.outcome)
             }
+        }
+
+        test("MigrationProgress: which codes of a two-code export are still missing") {
+            val progress = MigrationProgress.empty()
+            assertTrue(progress.isComplete(), "nothing fed: nothing missing")
+            val second = scanImage(fixture("migration/vakt-export-2-of-2.png")).single()
+            assertTrue(progress.feed(second))
+            assertEquals(listOf(MissingExportCodes(1234567, 2u, listOf(0u))), progress.missing())
+            assertFalse(progress.isComplete())
+            assertFalse(progress.feed(second), "scanned again")
+            assertTrue(progress.feed(scanImage(fixture("migration/vakt-export-1-of-2.png")).single()))
+            assertTrue(progress.isComplete())
+            assertEquals(emptyList(), progress.missing())
+            assertTrue(progress.feed(ScannedCode.fromText(MIGRATION_URI)), "a code without batch fields stands alone")
+            assertThrows<FfiError.InvalidInput> { progress.feed(ScannedCode.fromText(EXAMPLE_URI)) }
+            assertThrows<FfiError.NotAnAuthenticatorQr> { progress.feed(ScannedCode.fromText("https://x")) }
         }
 
         test("addScanned refuses what holds no account: push, foreign, invalid; nothing added") {

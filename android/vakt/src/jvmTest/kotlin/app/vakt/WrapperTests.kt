@@ -225,6 +225,12 @@ fun Tests.wrapperTests() =
                 assertEquals(listOf("alice@google.com"), export.accounts.map { it.accountName })
                 assertEquals(1 to 0, export.batchSize to export.batchIndex)
                 assertEquals("PIPU0000668B", assertIs<QrContent.PushEnrolment>(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt")).content).details.serial)
+                MigrationScanProgress().use { progress ->
+                    assertTrue(progress.feed(QrScanner.scanImage(fixture("migration/vakt-export-1-of-2.png")).single()))
+                    assertEquals(listOf(listOf(1)), progress.missing.map { m -> m.missing.map { it.toInt() } })
+                    assertFalse(progress.isComplete)
+                    assertThrows<VaktException.InvalidInput> { progress.feed(qr) }
+                }
                 assertThrows<VaktException.NoQrCode> { QrScanner.scanImage(blankPng()) }
                 assertThrows<VaktException.NotAnImage> { QrScanner.scanImage(ByteArray(3)) }
                 assertEquals("https", assertThrows<VaktException.NotAnAuthenticatorQr> { QrScanner.fromText("https://x.example").content }.scheme)

@@ -1,6 +1,8 @@
 package app.vakt
 
 import app.vakt.ffi.AddOutcome
+import app.vakt.ffi.MigrationProgress
+import app.vakt.ffi.MissingExportCodes
 import app.vakt.ffi.ScannedAccountAdded
 import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.ScannedContent
@@ -119,4 +121,27 @@ object QrScanner {
 
     /** Classifies the text of a code read by another scanner (ML Kit's `rawValue`). */
     fun fromText(text: String): ScannedQr = ScannedQr(ScannedCode.fromText(text))
+}
+
+/**
+ * Which codes of a multi-code Google Authenticator export have been scanned:
+ * [feed] each export code, then show [missing] ("code 2 of 3 still to scan").
+ */
+class MigrationScanProgress : Closeable {
+    private val progress = MigrationProgress.empty()
+
+    /**
+     * Records an export code: `true` if new, `false` if scanned before. Throws
+     * [VaktException.InvalidUri] for a code that contradicts its export,
+     * [VaktException.InvalidInput] for a code that is not an export code.
+     */
+    fun feed(qr: ScannedQr): Boolean = ffi { progress.feed(qr.code) }
+
+    /** Every export with codes still missing (0-based indices). */
+    val missing: List<MissingExportCodes> get() = ffi { progress.missing() }
+
+    /** Whether every code of every export fed so far has been scanned. */
+    val isComplete: Boolean get() = ffi { progress.isComplete() }
+
+    override fun close() = progress.destroy()
 }
