@@ -1,5 +1,11 @@
 //! The one public error enum, and the single place core errors map into it.
 
+use vakt_core::backup::BackupError;
+use vakt_core::export::ExportError;
+use vakt_core::import::ImportError;
+use vakt_core::provision::ProvisionError;
+use vakt_core::qr::QrError;
+use vakt_core::qr_render::RenderError;
 use vakt_core::vault::{Unreadable, VaultError};
 
 /// Why a vault file cannot be used (it is always left untouched).
@@ -12,6 +18,19 @@ pub enum UnreadableReason {
     /// This device's key does not open it (another device, or the key was lost).
     WrongDevice,
     /// Part of it is damaged.
+    Damaged,
+}
+
+/// Why a backup file cannot be read (nothing was changed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum BackupUnreadableReason {
+    /// Not a Vakt backup (another app's export, a random file).
+    NotABackup,
+    /// Cut short (an incomplete download or copy).
+    Truncated,
+    /// A format this version does not read (a newer app may).
+    NewerVersion,
+    /// Damaged or altered.
     Damaged,
 }
 
@@ -105,6 +124,55 @@ pub enum VaktError {
         /// For the user.
         message: String,
     },
+    /// No QR code was found in the image.
+    #[error("no QR code found in the image")]
+    NoQrCode,
+    /// The bytes are not an image we read (PNG, JPEG, WebP, GIF, BMP).
+    #[error("{message}")]
+    NotAnImage {
+        /// For the user.
+        message: String,
+    },
+    /// A QR code that is not for an authenticator (a web address, Wi-Fi settings…).
+    #[error("not an authenticator QR code")]
+    NotAnAuthenticatorQr {
+        /// Its scheme (`https`, `wifi`, lower case, shortened), if it has one;
+        /// never the rest of its text.
+        scheme: Option<String>,
+    },
+    /// The backup file cannot be read; nothing was changed.
+    #[error("this backup cannot be read")]
+    BackupUnreadable {
+        /// Why.
+        reason: BackupUnreadableReason,
+    },
+    /// The backup has no backup passphrase: open it with the unblock code.
+    #[error("this backup has no backup passphrase; use the unblock code")]
+    BackupHasNoPassphrase,
+    /// The vault has no backup key yet (made before backups existed):
+    /// `reissue_unblock_code` makes one.
+    #[error("this vault has no backup key yet: make a new unblock code first")]
+    NoBackupKey,
+    /// The unblock code or passphrase does not open the backup. Counted in the
+    /// new vault's lockout table like unblock attempts.
+    #[error("this unblock code or passphrase does not open the backup")]
+    WrongBackupSecret {
+        /// Wrong secrets in a row, this one included.
+        failed_attempts: u32,
+    },
+    /// The export file is encrypted: ask for its password.
+    #[error("the file is encrypted: its password is needed")]
+    ImportPasswordNeeded,
+    /// The password does not open the export file (or the file is damaged).
+    #[error("the password does not open this file")]
+    WrongImportPassword,
+    /// The file is not a readable export of the chosen format, or a variant
+    /// that is not supported.
+    #[error("{message}")]
+    ImportFailed {
+        /// For the user (names a field at most, never a value).
+        message: String,
+    },
     /// Storage failed (busy, disk).
     #[error("{message}")]
     Storage {
@@ -190,6 +258,102 @@ impl From<vakt_core::vault::UnblockCodeError> for VaktError {
     fn from(e: vakt_core::vault::UnblockCodeError) -> Self {
         VaktError::MistypedUnblockCode {
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<ProvisionError> for VaktError {
+    fn from(e: ProvisionError) -> Self {
+        match e {
+            ProvisionError::NotAuthenticator { scheme } => {
+                VaktError::NotAnAuthenticatorQr { scheme }
+            }
+            other => VaktError::InvalidUri {
+                field: other.field().to_owned(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<QrError> for VaktError {
+    fn from(e: QrError) -> Self {
+        let message = e.to_string();
+        match e {
+            QrError::NotAnImage(_) => VaktError::NotAnImage { message },
+            QrError::DecoderFailed => VaktError::Internal { message },
+            QrError::Empty
+            | QrError::StrideTooSmall { .. }
+            | QrError::BufferTooShort { .. }
+            | QrError::TooLarge { .. } => VaktError::InvalidInput { message },
+        }
+    }
+}
+
+impl From<BackupError> for VaktError {
+    fn from(e: BackupError) -> Self {
+        let unreadable = |reason| VaktError::BackupUnreadable { reason };
+        match e {
+            BackupError::NotABackup => unreadable(BackupUnreadableReason::NotABackup),
+            BackupError::Truncated => unreadable(BackupUnreadableReason::Truncated),
+            BackupError::UnsupportedVersion { .. } | BackupError::UnsupportedContent => {
+                unreadable(BackupUnreadableReason::NewerVersion)
+            }
+            BackupError::Damaged => unreadable(BackupUnreadableReason::Damaged),
+            BackupError::NoPassphraseSlot => VaktError::BackupHasNoPassphrase,
+            BackupError::NoBackupKey => VaktError::NoBackupKey,
+            BackupError::TooLarge => VaktError::InvalidInput {
+                message: e.to_string(),
+            },
+            BackupError::Random => VaktError::Internal {
+                message: e.to_string(),
+            },
+            // Only a restore checks a backup secret: the core counts it as an
+            // unblock attempt of the new vault, whichever secret it was.
+            BackupError::Vault(VaultError::WrongUnblockCode { failed_attempts }) => {
+                VaktError::WrongBackupSecret { failed_attempts }
+            }
+            BackupError::Vault(e) => e.into(),
+        }
+    }
+}
+
+impl From<ImportError> for VaktError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::PasswordNeeded => VaktError::ImportPasswordNeeded,
+            ImportError::WrongPassword => VaktError::WrongImportPassword,
+            ImportError::NotThisFormat { .. }
+            | ImportError::Unsupported(_)
+            | ImportError::TooLarge => VaktError::ImportFailed {
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+impl From<ExportError> for VaktError {
+    fn from(e: ExportError) -> Self {
+        VaktError::Internal {
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<RenderError> for VaktError {
+    fn from(e: RenderError) -> Self {
+        let message = e.to_string();
+        match e {
+            RenderError::TooLong { .. } => VaktError::InvalidInput { message },
+            RenderError::Encode(_) | RenderError::Png(_) => VaktError::Internal { message },
+        }
+    }
+}
+
+impl From<vakt_core::rng::RandomError> for VaktError {
+    fn from(_: vakt_core::rng::RandomError) -> Self {
+        VaktError::Internal {
+            message: "the random number generator failed".into(),
         }
     }
 }

@@ -4,22 +4,36 @@
 //! exported function converts its arguments, calls vakt-core and maps the error
 //! into [`VaktError`]; there is no logic here.
 //!
-//! Live state crosses as opaque objects ([`Vault`], [`Session`]); secrets cross
-//! only where a UI must show them (a code, an unblock code once). Platforms
+//! Live state crosses as opaque objects ([`Vault`], [`Session`],
+//! [`ScannedCode`]); secrets cross only where a UI must show them (a code, an
+//! unblock code once, an export the user asked for). Platforms
 //! implement [`Clock`] and [`DeviceKeystore`]; Rust defaults exist
 //! ([`system_clock`], [`software_keystore`]).
 
 uniffi::setup_scaffolding!();
 
+mod backup;
 mod error;
 mod otp;
 mod platform;
+mod scan;
+mod transfer;
 mod vault;
 
-pub use error::{UnreadableReason, VaktError};
+pub use backup::{BackupInfo, BackupSecretKind, RestoredVault, inspect_backup, restore_backup};
+pub use error::{BackupUnreadableReason, UnreadableReason, VaktError};
 pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
 pub use platform::{
     Clock, DeviceKeystore, KeystoreFailure, fixed_clock, software_keystore, system_clock,
+};
+pub use scan::{
+    AddOutcome, MigrationBatch, MigrationProgress, MissingExportCodes, PushEnrolmentDetails,
+    PushFirebase, ScannedAccountAdded, ScannedCode, ScannedContent, UnusableExportEntry,
+    scan_camera_frame, scan_image,
+};
+pub use transfer::{
+    ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,
+    NotExportableAccount, SkippedEntry,
 };
 pub use vault::{
     AccountInfo, CodeEntry, CreatedVault, LockStatus, ManualEntry, Session, Unblocked, Vault,

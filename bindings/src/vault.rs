@@ -22,7 +22,7 @@ pub struct VaultOptions {
 }
 
 impl VaultOptions {
-    fn config(self) -> core::VaultConfig {
+    pub(crate) fn config(self) -> core::VaultConfig {
         let mut config = core::VaultConfig {
             pin_policy: PinPolicy {
                 min_len: usize::from(self.min_pin_length),
@@ -37,7 +37,7 @@ impl VaultOptions {
     }
 }
 
-fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
+pub(crate) fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
     Services {
         keystore: Arc::new(ForeignKeystore(keystore)),
         rng: Arc::new(SystemRandom::new()),
@@ -45,7 +45,7 @@ fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
     }
 }
 
-fn new_pin(text: &str, config: &core::VaultConfig) -> Result<Pin, VaktError> {
+pub(crate) fn new_pin(text: &str, config: &core::VaultConfig) -> Result<Pin, VaktError> {
     Ok(Pin::new_checked(text, &config.pin_policy)?)
 }
 
@@ -117,6 +117,21 @@ pub struct Vault {
     inner: core::Vault,
     config: core::VaultConfig,
     clock: Arc<dyn Clock>,
+}
+
+impl Vault {
+    /// Wraps a core vault (created or restored here).
+    pub(crate) fn wrap(
+        inner: core::Vault,
+        config: core::VaultConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            config,
+            clock,
+        })
+    }
 }
 
 #[uniffi::export]
@@ -270,22 +285,23 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(session: core::Session, clock: Arc<dyn Clock>) -> Arc<Self> {
+    pub(crate) fn new(session: core::Session, clock: Arc<dyn Clock>) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::new(Some(session)),
             clock,
         })
     }
 
-    fn with<T>(
+    /// Runs `f` on the open session (`Locked` once locked), mapping its error.
+    pub(crate) fn with<T, E: Into<VaktError>>(
         &self,
-        f: impl FnOnce(&core::Session) -> Result<T, core::VaultError>,
+        f: impl FnOnce(&core::Session) -> Result<T, E>,
     ) -> Result<T, VaktError> {
         let guard = self.inner.lock().map_err(|_| VaktError::Internal {
             message: "session lock poisoned".into(),
         })?;
         let session = guard.as_ref().ok_or(VaktError::Locked)?;
-        Ok(f(session)?)
+        f(session).map_err(Into::into)
     }
 }
 
@@ -331,7 +347,9 @@ fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
 impl Session {
     /// Every account in display order.
     pub fn accounts(&self) -> Result<Vec<AccountInfo>, VaktError> {
-        self.with(|s| Ok(s.accounts()?.iter().map(AccountInfo::from).collect()))
+        self.with(|s| {
+            Ok::<_, core::VaultError>(s.accounts()?.iter().map(AccountInfo::from).collect())
+        })
     }
 
     /// Adds the account of an otpauth URI; returns its id.
@@ -375,18 +393,20 @@ impl Session {
     /// The code screen at `unix_seconds`.
     pub fn codes_at(&self, unix_seconds: u64) -> Result<Vec<CodeEntry>, VaktError> {
         self.with(|s| {
-            Ok(s.codes(unix_seconds)?
-                .iter()
-                .map(|e| CodeEntry {
-                    account: AccountInfo::from(&e.info),
-                    code: e.view.as_ref().map(|v| v.code.to_string()),
-                    seconds_left: e.view.as_ref().map(|v| v.seconds_left),
-                    next_code: e
-                        .view
-                        .as_ref()
-                        .and_then(|v| v.next_code.as_ref().map(ToString::to_string)),
-                })
-                .collect())
+            Ok::<_, core::VaultError>(
+                s.codes(unix_seconds)?
+                    .iter()
+                    .map(|e| CodeEntry {
+                        account: AccountInfo::from(&e.info),
+                        code: e.view.as_ref().map(|v| v.code.to_string()),
+                        seconds_left: e.view.as_ref().map(|v| v.seconds_left),
+                        next_code: e
+                            .view
+                            .as_ref()
+                            .and_then(|v| v.next_code.as_ref().map(ToString::to_string)),
+                    })
+                    .collect(),
+            )
         })
     }
 

@@ -50,6 +50,27 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case notCounterBased(id: UInt64)
     /// The session was locked: unlock again.
     case locked
+    /// No QR code in the image: ask for another picture.
+    case noQrCode
+    /// The bytes are not an image Vakt reads (PNG, JPEG, WebP, GIF, BMP).
+    case notAnImage(message: String)
+    /// A QR code that is not for an authenticator; `scheme` (`https`, `wifi`) if
+    /// it has one — never the rest of its text.
+    case notAnAuthenticatorQr(scheme: String?)
+    /// The backup file cannot be read; nothing was changed.
+    case backupUnreadable(BackupUnreadableReason)
+    /// The backup has no backup passphrase: ask for the unblock code instead.
+    case backupHasNoPassphrase
+    /// The vault has no backup key yet (made before backups existed): reissue the unblock code first.
+    case noBackupKey
+    /// The unblock code or passphrase does not open the backup (counted; waits grow).
+    case wrongBackupSecret(failedAttempts: Int)
+    /// The export file is encrypted: ask for its password.
+    case importPasswordNeeded
+    /// The password does not open the export file.
+    case wrongImportPassword
+    /// The file is not a readable export of the chosen app, or an unsupported variant.
+    case importFailed(message: String)
     /// Storage failed (disk full, busy).
     case storage(message: String)
     /// The platform keystore failed for a reason other than a wrong key.
@@ -77,6 +98,16 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case let .NoSuchAccount(id): self = .noSuchAccount(id: id)
         case let .NotCounterBased(id): self = .notCounterBased(id: id)
         case .Locked: self = .locked
+        case .NoQrCode: self = .noQrCode
+        case let .NotAnImage(message): self = .notAnImage(message: message)
+        case let .NotAnAuthenticatorQr(scheme): self = .notAnAuthenticatorQr(scheme: scheme)
+        case let .BackupUnreadable(reason): self = .backupUnreadable(reason)
+        case .BackupHasNoPassphrase: self = .backupHasNoPassphrase
+        case .NoBackupKey: self = .noBackupKey
+        case let .WrongBackupSecret(failedAttempts): self = .wrongBackupSecret(failedAttempts: Int(failedAttempts))
+        case .ImportPasswordNeeded: self = .importPasswordNeeded
+        case .WrongImportPassword: self = .wrongImportPassword
+        case let .ImportFailed(message): self = .importFailed(message: message)
         case let .Storage(message): self = .storage(message: message)
         case let .Keystore(message): self = .keystore(message: message)
         case let .Internal(message): self = .internalFailure(message: message)
@@ -86,7 +117,8 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     /// Input refused before anything changed; show `localizedDescription` by the field.
     public var isBadInput: Bool {
         switch self {
-        case .invalidUri, .invalidKey, .invalidParameter, .invalidPin, .mistypedUnblockCode, .invalidInput:
+        case .invalidUri, .invalidKey, .invalidParameter, .invalidPin, .mistypedUnblockCode, .invalidInput,
+             .notAnImage, .importFailed:
             return true
         default:
             return false
@@ -97,6 +129,7 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         switch self {
         case let .invalidUri(_, message), let .invalidKey(message), let .invalidParameter(message),
              let .invalidPin(message), let .mistypedUnblockCode(message), let .invalidInput(message),
+             let .notAnImage(message), let .importFailed(message),
              let .storage(message), let .keystore(message), let .internalFailure(message):
             return message
         case let .wrongPin(left): return "Wrong PIN: \(left) attempt(s) left."
@@ -109,6 +142,15 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .noSuchAccount: return "No such account."
         case .notCounterBased: return "This account is time-based."
         case .locked: return "The vault is locked."
+        case .noQrCode: return "No QR code found in the image."
+        case let .notAnAuthenticatorQr(scheme):
+            return "Not an authenticator QR code" + (scheme.map { " (\($0):)" } ?? "") + "."
+        case .backupUnreadable: return "This backup cannot be read."
+        case .backupHasNoPassphrase: return "This backup has no backup passphrase; use the unblock code."
+        case .noBackupKey: return "This vault has no backup key yet: make a new unblock code first."
+        case .wrongBackupSecret: return "This unblock code or passphrase does not open the backup."
+        case .importPasswordNeeded: return "The file is encrypted: its password is needed."
+        case .wrongImportPassword: return "The password does not open this file."
         }
     }
 }

@@ -4,6 +4,15 @@ import VaktFFI
 public typealias OtpType = VaktFFI.OtpType
 public typealias HashAlgorithm = VaktFFI.HashAlgorithm
 public typealias UnreadableReason = VaktFFI.UnreadableReason
+public typealias BackupUnreadableReason = VaktFFI.BackupUnreadableReason
+public typealias BackupInfo = VaktFFI.BackupInfo
+public typealias ImportFormat = VaktFFI.ImportFormat
+public typealias ImportReport = VaktFFI.ImportReport
+/// Google Authenticator export codes (PNG images that **carry keys**) and the accounts left out.
+public typealias MigrationExport = VaktFFI.MigrationExport
+public typealias PushEnrolmentDetails = VaktFFI.PushEnrolmentDetails
+public typealias UnusableExportEntry = VaktFFI.UnusableExportEntry
+public typealias MissingExportCodes = VaktFFI.MissingExportCodes
 /// A source of the current time: implement it, or use `systemClock()` / `fixedClock(_:)`.
 public typealias Clock = VaktFFI.Clock
 /// The platform keystore the vault binds its slots to (see `SecureEnclaveKeystore`).
@@ -204,6 +213,70 @@ public final class VaktVault: @unchecked Sendable {
         return (VaktSession(result.session), result.unblockCode)
     }
 
+    /// The secret the user typed to open a backup.
+    public enum BackupSecret: Sendable, CustomStringConvertible {
+        /// The unblock code current when the backup was made.
+        case unblockCode(String)
+        /// The backup passphrase (if one was set before the backup was made).
+        case passphrase(String)
+
+        /// Never shows the secret.
+        public var description: String {
+            switch self {
+            case .unblockCode: return "BackupSecret.unblockCode"
+            case .passphrase: return "BackupSecret.passphrase"
+            }
+        }
+    }
+
+    /// A backup restored into a new vault, with that vault's **new** unblock code.
+    public struct Restored {
+        /// The new vault (locked; opens with the new PIN).
+        public let vault: VaktVault
+        /// An open session on it.
+        public let session: VaktSession
+        /// The new vault's unblock code (the backup's no longer opens it). Show it once.
+        public let unblockCode: String
+        /// Accounts restored.
+        public let restored: Int
+        /// Entries to enrol again on this device (push tokens); empty today.
+        public let needsReenrolment: [String]
+    }
+
+    /// Restores `backup` (a backup file's bytes) into a new vault at `url` on
+    /// this device, opened by `secret` and protected by `newPin`. A wrong
+    /// secret throws `.wrongBackupSecret` and counts like an unblock attempt.
+    public static func restore(
+        at url: URL,
+        keystore: DeviceKeystore,
+        backup: Data,
+        secret: BackupSecret,
+        newPin: String,
+        clock: Clock = systemClock(),
+        options: Options = Options()
+    ) async throws -> Restored {
+        let (kind, text): (BackupSecretKind, String)
+        switch secret {
+        case let .unblockCode(code): (kind, text) = (.unblockCode, code)
+        case let .passphrase(phrase): (kind, text) = (.passphrase, phrase)
+        }
+        let r = try await offMain {
+            try restoreBackup(
+                path: url.path, keystore: keystore, clock: clock, backup: backup,
+                secretKind: kind, secret: text, newPin: newPin, options: options.ffi
+            )
+        }
+        return Restored(
+            vault: VaktVault(r.vault), session: VaktSession(r.session), unblockCode: r.unblockCode,
+            restored: Int(r.restored), needsReenrolment: r.needsReenrolment
+        )
+    }
+
+    /// What a backup file says about itself, before any secret is asked for.
+    public static func inspect(backup: Data) throws -> BackupInfo {
+        try ffi { try inspectBackup(backup: backup) }
+    }
+
     /// Changes the PIN; `current` counts as an attempt like any other.
     public func changePin(current: String, new: String) async throws {
         let vault = self.vault
@@ -284,6 +357,58 @@ public final class VaktSession: @unchecked Sendable {
     /// Replaces the unblock code; returns the new one (show it once).
     public func reissueUnblockCode() async throws -> String {
         try await call { try $0.reissueUnblockCode() }
+    }
+
+    /// Adds what a scanned code holds (one account, or an export code's usable
+    /// accounts) in one transaction; a key already in the vault is reported,
+    /// not added again.
+    @discardableResult
+    public func add(scanned qr: ScannedQr) async throws -> [ScannedAccount] {
+        let code = qr.code
+        return try await call { try $0.addScanned(code: code).map(ScannedAccount.init) }
+    }
+
+    /// A backup of every account (an encrypted file's bytes) to store anywhere.
+    /// Cheap; opens with the current unblock code (and the backup passphrase).
+    public func backup() async throws -> Data {
+        try await call { try $0.backup() }
+    }
+
+    /// Goes up with every change: a backup is due when it differs from its value at the last one.
+    public func changeCount() async throws -> UInt64 {
+        try await call { try $0.changeCount() }
+    }
+
+    /// Lets `passphrase` (12+ characters) open backups made from now on, besides the unblock code.
+    public func setBackupPassphrase(_ passphrase: String) async throws {
+        try await call { try $0.setBackupPassphrase(passphrase: passphrase) }
+    }
+
+    /// Stops the backup passphrase opening new backups; whether one was set.
+    @discardableResult
+    public func removeBackupPassphrase() async throws -> Bool {
+        try await call { try $0.removeBackupPassphrase() }
+    }
+
+    /// Imports another app's export file (`password` only if encrypted), in one transaction.
+    public func importAccounts(_ format: ImportFormat, file: Data, password: String? = nil) async throws -> ImportReport {
+        try await call { try $0.importAccounts(format: format, file: file, password: password) }
+    }
+
+    /// Every account as an Aegis JSON file; **keys in the clear** unless `password` is given.
+    public func exportAegis(password: String? = nil) async throws -> Data {
+        try await call { try $0.exportAegis(password: password) }
+    }
+
+    /// Accounts `ids` (in order; empty: all) as Google Authenticator export QR
+    /// codes. **The images carry the keys**: show them, never store them.
+    public func exportMigrationQrCodes(ids: [UInt64] = []) async throws -> MigrationExport {
+        try await call { try $0.exportMigrationQrCodes(ids: ids) }
+    }
+
+    /// An account's otpauth QR code as a PNG. **It carries the key**: show it, never store it.
+    public func accountQrPng(id: UInt64) async throws -> Data {
+        try await call { try $0.accountQrPng(id: id) }
     }
 
     /// The code screen at once, then every `interval` seconds (on the second)

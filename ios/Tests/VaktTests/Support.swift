@@ -1,5 +1,7 @@
+import CoreGraphics
 import CryptoKit
 import Foundation
+import ImageIO
 import VaktFFI
 import XCTest
 
@@ -27,6 +29,66 @@ func rfcUri(_ algorithm: String = "SHA1", label: String = "RFC:6238") -> String 
 
 let exampleUri = "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example"
 let hotpUri = "otpauth://hotp/Hotp:bob?secret=\(rfcSha1)&issuer=Hotp&counter=0"
+
+/// The repository's fixtures/ folder (this file is ios/Tests/VaktTests/Support.swift).
+let fixtures = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("fixtures")
+
+/// A fixture file's bytes.
+func fixture(_ path: String) throws -> Data {
+    try Data(contentsOf: fixtures.appendingPathComponent(path))
+}
+
+/// A fixture file's text, trimmed.
+func fixtureText(_ path: String) throws -> String {
+    String(decoding: try fixture(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// The Rust software keystore over a key file (for files that import only the wrapper).
+func fixtureKeystore(_ keyFile: URL) throws -> VaktFFI.DeviceKeystore {
+    try softwareKeystore(keyFile: keyFile.path)
+}
+
+/// A white 64 × 64 PNG without any code.
+let blankPng = Data(base64Encoded:
+    "iVBORw0KGgoAAAANSUhEUgAAAEAAAABACAAAAACPAi4CAAAAKUlEQVR42u3MQREAAAwCIPuX1hD77SAA6VEEAoFAIBAIBAKBQCAQfA8Gpwvw4qrwDDIAAAAASUVORK5CYII=")!
+
+/// The published one-account Google Authenticator export (`Example:alice@google.com`).
+let migrationUri =
+    "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC"
+
+/// An image as a camera's luma (Y) plane: 8-bit grey, `stride` bytes per row
+/// (padding bytes are junk, as a camera's may be).
+struct LumaPlane {
+    let data: Data
+    let width: Int
+    let height: Int
+    let stride: Int
+}
+
+func lumaPlane(_ image: Data, padding: Int = 0) throws -> LumaPlane {
+    guard let source = CGImageSourceCreateWithData(image as CFData, nil),
+          let cgImage = CGImageSourceCreateImageAtIndex(source, 0, nil) else {
+        throw UnexpectedError(description: "not an image")
+    }
+    let width = cgImage.width
+    let height = cgImage.height
+    let stride = width + padding
+    var bytes = [UInt8](repeating: 0x5A, count: stride * height)
+    let drawn: Bool = bytes.withUnsafeMutableBytes { buffer in
+        guard let context = CGContext(
+            data: buffer.baseAddress, width: width, height: height, bitsPerComponent: 8, bytesPerRow: stride,
+            space: CGColorSpaceCreateDeviceGray(), bitmapInfo: CGImageAlphaInfo.none.rawValue
+        ) else {
+            return false
+        }
+        context.draw(cgImage, in: CGRect(x: 0, y: 0, width: width, height: height))
+        return true
+    }
+    guard drawn else { throw UnexpectedError(description: "no grey context") }
+    return LumaPlane(data: Data(bytes), width: width, height: height, stride: stride)
+}
 
 /// A fresh directory per test, removed afterwards.
 class VaktTestCase: XCTestCase {

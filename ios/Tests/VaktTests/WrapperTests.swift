@@ -52,6 +52,17 @@ final class WrapperTests: VaktTestCase {
             (.NoSuchAccount(id: 8), .noSuchAccount(id: 8)),
             (.NotCounterBased(id: 9), .notCounterBased(id: 9)),
             (.Locked, .locked),
+            (.NoQrCode, .noQrCode),
+            (.NotAnImage(message: "n"), .notAnImage(message: "n")),
+            (.NotAnAuthenticatorQr(scheme: "wifi"), .notAnAuthenticatorQr(scheme: "wifi")),
+            (.NotAnAuthenticatorQr(scheme: nil), .notAnAuthenticatorQr(scheme: nil)),
+            (.BackupUnreadable(reason: .truncated), .backupUnreadable(.truncated)),
+            (.BackupHasNoPassphrase, .backupHasNoPassphrase),
+            (.NoBackupKey, .noBackupKey),
+            (.WrongBackupSecret(failedAttempts: 3), .wrongBackupSecret(failedAttempts: 3)),
+            (.ImportPasswordNeeded, .importPasswordNeeded),
+            (.WrongImportPassword, .wrongImportPassword),
+            (.ImportFailed(message: "f"), .importFailed(message: "f")),
             (.Storage(message: "s"), .storage(message: "s")),
             (.Keystore(message: "k"), .keystore(message: "k")),
             (.Internal(message: "i"), .internalFailure(message: "i")),
@@ -158,6 +169,109 @@ final class WrapperTests: VaktTestCase {
             return all
         }
         XCTAssertEqual(codes, Array(repeating: "99943326", count: 32))
+    }
+
+    func testQrScannerAndScannedQr() async throws {
+        let qr = try QrScanner.scanImage(try fixture("privacyidea/totp_qr.png"))
+        guard case let .account(details)? = try qr.first?.content() else { return XCTFail() }
+        XCTAssertEqual(details.accountName, "TOTP0000F42C")
+        XCTAssertEqual("\(qr[0])", "ScannedQr")
+        let plane = try lumaPlane(try fixture("qr/generated/clean.png"), padding: 16)
+        let framed = try QrScanner.scanFrame(luma: plane.data, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
+        guard case .account? = try framed.first?.content() else { return XCTFail() }
+        guard case let .migration(batchIndex, batchSize, _, accounts, _) = try QrScanner.fromText(migrationUri).content() else {
+            return XCTFail()
+        }
+        XCTAssertEqual([batchIndex, batchSize], [0, 1])
+        XCTAssertEqual(accounts.map(\.accountName), ["alice@google.com"])
+        let progress = MigrationScanProgress()
+        XCTAssertTrue(try progress.feed(try QrScanner.scanImage(try fixture("migration/vakt-export-1-of-2.png"))[0]))
+        XCTAssertEqual(try progress.missing().map(\.missing), [[1]])
+        XCTAssertFalse(try progress.isComplete())
+        XCTAssertThrowsError(try progress.feed(qr[0])) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try QrScanner.scanImage(blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
+        XCTAssertThrowsError(try QrScanner.fromText("https://x.example").content()) {
+            XCTAssertEqual($0 as? Vakt.VaktError, .notAnAuthenticatorQr(scheme: "https"))
+        }
+        let s = try await wrapperVault().vault.unlock(pin: pin)
+        let code = try QrScanner.scanImage(try fixture("migration/vakt-export-2-of-2.png"))[0]
+        let added = try await s.add(scanned: code)
+        XCTAssertTrue(!added.isEmpty && added.allSatisfy { !$0.isDuplicate })
+        let again = try await s.add(scanned: code)
+        XCTAssertEqual(again.map(\.id), added.map(\.id))
+        XCTAssertTrue(again.allSatisfy(\.isDuplicate))
+    }
+
+    func testBackupsImportsExportsAndRestore() async throws {
+        let (vault, unblockCode) = try await wrapperVault()
+        let s = try await vault.unlock(pin: pin)
+        let report = try await s.importAccounts(.aegis, file: try fixture("imports/aegis/aegis_encrypted.json"), password: "test")
+        XCTAssertEqual(report.added.count, 7)
+        let needed = await vaktError { try await s.importAccounts(.aegis, file: try fixture("imports/aegis/aegis_encrypted.json")) }
+        XCTAssertEqual(needed, .importPasswordNeeded)
+        let wrongPassword = await vaktError {
+            try await s.importAccounts(.aegis, file: try fixture("imports/aegis/aegis_encrypted.json"), password: "nope")
+        }
+        XCTAssertEqual(wrongPassword, .wrongImportPassword)
+        let failed = await vaktError { try await s.importAccounts(.authy, file: try fixture("imports/aegis/plain.txt")) }
+        guard case .importFailed? = failed else { return XCTFail() }
+        let aegis = try await s.exportAegis()
+        XCTAssertFalse(aegis.isEmpty)
+        let export = try await s.exportMigrationQrCodes()
+        XCTAssertEqual(export.codes.count, 1)
+        let first = try await s.accounts()[0]
+        let png = try await s.accountQrPng(id: first.id)
+        XCTAssertFalse(png.isEmpty)
+        let before = try await s.changeCount()
+        try await s.setBackupPassphrase("correct horse battery")
+        let after = try await s.changeCount()
+        XCTAssertGreaterThan(after, before)
+        let backup = try await s.backup()
+        let removed = try await s.removeBackupPassphrase()
+        XCTAssertTrue(removed)
+        XCTAssertTrue(try VaktVault.inspect(backup: backup).hasPassphrase)
+        XCTAssertThrowsError(try VaktVault.inspect(backup: Data(count: 40))) {
+            XCTAssertEqual($0 as? Vakt.VaktError, .backupUnreadable(.notABackup))
+        }
+        let url = dir.appendingPathComponent("new-device/vault.sqlite3")
+        let keystore = AESGCMKeystore()
+        let wrong = await vaktError {
+            try await VaktVault.restore(
+                at: url, keystore: keystore, backup: backup, secret: .unblockCode("00000-00000-00000-00000"),
+                newPin: otherPin, options: fastWrapper
+            )
+        }
+        XCTAssertEqual(wrong, .wrongBackupSecret(failedAttempts: 1))
+        let secret = VaktVault.BackupSecret.passphrase("correct horse battery")
+        XCTAssertFalse("\(secret)".contains("horse"))
+        let restored = try await VaktVault.restore(
+            at: url, keystore: keystore, backup: backup, secret: secret, newPin: otherPin, clock: fixedClock(59),
+            options: fastWrapper
+        )
+        XCTAssertEqual(restored.restored, 7)
+        XCTAssertNotEqual(restored.unblockCode, unblockCode)
+        let restoredAccounts = try await restored.session.accounts()
+        XCTAssertEqual(restoredAccounts.count, 7)
+        let plain = try await s.backup()
+        let noPhrase = await vaktError {
+            try await VaktVault.restore(
+                at: self.dir.appendingPathComponent("third/vault.sqlite3"), keystore: keystore, backup: plain,
+                secret: .passphrase("x"), newPin: otherPin, options: fastWrapper
+            )
+        }
+        XCTAssertEqual(noPhrase, .backupHasNoPassphrase)
+    }
+
+    func testNoBackupKey() async throws {
+        let v1 = dir.appendingPathComponent("v1")
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("vaults/v1"), to: v1)
+        let keystore = try fixtureKeystore(v1.appendingPathComponent("device.key"))
+        let vault = try await VaktVault.open(at: v1.appendingPathComponent("vault.sqlite3"), keystore: keystore, options: fastWrapper)
+        let s = try await vault.unlock(pin: pin)
+        let error = await vaktError { try await s.backup() }
+        XCTAssertEqual(error, .noBackupKey)
     }
 
     func testOtpauth() throws {

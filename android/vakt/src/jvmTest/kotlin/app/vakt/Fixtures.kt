@@ -95,3 +95,44 @@ fun assertCode(code: String?, digits: Int = 6) {
 
 /** assertEquals with the expected value first, for readability in tables. */
 fun <T> expect(expected: T, actual: T, what: String = "") = assertEquals(expected, actual, what)
+
+/** A file of the repository's fixtures/ folder (the tests run from the repository root). */
+fun fixture(path: String): ByteArray = java.io.File("fixtures", path).readBytes()
+
+/** A fixture's text (trimmed). */
+fun fixtureText(path: String): String = fixture(path).decodeToString().trim()
+
+/**
+ * An image as a camera's luma (Y) plane: 8-bit grey, [stride] bytes per row
+ * (padding bytes are junk, as a camera's may be), the last row only [width].
+ */
+class LumaPlane(val data: ByteArray, val width: Int, val height: Int, val stride: Int)
+
+fun lumaOf(image: ByteArray, padding: Int = 0): LumaPlane {
+    val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(image))
+    val (w, h) = img.width to img.height
+    val stride = w + padding
+    val data = ByteArray(stride * (h - 1) + w) { 0x5A }
+    for (y in 0 until h) {
+        for (x in 0 until w) {
+            val rgb = img.getRGB(x, y)
+            val grey = (((rgb shr 16) and 0xFF) * 299 + ((rgb shr 8) and 0xFF) * 587 + (rgb and 0xFF) * 114) / 1000
+            data[y * stride + x] = grey.toByte()
+        }
+    }
+    return LumaPlane(data, w, h, stride)
+}
+
+/** A white PNG without any code. */
+fun blankPng(size: Int = 64): ByteArray {
+    val img = java.awt.image.BufferedImage(size, size, java.awt.image.BufferedImage.TYPE_BYTE_GRAY)
+    val g = img.createGraphics()
+    g.color = java.awt.Color.WHITE
+    g.fillRect(0, 0, size, size)
+    g.dispose()
+    return java.io.ByteArrayOutputStream().also { javax.imageio.ImageIO.write(img, "png", it) }.toByteArray()
+}
+
+/** The published one-account Google Authenticator export (`Example:alice@google.com`). */
+const val MIGRATION_URI =
+    "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC"

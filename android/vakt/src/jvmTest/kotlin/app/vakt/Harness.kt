@@ -28,6 +28,9 @@ private val ALL_SUITES: List<Tests.() -> Unit> =
         Tests::foreignTraitTests,
         Tests::lifetimeTests,
         Tests::concurrencyTests,
+        Tests::scanTests,
+        Tests::backupTests,
+        Tests::transferTests,
         Tests::wrapperTests,
     )
 

@@ -6,6 +6,7 @@ import java.time.ZoneOffset
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertIs
+import kotlin.test.assertNotEquals
 import kotlin.test.assertNull
 import kotlin.test.assertSame
 import kotlin.test.assertTrue
@@ -33,11 +34,22 @@ private fun describe(e: VaktException): String =
         is VaktException.NoSuchAccount -> "gone: ${e.id}"
         is VaktException.NotCounterBased -> "time-based: ${e.id}"
         is VaktException.Locked -> "locked"
+        is VaktException.NoQrCode -> "take another picture"
+        is VaktException.NotAnAuthenticatorQr -> "not ours: ${e.scheme}"
+        is VaktException.BackupUnreadable -> "bad backup: ${e.reason}"
+        is VaktException.BackupHasNoPassphrase -> "use the unblock code"
+        is VaktException.NoBackupKey -> "reissue the unblock code"
+        is VaktException.WrongBackupSecret -> "wrong backup secret #${e.failedAttempts}"
+        is VaktException.ImportPasswordNeeded -> "ask for the password"
+        is VaktException.WrongImportPassword -> "wrong password"
         is VaktException.Failure -> "failed: ${e.message}"
     }
 
 private suspend fun TestContext.wrapperVault(at: Long = 59): VaktVault.Created =
     VaktVault.create(File(dir, "w/vault.sqlite3"), AesGcmKeystore(KEY), PIN, fixedClock(at), FAST_WRAPPER)
+
+private suspend fun TestContext.wrapperVaultAt(name: String): VaktVault.Created =
+    VaktVault.create(File(dir, "$name/vault.sqlite3"), AesGcmKeystore(KEY), PIN, fixedClock(59), FAST_WRAPPER)
 
 /** One device key for the wrapper tests (as the Android Keystore would keep it). */
 private val KEY = newAesKey()
@@ -65,6 +77,17 @@ fun Tests.wrapperTests() =
                     FfiError.NoSuchAccount(8u) to { e -> e is VaktException.NoSuchAccount && e.id == 8L },
                     FfiError.NotCounterBased(9u) to { e -> e is VaktException.NotCounterBased && e.id == 9L },
                     FfiError.Locked() to { e -> e is VaktException.Locked },
+                    FfiError.NoQrCode() to { e -> e is VaktException.NoQrCode },
+                    FfiError.NotAnImage("n") to { e -> e is VaktException.NotAnImage && e.message == "n" },
+                    FfiError.NotAnAuthenticatorQr("wifi") to { e -> e is VaktException.NotAnAuthenticatorQr && e.scheme == "wifi" },
+                    FfiError.NotAnAuthenticatorQr(null) to { e -> e is VaktException.NotAnAuthenticatorQr && e.scheme == null },
+                    FfiError.BackupUnreadable(BackupUnreadableReason.TRUNCATED) to { e -> e is VaktException.BackupUnreadable && e.reason == BackupUnreadableReason.TRUNCATED },
+                    FfiError.BackupHasNoPassphrase() to { e -> e is VaktException.BackupHasNoPassphrase },
+                    FfiError.NoBackupKey() to { e -> e is VaktException.NoBackupKey },
+                    FfiError.WrongBackupSecret(3u) to { e -> e is VaktException.WrongBackupSecret && e.failedAttempts == 3 },
+                    FfiError.ImportPasswordNeeded() to { e -> e is VaktException.ImportPasswordNeeded },
+                    FfiError.WrongImportPassword() to { e -> e is VaktException.WrongImportPassword },
+                    FfiError.ImportFailed("f") to { e -> e is VaktException.ImportFailed && e.message == "f" },
                     FfiError.Storage("s") to { e -> e is VaktException.Storage && e.message == "s" },
                     FfiError.Keystore("k") to { e -> e is VaktException.Keystore },
                     FfiError.Internal("i") to { e -> e is VaktException.Internal },
@@ -184,6 +207,96 @@ fun Tests.wrapperTests() =
                         val codes = (1..32).map { async { s.codesAt(1111111111)[0].code } }.awaitAll()
                         assertEquals(List(32) { "99943326" }, codes)
                     }
+                }
+            }
+        }
+
+        test("QrScanner and ScannedQr: images, CameraX-style planes, text; errors as VaktException") {
+            runBlocking {
+                val qr = QrScanner.scanImage(fixture("privacyidea/totp_qr.png")).single()
+                assertEquals("TOTP0000F42C", assertIs<QrContent.Account>(qr.content).details.accountName)
+                assertEquals("ScannedQr", qr.toString())
+                val plane = lumaOf(fixture("qr/generated/clean.png"), padding = 16)
+                val buffer = java.nio.ByteBuffer.allocateDirect(plane.data.size).put(plane.data).also { it.flip() }
+                val framed = QrScanner.scanFrame(buffer, plane.width, plane.height, plane.stride).single()
+                assertEquals(0, buffer.position(), "the plane's buffer is left as it was")
+                assertIs<QrContent.Account>(framed.content)
+                val export = assertIs<QrContent.Migration>(QrScanner.fromText(MIGRATION_URI).content)
+                assertEquals(listOf("alice@google.com"), export.accounts.map { it.accountName })
+                assertEquals(1 to 0, export.batchSize to export.batchIndex)
+                assertEquals("PIPU0000668B", assertIs<QrContent.PushEnrolment>(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt")).content).details.serial)
+                MigrationScanProgress().use { progress ->
+                    assertTrue(progress.feed(QrScanner.scanImage(fixture("migration/vakt-export-1-of-2.png")).single()))
+                    assertEquals(listOf(listOf(1)), progress.missing.map { m -> m.missing.map { it.toInt() } })
+                    assertFalse(progress.isComplete)
+                    assertThrows<VaktException.InvalidInput> { progress.feed(qr) }
+                }
+                assertThrows<VaktException.NoQrCode> { QrScanner.scanImage(blankPng()) }
+                assertThrows<VaktException.NotAnImage> { QrScanner.scanImage(ByteArray(3)) }
+                assertEquals("https", assertThrows<VaktException.NotAnAuthenticatorQr> { QrScanner.fromText("https://x.example").content }.scheme)
+                wrapperVault().vault.use { vault ->
+                    vault.unlock(PIN).use { s ->
+                        val added = s.addScanned(QrScanner.scanImage(fixture("migration/vakt-export-2-of-2.png")).single())
+                        assertTrue(added.isNotEmpty() && added.none { it.isDuplicate })
+                        val again = s.addScanned(QrScanner.scanImage(fixture("migration/vakt-export-2-of-2.png")).single())
+                        assertEquals(added.map { it.id to true }, again.map { it.id to it.isDuplicate })
+                        assertThrows<VaktException.InvalidInput> { s.addScanned(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt"))) }
+                    }
+                }
+                qr.close()
+            }
+        }
+
+        test("backups, imports and exports through the wrapper; restore on a new device") {
+            runBlocking {
+                val created = wrapperVault()
+                val (backup, count) =
+                    created.vault.use { vault ->
+                        vault.unlock(PIN).use { s ->
+                            val report = s.importAccounts(ImportFormat.AEGIS, fixture("imports/aegis/aegis_encrypted.json"), "test")
+                            assertEquals(7, report.added.size)
+                            assertThrows<VaktException.ImportPasswordNeeded> { s.importAccounts(ImportFormat.AEGIS, fixture("imports/aegis/aegis_encrypted.json")) }
+                            assertThrows<VaktException.WrongImportPassword> { s.importAccounts(ImportFormat.AEGIS, fixture("imports/aegis/aegis_encrypted.json"), "nope") }
+                            assertThrows<VaktException.ImportFailed> { s.importAccounts(ImportFormat.AUTHY, fixture("imports/aegis/plain.txt")) }
+                            assertTrue(s.exportAegis().isNotEmpty())
+                            assertEquals(1, s.exportMigrationQrCodes().codes.size)
+                            assertTrue(s.accountQrPng(s.accounts()[0].id).isNotEmpty())
+                            val before = s.changeCount()
+                            s.setBackupPassphrase("correct horse battery")
+                            assertTrue(s.changeCount() > before)
+                            val backup = s.backup()
+                            assertTrue(s.removeBackupPassphrase())
+                            backup to s.accounts().size
+                        }
+                    }
+                val info = VaktVault.inspectBackup(backup)
+                assertTrue(info.hasPassphrase)
+                assertEquals(BackupUnreadableReason.NOT_A_BACKUP, assertThrows<VaktException.BackupUnreadable> { VaktVault.inspectBackup(ByteArray(40)) }.reason)
+                val file = File(dir, "new-device/vault.sqlite3")
+                val secret = VaktVault.BackupSecret.Passphrase("correct horse battery")
+                assertEquals("Passphrase", secret.toString(), "toString never shows the secret")
+                val wrong = VaktVault.BackupSecret.UnblockCode("00000-00000-00000-00000")
+                val keystore = AesGcmKeystore(newAesKey())
+                assertEquals(1, assertThrows<VaktException.WrongBackupSecret> { VaktVault.restore(file, keystore, backup, wrong, OTHER_PIN, options = FAST_WRAPPER) }.failedAttempts)
+                val restored = VaktVault.restore(file, keystore, backup, secret, OTHER_PIN, fixedClock(59), FAST_WRAPPER)
+                assertEquals(count, restored.restored)
+                assertNotEquals(created.unblockCode, restored.unblockCode)
+                restored.session.use { assertEquals(count, it.accounts().size) }
+                restored.vault.use { it.unlock(OTHER_PIN).close() }
+                val noPhrase = VaktVault.BackupSecret.Passphrase("x")
+                assertThrows<VaktException.BackupHasNoPassphrase> {
+                    val plain = wrapperVaultAt("plain").vault.use { v -> v.unlock(PIN).use { it.backup() } }
+                    VaktVault.restore(File(dir, "third/vault.sqlite3"), keystore, plain, noPhrase, OTHER_PIN, options = FAST_WRAPPER)
+                }
+            }
+        }
+
+        test("NoBackupKey through the wrapper (a vault made before backups existed)") {
+            runBlocking {
+                File("fixtures/vaults/v1").copyRecursively(File(dir, "v1"))
+                val keystore = app.vakt.ffi.softwareKeystore(File(dir, "v1/device.key").path)
+                VaktVault.open(File(dir, "v1/vault.sqlite3"), keystore, options = FAST_WRAPPER).use { vault ->
+                    vault.unlock(PIN).use { assertThrows<VaktException.NoBackupKey> { it.backup() } }
                 }
             }
         }

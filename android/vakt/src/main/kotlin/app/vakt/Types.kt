@@ -15,6 +15,27 @@ typealias HashAlgorithm = app.vakt.ffi.HashAlgorithm
 /** Why a vault file cannot be used. */
 typealias UnreadableReason = app.vakt.ffi.UnreadableReason
 
+/** Why a backup file cannot be read. */
+typealias BackupUnreadableReason = app.vakt.ffi.BackupUnreadableReason
+
+/** A push token to enrol, as its QR code describes it (without the enrolment credential). */
+typealias PushEnrolmentDetails = app.vakt.ffi.PushEnrolmentDetails
+
+/** An entry of an export code that cannot be used, by name, with the reason. */
+typealias UnusableExportEntry = app.vakt.ffi.UnusableExportEntry
+
+/** The apps whose export files [VaktSession.importAccounts] reads. */
+typealias ImportFormat = app.vakt.ffi.ImportFormat
+
+/** What an import did: added, duplicates, skipped entries, notes. */
+typealias ImportReport = app.vakt.ffi.ImportReport
+
+/** Google Authenticator export codes (PNG images that **carry keys**) and the accounts left out. */
+typealias MigrationExport = app.vakt.ffi.MigrationExport
+
+/** What a backup file says about itself (no secret needed). */
+typealias BackupInfo = app.vakt.ffi.BackupInfo
+
 /** A source of the current time, implemented in Kotlin or taken from [systemClock]. */
 typealias Clock = app.vakt.ffi.Clock
 

@@ -1,5 +1,6 @@
 package app.vakt
 
+import app.vakt.ffi.BackupUnreadableReason
 import app.vakt.ffi.UnreadableReason
 import app.vakt.ffi.VaktException as FfiException
 
@@ -42,6 +43,46 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
 
     /** Another argument is not acceptable (e.g. a reorder that misses an account). */
     class InvalidInput(message: String, cause: Throwable? = null) : BadInput(message, cause)
+
+    /** The bytes are not an image Vakt reads (PNG, JPEG, WebP, GIF, BMP). */
+    class NotAnImage(message: String, cause: Throwable? = null) : BadInput(message, cause)
+
+    /** The file is not a readable export of the chosen app, or a variant that is not supported. */
+    class ImportFailed(message: String, cause: Throwable? = null) : BadInput(message, cause)
+
+    /** No QR code in the image: ask for another picture. */
+    class NoQrCode(cause: Throwable? = null) : VaktException("no QR code found in the image", cause)
+
+    /**
+     * A QR code that is not for an authenticator (a web address, Wi-Fi settings…);
+     * [scheme] (`https`, `wifi`) if it has one — never the rest of its text.
+     */
+    class NotAnAuthenticatorQr(val scheme: String?, cause: Throwable? = null) :
+        VaktException("not an authenticator QR code" + (scheme?.let { " ($it:)" } ?: ""), cause)
+
+    /** The backup file cannot be read ([reason]); nothing was changed. */
+    class BackupUnreadable(val reason: BackupUnreadableReason, cause: Throwable? = null) :
+        VaktException("this backup cannot be read ($reason)", cause)
+
+    /** The backup has no backup passphrase: ask for the unblock code instead. */
+    class BackupHasNoPassphrase(cause: Throwable? = null) :
+        VaktException("this backup has no backup passphrase; use the unblock code", cause)
+
+    /** The vault has no backup key yet (made before backups existed): reissue the unblock code first. */
+    class NoBackupKey(cause: Throwable? = null) :
+        VaktException("this vault has no backup key yet: make a new unblock code first", cause)
+
+    /** The unblock code or passphrase does not open the backup ([failedAttempts] in a row; waits grow). */
+    class WrongBackupSecret(val failedAttempts: Int, cause: Throwable? = null) :
+        VaktException("this unblock code or passphrase does not open the backup", cause)
+
+    /** The export file is encrypted: ask for its password. */
+    class ImportPasswordNeeded(cause: Throwable? = null) :
+        VaktException("the file is encrypted: its password is needed", cause)
+
+    /** The password does not open the export file. */
+    class WrongImportPassword(cause: Throwable? = null) :
+        VaktException("the password does not open this file", cause)
 
     /** Wrong PIN; [attemptsLeft] (≥ 1) more before the vault is blocked. */
     class WrongPin(val attemptsLeft: Int, cause: Throwable? = null) :
@@ -116,6 +157,16 @@ internal fun FfiException.toVakt(): VaktException =
         is FfiException.NoSuchAccount -> VaktException.NoSuchAccount(id.toLong(), this)
         is FfiException.NotCounterBased -> VaktException.NotCounterBased(id.toLong(), this)
         is FfiException.Locked -> VaktException.Locked(this)
+        is FfiException.NoQrCode -> VaktException.NoQrCode(this)
+        is FfiException.NotAnImage -> VaktException.NotAnImage(detail, this)
+        is FfiException.NotAnAuthenticatorQr -> VaktException.NotAnAuthenticatorQr(scheme, this)
+        is FfiException.BackupUnreadable -> VaktException.BackupUnreadable(reason, this)
+        is FfiException.BackupHasNoPassphrase -> VaktException.BackupHasNoPassphrase(this)
+        is FfiException.NoBackupKey -> VaktException.NoBackupKey(this)
+        is FfiException.WrongBackupSecret -> VaktException.WrongBackupSecret(failedAttempts.toInt(), this)
+        is FfiException.ImportPasswordNeeded -> VaktException.ImportPasswordNeeded(this)
+        is FfiException.WrongImportPassword -> VaktException.WrongImportPassword(this)
+        is FfiException.ImportFailed -> VaktException.ImportFailed(detail, this)
         is FfiException.Storage -> VaktException.Storage(detail, this)
         is FfiException.Keystore -> VaktException.Keystore(detail, this)
         is FfiException.Internal -> VaktException.Internal(detail, this)

@@ -64,9 +64,63 @@ class VaktVault private constructor(
         val unblockCode: String,
     )
 
+    /** The secret the user typed to open a backup. `toString` never shows it. */
+    sealed class BackupSecret {
+        /** The unblock code current when the backup was made. */
+        class UnblockCode(internal val code: String) : BackupSecret()
+
+        /** The backup passphrase (if one was set before the backup was made). */
+        class Passphrase(internal val passphrase: String) : BackupSecret()
+
+        override fun toString() = this::class.simpleName ?: "BackupSecret"
+    }
+
+    /** A backup restored into a new vault, with that vault's **new** unblock code. */
+    class Restored internal constructor(
+        /** The new vault (locked; opens with the new PIN). */
+        val vault: VaktVault,
+        /** An open session on it. */
+        val session: VaktSession,
+        /** The new vault's unblock code (the backup's no longer opens it). Show it once. */
+        val unblockCode: String,
+        /** Accounts restored. */
+        val restored: Int,
+        /** Entries to enrol again on this device (push tokens); empty today. */
+        val needsReenrolment: List<String>,
+    )
+
     private val closed = AtomicBoolean(false)
 
     companion object {
+        /**
+         * Restores [backup] (the bytes of a backup file) into a new vault in
+         * [file] on this device, opened by [secret] and protected by [newPin].
+         * A wrong secret throws [VaktException.WrongBackupSecret] and is counted
+         * like an unblock attempt (the waits grow).
+         */
+        suspend fun restore(
+            file: File,
+            keystore: DeviceKeystore,
+            backup: ByteArray,
+            secret: BackupSecret,
+            newPin: String,
+            clock: Clock = systemClock(),
+            options: Options = Options(),
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): Restored =
+            withContext(io) {
+                val (kind, text) =
+                    when (secret) {
+                        is BackupSecret.UnblockCode -> app.vakt.ffi.BackupSecretKind.UNBLOCK_CODE to secret.code
+                        is BackupSecret.Passphrase -> app.vakt.ffi.BackupSecretKind.PASSPHRASE to secret.passphrase
+                    }
+                val r = ffi { app.vakt.ffi.restoreBackup(file.path, keystore, clock, backup, kind, text, newPin, options.ffi()) }
+                Restored(VaktVault(r.vault, io), VaktSession(r.session, io), r.unblockCode, r.restored.toInt(), r.needsReenrolment)
+            }
+
+        /** What a backup file says about itself, before any secret is asked for. */
+        fun inspectBackup(backup: ByteArray): BackupInfo = ffi { app.vakt.ffi.inspectBackup(backup) }
+
         /** Creates a vault in [file] protected by [pin]; refuses if one exists there. */
         suspend fun create(
             file: File,
@@ -191,6 +245,45 @@ class VaktSession internal constructor(
 
     /** Replaces the unblock code; returns the new one (show it once). */
     suspend fun reissueUnblockCode(): String = call { it.reissueUnblockCode() }
+
+    /**
+     * Adds what a scanned code holds (one account, or an export code's usable
+     * accounts) in one transaction; a key already in the vault is reported, not
+     * added again.
+     */
+    suspend fun addScanned(qr: ScannedQr): List<ScannedAccount> = call { s -> s.addScanned(qr.code).map(::ScannedAccount) }
+
+    /**
+     * A backup of every account (an encrypted file's bytes) to store anywhere.
+     * Cheap; opens with the current unblock code (and the backup passphrase).
+     */
+    suspend fun backup(): ByteArray = call { it.backup() }
+
+    /** Goes up with every change: a backup is due when it differs from its value at the last one. */
+    suspend fun changeCount(): Long = call { it.changeCount().toLong() }
+
+    /** Lets [passphrase] (12+ characters) open backups made from now on, besides the unblock code. */
+    suspend fun setBackupPassphrase(passphrase: String): Unit = call { it.setBackupPassphrase(passphrase) }
+
+    /** Stops the backup passphrase opening new backups; whether one was set. */
+    suspend fun removeBackupPassphrase(): Boolean = call { it.removeBackupPassphrase() }
+
+    /** Imports another app's export file ([password] only if encrypted), in one transaction. */
+    suspend fun importAccounts(format: ImportFormat, file: ByteArray, password: String? = null): ImportReport =
+        call { it.importAccounts(format, file, password) }
+
+    /** Every account as an Aegis JSON file; **keys in the clear** unless [password] is given. */
+    suspend fun exportAegis(password: String? = null): ByteArray = call { it.exportAegis(password) }
+
+    /**
+     * Accounts [ids] (in order; empty: all) as Google Authenticator export QR
+     * codes. **The images carry the keys**: show them, never store them.
+     */
+    suspend fun exportMigrationQrCodes(ids: List<Long> = emptyList()): MigrationExport =
+        call { s -> s.exportMigrationQrCodes(ids.map { it.toULong() }) }
+
+    /** Account [id]'s otpauth QR code as a PNG. **It carries the key**: show it, never store it. */
+    suspend fun accountQrPng(id: Long): ByteArray = call { it.accountQrPng(id.toULong()) }
 
     /**
      * The code screen, once at once and then every [tick] (by default each

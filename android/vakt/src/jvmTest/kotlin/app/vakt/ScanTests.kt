@@ -1,0 +1,151 @@
+package app.vakt
+
+import app.vakt.ffi.AddOutcome
+import app.vakt.ffi.HashAlgorithm
+import app.vakt.ffi.MigrationProgress
+import app.vakt.ffi.MissingExportCodes
+import app.vakt.ffi.OtpType
+import app.vakt.ffi.ScannedCode
+import app.vakt.ffi.ScannedContent
+import app.vakt.ffi.scanCameraFrame
+import app.vakt.ffi.scanImage
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertIs
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import app.vakt.ffi.VaktException as FfiError
+
+/** The content of the one code in [image]. */
+private fun onlyContent(image: ByteArray): ScannedContent = scanImage(image).single().content()
+
+/** QR scanning: images, camera frames, the platform scanner's text, and adding what was scanned. */
+fun Tests.scanTests() =
+    suite("scan") {
+        test("scanImage: an otpauth QR gives the account, without its key") {
+            val account = assertIs<ScannedContent.Account>(onlyContent(fixture("privacyidea/totp_qr.png")))
+            assertEquals("privacyIDEA", account.details.issuer)
+            assertEquals("TOTP0000F42C", account.details.accountName)
+            assertEquals(OtpType.TOTP, account.details.otpType)
+            assertEquals(30uL, account.details.period)
+            assertFalse(account.toString().contains("ZOS4PCTV"), "no key in what crosses")
+        }
+
+        test("scanImage: several codes in one image, JPEG too") {
+            val texts = fixtureText("qr/generated/multi.txt").lines()
+            val found = scanImage(fixture("qr/generated/multi.png")).map { it.content() }
+            assertEquals(texts.size, found.size)
+            val issuers = found.map { assertIs<ScannedContent.Account>(it).details.issuer }.toSet()
+            assertEquals(setOf("OVH", "npm", "Dropbox"), issuers)
+            assertIs<ScannedContent.Account>(onlyContent(fixture("qr/generated/jpeg_q30.jpg")))
+        }
+
+        test("scanImage: a Google Authenticator export code lists its accounts and batch") {
+            val first = assertIs<ScannedContent.Migration>(onlyContent(fixture("migration/vakt-export-1-of-2.png")))
+            val second = assertIs<ScannedContent.Migration>(onlyContent(fixture("migration/vakt-export-2-of-2.png")))
+            assertEquals(0, first.batch.index)
+            assertEquals(1, second.batch.index)
+            assertEquals(2u, first.batch.size)
+            assertEquals(1234567, first.batch.id)
+            assertEquals(12, first.accounts.size + second.accounts.size)
+            assertEquals("GitHub", first.accounts[0].issuer)
+            assertTrue(first.unusable.isEmpty())
+            val published = assertIs<ScannedContent.Migration>(onlyContent(fixture("migration/published-four-accounts.png")))
+            assertEquals(4, published.accounts.size)
+            assertEquals(1u, published.batch.size)
+        }
+
+        test("scanImage: a privacyIDEA push enrolment, typed and without its credential") {
+            val push = assertIs<ScannedContent.PushEnrolment>(onlyContent(fixture("privacyidea/push_qr.png"))).details
+            assertEquals("PIPU0000668B", push.serial)
+            assertEquals("privacyIDEA", push.issuer)
+            assertEquals("http://127.0.0.1:5077/ttype/push", push.url)
+            assertEquals(10u, push.ttlMinutes)
+            assertFalse(push.sslverify)
+            assertTrue(push.pollOnly)
+            assertNull(push.firebase)
+            assertFalse(push.toString().contains("6ed5882c"), "the enrolment credential stays in Rust")
+        }
+
+        test("NoQrCode, NotAnImage, NotAnAuthenticatorQr (scheme only)") {
+            assertThrows<FfiError.NoQrCode> { scanImage(blankPng()) }
+            assertTrue(assertThrows<FfiError.NotAnImage> { scanImage("not an image".toByteArray()) }.detail.isNotBlank())
+            val url = scanImage(fixture("qr/zxing-cpp-samples/qrcode-1/13.webp")).single()
+            assertEquals("http", assertThrows<FfiError.NotAnAuthenticatorQr> { url.content() }.scheme)
+            val wifi = ScannedCode.fromText("WIFI:S:home;T:WPA;P:hunter2;;")
+            val e = assertThrows<FfiError.NotAnAuthenticatorQr> { wifi.content() }
+            assertEquals("wifi", e.scheme)
+            assertFalse(e.message.orEmpty().contains("hunter2"))
+            assertNull(assertThrows<FfiError.NotAnAuthenticatorQr> { ScannedCode.fromText("hunter2").content() }.scheme)
+        }
+
+        test("fromText: the platform scanner's text is classified the same way") {
+            assertIs<ScannedContent.Account>(ScannedCode.fromText(fixtureText("privacyidea/totp_otpauth_url.txt")).content())
+            assertIs<ScannedContent.PushEnrolment>(ScannedCode.fromText(fixtureText("privacyidea/push_enroll_url.txt")).content())
+            val m = assertIs<ScannedContent.Migration>(ScannedCode.fromText(MIGRATION_URI).content())
+            assertEquals("alice@google.com", m.accounts.single().accountName)
+            val bad = assertThrows<FfiError.InvalidUri> { ScannedCode.fromText("otpauth://totp/A?secret=").content() }
+            assertEquals("secret", bad.field)
+            assertEquals("data", assertThrows<FfiError.InvalidUri> { ScannedCode.fromText("otpauth-migration://offline?data=%%%").content() }.field)
+        }
+
+        test("scanCameraFrame: a luma plane with row padding, as a camera hands it over") {
+            val plane = lumaOf(fixture("qr/generated/clean.png"), padding = 40)
+            val found = scanCameraFrame(plane.data, plane.width.toUInt(), plane.height.toUInt(), plane.stride.toUInt())
+            val account = assertIs<ScannedContent.Account>(found.single().content())
+            assertEquals("Amazon Web Services", account.details.issuer)
+            assertEquals(HashAlgorithm.SHA1, account.details.algorithm)
+            val blank = lumaOf(blankPng(120))
+            assertEquals(0, scanCameraFrame(blank.data, 120u, 120u, 120u).size, "no code in this frame: an empty list")
+            val short = assertThrows<FfiError.InvalidInput> { scanCameraFrame(ByteArray(10), 120u, 120u, 120u) }
+            assertTrue(short.detail.contains("bytes"))
+            assertThrows<FfiError.InvalidInput> { scanCameraFrame(ByteArray(100), 10u, 10u, 9u) }
+            assertThrows<FfiError.InvalidInput> { scanCameraFrame(ByteArray(0), 0u, 0u, 0u) }
+        }
+
+        test("addScanned: one account, then every account of an export code; duplicates named") {
+            newVault().vault.unlock(PIN).use { s ->
+                val totp = scanImage(fixture("privacyidea/totp_qr.png")).single()
+                val added = s.addScanned(totp).single()
+                val id = assertIs<AddOutcome.Added>(added.outcome).id
+                assertEquals("TOTP0000F42C", added.accountName)
+                assertEquals(AddOutcome.Duplicate(id), s.addScanned(totp).single().outcome)
+                val batch = s.addScanned(scanImage(fixture("migration/vakt-export-1-of-2.png")).single())
+                assertTrue(batch.size > 1 && batch.all { it.outcome is AddOutcome.Added })
+                assertEquals("GitHub", batch[0].issuer)
+                assertEquals(1 + batch.size, s.accounts().size)
+                // The published export's key is GitHub's in the fixture: the same key, other names.
+                val again = s.addScanned(ScannedCode.fromText(MIGRATION_URI)).single()
+                assertEquals("alice@google.com", again.accountName)
+                assertEquals(AddOutcome.Duplicate(assertIs<AddOutcome.Added>(batch[0].outcome).id), again.outcome)
+            }
+        }
+
+        test("MigrationProgress: which codes of a two-code export are still missing") {
+            val progress = MigrationProgress.empty()
+            assertTrue(progress.isComplete(), "nothing fed: nothing missing")
+            val second = scanImage(fixture("migration/vakt-export-2-of-2.png")).single()
+            assertTrue(progress.feed(second))
+            assertEquals(listOf(MissingExportCodes(1234567, 2u, listOf(0u))), progress.missing())
+            assertFalse(progress.isComplete())
+            assertFalse(progress.feed(second), "scanned again")
+            assertTrue(progress.feed(scanImage(fixture("migration/vakt-export-1-of-2.png")).single()))
+            assertTrue(progress.isComplete())
+            assertEquals(emptyList(), progress.missing())
+            assertTrue(progress.feed(ScannedCode.fromText(MIGRATION_URI)), "a code without batch fields stands alone")
+            assertThrows<FfiError.InvalidInput> { progress.feed(ScannedCode.fromText(EXAMPLE_URI)) }
+            assertThrows<FfiError.NotAnAuthenticatorQr> { progress.feed(ScannedCode.fromText("https://x")) }
+        }
+
+        test("addScanned refuses what holds no account: push, foreign, invalid; nothing added") {
+            newVault().vault.unlock(PIN).use { s ->
+                val push = ScannedCode.fromText(fixtureText("privacyidea/push_enroll_url.txt"))
+                assertThrows<FfiError.InvalidInput> { s.addScanned(push) }
+                assertThrows<FfiError.NotAnAuthenticatorQr> { s.addScanned(ScannedCode.fromText("https://example.com")) }
+                assertThrows<FfiError.InvalidUri> { s.addScanned(ScannedCode.fromText("otpauth://totp/A?digits=6")) }
+                assertEquals(0, s.accounts().size)
+                s.lock()
+                assertThrows<FfiError.Locked> { s.addScanned(ScannedCode.fromText(EXAMPLE_URI)) }
+            }
+        }
+    }

@@ -1,0 +1,147 @@
+package app.vakt
+
+import app.vakt.ffi.AddOutcome
+import app.vakt.ffi.MigrationProgress
+import app.vakt.ffi.MissingExportCodes
+import app.vakt.ffi.ScannedAccountAdded
+import app.vakt.ffi.ScannedCode
+import app.vakt.ffi.ScannedContent
+import java.io.Closeable
+import java.nio.ByteBuffer
+
+/** What a scanned QR code holds (never a key or credential). */
+sealed class QrContent {
+    /** One account (`otpauth://`). */
+    data class Account(val details: UriInfo) : QrContent()
+
+    /** One code of a Google Authenticator export (`otpauth-migration://`). */
+    data class Migration(
+        /** This code's 0-based index in the export, as the code says. */
+        val batchIndex: Int,
+        /** Codes in the export (scan them all). */
+        val batchSize: Int,
+        /** The same for every code of one export. */
+        val batchId: Int,
+        /** The usable accounts. */
+        val accounts: List<UriInfo>,
+        /** Entries that cannot be used (not added), by name. */
+        val unusable: List<UnusableExportEntry>,
+    ) : QrContent()
+
+    /** A privacyIDEA push token to enrol (not available yet). */
+    data class PushEnrolment(val details: PushEnrolmentDetails) : QrContent()
+
+    internal companion object {
+        fun of(c: ScannedContent): QrContent =
+            when (c) {
+                is ScannedContent.Account -> Account(UriInfo(c.details))
+                is ScannedContent.Migration ->
+                    Migration(c.batch.index, c.batch.size.toInt(), c.batch.id, c.accounts.map(::UriInfo), c.unusable)
+                is ScannedContent.PushEnrolment -> PushEnrolment(c.details)
+            }
+    }
+}
+
+/** One account of a scanned code, and whether it was added. */
+data class ScannedAccount(
+    val issuer: String,
+    val accountName: String,
+    /** The new account's id; if [isDuplicate], the id of the account that already has this key. */
+    val id: Long,
+    /** The vault already held this key: nothing was added. */
+    val isDuplicate: Boolean,
+) {
+    internal constructor(a: ScannedAccountAdded) : this(
+        a.issuer,
+        a.accountName,
+        when (val o = a.outcome) {
+            is AddOutcome.Added -> o.id.toLong()
+            is AddOutcome.Duplicate -> o.existingId.toLong()
+        },
+        a.outcome is AddOutcome.Duplicate,
+    )
+}
+
+/**
+ * One QR code read by [QrScanner]. Its key (or push enrolment credential)
+ * stays in Rust: show [content], then pass the object to
+ * [VaktSession.addScanned]. [close] frees the native object.
+ */
+class ScannedQr internal constructor(internal val code: ScannedCode) : Closeable {
+    /**
+     * What the code holds. Throws [VaktException.NotAnAuthenticatorQr] (a web
+     * address, Wi-Fi settings…; only its scheme is named) or
+     * [VaktException.InvalidUri] (naming the field at fault).
+     */
+    val content: QrContent get() = ffi { QrContent.of(code.content()) }
+
+    override fun close() = code.destroy()
+
+    override fun toString() = "ScannedQr"
+}
+
+/**
+ * Reading QR codes: image files (a screenshot, a picked photo) and live camera
+ * frames. Decoding is CPU work: call it off the main thread (a CameraX
+ * analyzer's executor already is).
+ */
+object QrScanner {
+    /**
+     * Every QR code in an image file (PNG, JPEG, WebP, GIF, BMP), looking
+     * thoroughly. Throws [VaktException.NoQrCode] or [VaktException.NotAnImage].
+     */
+    fun scanImage(bytes: ByteArray): List<ScannedQr> = ffi { app.vakt.ffi.scanImage(bytes).map(::ScannedQr) }
+
+    /**
+     * Every QR code in a camera frame's luma (Y) plane, [rowStride] bytes per
+     * row, within the live-camera time budget. Empty when this frame has none:
+     * try the next one.
+     */
+    fun scanFrame(luma: ByteArray, width: Int, height: Int, rowStride: Int): List<ScannedQr> {
+        require(width >= 0 && height >= 0 && rowStride >= 0) { "negative frame size" }
+        return ffi {
+            app.vakt.ffi.scanCameraFrame(luma, width.toUInt(), height.toUInt(), rowStride.toUInt()).map(::ScannedQr)
+        }
+    }
+
+    /**
+     * The same for a plane as CameraX hands it over (`imageProxy.planes[0]`:
+     * its `buffer`, `rowStride`, and the image's width and height). The buffer's
+     * position is left unchanged.
+     */
+    fun scanFrame(plane: ByteBuffer, width: Int, height: Int, rowStride: Int): List<ScannedQr> {
+        val bytes = ByteArray(plane.remaining())
+        plane.duplicate().get(bytes)
+        return try {
+            scanFrame(bytes, width, height, rowStride)
+        } finally {
+            bytes.fill(0)
+        }
+    }
+
+    /** Classifies the text of a code read by another scanner (ML Kit's `rawValue`). */
+    fun fromText(text: String): ScannedQr = ScannedQr(ScannedCode.fromText(text))
+}
+
+/**
+ * Which codes of a multi-code Google Authenticator export have been scanned:
+ * [feed] each export code, then show [missing] ("code 2 of 3 still to scan").
+ */
+class MigrationScanProgress : Closeable {
+    private val progress = MigrationProgress.empty()
+
+    /**
+     * Records an export code: `true` if new, `false` if scanned before. Throws
+     * [VaktException.InvalidUri] for a code that contradicts its export,
+     * [VaktException.InvalidInput] for a code that is not an export code.
+     */
+    fun feed(qr: ScannedQr): Boolean = ffi { progress.feed(qr.code) }
+
+    /** Every export with codes still missing (0-based indices). */
+    val missing: List<MissingExportCodes> get() = ffi { progress.missing() }
+
+    /** Whether every code of every export fed so far has been scanned. */
+    val isComplete: Boolean get() = ffi { progress.isComplete() }
+
+    override fun close() = progress.destroy()
+}

@@ -1,0 +1,125 @@
+import Foundation
+import VaktFFI
+
+/// What a scanned QR code holds (never a key or credential).
+public enum QrContent: Equatable, Hashable, Sendable {
+    /// One account (`otpauth://`).
+    case account(UriDetails)
+    /// One code of a Google Authenticator export (`otpauth-migration://`): its
+    /// 0-based index and the export's size and id, the usable accounts, and the
+    /// entries that cannot be used (by name).
+    case migration(batchIndex: Int, batchSize: Int, batchId: Int32, accounts: [UriDetails], unusable: [UnusableExportEntry])
+    /// A privacyIDEA push token to enrol (not available yet).
+    case pushEnrolment(PushEnrolmentDetails)
+
+    init(_ c: ScannedContent) {
+        switch c {
+        case let .account(details):
+            self = .account(details)
+        case let .migration(batch, accounts, unusable):
+            self = .migration(
+                batchIndex: Int(batch.index), batchSize: Int(batch.size), batchId: batch.id,
+                accounts: accounts, unusable: unusable
+            )
+        case let .pushEnrolment(details):
+            self = .pushEnrolment(details)
+        }
+    }
+}
+
+/// One account of a scanned code, and whether it was added.
+public struct ScannedAccount: Equatable, Hashable, Sendable {
+    public let issuer: String
+    public let accountName: String
+    /// The new account's id; if `isDuplicate`, the id of the account that already has this key.
+    public let id: UInt64
+    /// The vault already held this key: nothing was added.
+    public let isDuplicate: Bool
+
+    init(_ a: ScannedAccountAdded) {
+        issuer = a.issuer
+        accountName = a.accountName
+        switch a.outcome {
+        case let .added(id):
+            self.id = id
+            isDuplicate = false
+        case let .duplicate(existingId):
+            id = existingId
+            isDuplicate = true
+        }
+    }
+}
+
+/// One QR code read by `QrScanner`. Its key (or push enrolment credential)
+/// stays in Rust: show `content()`, then pass it to `VaktSession.add(scanned:)`.
+public final class ScannedQr: @unchecked Sendable, CustomStringConvertible {
+    let code: ScannedCode
+
+    init(_ code: ScannedCode) {
+        self.code = code
+    }
+
+    /// What the code holds. Throws `.notAnAuthenticatorQr` (only its scheme is
+    /// named) or `.invalidUri` (naming the field at fault).
+    public func content() throws -> QrContent {
+        try ffi { QrContent(try code.content()) }
+    }
+
+    public var description: String { "ScannedQr" }
+}
+
+/// Reading QR codes: image files (a screenshot, a picked photo) and live
+/// camera frames. Decoding is CPU work: call it off the main thread (an
+/// `AVCaptureVideoDataOutput` delegate queue already is).
+public enum QrScanner {
+    /// Every QR code in an image file (PNG, JPEG, WebP, GIF, BMP), looking
+    /// thoroughly. Throws `.noQrCode` or `.notAnImage`.
+    public static func scanImage(_ data: Data) throws -> [ScannedQr] {
+        try ffi { try VaktFFI.scanImage(image: data).map(ScannedQr.init) }
+    }
+
+    /// Every QR code in a camera frame's luma (Y) plane, `bytesPerRow` bytes per
+    /// row (`CVPixelBufferGetBaseAddressOfPlane(buffer, 0)`,
+    /// `CVPixelBufferGetBytesPerRowOfPlane(buffer, 0)`), within the live-camera
+    /// time budget. Empty when this frame has none: try the next one.
+    public static func scanFrame(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
+        try ffi {
+            try scanCameraFrame(
+                luma: luma, width: UInt32(clamping: width), height: UInt32(clamping: height),
+                rowStride: UInt32(clamping: bytesPerRow)
+            ).map(ScannedQr.init)
+        }
+    }
+
+    /// Classifies the text of a code read by another scanner
+    /// (`AVMetadataMachineReadableCodeObject.stringValue`).
+    public static func fromText(_ text: String) -> ScannedQr {
+        ScannedQr(ScannedCode.fromText(text: text))
+    }
+}
+
+/// Which codes of a multi-code Google Authenticator export have been scanned:
+/// `feed` each export code, then show `missing()` ("code 2 of 3 still to scan").
+public final class MigrationScanProgress: @unchecked Sendable {
+    private let progress = MigrationProgress.empty()
+
+    public init() {}
+
+    /// Records an export code: `true` if new, `false` if scanned before. Throws
+    /// `.invalidUri` for a code that contradicts its export, `.invalidInput`
+    /// for a code that is not an export code.
+    @discardableResult
+    public func feed(_ qr: ScannedQr) throws -> Bool {
+        try ffi { try progress.feed(code: qr.code) }
+    }
+
+    /// Every export with codes still missing (0-based indices).
+    public func missing() throws -> [MissingExportCodes] {
+        try ffi { try progress.missing() }
+    }
+
+    /// Whether every code of every export fed so far has been scanned.
+    public func isComplete() throws -> Bool {
+        try ffi { try progress.isComplete() }
+    }
+}
