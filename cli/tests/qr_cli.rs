@@ -844,7 +844,11 @@ fn add_qr_enrols_push_and_an_unreachable_server_stores_nothing() {
         &["add", "--qr", p(&fixture("privacyidea/push_qr.png"))],
     );
     assert_eq!(run.code, 7, "{}", run.stderr);
-    assert!(run.stderr.contains("could not be reached"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not be reached"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("6ed5882c"), "{}", run.stderr);
     assert!(list(&dir).is_empty());
     let tokens = with_pin(&dir, &["push", "list", "--json"]);

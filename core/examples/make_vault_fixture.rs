@@ -11,20 +11,19 @@
 //!
 //! Run: `cargo run -p vakt-core --example make_vault_fixture -- fixtures/vaults/v1`
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use vakt_core::rng::DeterministicRandom;
 use vakt_core::push::{
     ChallengeFields, ConnectionPolicy, HttpRequest, HttpResponse, HttpTransport, PushContext,
     TransportError,
 };
+use vakt_core::rng::DeterministicRandom;
 use vakt_core::vault::{
-    EnrolOptions,
-    KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE, Vault,
-    VaultConfig,
+    EnrolOptions, KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE,
+    Vault, VaultConfig,
 };
 
 fn main() {
@@ -38,8 +37,11 @@ fn main() {
     std::fs::write(dir.join("device.key"), device_key).unwrap();
     let services = Services {
         keystore: Arc::new(
-            SoftwareKeystore::open(&dir.join("device.key"), Box::new(DeterministicRandom::new(2)))
-                .unwrap(),
+            SoftwareKeystore::open(
+                &dir.join("device.key"),
+                Box::new(DeterministicRandom::new(2)),
+            )
+            .unwrap(),
         ),
         rng: Arc::new(DeterministicRandom::new(1)),
         pause: Arc::new(ThreadSleep),

@@ -37,8 +37,11 @@ fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
         std::fs::create_dir_all(dir.path().join("push-keys")).unwrap();
         for key in keys {
             let key = key.unwrap().path();
-            std::fs::copy(&key, dir.path().join("push-keys").join(key.file_name().unwrap()))
-                .unwrap();
+            std::fs::copy(
+                &key,
+                dir.path().join("push-keys").join(key.file_name().unwrap()),
+            )
+            .unwrap();
         }
     }
     let keystore = SoftwareKeystore::open(
@@ -147,7 +150,10 @@ fn check_push(session: &Session) {
     assert_eq!(tokens[0].serial, "PIPU0000668B");
     assert_eq!(tokens[0].state, vakt_core::push::TokenState::Enrolled);
     let challenge = session.push_challenge(1).unwrap();
-    assert_eq!(challenge.challenge.nonce, "PLUNTZSDPZDBDR5QXBI65V3L5RGGMFYE");
+    assert_eq!(
+        challenge.challenge.nonce,
+        "PLUNTZSDPZDBDR5QXBI65V3L5RGGMFYE"
+    );
     assert_eq!(challenge.challenge.title, "DemoIdP");
     assert_eq!(challenge.received_at, 1_795_311_612);
 }
