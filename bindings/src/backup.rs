@@ -46,8 +46,9 @@ pub struct RestoredVault {
     pub unblock_code: String,
     /// Accounts restored.
     pub restored: u64,
-    /// Labels of entries that must be enrolled again on this device (push
-    /// tokens); empty today.
+    /// Display names of push tokens that must be enrolled again on this device
+    /// (`push_tokens` lists them as `NeedsReenrolment`; scan a new enrolment
+    /// code for each).
     pub needs_reenrolment: Vec<String>,
 }
 

@@ -4,6 +4,7 @@ use vakt_core::backup::BackupError;
 use vakt_core::export::ExportError;
 use vakt_core::import::ImportError;
 use vakt_core::provision::ProvisionError;
+use vakt_core::push::{AddressError, ChallengeError, PushError, TransportError};
 use vakt_core::qr::QrError;
 use vakt_core::qr_render::RenderError;
 use vakt_core::vault::{Unreadable, VaultError};
@@ -32,6 +33,38 @@ pub enum BackupUnreadableReason {
     NewerVersion,
     /// Damaged or altered.
     Damaged,
+}
+
+/// How a push server could not be reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PushNetworkKind {
+    /// No answer in time.
+    Timeout,
+    /// Not reachable (no network, name not found, connection refused).
+    Unreachable,
+    /// The secure connection failed (certificate not trusted, or unverified
+    /// TLS refused by the platform transport).
+    Tls,
+    /// Another failure of the transport.
+    Other,
+}
+
+/// Why a push challenge was refused (nothing of it was stored or shown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum ChallengeRefusal {
+    /// Its signature does not verify with the token's server key: forged or altered.
+    Forged,
+    /// A field is missing or malformed.
+    Malformed,
+}
+
+fn network_message(kind: PushNetworkKind) -> &'static str {
+    match kind {
+        PushNetworkKind::Timeout => "the push server did not answer in time",
+        PushNetworkKind::Unreachable => "the push server could not be reached",
+        PushNetworkKind::Tls => "the secure connection to the push server failed",
+        PushNetworkKind::Other => "the request to the push server failed",
+    }
 }
 
 /// Every error an app can act on, one variant per action. Messages are
@@ -185,6 +218,78 @@ pub enum VaktError {
         /// For logs.
         message: String,
     },
+    /// A push server address uses plain http to another machine, and the app
+    /// does not allow insecure servers.
+    #[error(
+        "the push server does not use https; only https is allowed (or allow insecure servers)"
+    )]
+    InsecureServer,
+    /// The push server could not be reached; try again later.
+    #[error("{}", network_message(*kind))]
+    PushNetwork {
+        /// How it failed.
+        kind: PushNetworkKind,
+        /// The transport's explanation, for logs.
+        detail: String,
+    },
+    /// The push server refused (HTTP error or privacyIDEA error). At enrolment,
+    /// 404 / code 601 usually means the code was already used or has expired.
+    #[error("the push server refused the request (HTTP {status})")]
+    PushServer {
+        /// HTTP status.
+        status: u16,
+        /// privacyIDEA's error code, if it gave one (e.g. 601, 905).
+        code: Option<i64>,
+    },
+    /// The push server's answer is not what privacyIDEA sends.
+    #[error("the push server's answer is not understood")]
+    UnexpectedPushReply,
+    /// A push challenge was refused before anything of it was shown.
+    #[error("the login request was refused: it is forged or malformed")]
+    ChallengeRefused {
+        /// Forged or malformed.
+        reason: ChallengeRefusal,
+        /// The field at fault when malformed.
+        field: Option<String>,
+    },
+    /// The challenge is for a push token this vault does not have.
+    #[error("the login request is for a push token this vault does not have")]
+    UnknownPushToken,
+    /// The push token must be enrolled again (restored from a backup, or its
+    /// enrolment was interrupted): scan a new enrolment code.
+    #[error("this push token must be enrolled again: scan a new enrolment code")]
+    NeedsReenrolment {
+        /// The token's id.
+        token_id: u64,
+    },
+    /// No push challenge with this id.
+    #[error("no such login request")]
+    NoSuchChallenge {
+        /// The id asked for.
+        id: u64,
+    },
+    /// The challenge is too old to answer.
+    #[error("the login request has expired")]
+    ChallengeExpired,
+    /// The challenge was already answered.
+    #[error("the login request was already answered")]
+    AlreadyAnswered,
+    /// The challenge has a presence check: approve with one of `options`
+    /// (the one the login screen shows).
+    #[error("pick the option the login screen shows")]
+    PresenceRequired {
+        /// The options to pick from.
+        options: Vec<String>,
+    },
+    /// The presence answer is not one of the challenge's options.
+    #[error("that answer is not one of the offered options")]
+    NotAnOption,
+    /// The server says the presence answer is wrong; the challenge is still open.
+    #[error("wrong answer: it is not the one the login screen shows")]
+    WrongPresenceAnswer,
+    /// The server no longer has this challenge open (answered elsewhere or expired there).
+    #[error("the push server no longer has this login request open")]
+    ChallengeClosed,
     /// An unexpected internal failure.
     #[error("{message}")]
     Internal {
@@ -354,6 +459,115 @@ impl From<vakt_core::rng::RandomError> for VaktError {
     fn from(_: vakt_core::rng::RandomError) -> Self {
         VaktError::Internal {
             message: "the random number generator failed".into(),
+        }
+    }
+}
+
+impl From<PushError> for VaktError {
+    fn from(e: PushError) -> Self {
+        match e {
+            PushError::Address(AddressError::Insecure) => VaktError::InsecureServer,
+            PushError::Address(AddressError::Invalid) => VaktError::InvalidUri {
+                field: "url".into(),
+                message: AddressError::Invalid.to_string(),
+            },
+            PushError::Network(e) => {
+                let (kind, detail) = match e {
+                    TransportError::Timeout => (PushNetworkKind::Timeout, String::new()),
+                    TransportError::Unreachable(d) => (PushNetworkKind::Unreachable, d),
+                    TransportError::Tls(d) => (PushNetworkKind::Tls, d),
+                    TransportError::Other(d) => (PushNetworkKind::Other, d),
+                };
+                VaktError::PushNetwork { kind, detail }
+            }
+            PushError::Server { status, code, .. } => VaktError::PushServer { status, code },
+            PushError::UnexpectedReply(_) => VaktError::UnexpectedPushReply,
+            PushError::Challenge(ChallengeError::Forged) => VaktError::ChallengeRefused {
+                reason: ChallengeRefusal::Forged,
+                field: None,
+            },
+            PushError::Challenge(ChallengeError::Malformed(field)) => VaktError::ChallengeRefused {
+                reason: ChallengeRefusal::Malformed,
+                field: Some(field.to_owned()),
+            },
+            PushError::UnknownToken => VaktError::UnknownPushToken,
+            PushError::NeedsReenrolment { id } => VaktError::NeedsReenrolment { token_id: id },
+            PushError::NoSuchChallenge { id } => VaktError::NoSuchChallenge { id },
+            PushError::Expired => VaktError::ChallengeExpired,
+            PushError::AlreadyAnswered => VaktError::AlreadyAnswered,
+            PushError::PresenceRequired { options } => VaktError::PresenceRequired { options },
+            PushError::NotAnOption => VaktError::NotAnOption,
+            PushError::WrongPresenceAnswer => VaktError::WrongPresenceAnswer,
+            PushError::ChallengeClosed => VaktError::ChallengeClosed,
+            PushError::Keystore(e) => VaktError::Keystore {
+                message: e.to_string(),
+            },
+            PushError::Vault(e) => e.into(),
+        }
+    }
+}
+
+/// What went wrong with one push token during a poll, as data to show next to it.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PushProblemKind {
+    /// The token's server does not use https (insecure servers not allowed).
+    InsecureServer,
+    /// The server could not be reached.
+    Network {
+        /// How.
+        kind: PushNetworkKind,
+    },
+    /// The server refused (its HTTP status and privacyIDEA code).
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// privacyIDEA's error code.
+        code: Option<i64>,
+    },
+    /// The server's answer is not understood.
+    UnexpectedReply,
+    /// A challenge it sent was refused (forged or malformed) and not stored.
+    ChallengeRefused {
+        /// Forged or malformed.
+        reason: ChallengeRefusal,
+    },
+    /// The keystore could not sign the poll.
+    Keystore,
+    /// Anything else (storage, …).
+    Other,
+}
+
+/// One token's problem during a poll: which token, what kind, and a message
+/// for people (no secret, no account name).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PushProblem {
+    /// The push token.
+    pub token_id: u64,
+    /// What went wrong.
+    pub kind: PushProblemKind,
+    /// For people.
+    pub message: String,
+}
+
+impl PushProblem {
+    pub(crate) fn new(token_id: u64, e: PushError) -> Self {
+        let e = VaktError::from(e);
+        let message = e.to_string();
+        let kind = match e {
+            VaktError::InsecureServer => PushProblemKind::InsecureServer,
+            VaktError::PushNetwork { kind, .. } => PushProblemKind::Network { kind },
+            VaktError::PushServer { status, code } => PushProblemKind::Server { status, code },
+            VaktError::UnexpectedPushReply => PushProblemKind::UnexpectedReply,
+            VaktError::ChallengeRefused { reason, .. } => {
+                PushProblemKind::ChallengeRefused { reason }
+            }
+            VaktError::Keystore { .. } => PushProblemKind::Keystore,
+            _ => PushProblemKind::Other,
+        };
+        Self {
+            token_id,
+            kind,
+            message,
         }
     }
 }

@@ -7,8 +7,9 @@
 //! Live state crosses as opaque objects ([`Vault`], [`Session`],
 //! [`ScannedCode`]); secrets cross only where a UI must show them (a code, an
 //! unblock code once, an export the user asked for). Platforms
-//! implement [`Clock`] and [`DeviceKeystore`]; Rust defaults exist
-//! ([`system_clock`], [`software_keystore`]).
+//! implement [`Clock`], [`DeviceKeystore`] and [`HttpTransport`]; Rust
+//! defaults exist ([`system_clock`], [`software_keystore`],
+//! [`default_http_transport`]).
 
 uniffi::setup_scaffolding!();
 
@@ -16,15 +17,24 @@ mod backup;
 mod error;
 mod otp;
 mod platform;
+mod push;
 mod scan;
 mod transfer;
 mod vault;
 
 pub use backup::{BackupInfo, BackupSecretKind, RestoredVault, inspect_backup, restore_backup};
-pub use error::{BackupUnreadableReason, UnreadableReason, VaktError};
+pub use error::{
+    BackupUnreadableReason, ChallengeRefusal, PushNetworkKind, PushProblem, PushProblemKind,
+    UnreadableReason, VaktError,
+};
 pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
 pub use platform::{
-    Clock, DeviceKeystore, KeystoreFailure, fixed_clock, software_keystore, system_clock,
+    Clock, DeviceKeystore, HttpMethod, HttpRequest, HttpResponse, HttpTransport, KeystoreFailure,
+    TransportFailure, default_http_transport, fixed_clock, software_keystore, system_clock,
+};
+pub use push::{
+    DeclineReason, PushChallenge, PushChallengeState, PushDecision, PushPollReport, PushToken,
+    PushTokenState,
 };
 pub use scan::{
     AddOutcome, MigrationBatch, MigrationProgress, MissingExportCodes, PushEnrolmentDetails,

@@ -1,5 +1,6 @@
-//! What the platform provides: a clock and the device keystore. Kotlin and Swift
-//! implement these traits; Rust defaults exist for tests and desktop use.
+//! What the platform provides: a clock, the device keystore and (for push
+//! tokens) an HTTP transport. Kotlin and Swift implement these traits; Rust
+//! defaults exist for tests and desktop use.
 
 use std::sync::Arc;
 
@@ -40,14 +41,29 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for KeystoreFailure {
     }
 }
 
-/// A platform keystore holding a non-exportable key (Android Keystore AES-GCM,
-/// iOS Keychain / Secure Enclave). It only ever sees already-encrypted slots.
+/// A platform keystore holding non-exportable keys (Android Keystore, iOS
+/// Keychain / Secure Enclave): the device key that wraps the vault's slots (it
+/// only ever sees already-encrypted slots), and the RSA signing keys of push
+/// tokens. A keystore that cannot hold signing keys throws `Failed` from the
+/// three signing-key methods; push enrolment then fails with `Keystore`.
 #[uniffi::export(with_foreign)]
 pub trait DeviceKeystore: Send + Sync {
     /// Encrypts `plaintext` with the device key.
     fn wrap(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure>;
     /// Decrypts what [`DeviceKeystore::wrap`] made on this device.
     fn unwrap(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure>;
+    /// Creates an RSA key pair of `bits` bits under `alias` (replacing any key
+    /// of that alias) whose private key never leaves the keystore, and returns
+    /// the public key as DER: `SubjectPublicKeyInfo` (Java's
+    /// `PublicKey.getEncoded()`) or PKCS#1 `RSAPublicKey` (iOS
+    /// `SecKeyCopyExternalRepresentation`). `alias` is 1–64 of `A-Z a-z 0-9 - _`.
+    fn create_signing_key(&self, alias: String, bits: u32) -> Result<Vec<u8>, KeystoreFailure>;
+    /// Signs `message` with the key `alias`: RSASSA-PKCS1-v1_5 with SHA-256
+    /// (Java `SHA256withRSA`, iOS `rsaSignatureMessagePKCS1v15SHA256`).
+    /// `KeyMissing` if there is no such key.
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure>;
+    /// Deletes the key `alias`; succeeds if there is none.
+    fn delete_signing_key(&self, alias: String) -> Result<(), KeystoreFailure>;
 }
 
 /// The platform keystore seen from the core.
@@ -63,6 +79,22 @@ impl vakt_core::vault::DeviceKeystore for ForeignKeystore {
             .unwrap(wrapped.to_vec())
             .map(SecretBytes::new)
             .map_err(to_core)
+    }
+
+    fn create_signing_key(&self, alias: &str, bits: u32) -> Result<Vec<u8>, KeystoreError> {
+        self.0
+            .create_signing_key(alias.to_owned(), bits)
+            .map_err(to_core)
+    }
+
+    fn sign(&self, alias: &str, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        self.0
+            .sign(alias.to_owned(), message.to_vec())
+            .map_err(to_core)
+    }
+
+    fn delete_signing_key(&self, alias: &str) -> Result<(), KeystoreError> {
+        self.0.delete_signing_key(alias.to_owned()).map_err(to_core)
     }
 }
 
@@ -88,6 +120,19 @@ impl DeviceKeystore for Software {
             .map(|secret| secret.expose().to_vec())
             .map_err(from_core)
     }
+
+    fn create_signing_key(&self, alias: String, bits: u32) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::create_signing_key(&self.0, &alias, bits)
+            .map_err(from_core)
+    }
+
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::sign(&self.0, &alias, &message).map_err(from_core)
+    }
+
+    fn delete_signing_key(&self, alias: String) -> Result<(), KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::delete_signing_key(&self.0, &alias).map_err(from_core)
+    }
 }
 
 fn from_core(e: KeystoreError) -> KeystoreFailure {
@@ -99,7 +144,9 @@ fn from_core(e: KeystoreError) -> KeystoreFailure {
 }
 
 /// A file-based software keystore (the key file is created if missing) — for
-/// tests and desktops; phones use their platform keystore.
+/// tests and desktops; phones use their platform keystore. It holds push
+/// signing keys too, sealed with its key in a `push-keys` folder next to the
+/// key file (generated in Rust: not hardware-backed).
 #[uniffi::export]
 pub fn software_keystore(key_file: String) -> Result<Arc<dyn DeviceKeystore>, VaktError> {
     let keystore = SoftwareKeystore::open_or_create(
@@ -138,4 +185,173 @@ pub fn system_clock() -> Arc<dyn Clock> {
 #[uniffi::export]
 pub fn fixed_clock(unix_seconds: u64) -> Arc<dyn Clock> {
     Arc::new(Fixed(unix_seconds))
+}
+
+/// GET (poll) or POST (enrol, answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum HttpMethod {
+    /// Poll for challenges.
+    Get,
+    /// Enrol, answer.
+    Post,
+}
+
+/// One request to a push server.
+///
+/// **`body` may carry the enrolment credential** (a POST at enrolment), and
+/// every request carries device signatures: the platform must not log,
+/// cache or persist the body or the URL's query.
+#[derive(Clone, uniffi::Record)]
+pub struct HttpRequest {
+    /// GET or POST.
+    pub method: HttpMethod,
+    /// The full URL, query included.
+    pub url: String,
+    /// `application/x-www-form-urlencoded` body for POST (send it with that
+    /// `Content-Type`); empty for GET.
+    pub body: Vec<u8>,
+    /// Whether the server's TLS certificate must be verified. It is false only
+    /// when the app allowed insecure servers *and* the server asked for it
+    /// (`sslverify=0`); a platform transport may still refuse (`Tls`).
+    pub verify_tls: bool,
+    /// The whole exchange must finish within this many milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpRequest(<redacted>)")
+    }
+}
+
+/// A server's answer, whatever its status.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// The body (JSON from privacyIDEA).
+    pub body: Vec<u8>,
+}
+
+/// Why a request got no answer. Messages must not contain the URL's query or
+/// the body.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum TransportFailure {
+    /// No answer within the time-out.
+    #[error("the server did not answer in time")]
+    Timeout,
+    /// The server could not be reached (name not found, connection refused, no network).
+    #[error("{message}")]
+    Unreachable {
+        /// For logs.
+        message: String,
+    },
+    /// TLS failed (certificate not trusted, handshake failed, or unverified TLS refused).
+    #[error("{message}")]
+    Tls {
+        /// For logs.
+        message: String,
+    },
+    /// Anything else.
+    #[error("{message}")]
+    Other {
+        /// For logs.
+        message: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for TransportFailure {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        TransportFailure::Other { message: e.reason }
+    }
+}
+
+/// Sends HTTP requests to push servers with the platform's own stack (its
+/// trust store, proxy and network policy): `HttpURLConnection`/OkHttp,
+/// `URLSession`. Called from a background thread; may block until the answer.
+/// Must honour `timeout_ms`, and `verify_tls` (never skip verification when it
+/// is true).
+#[uniffi::export(with_foreign)]
+pub trait HttpTransport: Send + Sync {
+    /// Sends `request` and returns the answer, whatever its HTTP status.
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure>;
+}
+
+/// The platform transport seen from the core.
+pub(crate) struct ForeignTransport(pub Arc<dyn HttpTransport>);
+
+impl vakt_core::push::HttpTransport for ForeignTransport {
+    fn send(
+        &self,
+        request: &vakt_core::push::HttpRequest,
+    ) -> Result<vakt_core::push::HttpResponse, vakt_core::push::TransportError> {
+        use vakt_core::push::{Method, TransportError};
+        let foreign = HttpRequest {
+            method: match request.method {
+                Method::Get => HttpMethod::Get,
+                Method::Post => HttpMethod::Post,
+            },
+            url: request.url.clone(),
+            // EXPOSE: the form body goes to the platform transport that sends it.
+            body: request.body.expose().to_vec(),
+            verify_tls: request.verify_tls,
+            timeout_ms: u64::try_from(request.timeout.as_millis()).unwrap_or(u64::MAX),
+        };
+        let mut sent = self.0.send(foreign);
+        match &mut sent {
+            Ok(response) => Ok(vakt_core::push::HttpResponse {
+                status: response.status,
+                body: std::mem::take(&mut response.body),
+            }),
+            Err(TransportFailure::Timeout) => Err(TransportError::Timeout),
+            Err(TransportFailure::Unreachable { message }) => {
+                Err(TransportError::Unreachable(std::mem::take(message)))
+            }
+            Err(TransportFailure::Tls { message }) => {
+                Err(TransportError::Tls(std::mem::take(message)))
+            }
+            Err(TransportFailure::Other { message }) => {
+                Err(TransportError::Other(std::mem::take(message)))
+            }
+        }
+    }
+}
+
+/// The core's ureq transport behind the foreign trait.
+struct DefaultTransport(vakt_core::push::http::UreqTransport);
+
+impl HttpTransport for DefaultTransport {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportFailure> {
+        use vakt_core::push::{HttpTransport as _, Method, TransportError};
+        let core = vakt_core::push::HttpRequest {
+            method: match request.method {
+                HttpMethod::Get => Method::Get,
+                HttpMethod::Post => Method::Post,
+            },
+            url: request.url,
+            body: SecretBytes::new(request.body),
+            verify_tls: request.verify_tls,
+            timeout: std::time::Duration::from_millis(request.timeout_ms),
+        };
+        match self.0.send(&core) {
+            Ok(response) => Ok(HttpResponse {
+                status: response.status,
+                body: response.body,
+            }),
+            Err(TransportError::Timeout) => Err(TransportFailure::Timeout),
+            Err(TransportError::Unreachable(message)) => {
+                Err(TransportFailure::Unreachable { message })
+            }
+            Err(TransportError::Tls(message)) => Err(TransportFailure::Tls { message }),
+            Err(TransportError::Other(message)) => Err(TransportFailure::Other { message }),
+        }
+    }
+}
+
+/// The Rust transport (ureq over rustls with the Mozilla roots) — for tests
+/// and desktops. Phone apps pass their own, so that the platform's trust
+/// store, proxy and network policy apply.
+#[uniffi::export]
+pub fn default_http_transport() -> Arc<dyn HttpTransport> {
+    Arc::new(DefaultTransport(vakt_core::push::http::UreqTransport::new()))
 }

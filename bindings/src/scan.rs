@@ -42,7 +42,7 @@ impl ScannedCode {
         })
     }
 
-    fn provisioning(&self) -> Result<&Provisioning, VaktError> {
+    pub(crate) fn provisioning(&self) -> Result<&Provisioning, VaktError> {
         self.provisioning.as_ref().map_err(|e| e.clone().into())
     }
 }
@@ -181,8 +181,8 @@ pub enum ScannedContent {
         /// Entries that cannot be used (not added).
         unusable: Vec<UnusableExportEntry>,
     },
-    /// A privacyIDEA push token to enrol (`otpauth://pipush/`). Enrolling it is
-    /// not available yet.
+    /// A privacyIDEA push token to enrol (`otpauth://pipush/`): pass the code
+    /// to `Session.enrol_push`.
     PushEnrolment {
         /// The token.
         details: PushEnrolmentDetails,
@@ -299,7 +299,7 @@ impl Session {
     /// every usable account of an export code. A key already in the vault (same
     /// kind) is not added again; its outcome names the account that has it.
     /// Throws the code's own error if it holds nothing usable, and
-    /// `InvalidInput` for a push enrolment (not available yet).
+    /// `InvalidInput` for a push enrolment (enrol it with `enrol_push`).
     pub fn add_scanned(
         &self,
         code: Arc<ScannedCode>,
@@ -309,7 +309,7 @@ impl Session {
             Provisioning::Migration(payload) => &payload.accounts,
             Provisioning::Push(_) => {
                 return Err(VaktError::InvalidInput {
-                    message: "push enrolment is not available yet".into(),
+                    message: "a push token enrolment code: enrol it with enrol_push".into(),
                 });
             }
         };

@@ -1,6 +1,6 @@
 //! The vault as two opaque objects: [`Vault`] (locked) and [`Session`] (unlocked).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use vakt_core::account::{Account, OtpKind, OtpParams};
 use vakt_core::otp::{Digits, Period};
@@ -278,18 +278,25 @@ pub struct ManualEntry {
 }
 
 /// An unlocked vault. `lock()` ends it; later calls fail with `Locked`.
+/// Calls run concurrently (a poll waiting on the network does not hold up the
+/// code screen); `lock()` waits for calls in progress.
 #[derive(uniffi::Object)]
 pub struct Session {
-    inner: Mutex<Option<core::Session>>,
+    inner: RwLock<Option<core::Session>>,
     clock: Arc<dyn Clock>,
 }
 
 impl Session {
     pub(crate) fn new(session: core::Session, clock: Arc<dyn Clock>) -> Arc<Self> {
         Arc::new(Self {
-            inner: Mutex::new(Some(session)),
+            inner: RwLock::new(Some(session)),
             clock,
         })
+    }
+
+    /// Now, by the vault's clock.
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_unix()
     }
 
     /// Runs `f` on the open session (`Locked` once locked), mapping its error.
@@ -297,7 +304,7 @@ impl Session {
         &self,
         f: impl FnOnce(&core::Session) -> Result<T, E>,
     ) -> Result<T, VaktError> {
-        let guard = self.inner.lock().map_err(|_| VaktError::Internal {
+        let guard = self.inner.read().map_err(|_| VaktError::Internal {
             message: "session lock poisoned".into(),
         })?;
         let session = guard.as_ref().ok_or(VaktError::Locked)?;
@@ -375,7 +382,8 @@ impl Session {
         self.with(|s| s.rename(id, issuer.as_deref(), &account_name))
     }
 
-    /// Deletes an account.
+    /// Deletes an account, or a push token (with its challenges and its
+    /// signing key in the keystore).
     pub fn delete(&self, id: u64) -> Result<(), VaktError> {
         self.with(|s| s.delete(id))
     }
@@ -426,13 +434,13 @@ impl Session {
 
     /// Locks: the vault key is dropped (zeroized); later calls fail with `Locked`.
     pub fn lock(&self) {
-        if let Ok(mut guard) = self.inner.lock() {
+        if let Ok(mut guard) = self.inner.write() {
             guard.take();
         }
     }
 
     /// Whether `lock()` has been called.
     pub fn is_locked(&self) -> bool {
-        self.inner.lock().map_or(true, |g| g.is_none())
+        self.inner.read().map_or(true, |g| g.is_none())
     }
 }

@@ -9,7 +9,7 @@ public enum QrContent: Equatable, Hashable, Sendable {
     /// 0-based index and the export's size and id, the usable accounts, and the
     /// entries that cannot be used (by name).
     case migration(batchIndex: Int, batchSize: Int, batchId: Int32, accounts: [UriDetails], unusable: [UnusableExportEntry])
-    /// A privacyIDEA push token to enrol (not available yet).
+    /// A privacyIDEA push token to enrol: pass the code to `VaktPush.enrol(scanned:)`.
     case pushEnrolment(PushEnrolmentDetails)
 
     init(_ c: ScannedContent) {

@@ -77,6 +77,36 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case keystore(message: String)
     /// An unexpected internal failure (a bug).
     case internalFailure(message: String)
+    /// A push server uses plain http to another machine, and insecure servers are not allowed.
+    case insecureServer
+    /// The push server could not be reached (`kind`); `detail` is for logs. Try again later.
+    case pushNetwork(kind: PushNetworkKind, detail: String)
+    /// The push server refused: HTTP `status`, privacyIDEA error `code`. At
+    /// enrolment, 404 / 601 usually means the code was already used or expired.
+    case pushServer(status: Int, code: Int64?)
+    /// The push server's answer is not what privacyIDEA sends.
+    case unexpectedPushReply
+    /// A login request was refused before anything of it was shown: forged
+    /// (possibly an attack) or malformed (`field` at fault).
+    case challengeRefused(reason: ChallengeRefusal, field: String?)
+    /// A login request for a push token this vault does not have.
+    case unknownPushToken
+    /// The push token must be enrolled again (restored, or interrupted): scan a new code.
+    case needsReenrolment(tokenId: UInt64)
+    /// No login request with this id.
+    case noSuchChallenge(id: UInt64)
+    /// The login request has expired.
+    case challengeExpired
+    /// The login request was already answered.
+    case alreadyAnswered
+    /// The login request has a presence check: approve with one of `options`.
+    case presenceRequired(options: [String])
+    /// The presence answer is not one of the offered options.
+    case notAnOption
+    /// The server says the presence answer is wrong; the request is still open.
+    case wrongPresenceAnswer
+    /// The push server no longer has this login request open.
+    case challengeClosed
 
     /// The one place generated errors become `VaktError`s. The switch is
     /// exhaustive, so a new Rust error variant does not compile until mapped.
@@ -111,6 +141,20 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case let .Storage(message): self = .storage(message: message)
         case let .Keystore(message): self = .keystore(message: message)
         case let .Internal(message): self = .internalFailure(message: message)
+        case .InsecureServer: self = .insecureServer
+        case let .PushNetwork(kind, detail): self = .pushNetwork(kind: kind, detail: detail)
+        case let .PushServer(status, code): self = .pushServer(status: Int(status), code: code)
+        case .UnexpectedPushReply: self = .unexpectedPushReply
+        case let .ChallengeRefused(reason, field): self = .challengeRefused(reason: reason, field: field)
+        case .UnknownPushToken: self = .unknownPushToken
+        case let .NeedsReenrolment(tokenId): self = .needsReenrolment(tokenId: tokenId)
+        case let .NoSuchChallenge(id): self = .noSuchChallenge(id: id)
+        case .ChallengeExpired: self = .challengeExpired
+        case .AlreadyAnswered: self = .alreadyAnswered
+        case let .PresenceRequired(options): self = .presenceRequired(options: options)
+        case .NotAnOption: self = .notAnOption
+        case .WrongPresenceAnswer: self = .wrongPresenceAnswer
+        case .ChallengeClosed: self = .challengeClosed
         }
     }
 
@@ -118,7 +162,17 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     public var isBadInput: Bool {
         switch self {
         case .invalidUri, .invalidKey, .invalidParameter, .invalidPin, .mistypedUnblockCode, .invalidInput,
-             .notAnImage, .importFailed:
+             .notAnImage, .importFailed, .notAnOption:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The login request can no longer be answered here: drop it from the screen.
+    public var isChallengeGone: Bool {
+        switch self {
+        case .noSuchChallenge, .challengeExpired, .alreadyAnswered, .challengeClosed:
             return true
         default:
             return false
@@ -151,6 +205,20 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .wrongBackupSecret: return "This unblock code or passphrase does not open the backup."
         case .importPasswordNeeded: return "The file is encrypted: its password is needed."
         case .wrongImportPassword: return "The password does not open this file."
+        case .insecureServer: return "The push server does not use https; only https is allowed."
+        case .pushNetwork: return "The push server could not be reached."
+        case let .pushServer(status, _): return "The push server refused the request (HTTP \(status))."
+        case .unexpectedPushReply: return "The push server's answer is not understood."
+        case .challengeRefused: return "The login request was refused: it is forged or malformed."
+        case .unknownPushToken: return "The login request is for a push token this vault does not have."
+        case .needsReenrolment: return "This push token must be enrolled again: scan a new enrolment code."
+        case .noSuchChallenge: return "No such login request."
+        case .challengeExpired: return "The login request has expired."
+        case .alreadyAnswered: return "The login request was already answered."
+        case .presenceRequired: return "Pick the option the login screen shows."
+        case .notAnOption: return "That answer is not one of the offered options."
+        case .wrongPresenceAnswer: return "Wrong answer: it is not the one the login screen shows."
+        case .challengeClosed: return "The push server no longer has this login request open."
         }
     }
 }

@@ -239,7 +239,7 @@ public final class VaktVault: @unchecked Sendable {
         public let unblockCode: String
         /// Accounts restored.
         public let restored: Int
-        /// Entries to enrol again on this device (push tokens); empty today.
+        /// Push tokens to enrol again on this device (by name; `VaktPush.tokens()` lists them as `.needsReenrolment`).
         public let needsReenrolment: [String]
     }
 
@@ -435,6 +435,18 @@ public final class VaktSession: @unchecked Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// Push approval (privacyIDEA push tokens) through `transport`; see
+    /// `VaktPush`. `allowInsecure`: plain http to other machines and
+    /// `sslverify=0` (test set-ups only).
+    public func push(transport: HttpTransport = URLSessionTransport(), allowInsecure: Bool = false) -> VaktPush {
+        VaktPush(session: self, transport: transport, allowInsecure: allowInsecure)
+    }
+
+    /// Runs `body` on the FFI queue with the generated session (for `VaktPush`).
+    func run<T>(_ body: @escaping (Session) throws -> T) async throws -> T {
+        try await call(body)
     }
 
     /// Whether the session is locked.

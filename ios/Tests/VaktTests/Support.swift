@@ -188,6 +188,19 @@ final class AESGCMKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
             throw KeystoreFailure.Rejected
         }
     }
+
+    // No signing keys: push enrolment fails with `.Keystore`.
+    func createSigningKey(alias: String, bits: UInt32) throws -> Data {
+        throw KeystoreFailure.Failed(message: "this keystore cannot hold signing keys")
+    }
+
+    func sign(alias: String, message: Data) throws -> Data {
+        throw KeystoreFailure.Failed(message: "this keystore cannot hold signing keys")
+    }
+
+    func deleteSigningKey(alias: String) throws {
+        throw KeystoreFailure.Failed(message: "this keystore cannot hold signing keys")
+    }
 }
 
 /// Wraps a keystore; counts calls and fails on request.
@@ -212,6 +225,18 @@ final class ScriptedKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
         unwraps += 1
         if let failUnwrap { throw failUnwrap }
         return try inner.unwrap(wrapped: wrapped)
+    }
+
+    func createSigningKey(alias: String, bits: UInt32) throws -> Data {
+        try inner.createSigningKey(alias: alias, bits: bits)
+    }
+
+    func sign(alias: String, message: Data) throws -> Data {
+        try inner.sign(alias: alias, message: message)
+    }
+
+    func deleteSigningKey(alias: String) throws {
+        try inner.deleteSigningKey(alias: alias)
     }
 }
 

@@ -37,6 +37,12 @@ private class ScriptedKeystore(
         failUnwrap?.let { throw it }
         return inner.unwrap(wrapped)
     }
+
+    override fun createSigningKey(alias: String, bits: UInt): ByteArray = inner.createSigningKey(alias, bits)
+
+    override fun sign(alias: String, message: ByteArray): ByteArray = inner.sign(alias, message)
+
+    override fun deleteSigningKey(alias: String) = inner.deleteSigningKey(alias)
 }
 
 /** Clock and DeviceKeystore implemented in Kotlin and called from Rust, and the Rust defaults. */

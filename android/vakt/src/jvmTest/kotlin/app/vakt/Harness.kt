@@ -32,6 +32,8 @@ private val ALL_SUITES: List<Tests.() -> Unit> =
         Tests::backupTests,
         Tests::transferTests,
         Tests::wrapperTests,
+        Tests::pushTests,
+        Tests::pushWrapperTests,
     )
 
 /** Longest a single test may take before it counts as failed (hung). */

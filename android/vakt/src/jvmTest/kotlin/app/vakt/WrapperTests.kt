@@ -43,6 +43,13 @@ private fun describe(e: VaktException): String =
         is VaktException.ImportPasswordNeeded -> "ask for the password"
         is VaktException.WrongImportPassword -> "wrong password"
         is VaktException.Failure -> "failed: ${e.message}"
+        is VaktException.PresenceRequired -> "pick one of ${e.options}"
+        is VaktException.WrongPresenceAnswer -> "wrong option, ask again"
+        is VaktException.InsecureServer -> "https only"
+        is VaktException.ChallengeRefused -> "refused: ${e.reason}"
+        is VaktException.UnknownPushToken -> "not our token"
+        is VaktException.NeedsReenrolment -> "enrol ${e.tokenId} again"
+        is VaktException.ChallengeGone -> "drop it: ${e.message}"
     }
 
 private suspend fun TestContext.wrapperVault(at: Long = 59): VaktVault.Created =
@@ -91,6 +98,20 @@ fun Tests.wrapperTests() =
                     FfiError.Storage("s") to { e -> e is VaktException.Storage && e.message == "s" },
                     FfiError.Keystore("k") to { e -> e is VaktException.Keystore },
                     FfiError.Internal("i") to { e -> e is VaktException.Internal },
+                    FfiError.InsecureServer() to { e -> e is VaktException.InsecureServer },
+                    FfiError.PushNetwork(PushNetworkKind.TLS, "t") to { e -> e is VaktException.PushNetwork && e.kind == PushNetworkKind.TLS && e.message!!.contains("t") },
+                    FfiError.PushServer(404u, 601L) to { e -> e is VaktException.PushServer && e.status == 404 && e.code == 601L },
+                    FfiError.UnexpectedPushReply() to { e -> e is VaktException.UnexpectedPushReply },
+                    FfiError.ChallengeRefused(ChallengeRefusal.MALFORMED, "nonce") to { e -> e is VaktException.ChallengeRefused && e.reason == ChallengeRefusal.MALFORMED && e.field == "nonce" },
+                    FfiError.UnknownPushToken() to { e -> e is VaktException.UnknownPushToken },
+                    FfiError.NeedsReenrolment(5u) to { e -> e is VaktException.NeedsReenrolment && e.tokenId == 5L },
+                    FfiError.NoSuchChallenge(6u) to { e -> e is VaktException.NoSuchChallenge && e.id == 6L },
+                    FfiError.ChallengeExpired() to { e -> e is VaktException.ChallengeExpired },
+                    FfiError.AlreadyAnswered() to { e -> e is VaktException.AlreadyAnswered },
+                    FfiError.PresenceRequired(listOf("A", "B")) to { e -> e is VaktException.PresenceRequired && e.options == listOf("A", "B") },
+                    FfiError.NotAnOption() to { e -> e is VaktException.NotAnOption },
+                    FfiError.WrongPresenceAnswer() to { e -> e is VaktException.WrongPresenceAnswer },
+                    FfiError.ChallengeClosed() to { e -> e is VaktException.ChallengeClosed },
                 )
             for ((ffi, ok) in table) {
                 val mapped = ffi.toVakt()
@@ -100,6 +121,9 @@ fun Tests.wrapperTests() =
             }
             assertIs<VaktException.BadInput>(FfiError.InvalidKey("k").toVakt())
             assertIs<VaktException.Failure>(FfiError.Storage("s").toVakt())
+            assertIs<VaktException.Failure>(FfiError.PushNetwork(PushNetworkKind.TIMEOUT, "").toVakt())
+            assertIs<VaktException.BadInput>(FfiError.NotAnOption().toVakt())
+            assertIs<VaktException.ChallengeGone>(FfiError.ChallengeClosed().toVakt())
         }
 
         test("create, unlock with use {}, add, codes; errors arrive as VaktException") {
@@ -241,6 +265,7 @@ fun Tests.wrapperTests() =
                         val again = s.addScanned(QrScanner.scanImage(fixture("migration/vakt-export-2-of-2.png")).single())
                         assertEquals(added.map { it.id to true }, again.map { it.id to it.isDuplicate })
                         assertThrows<VaktException.InvalidInput> { s.addScanned(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt"))) }
+                        assertThrows<VaktException.InvalidInput> { s.push(FakePrivacyIdea()).enrol(qr) }
                     }
                 }
                 qr.close()

@@ -18,6 +18,11 @@ import javax.crypto.spec.GCMParameterSpec
  * [KeystoreFailure.KeyMissing]; anything else is [KeystoreFailure.Failed].
  *
  * [keyForWrap] may create the key; [keyForUnwrap] returns null when there is none.
+ *
+ * Push signing keys: this class holds none — [createSigningKey], [sign] and
+ * [deleteSigningKey] throw [KeystoreFailure.Failed] (push enrolment then fails
+ * with [VaktException.Keystore]). [AndroidDeviceKeystore] overrides them with
+ * RSA keys in the Android Keystore.
  */
 open class AesGcmKeystore(
     private val keyForWrap: () -> SecretKey,
@@ -64,6 +69,14 @@ open class AesGcmKeystore(
                 throw KeystoreFailure.Rejected()
             }
         }
+
+    override fun createSigningKey(alias: String, bits: UInt): ByteArray = throw noSigningKeys()
+
+    override fun sign(alias: String, message: ByteArray): ByteArray = throw noSigningKeys()
+
+    override fun deleteSigningKey(alias: String): Unit = throw noSigningKeys()
+
+    private fun noSigningKeys() = KeystoreFailure.Failed("this keystore cannot hold signing keys")
 
     private inline fun guarded(block: () -> ByteArray): ByteArray =
         try {

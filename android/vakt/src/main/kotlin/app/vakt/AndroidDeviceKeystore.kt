@@ -3,8 +3,12 @@ package app.vakt
 import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
+import app.vakt.ffi.KeystoreFailure
+import java.security.GeneralSecurityException
+import java.security.KeyPairGenerator
 import java.security.KeyStore
 import java.security.ProviderException
+import java.security.Signature
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 
@@ -18,6 +22,15 @@ import javax.crypto.SecretKey
  * it, so a lost key (app data restored onto another phone, keystore reset)
  * surfaces as [VaktException.VaultUnreadable] with `WRONG_DEVICE`.
  *
+ * **Push signing keys** ([createSigningKey], [sign], [deleteSigningKey]): RSA
+ * key pairs generated inside the Android Keystore (`PURPOSE_SIGN`, SHA-256,
+ * PKCS#1 v1.5 signature padding), under the alias `app.vakt.push.<alias>`.
+ * Android Keystore private keys are never exportable; the public key is
+ * returned as `SubjectPublicKeyInfo` (`getEncoded()`), which the core accepts.
+ * They are kept in the TEE: StrongBox holds RSA 2048 at most, and the core
+ * asks for 3072 bits. They are usable while the phone is locked, so that a
+ * background poll can sign; answering is up to the app's UI.
+ *
  * This file needs android.jar: it is compiled by Gradle only (the JVM tests
  * exercise the same format through [AesGcmKeystore] with a JCE key).
  */
@@ -27,6 +40,9 @@ class AndroidDeviceKeystore(
     companion object {
         /** The alias of the device key in the Android Keystore. */
         const val DEFAULT_ALIAS = "app.vakt.device-key"
+
+        /** Prefix of push signing keys' aliases in the Android Keystore. */
+        const val SIGNING_KEY_PREFIX = "app.vakt.push."
 
         private const val PROVIDER = "AndroidKeyStore"
 
@@ -70,4 +86,48 @@ class AndroidDeviceKeystore(
             return generator.generateKey()
         }
     }
+
+    override fun createSigningKey(alias: String, bits: UInt): ByteArray =
+        signing {
+            val spec =
+                KeyGenParameterSpec
+                    .Builder(SIGNING_KEY_PREFIX + alias, KeyProperties.PURPOSE_SIGN)
+                    .setKeySize(bits.toInt())
+                    .setDigests(KeyProperties.DIGEST_SHA256)
+                    .setSignaturePaddings(KeyProperties.SIGNATURE_PADDING_RSA_PKCS1)
+                    .build()
+            val generator = KeyPairGenerator.getInstance(KeyProperties.KEY_ALGORITHM_RSA, PROVIDER)
+            generator.initialize(spec)
+            generator.generateKeyPair().public.encoded
+        }
+
+    override fun sign(alias: String, message: ByteArray): ByteArray =
+        signing {
+            val entry =
+                keyStore().getEntry(SIGNING_KEY_PREFIX + alias, null)
+                    as? KeyStore.PrivateKeyEntry ?: throw KeystoreFailure.KeyMissing()
+            Signature.getInstance("SHA256withRSA").run {
+                initSign(entry.privateKey)
+                update(message)
+                sign()
+            }
+        }
+
+    override fun deleteSigningKey(alias: String) {
+        signing {
+            keyStore().deleteEntry(SIGNING_KEY_PREFIX + alias)
+            ByteArray(0)
+        }
+    }
+
+    private inline fun signing(block: () -> ByteArray): ByteArray =
+        try {
+            block()
+        } catch (e: KeystoreFailure) {
+            throw e
+        } catch (e: GeneralSecurityException) {
+            throw KeystoreFailure.Failed("keystore: ${e.javaClass.simpleName}")
+        } catch (e: ProviderException) {
+            throw KeystoreFailure.Failed("keystore: ${e.javaClass.simpleName}")
+        }
 }

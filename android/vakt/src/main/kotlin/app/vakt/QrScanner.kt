@@ -28,7 +28,7 @@ sealed class QrContent {
         val unusable: List<UnusableExportEntry>,
     ) : QrContent()
 
-    /** A privacyIDEA push token to enrol (not available yet). */
+    /** A privacyIDEA push token to enrol: pass the code to [VaktPush.enrol]. */
     data class PushEnrolment(val details: PushEnrolmentDetails) : QrContent()
 
     internal companion object {

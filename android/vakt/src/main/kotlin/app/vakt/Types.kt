@@ -43,7 +43,9 @@ typealias Clock = app.vakt.ffi.Clock
  * The platform keystore the vault binds its slots to: [AndroidDeviceKeystore] on
  * a phone, [AesGcmKeystore] over any `SecretKey`, or `softwareKeystore` in tests.
  * Implementations throw `app.vakt.ffi.KeystoreFailure` (`KeyMissing`, `Rejected`,
- * `Failed(detail)`); any other exception arrives in Rust as `Failed`.
+ * `Failed(detail)`); any other exception arrives in Rust as `Failed`. Push
+ * tokens also need its RSA signing keys (`createSigningKey`, `sign`,
+ * `deleteSigningKey`): see [AndroidDeviceKeystore].
  */
 typealias DeviceKeystore = app.vakt.ffi.DeviceKeystore
 

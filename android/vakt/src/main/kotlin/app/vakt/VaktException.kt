@@ -1,6 +1,8 @@
 package app.vakt
 
 import app.vakt.ffi.BackupUnreadableReason
+import app.vakt.ffi.ChallengeRefusal
+import app.vakt.ffi.PushNetworkKind
 import app.vakt.ffi.UnreadableReason
 import app.vakt.ffi.VaktException as FfiException
 
@@ -121,6 +123,56 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     /** The session was locked (or closed): unlock again. */
     class Locked(cause: Throwable? = null) : VaktException("the vault is locked", cause)
 
+    /**
+     * Push answers: the challenge has a presence check — approve again with one
+     * of [options] (the one the login screen shows).
+     */
+    class PresenceRequired(val options: List<String>, cause: Throwable? = null) :
+        VaktException("pick the option the login screen shows", cause)
+
+    /** The presence answer is not one of the challenge's options. */
+    class NotAnOption(cause: Throwable? = null) : BadInput("that answer is not one of the offered options", cause)
+
+    /** The server says the presence answer is wrong; the challenge is still open (ask again). */
+    class WrongPresenceAnswer(cause: Throwable? = null) :
+        VaktException("wrong answer: it is not the one the login screen shows", cause)
+
+    /** A push server address uses plain http to another machine, and insecure servers are not allowed. */
+    class InsecureServer(cause: Throwable? = null) :
+        VaktException("the push server does not use https; only https is allowed", cause)
+
+    /**
+     * A login request was refused before anything of it was shown: [reason]
+     * `FORGED` (its signature does not verify — possibly an attack) or
+     * `MALFORMED` ([field] at fault).
+     */
+    class ChallengeRefused(val reason: ChallengeRefusal, val field: String?, cause: Throwable? = null) :
+        VaktException("the login request was refused: it is forged or malformed", cause)
+
+    /** A login request for a push token this vault does not have. */
+    class UnknownPushToken(cause: Throwable? = null) :
+        VaktException("the login request is for a push token this vault does not have", cause)
+
+    /** Push token [tokenId] must be enrolled again (restored from a backup, or interrupted): scan a new code. */
+    class NeedsReenrolment(val tokenId: Long, cause: Throwable? = null) :
+        VaktException("this push token must be enrolled again: scan a new enrolment code", cause)
+
+    /** The login request can no longer be answered here: drop it from the screen. */
+    sealed class ChallengeGone(message: String, cause: Throwable?) : VaktException(message, cause)
+
+    /** No login request with this [id]. */
+    class NoSuchChallenge(val id: Long, cause: Throwable? = null) : ChallengeGone("no such login request", cause)
+
+    /** The login request has expired. */
+    class ChallengeExpired(cause: Throwable? = null) : ChallengeGone("the login request has expired", cause)
+
+    /** The login request was already answered (differently, or it is a replay). */
+    class AlreadyAnswered(cause: Throwable? = null) : ChallengeGone("the login request was already answered", cause)
+
+    /** The push server no longer has this login request open (answered elsewhere, or expired there). */
+    class ChallengeClosed(cause: Throwable? = null) :
+        ChallengeGone("the push server no longer has this login request open", cause)
+
     /** Something outside the user's control failed; log [message], offer to retry. */
     sealed class Failure(message: String, cause: Throwable?) : VaktException(message, cause)
 
@@ -129,6 +181,19 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
 
     /** The platform keystore failed for a reason other than a wrong key. */
     class Keystore(message: String, cause: Throwable? = null) : Failure(message, cause)
+
+    /** The push server could not be reached ([kind]); try again later. */
+    class PushNetwork(val kind: PushNetworkKind, message: String, cause: Throwable? = null) : Failure(message, cause)
+
+    /**
+     * The push server refused: HTTP [status], privacyIDEA error [code]. At
+     * enrolment, 404 / 601 usually means the code was already used or expired.
+     */
+    class PushServer(val status: Int, val code: Long?, cause: Throwable? = null) :
+        Failure("the push server refused the request (HTTP $status)", cause)
+
+    /** The push server's answer is not what privacyIDEA sends. */
+    class UnexpectedPushReply(cause: Throwable? = null) : Failure("the push server's answer is not understood", cause)
 
     /** An unexpected internal failure (a bug). */
     class Internal(message: String, cause: Throwable? = null) : Failure(message, cause)
@@ -170,6 +235,21 @@ internal fun FfiException.toVakt(): VaktException =
         is FfiException.Storage -> VaktException.Storage(detail, this)
         is FfiException.Keystore -> VaktException.Keystore(detail, this)
         is FfiException.Internal -> VaktException.Internal(detail, this)
+        is FfiException.InsecureServer -> VaktException.InsecureServer(this)
+        is FfiException.PushNetwork ->
+            VaktException.PushNetwork(kind, if (detail.isEmpty()) "the push server could not be reached ($kind)" else "the push server could not be reached ($kind): $detail", this)
+        is FfiException.PushServer -> VaktException.PushServer(status.toInt(), code, this)
+        is FfiException.UnexpectedPushReply -> VaktException.UnexpectedPushReply(this)
+        is FfiException.ChallengeRefused -> VaktException.ChallengeRefused(reason, field, this)
+        is FfiException.UnknownPushToken -> VaktException.UnknownPushToken(this)
+        is FfiException.NeedsReenrolment -> VaktException.NeedsReenrolment(tokenId.toLong(), this)
+        is FfiException.NoSuchChallenge -> VaktException.NoSuchChallenge(id.toLong(), this)
+        is FfiException.ChallengeExpired -> VaktException.ChallengeExpired(this)
+        is FfiException.AlreadyAnswered -> VaktException.AlreadyAnswered(this)
+        is FfiException.PresenceRequired -> VaktException.PresenceRequired(options, this)
+        is FfiException.NotAnOption -> VaktException.NotAnOption(this)
+        is FfiException.WrongPresenceAnswer -> VaktException.WrongPresenceAnswer(this)
+        is FfiException.ChallengeClosed -> VaktException.ChallengeClosed(this)
     }
 
 /** Runs one call into the generated bindings, rethrowing its errors as [VaktException]. */

@@ -85,7 +85,7 @@ class VaktVault private constructor(
         val unblockCode: String,
         /** Accounts restored. */
         val restored: Int,
-        /** Entries to enrol again on this device (push tokens); empty today. */
+        /** Push tokens to enrol again on this device (by name; [VaktPush.tokens] lists them as `NEEDS_REENROLMENT`). */
         val needsReenrolment: List<String>,
     )
 
@@ -187,7 +187,7 @@ class VaktSession internal constructor(
 ) : Closeable {
     private val closed = AtomicBoolean(false)
 
-    private suspend fun <T> call(block: (Session) -> T): T =
+    internal suspend fun <T> call(block: (Session) -> T): T =
         withContext(io) {
             if (closed.get()) throw VaktException.Locked()
             try {
@@ -225,7 +225,7 @@ class VaktSession internal constructor(
     suspend fun rename(id: Long, accountName: String, issuer: String? = null): Unit =
         call { it.rename(id.toULong(), issuer, accountName) }
 
-    /** Deletes account [id]. */
+    /** Deletes account [id], or push token [id] (its login requests and signing key too). */
     suspend fun delete(id: Long): Unit = call { it.delete(id.toULong()) }
 
     /** Puts the accounts in this order ([ids] lists every account once). */
@@ -304,6 +304,14 @@ class VaktSession internal constructor(
                 delay(tickMillis - System.currentTimeMillis() % tickMillis)
             }
         }
+
+    /**
+     * Push approval (privacyIDEA push tokens) through [transport]; see
+     * [VaktPush]. [allowInsecure]: plain http to other machines and `sslverify=0`
+     * (test set-ups only).
+     */
+    fun push(transport: HttpTransport = UrlConnectionTransport(), allowInsecure: Boolean = false): VaktPush =
+        VaktPush(this, transport, allowInsecure)
 
     /** Whether the session is locked (closed here, or locked in Rust). */
     val isLocked: Boolean get() = closed.get() || session.isLocked()

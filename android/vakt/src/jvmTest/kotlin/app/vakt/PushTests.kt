@@ -1,0 +1,352 @@
+package app.vakt
+
+import app.vakt.ffi.BackupSecretKind
+import app.vakt.ffi.ChallengeRefusal
+import app.vakt.ffi.DeclineReason
+import app.vakt.ffi.HttpMethod
+import app.vakt.ffi.HttpRequest
+import app.vakt.ffi.KeystoreFailure
+import app.vakt.ffi.PushChallengeState
+import app.vakt.ffi.PushDecision
+import app.vakt.ffi.PushNetworkKind
+import app.vakt.ffi.PushProblemKind
+import app.vakt.ffi.PushTokenState
+import app.vakt.ffi.ScannedCode
+import app.vakt.ffi.Session
+import app.vakt.ffi.TransportFailure
+import app.vakt.ffi.createVault
+import app.vakt.ffi.defaultHttpTransport
+import app.vakt.ffi.restoreBackup
+import app.vakt.ffi.softwareKeystore
+import java.net.ServerSocket
+import java.security.KeyFactory
+import java.security.interfaces.RSAPublicKey
+import java.security.spec.X509EncodedKeySpec
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import kotlin.test.assertContentEquals
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertIs
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import app.vakt.ffi.VaktException as FfiError
+
+/** A moment the tests start at (any will do; the fake clock moves from here). */
+const val T0 = 1_795_311_434L
+
+/** A phone: a vault with a Kotlin JCA keystore and a clock the test moves, and a fake server. */
+class PushPhone(
+    ctx: TestContext,
+    name: String = "phone",
+    val fake: FakePrivacyIdea = FakePrivacyIdea(),
+    val keystore: JcaRsaKeystore = JcaRsaKeystore(),
+    val clock: ManualClock = ManualClock(T0),
+) {
+    val created = createVault(ctx.path("$name/vault.sqlite3"), keystore, clock, PIN, FAST)
+    val session: Session = created.vault.unlock(PIN)
+
+    fun enrol() = session.enrolPushUri(fake.enrolmentUri, fake, false, null)
+
+}
+
+/** Runs [body] on [n] threads released together. */
+private fun <T> together(n: Int, body: (Int) -> T): List<Result<T>> {
+    val pool = Executors.newFixedThreadPool(n)
+    val start = CountDownLatch(1)
+    try {
+        val futures = (0 until n).map { i -> pool.submit<Result<T>> { start.await(); runCatching { body(i) } } }
+        start.countDown()
+        return futures.map { it.get(60, TimeUnit.SECONDS) }
+    } finally {
+        pool.shutdownNow()
+    }
+}
+
+/** A port on this machine where nothing listens. */
+private fun closedPort(): Int = ServerSocket(0).use { it.localPort }
+
+/** Push approval through the generated bindings, against an in-memory privacyIDEA. */
+fun Tests.pushTests() =
+    suite("push") {
+        test("softwareKeystore and a Kotlin JCA keystore hold signing keys (SPKI out, SHA256withRSA)") {
+            val ks = softwareKeystore(path("k/device.key"))
+            val spki = ks.createSigningKey("vakt-push-test", 2048u)
+            val public = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(spki)) as RSAPublicKey
+            assertEquals(2048, public.modulus.bitLength())
+            val signature = ks.sign("vakt-push-test", "hello".toByteArray())
+            assertTrue(rsaVerify(public, "hello", Base32.encode(signature)), "Rust signs what Java verifies")
+            ks.deleteSigningKey("vakt-push-test")
+            ks.deleteSigningKey("vakt-push-test")
+            assertThrows<KeystoreFailure.KeyMissing> { ks.sign("vakt-push-test", ByteArray(1)) }
+            // The Kotlin keystore used by the other tests, and base32 as privacyIDEA spells it.
+            val jca = JcaRsaKeystore()
+            val jcaKey = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(jca.createSigningKey("a", 3072u)))
+            assertTrue(rsaVerify(jcaKey, "x", Base32.encode(jca.sign("a", "x".toByteArray()))))
+            assertThrows<KeystoreFailure.KeyMissing> { jca.sign("b", ByteArray(0)) }
+            assertEquals("MZXW6YTBOI======", Base32.encode("foobar".toByteArray()))
+            assertContentEquals("foobar".toByteArray(), Base32.decode("MZXW6YTBOI======"))
+        }
+
+        test("enrol from a ScannedCode; duplicate; list; delete reaches the token and its key") {
+            val p = PushPhone(this)
+            val code = ScannedCode.fromText(p.fake.enrolmentUri)
+            val token = p.session.enrolPush(code, p.fake, false, "firebase-token")
+            assertEquals("PIPU0000TEST", token.serial)
+            assertEquals("privacyIDEA", token.issuer)
+            assertEquals(p.fake.url, token.url)
+            assertEquals(PushTokenState.ENROLLED, token.state)
+            assertEquals(T0.toULong(), token.enrolledAt, "enrolled by the vault's clock")
+            assertTrue(token.pollOnly)
+            assertFalse(token.requireAppPin)
+            assertEquals("firebase-token", p.fake.fbtoken)
+            assertEquals(3072, p.keystore.requestedBits.get(), "the core asks for 3072-bit keys")
+            assertEquals(1, p.keystore.aliases.size)
+            assertEquals(token.id, assertThrows<FfiError.Duplicate> { p.enrol() }.existingId)
+            assertEquals(listOf(token), p.session.pushTokens())
+            p.session.delete(token.id)
+            assertTrue(p.session.pushTokens().isEmpty())
+            assertTrue(p.keystore.aliases.isEmpty(), "the signing key went with it")
+            assertThrows<FfiError.NoSuchAccount> { p.session.delete(token.id) }
+        }
+
+        test("poll, approve (display code), decline with a reason") {
+            val p = PushPhone(this)
+            p.enrol()
+            assertTrue(p.session.pollPush(p.fake, false).challenges.isEmpty())
+            val a = p.fake.trigger(displayCode = "42")
+            val b = p.fake.trigger()
+            val report = p.session.pollPush(p.fake, false)
+            assertEquals(2u, report.newCount)
+            assertTrue(report.problems.isEmpty())
+            val (first, second) = report.challenges
+            assertEquals("privacyIDEA: PIPU0000TEST", first.account)
+            assertEquals("DemoIdP", first.title)
+            assertEquals("Log in to 127.0.0.1?", first.question)
+            assertTrue(first.presenceOptions.isEmpty())
+            assertEquals(T0.toULong(), first.receivedAt)
+            assertEquals(T0.toULong() + 120u, first.expiresAt)
+            assertEquals(PushChallengeState.Open, first.state)
+            assertTrue(first.declineReasonsSupported)
+            assertEquals(0u, p.session.pollPush(p.fake, false).newCount, "known challenges are not new")
+            assertEquals("42", p.session.approvePush(first.id, p.fake, false, null))
+            assertEquals(true, a.answered)
+            p.session.declinePush(second.id, p.fake, false, DeclineReason.UNKNOWN_TRIGGER)
+            assertEquals(false, b.answered)
+            assertEquals("unknown_trigger", b.declineReason)
+            assertTrue(p.session.pushChallenges().isEmpty())
+            val answered = p.session.pushChallenge(first.id)
+            assertEquals(PushChallengeState.Answered(PushDecision.Approve(null)), answered.state)
+            assertEquals("42", answered.displayCode)
+            assertEquals(PushChallengeState.Answered(PushDecision.Decline(DeclineReason.UNKNOWN_TRIGGER)), p.session.pushChallenge(second.id).state)
+        }
+
+        test("presence check: missing, not an option, wrong (stays open), right") {
+            val p = PushPhone(this)
+            p.enrol()
+            val c = p.fake.trigger(presence = "X,L,Z" to "L")
+            val challenge = p.session.pollPush(p.fake, false).challenges.single()
+            assertEquals(listOf("X", "L", "Z"), challenge.presenceOptions)
+            assertEquals(listOf("X", "L", "Z"), assertThrows<FfiError.PresenceRequired> { p.session.approvePush(challenge.id, p.fake, false, null) }.options)
+            assertThrows<FfiError.NotAnOption> { p.session.approvePush(challenge.id, p.fake, false, "Q") }
+            assertThrows<FfiError.WrongPresenceAnswer> { p.session.approvePush(challenge.id, p.fake, false, "X") }
+            assertNull(c.answered, "the server keeps it open")
+            assertEquals(PushChallengeState.Open, p.session.pushChallenges().single().state)
+            assertNull(p.session.approvePush(challenge.id, p.fake, false, "L"))
+            assertEquals(true, c.answered)
+            // A presence answer to a challenge without options is not an option either.
+            p.fake.trigger()
+            val plain = p.session.pollPush(p.fake, false).challenges.single()
+            assertThrows<FfiError.NotAnOption> { p.session.approvePush(plain.id, p.fake, false, "L") }
+        }
+
+        test("notification path: receivePush with the data map; replay; unknown token; malformed") {
+            val p = PushPhone(this)
+            p.enrol()
+            val c = p.fake.trigger()
+            val data = p.fake.item(c) + ("google.message_id" to "0:123") // unknown keys are ignored
+            val challenge = p.session.receivePush(data)
+            assertEquals("DemoIdP", challenge.title)
+            assertEquals(challenge.id, p.session.receivePush(data).id, "the same challenge again is the same one")
+            assertEquals(0, p.fake.polls.get(), "no network")
+            p.session.approvePush(challenge.id, p.fake, false, null)
+            assertThrows<FfiError.AlreadyAnswered> { p.session.receivePush(data) }
+            val other = p.fake.item(p.fake.trigger()).toMutableMap()
+            assertThrows<FfiError.UnknownPushToken> { p.session.receivePush(other + ("serial" to "PIPU9999")) }
+            val missing = assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(other - "nonce") }
+            assertEquals(ChallengeRefusal.MALFORMED, missing.reason)
+            assertEquals("nonce", missing.field)
+        }
+
+        test("forged challenges are refused: in a poll (problem, not stored) and from a notification") {
+            val p = PushPhone(this)
+            val token = p.enrol()
+            p.fake.tamper = true
+            val c = p.fake.trigger()
+            val report = p.session.pollPush(p.fake, false)
+            assertTrue(report.challenges.isEmpty())
+            assertEquals(0u, report.newCount)
+            val problem = report.problems.single()
+            assertEquals(token.id, problem.tokenId)
+            assertEquals(PushProblemKind.ChallengeRefused(ChallengeRefusal.FORGED), problem.kind)
+            assertTrue(problem.message.isNotEmpty())
+            val forged = assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(p.fake.item(c)) }
+            assertEquals(ChallengeRefusal.FORGED, forged.reason)
+            assertNull(forged.field)
+            // An altered question, with the genuine signature: forged too.
+            p.fake.tamper = false
+            val altered = p.fake.item(c) + ("question" to "Log in to bank.example?")
+            assertEquals(ChallengeRefusal.FORGED, assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(altered) }.reason)
+            assertTrue(p.session.pushChallenges().isEmpty())
+        }
+
+        test("expiry by the vault's clock: gone from the list, ChallengeExpired") {
+            val p = PushPhone(this)
+            p.enrol()
+            val id = p.session.receivePush(p.fake.item(p.fake.trigger())).id
+            p.clock.set(T0 + 119)
+            assertEquals(1, p.session.pushChallenges().size)
+            p.clock.set(T0 + 120)
+            assertTrue(p.session.pushChallenges().isEmpty())
+            assertThrows<FfiError.ChallengeExpired> { p.session.approvePush(id, p.fake, false, null) }
+            assertTrue(p.session.pollPush(p.fake, false).challenges.isEmpty(), "the server still lists it; not shown again")
+        }
+
+        test("already answered, closed by the server, no such challenge") {
+            val p = PushPhone(this)
+            p.enrol()
+            val id = p.session.pollPush(p.fake.apply { trigger(displayCode = "7") }, false).challenges.single().id
+            assertEquals("7", p.session.approvePush(id, p.fake, false, null))
+            assertEquals("7", p.session.approvePush(id, p.fake, false, null), "the same answer again: same outcome")
+            assertThrows<FfiError.AlreadyAnswered> { p.session.declinePush(id, p.fake, false, null) }
+            // Answered on another device: the server no longer has it open.
+            val c = p.fake.trigger()
+            val closed = p.session.pollPush(p.fake, false).challenges.single().id
+            c.answered = true
+            assertThrows<FfiError.ChallengeClosed> { p.session.approvePush(closed, p.fake, false, null) }
+            assertEquals(PushChallengeState.Closed, p.session.pushChallenge(closed).state)
+            assertEquals(999uL, assertThrows<FfiError.NoSuchChallenge> { p.session.approvePush(999u, p.fake, false, null) }.id)
+            assertThrows<FfiError.NoSuchChallenge> { p.session.pushChallenge(999u) }
+        }
+
+        test("a lost answer is retried with the same decision only") {
+            val p = PushPhone(this)
+            p.enrol()
+            val id = p.session.pollPush(p.fake.apply { trigger() }, false).challenges.single().id
+            p.fake.fail = TransportFailure.Timeout()
+            assertEquals(PushNetworkKind.TIMEOUT, assertThrows<FfiError.PushNetwork> { p.session.approvePush(id, p.fake, false, null) }.kind)
+            assertEquals(PushChallengeState.Sending(PushDecision.Approve(null)), p.session.pushChallenges().single().state)
+            assertThrows<FfiError.AlreadyAnswered> { p.session.declinePush(id, p.fake, false, null) }
+            p.session.approvePush(id, p.fake, false, null)
+            assertEquals(true, p.fake.challenges.single().answered)
+        }
+
+        test("restored on a new phone: NeedsReenrolment until enrolled again (same id)") {
+            val p = PushPhone(this)
+            val token = p.enrol()
+            val backup = p.session.backup()
+            val restored =
+                restoreBackup(path("new/vault.sqlite3"), JcaRsaKeystore(), p.clock, backup, BackupSecretKind.UNBLOCK_CODE, p.created.unblockCode, OTHER_PIN, FAST)
+            assertEquals(listOf("privacyIDEA: PIPU0000TEST"), restored.needsReenrolment)
+            val listed = restored.session.pushTokens().single()
+            assertEquals(PushTokenState.NEEDS_REENROLMENT, listed.state)
+            val data = p.fake.item(p.fake.trigger())
+            assertEquals(listed.id, assertThrows<FfiError.NeedsReenrolment> { restored.session.receivePush(data) }.tokenId)
+            val report = restored.session.pollPush(p.fake, false)
+            assertTrue(report.challenges.isEmpty() && report.problems.isEmpty(), "not polled")
+            val fresh = FakePrivacyIdea() // the server issues a new enrolment code
+            val again = restored.session.enrolPushUri(fresh.enrolmentUri, fresh, false, null)
+            assertEquals(listed.id, again.id)
+            assertEquals(PushTokenState.ENROLLED, again.state)
+            assertEquals(token.serial, again.serial)
+        }
+
+        test("8 threads polling one session at once: every challenge stored once") {
+            val p = PushPhone(this)
+            p.enrol()
+            repeat(3) { p.fake.trigger() }
+            val reports = together(8) { p.session.pollPush(p.fake, false) }.map { it.getOrThrow() }
+            assertEquals(3, reports.sumOf { it.newCount.toInt() }, "each challenge is new to exactly one poll")
+            assertTrue(reports.all { it.challenges.size == 3 && it.problems.isEmpty() })
+            assertEquals(3, p.session.pushChallenges().map { it.id }.toSet().size)
+            // Polls and answers from threads at once.
+            val ids = p.session.pushChallenges().map { it.id }
+            together(6) { i -> if (i < 3) p.session.approvePush(ids[i], p.fake, false, null) else p.session.pollPush(p.fake, false) }
+                .forEach { it.getOrThrow() }
+            assertTrue(p.fake.challenges.all { it.answered == true })
+        }
+
+        test("server errors: used code (PushServer), not privacyIDEA (UnexpectedPushReply), http (InsecureServer)") {
+            val p = PushPhone(this)
+            p.enrol()
+            val second = PushPhone(this, name = "second", fake = p.fake)
+            val used = assertThrows<FfiError.PushServer> { second.enrol() }
+            assertEquals(404.toUShort(), used.status)
+            assertEquals(601L, used.code)
+            assertTrue(second.session.pushTokens().isEmpty(), "nothing stored")
+            assertTrue(second.keystore.aliases.isEmpty(), "the new key was deleted")
+            val odd = FakePrivacyIdea().apply { reply = 200 to "{}" }
+            assertThrows<FfiError.UnexpectedPushReply> { second.session.enrolPushUri(odd.enrolmentUri, odd, false, null) }
+            val remote = FakePrivacyIdea(url = "http://pi.example/ttype/push")
+            assertThrows<FfiError.InsecureServer> { second.session.enrolPushUri(remote.enrolmentUri, remote, false, null) }
+            assertTrue(remote.requests.isEmpty(), "refused before any request")
+            assertEquals(PushTokenState.ENROLLED, second.session.enrolPushUri(remote.enrolmentUri, remote, true, null).state)
+        }
+
+        test("a Kotlin transport's failures: PushNetwork of each kind; in a poll, a problem per token") {
+            val p = PushPhone(this)
+            val token = p.enrol()
+            val cases =
+                listOf(
+                    TransportFailure.Timeout() to PushNetworkKind.TIMEOUT,
+                    TransportFailure.Unreachable("no network") to PushNetworkKind.UNREACHABLE,
+                    TransportFailure.Tls("untrusted") to PushNetworkKind.TLS,
+                    TransportFailure.Other("odd") to PushNetworkKind.OTHER,
+                    IllegalStateException("not declared") to PushNetworkKind.OTHER,
+                )
+            for ((failure, kind) in cases) {
+                p.fake.fail = failure
+                val problem = p.session.pollPush(p.fake, false).problems.single()
+                assertEquals(token.id, problem.tokenId)
+                assertEquals(PushProblemKind.Network(kind), problem.kind)
+            }
+            val b = PushPhone(this, name = "b")
+            b.fake.fail = TransportFailure.Unreachable("no network")
+            val e = assertThrows<FfiError.PushNetwork> { b.enrol() }
+            assertEquals(PushNetworkKind.UNREACHABLE, e.kind)
+            assertEquals("no network", e.detail)
+            p.fake.reply = 500 to "<html>oops</html>"
+            assertEquals(PushProblemKind.Server(500u, null), p.session.pollPush(p.fake, false).problems.single().kind)
+        }
+
+        test("defaultHttpTransport against a closed loopback port: PushNetwork UNREACHABLE") {
+            val p = PushPhone(this, fake = FakePrivacyIdea(url = "http://127.0.0.1:${closedPort()}/ttype/push"))
+            val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri, defaultHttpTransport(), false, null) }
+            assertEquals(PushNetworkKind.UNREACHABLE, e.kind)
+            assertTrue(p.session.pushTokens().isEmpty())
+            // The Rust transport called directly from Kotlin.
+            val request = HttpRequest(HttpMethod.GET, p.fake.url, ByteArray(0), true, 2000u)
+            assertThrows<TransportFailure.Unreachable> { defaultHttpTransport().send(request) }
+        }
+
+        test("a keystore without signing keys (AES-GCM only): Keystore; other codes are not push codes") {
+            val vault = createVault(path("v/vault.sqlite3"), AesGcmKeystore(newAesKey()), ManualClock(T0), PIN, FAST).vault
+            vault.unlock(PIN).use { s ->
+                val fake = FakePrivacyIdea()
+                assertTrue(assertThrows<FfiError.Keystore> { s.enrolPushUri(fake.enrolmentUri, fake, false, null) }.detail.contains("signing keys"))
+                assertTrue(s.pushTokens().isEmpty())
+                assertThrows<FfiError.InvalidInput> { s.enrolPush(ScannedCode.fromText(EXAMPLE_URI), fake, false, null) }
+                assertThrows<FfiError.InvalidUri> { s.enrolPushUri("otpauth://pipush/X?url=https%3A//x", fake, false, null) }
+                assertThrows<FfiError.InvalidInput> { s.addScanned(ScannedCode.fromText(fake.enrolmentUri)) }
+                assertTrue(fake.requests.isEmpty())
+            }
+        }
+
+        test("the fake server itself: a request as the core sends it") {
+            val fake = FakePrivacyIdea()
+            val response = fake.send(HttpRequest(HttpMethod.GET, fake.url + "?serial=X", ByteArray(0), true, 1000u))
+            assertEquals(400.toUShort(), response.status, "not enrolled: refused")
+            assertIs<PushChallengeState.Open>(PushChallengeState.Open)
+        }
+    }

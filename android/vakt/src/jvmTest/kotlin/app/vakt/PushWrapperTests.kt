@@ -1,0 +1,157 @@
+package app.vakt
+
+import app.vakt.ffi.HttpMethod
+import app.vakt.ffi.HttpRequest
+import app.vakt.ffi.PushChallengeState
+import app.vakt.ffi.PushProblemKind
+import app.vakt.ffi.TransportFailure
+import com.sun.net.httpserver.HttpServer
+import java.io.File
+import java.net.InetSocketAddress
+import kotlin.test.assertEquals
+import kotlin.test.assertIs
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.milliseconds
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+
+/** [fake] served over real HTTP on a loopback port (for [UrlConnectionTransport]). */
+private fun <T> serving(body: (FakePrivacyIdea) -> T): T {
+    val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+    val fake = FakePrivacyIdea(url = "http://127.0.0.1:${server.address.port}/ttype/push")
+    server.createContext("/ttype/push") { exchange ->
+        val method = if (exchange.requestMethod == "POST") HttpMethod.POST else HttpMethod.GET
+        val url = "http://127.0.0.1:${server.address.port}${exchange.requestURI}"
+        val response = fake.send(HttpRequest(method, url, exchange.requestBody.readBytes(), true, 5000u))
+        exchange.responseHeaders.add("Content-Type", "application/json")
+        exchange.sendResponseHeaders(response.status.toInt(), response.body.size.toLong())
+        exchange.responseBody.use { it.write(response.body) }
+    }
+    server.start()
+    try {
+        return body(fake)
+    } finally {
+        server.stop(0)
+    }
+}
+
+/** The wrapper's push API: VaktPush, PushToken/PushChallenge, the polling Flow, UrlConnectionTransport. */
+fun Tests.pushWrapperTests() =
+    suite("push wrapper") {
+        test("VaktPush over UrlConnectionTransport and a loopback HTTP server: enrol, poll, approve, decline, receive") {
+            serving { fake ->
+                runBlocking {
+                    val clock = ManualClock(T0)
+                    val keystore = JcaRsaKeystore()
+                    val vault = VaktVault.create(File(dir, "w/vault.sqlite3"), keystore, PIN, clock, FAST_WRAPPER).vault
+                    vault.unlock(PIN).use { s ->
+                        val push = s.push(UrlConnectionTransport())
+                        val token = push.enrol(QrScanner.fromText(fake.enrolmentUri), notificationToken = "fcm")
+                        assertEquals("privacyIDEA: PIPU0000TEST", token.displayName)
+                        assertEquals(T0, token.enrolledAt?.epochSecond)
+                        assertEquals(PushTokenState.ENROLLED, token.state)
+                        assertEquals(listOf(token), push.tokens())
+                        assertEquals(token.id, assertThrows<VaktException.Duplicate> { push.enrol(fake.enrolmentUri) }.existingId)
+
+                        fake.trigger(presence = "X,L,Z" to "Z")
+                        val first = withTimeout(10_000) { push.polling(every = 50.milliseconds).first() }
+                        assertEquals(1, first.newCount)
+                        val c = first.challenges.single()
+                        assertTrue(c.hasPresenceCheck)
+                        assertEquals(T0 + 120, c.expiresAt.epochSecond)
+                        assertEquals(listOf("X", "L", "Z"), assertThrows<VaktException.PresenceRequired> { push.approve(c.id) }.options)
+                        assertIs<VaktException.BadInput>(assertThrows<VaktException.NotAnOption> { push.approve(c.id, "Q") })
+                        assertThrows<VaktException.WrongPresenceAnswer> { push.approve(c.id, "X") }
+                        assertNull(push.approve(c.id, "Z"))
+                        assertIs<PushChallengeState.Answered>(push.challenge(c.id).state)
+
+                        val notified = push.receive(fake.item(fake.trigger(displayCode = "88")))
+                        assertEquals(listOf(notified), push.challenges())
+                        assertEquals("88", push.approve(notified.id))
+                        val declined = push.receive(fake.item(fake.trigger()))
+                        push.decline(declined.id, DeclineReason.CANCELLED)
+                        assertEquals("cancelled", fake.challenges.last().declineReason)
+                        assertIs<VaktException.ChallengeGone>(assertThrows<VaktException.AlreadyAnswered> { push.approve(declined.id) })
+                        assertThrows<VaktException.NoSuchChallenge> { push.challenge(404) }
+
+                        val expiring = push.receive(fake.item(fake.trigger()))
+                        clock.set(T0 + 500)
+                        assertThrows<VaktException.ChallengeExpired> { push.approve(expiring.id) }
+                        val forged = fake.item(fake.trigger()) + ("title" to "Bank")
+                        assertEquals(ChallengeRefusal.FORGED, assertThrows<VaktException.ChallengeRefused> { push.receive(forged) }.reason)
+                        assertThrows<VaktException.UnknownPushToken> { push.receive(fake.item(fake.trigger()) + ("serial" to "OTHER")) }
+
+                        s.delete(token.id)
+                        assertTrue(push.tokens().isEmpty())
+                        assertTrue(keystore.aliases.isEmpty())
+                    }
+                    // A closed session: the polling flow completes.
+                    val session = vault.unlock(PIN)
+                    val push = session.push(FakePrivacyIdea())
+                    session.close()
+                    assertEquals(emptyList(), withTimeout(5_000) { push.polling(10.milliseconds).take(3).toList() })
+                    vault.close()
+                }
+            }
+        }
+
+        test("wrapper errors: InsecureServer, PushServer, PushNetwork (closed port), NeedsReenrolment, ChallengeClosed") {
+            runBlocking {
+                val vault = VaktVault.create(File(dir, "w/vault.sqlite3"), JcaRsaKeystore(), PIN, ManualClock(T0), FAST_WRAPPER)
+                val fake = FakePrivacyIdea()
+                val backup =
+                    vault.vault.unlock(PIN).use { s ->
+                        val remote = FakePrivacyIdea(url = "http://pi.example/ttype/push", serial = "PIPU0000REMOTE")
+                        assertThrows<VaktException.InsecureServer> { s.push(remote).enrol(remote.enrolmentUri) }
+                        s.push(remote, allowInsecure = true).enrol(remote.enrolmentUri)
+                        val push = s.push(fake)
+                        push.enrol(fake.enrolmentUri)
+                        val used = FakePrivacyIdea(serial = "PIPU0000USED").apply { enrolled = true }
+                        val e = assertThrows<VaktException.PushServer> { s.push(used).enrol(used.enrolmentUri) }
+                        assertEquals(404 to 601L, e.status to e.code)
+                        val port = java.net.ServerSocket(0).use { it.localPort }
+                        val down = FakePrivacyIdea(url = "http://127.0.0.1:$port/ttype/push", serial = "PIPU0000DOWN")
+                        val network = assertThrows<VaktException.PushNetwork> { s.push(UrlConnectionTransport()).enrol(down.enrolmentUri) }
+                        assertEquals(PushNetworkKind.UNREACHABLE, network.kind)
+                        assertIs<VaktException.Failure>(network)
+                        val rust = assertThrows<VaktException.PushNetwork> { s.push(defaultHttpTransport()).enrol(down.enrolmentUri) }
+                        assertEquals(PushNetworkKind.UNREACHABLE, rust.kind)
+                        val c = fake.trigger()
+                        val id = push.poll().challenges.single().id
+                        c.answered = false
+                        assertThrows<VaktException.ChallengeClosed> { push.approve(id) }
+                        fake.reply = 502 to "bad gateway"
+                        val result = push.poll()
+                        assertEquals(PushProblemKind.Server(502u, null), result.problems.single { it.kind !is PushProblemKind.InsecureServer }.kind)
+                        fake.reply = null
+                        s.backup()
+                    }
+                val restored =
+                    VaktVault.restore(File(dir, "r/vault.sqlite3"), JcaRsaKeystore(), backup, VaktVault.BackupSecret.UnblockCode(vault.unblockCode), OTHER_PIN, ManualClock(T0), FAST_WRAPPER)
+                assertEquals(2, restored.needsReenrolment.size)
+                restored.session.use { s ->
+                    val push = s.push(fake)
+                    assertTrue(push.tokens().all { it.state == PushTokenState.NEEDS_REENROLMENT })
+                    val e = assertThrows<VaktException.NeedsReenrolment> { push.receive(fake.item(fake.trigger())) }
+                    assertEquals(push.tokens().single { it.serial == fake.serial }.id, e.tokenId)
+                }
+            }
+        }
+
+        test("UrlConnectionTransport never skips certificate checks on its own; the body is wiped") {
+            val body = "enrollment_credential=secret".toByteArray()
+            val request = HttpRequest(HttpMethod.POST, "https://127.0.0.1:1/ttype/push", body, false, 1000u)
+            assertThrows<TransportFailure.Tls> { UrlConnectionTransport().send(request) }
+            assertTrue(body.all { it == 0.toByte() }, "the credential does not linger")
+            var configured = false
+            val optedIn = UrlConnectionTransport(unverifiedTls = { configured = true })
+            val refused = HttpRequest(HttpMethod.GET, "https://127.0.0.1:${java.net.ServerSocket(0).use { it.localPort }}/x", ByteArray(0), false, 1000u)
+            assertThrows<TransportFailure.Unreachable> { optedIn.send(refused) }
+            assertTrue(configured, "the app's own TLS set-up was applied")
+            assertThrows<TransportFailure.Other> { UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "not a url", ByteArray(0), true, 1000u)) }
+        }
+    }

@@ -1,0 +1,320 @@
+import Foundation
+import VaktFFI
+
+/// Sends push requests with the platform's HTTP stack: implement it, or use
+/// `URLSessionTransport`. Called on a background queue; it may block.
+/// **The request body may carry the enrolment credential, and URLs and bodies
+/// carry device signatures: never log them.** Throw `TransportFailure`
+/// (`.Timeout`, `.Unreachable`, `.Tls`, `.Other`); any other error arrives in
+/// Rust as `Other`.
+public typealias HttpTransport = VaktFFI.HttpTransport
+public typealias HttpRequest = VaktFFI.HttpRequest
+public typealias HttpResponse = VaktFFI.HttpResponse
+public typealias TransportFailure = VaktFFI.TransportFailure
+public typealias DeclineReason = VaktFFI.DeclineReason
+public typealias PushTokenState = VaktFFI.PushTokenState
+public typealias PushChallengeState = VaktFFI.PushChallengeState
+public typealias PushDecision = VaktFFI.PushDecision
+public typealias PushNetworkKind = VaktFFI.PushNetworkKind
+public typealias ChallengeRefusal = VaktFFI.ChallengeRefusal
+public typealias PushProblemKind = VaktFFI.PushProblemKind
+
+/// The Rust transport (ureq, Mozilla roots): tests and desktops. Apps use
+/// `URLSessionTransport` or their own.
+public func defaultTransport() -> HttpTransport { VaktFFI.defaultHttpTransport() }
+
+/// A privacyIDEA push token. `id` is shared with accounts: `VaktSession.delete(id:)` deletes it.
+public struct PushToken: Equatable, Hashable, Sendable, Identifiable {
+    public let id: UInt64
+    public let serial: String
+    public let label: String
+    /// May be empty.
+    public let issuer: String
+    /// The server's push URL.
+    public let url: String
+    public let state: PushTokenState
+    /// When it was enrolled on this device; nil if it never was.
+    public let enrolledAt: Date?
+    /// The server asks that the app be unlocked before answering.
+    public let requireAppPin: Bool
+    /// The server sends no notifications: poll (`VaktPush.pollUpdates`).
+    public let pollOnly: Bool
+
+    /// `issuer: label`, or the label alone.
+    public var displayName: String {
+        issuer.isEmpty || issuer == label ? label : "\(issuer): \(label)"
+    }
+
+    init(_ t: VaktFFI.PushToken) {
+        id = t.id
+        serial = t.serial
+        label = t.label
+        issuer = t.issuer
+        url = t.url
+        state = t.state
+        enrolledAt = t.enrolledAt.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        requireAppPin = t.requireAppPin
+        pollOnly = t.pollOnly
+    }
+}
+
+/// A verified login request, ready to show.
+public struct PushChallenge: Equatable, Hashable, Sendable, Identifiable {
+    /// What `VaktPush.approve` and `decline` take.
+    public let id: UInt64
+    public let tokenId: UInt64
+    /// The token's display name.
+    public let account: String
+    public let title: String
+    public let question: String
+    /// Number matching: the user picks the one the login screen shows; empty if none.
+    public let presenceOptions: [String]
+    public let receivedAt: Date
+    /// When it stops being answerable here.
+    public let expiresAt: Date
+    public let state: PushChallengeState
+    /// Whether a decline may carry a `DeclineReason`.
+    public let declineReasonsSupported: Bool
+    /// The code to show after approval, if the server sent one.
+    public let displayCode: String?
+
+    /// Approving needs one of `presenceOptions`.
+    public var hasPresenceCheck: Bool { !presenceOptions.isEmpty }
+
+    init(_ c: VaktFFI.PushChallenge) {
+        id = c.id
+        tokenId = c.tokenId
+        account = c.account
+        title = c.title
+        question = c.question
+        presenceOptions = c.presenceOptions
+        receivedAt = Date(timeIntervalSince1970: TimeInterval(c.receivedAt))
+        expiresAt = Date(timeIntervalSince1970: TimeInterval(c.expiresAt))
+        state = c.state
+        declineReasonsSupported = c.declineReasonsSupported
+        displayCode = c.displayCode
+    }
+}
+
+/// One token's problem during a poll; `message` is for people.
+public struct PushProblem: Equatable, Hashable, Sendable {
+    public let tokenId: UInt64
+    public let kind: PushProblemKind
+    public let message: String
+}
+
+/// What a poll found: every waiting challenge, how many are new, and per-token problems.
+public struct PushPollResult: Equatable, Hashable, Sendable {
+    public let challenges: [PushChallenge]
+    public let newCount: Int
+    public let problems: [PushProblem]
+
+    init(_ r: PushPollReport) {
+        challenges = r.challenges.map(PushChallenge.init)
+        newCount = Int(r.newCount)
+        problems = r.problems.map { PushProblem(tokenId: $0.tokenId, kind: $0.kind, message: $0.message) }
+    }
+}
+
+/// Push approval on an open session: enrol privacyIDEA push tokens, receive
+/// login requests (poll, or a notification's payload) and answer them. Get one
+/// from `VaktSession.push(transport:allowInsecure:)`. Every call is `async`
+/// and runs off the main thread; network calls go through `transport`.
+///
+/// `allowInsecure` allows plain http to other machines and honours a server's
+/// request not to verify its certificate (`sslverify=0`); leave it off outside
+/// test set-ups. Even with it, `URLSessionTransport` verifies certificates
+/// unless it was given its own delegate for that.
+public final class VaktPush: @unchecked Sendable {
+    private let session: VaktSession
+    /// The transport of every network call.
+    public let transport: HttpTransport
+    public let allowInsecure: Bool
+
+    init(session: VaktSession, transport: HttpTransport, allowInsecure: Bool) {
+        self.session = session
+        self.transport = transport
+        self.allowInsecure = allowInsecure
+    }
+
+    /// Enrols the push token of a scanned enrolment code (a signing key is made
+    /// in the keystore and registered with the server). `notificationToken`:
+    /// the APNs/Firebase token, nil to poll only. Throws `.duplicate` if it is
+    /// already enrolled, `.pushServer` (404) if the code was used or expired.
+    public func enrol(scanned qr: ScannedQr, notificationToken: String? = nil) async throws -> PushToken {
+        let (code, transport, insecure) = (qr.code, transport, allowInsecure)
+        return PushToken(try await session.run {
+            try $0.enrolPush(code: code, transport: transport, allowInsecure: insecure, notificationToken: notificationToken)
+        })
+    }
+
+    /// The same for an `otpauth://pipush/` URI's text.
+    public func enrol(uri: String, notificationToken: String? = nil) async throws -> PushToken {
+        let (transport, insecure) = (transport, allowInsecure)
+        return PushToken(try await session.run {
+            try $0.enrolPushUri(uri: uri, transport: transport, allowInsecure: insecure, notificationToken: notificationToken)
+        })
+    }
+
+    /// Every push token.
+    public func tokens() async throws -> [PushToken] {
+        try await session.run { try $0.pushTokens().map(PushToken.init) }
+    }
+
+    /// Asks every enrolled token's server for login requests; problems are
+    /// reported per token, not thrown.
+    public func poll() async throws -> PushPollResult {
+        let (transport, insecure) = (transport, allowInsecure)
+        return PushPollResult(try await session.run { try $0.pollPush(transport: transport, allowInsecure: insecure) })
+    }
+
+    /// Polls at once, then every `interval` seconds for as long as it is
+    /// iterated. Ends when the session is locked.
+    public func pollUpdates(every interval: TimeInterval = 10) -> AsyncThrowingStream<PushPollResult, Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    while !Task.isCancelled {
+                        continuation.yield(try await self.poll())
+                        try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                    }
+                    continuation.finish()
+                } catch VaktError.locked {
+                    continuation.finish()
+                } catch is CancellationError {
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// A login request from a push notification: its payload as string pairs
+    /// (APNs `userInfo` / Firebase `data`, other keys ignored). Verified before
+    /// anything is stored; throws `.challengeRefused` (forged or malformed),
+    /// `.unknownPushToken`, `.needsReenrolment`, or `.alreadyAnswered` /
+    /// `.challengeExpired` for a replay.
+    public func receive(_ data: [String: String]) async throws -> PushChallenge {
+        PushChallenge(try await session.run { try $0.receivePush(data: data) })
+    }
+
+    /// The login requests waiting for an answer, oldest first (no network).
+    public func challenges() async throws -> [PushChallenge] {
+        try await session.run { try $0.pushChallenges().map(PushChallenge.init) }
+    }
+
+    /// One login request, whatever its state.
+    public func challenge(id: UInt64) async throws -> PushChallenge {
+        PushChallenge(try await session.run { try $0.pushChallenge(id: id) })
+    }
+
+    /// Approves login request `id` (`presenceAnswer`: the option the login
+    /// screen shows, when it has options). Returns the code to show, if any.
+    /// After a network failure, approving again retries the same answer.
+    @discardableResult
+    public func approve(id: UInt64, presenceAnswer: String? = nil) async throws -> String? {
+        let (transport, insecure) = (transport, allowInsecure)
+        return try await session.run {
+            try $0.approvePush(id: id, transport: transport, allowInsecure: insecure, presenceAnswer: presenceAnswer)
+        }
+    }
+
+    /// Declines login request `id`; `reason` is sent if the server accepts reasons.
+    public func decline(id: UInt64, reason: DeclineReason? = nil) async throws {
+        let (transport, insecure) = (transport, allowInsecure)
+        try await session.run {
+            try $0.declinePush(id: id, transport: transport, allowInsecure: insecure, reason: reason)
+        }
+    }
+}
+
+/// An `HttpTransport` over `URLSession` (ephemeral: no cache, no cookies), so
+/// the system's trust store, proxy and ATS apply. It blocks its calling thread
+/// (Vakt calls it from its own background queue, never the main thread).
+///
+/// Certificates are always verified. A request with `verifyTls == false` (the
+/// app allowed insecure servers *and* the server asked not to verify) is
+/// refused with `.Tls` — unless the app passes `unverifiedTlsDelegate`, its own
+/// `URLSessionDelegate` that decides about the server trust (e.g. pins a
+/// self-signed test certificate). This class never accepts any certificate on
+/// its own.
+public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
+    private static let maxBody = 1 << 20
+    private let unverifiedTlsDelegate: URLSessionDelegate?
+
+    public init(unverifiedTlsDelegate: URLSessionDelegate? = nil) {
+        self.unverifiedTlsDelegate = unverifiedTlsDelegate
+    }
+
+    public func send(request: HttpRequest) throws -> HttpResponse {
+        guard let url = URL(string: request.url) else {
+            throw TransportFailure.Other(message: "malformed URL")
+        }
+        var delegate: URLSessionDelegate?
+        if !request.verifyTls && url.scheme == "https" {
+            guard let appDelegate = unverifiedTlsDelegate else {
+                throw TransportFailure.Tls(message: "the server asks not to verify its certificate; this transport verifies every certificate")
+            }
+            delegate = appDelegate
+        }
+        let timeout = TimeInterval(request.timeoutMs) / 1000
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        configuration.urlCache = nil
+        let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+
+        var urlRequest = URLRequest(url: url)
+        switch request.method {
+        case .get:
+            urlRequest.httpMethod = "GET"
+        case .post:
+            urlRequest.httpMethod = "POST"
+            urlRequest.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            urlRequest.httpBody = request.body
+        }
+
+        let done = DispatchSemaphore(value: 0)
+        var outcome: Result<HttpResponse, TransportFailure> = .failure(.Other(message: "no answer"))
+        let task = session.dataTask(with: urlRequest) { data, response, error in
+            defer { done.signal() }
+            if let error = error as? URLError {
+                outcome = .failure(Self.failure(error))
+                return
+            }
+            guard let http = response as? HTTPURLResponse else {
+                outcome = .failure(.Other(message: "not an HTTP answer"))
+                return
+            }
+            let body = data ?? Data()
+            guard body.count <= Self.maxBody else {
+                outcome = .failure(.Other(message: "answer too large"))
+                return
+            }
+            outcome = .success(HttpResponse(status: UInt16(clamping: http.statusCode), body: body))
+        }
+        task.resume()
+        done.wait()
+        return try outcome.get()
+    }
+
+    /// The error's code only: its description may name the URL.
+    private static func failure(_ error: URLError) -> TransportFailure {
+        switch error.code {
+        case .timedOut:
+            return .Timeout
+        case .cannotFindHost, .cannotConnectToHost, .notConnectedToInternet, .networkConnectionLost,
+             .dnsLookupFailed:
+            return .Unreachable(message: "URLError \(error.code.rawValue)")
+        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected,
+             .appTransportSecurityRequiresSecureConnection:
+            return .Tls(message: "URLError \(error.code.rawValue)")
+        default:
+            return .Other(message: "URLError \(error.code.rawValue)")
+        }
+    }
+}
