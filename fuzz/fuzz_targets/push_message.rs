@@ -5,10 +5,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use vakt_core::push::HttpResponse;
 use vakt_core::push::crypto::ServerKey;
 use vakt_core::push::protocol::{self, ChallengeFields};
 use vakt_core::push::token::{PushToken, StoredChallenge};
-use vakt_core::push::HttpResponse;
 
 const SERVER_KEY: &str = include_str!("../../fixtures/privacyidea/server_public_key_pkcs1.b64");
 
