@@ -8,8 +8,10 @@
 //! [`ScannedCode`]); secrets cross only where a UI must show them (a code, an
 //! unblock code once, an export the user asked for). Platforms
 //! implement [`Clock`], [`DeviceKeystore`] and [`HttpTransport`]; Rust
-//! defaults exist ([`system_clock`], [`software_keystore`],
-//! [`default_http_transport`]).
+//! defaults exist for the clock and the keystore ([`system_clock`],
+//! [`software_keystore`]). There is no Rust HTTP transport in this library:
+//! apps pass their platform's HTTP stack (its trust store, proxies and network
+//! policy apply), and the library stays free of a second TLS stack.
 
 uniffi::setup_scaffolding!();
 
@@ -30,7 +32,7 @@ pub use error::{
 pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
 pub use platform::{
     Clock, DeviceKeystore, HttpMethod, HttpRequest, HttpResponse, HttpTransport, KeystoreFailure,
-    TransportFailure, default_http_transport, fixed_clock, software_keystore, system_clock,
+    TransportFailure, fixed_clock, software_keystore, system_clock,
 };
 pub use push::{
     DeclineReason, PushChallenge, PushChallengeState, PushDecision, PushPollReport, PushToken,

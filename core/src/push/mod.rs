@@ -6,7 +6,8 @@
 //! - [`crypto`]: the signatures (RSA PKCS#1 v1.5, SHA-256, base32 on the wire).
 //! - [`protocol`]: what is signed and sent, and how answers are read.
 //! - [`transport`]: the HTTP transport trait and the server address rules.
-//! - [`http`]: the default transport (ureq over rustls).
+//! - `http` (feature `http`, on by default): the Rust transport (ureq over
+//!   rustls) for the CLI and tests.
 //! - [`token`]: the stored token and challenge records.
 //! - [`time`]: ISO 8601 timestamps.
 //!
@@ -16,6 +17,7 @@
 //! `docs/push.md`.
 
 pub mod crypto;
+#[cfg(feature = "http")]
 pub mod http;
 pub mod protocol;
 pub mod time;

@@ -1,6 +1,6 @@
 //! How push messages travel: a [`HttpTransport`] the platform implements with
-//! its own HTTP stack (a Rust default, [`super::http::UreqTransport`], serves the
-//! CLI and tests), and the rules for which server addresses are acceptable.
+//! its own HTTP stack (a Rust default, `push::http::UreqTransport` behind the
+//! `http` feature, serves the CLI and tests), and the rules for which server addresses are acceptable.
 //!
 //! # Address rules
 //! - `https://` is required, except for loopback addresses (`127.0.0.0/8`,

@@ -19,10 +19,6 @@ public typealias PushNetworkKind = VaktFFI.PushNetworkKind
 public typealias ChallengeRefusal = VaktFFI.ChallengeRefusal
 public typealias PushProblemKind = VaktFFI.PushProblemKind
 
-/// The Rust transport (ureq, Mozilla roots): tests and desktops. Apps use
-/// `URLSessionTransport` or their own.
-public func defaultTransport() -> HttpTransport { VaktFFI.defaultHttpTransport() }
-
 /// A privacyIDEA push token. `id` is shared with accounts: `VaktSession.delete(id:)` deletes it.
 public struct PushToken: Equatable, Hashable, Sendable, Identifiable {
     public let id: UInt64

@@ -244,10 +244,10 @@ final class PushTests: VaktTestCase {
         }
         let down = FakePrivacyIdea(url: "http://127.0.0.1:\(closedPort())/ttype/push", serial: "PIPU0000DOWN")
         guard case .PushNetwork(.unreachable, _)? = ffiError({
-            try p.session.enrolPushUri(uri: down.enrolmentUri, transport: defaultHttpTransport(), allowInsecure: false, notificationToken: nil)
+            try p.session.enrolPushUri(uri: down.enrolmentUri, transport: URLSessionTransport(), allowInsecure: false, notificationToken: nil)
         }) else { return XCTFail("unreachable") }
         let request = HttpRequest(method: .get, url: down.url, body: Data(), verifyTls: true, timeoutMs: 2000)
-        XCTAssertThrowsError(try defaultHttpTransport().send(request: request))
+        XCTAssertThrowsError(try URLSessionTransport().send(request: request))
         XCTAssertEqual(try p.fake.send(request: request).status, 400)
     }
 

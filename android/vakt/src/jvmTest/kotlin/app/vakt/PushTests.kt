@@ -15,7 +15,6 @@ import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.Session
 import app.vakt.ffi.TransportFailure
 import app.vakt.ffi.createVault
-import app.vakt.ffi.defaultHttpTransport
 import app.vakt.ffi.restoreBackup
 import app.vakt.ffi.softwareKeystore
 import java.net.ServerSocket
@@ -320,14 +319,13 @@ fun Tests.pushTests() =
             assertEquals(PushProblemKind.Server(500u, null), p.session.pollPush(p.fake, false).problems.single().kind)
         }
 
-        test("defaultHttpTransport against a closed loopback port: PushNetwork UNREACHABLE") {
+        test("the platform transport against a closed loopback port: PushNetwork UNREACHABLE") {
             val p = PushPhone(this, fake = FakePrivacyIdea(url = "http://127.0.0.1:${closedPort()}/ttype/push"))
-            val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri, defaultHttpTransport(), false, null) }
+            val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri, UrlConnectionTransport(), false, null) }
             assertEquals(PushNetworkKind.UNREACHABLE, e.kind)
             assertTrue(p.session.pushTokens().isEmpty())
-            // The Rust transport called directly from Kotlin.
             val request = HttpRequest(HttpMethod.GET, p.fake.url, ByteArray(0), true, 2000u)
-            assertThrows<TransportFailure.Unreachable> { defaultHttpTransport().send(request) }
+            assertThrows<TransportFailure.Unreachable> { UrlConnectionTransport().send(request) }
         }
 
         test("a keystore without signing keys (AES-GCM only): Keystore; other codes are not push codes") {

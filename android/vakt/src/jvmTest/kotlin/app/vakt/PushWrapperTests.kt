@@ -118,8 +118,6 @@ fun Tests.pushWrapperTests() =
                         val network = assertThrows<VaktException.PushNetwork> { s.push(UrlConnectionTransport()).enrol(down.enrolmentUri) }
                         assertEquals(PushNetworkKind.UNREACHABLE, network.kind)
                         assertIs<VaktException.Failure>(network)
-                        val rust = assertThrows<VaktException.PushNetwork> { s.push(defaultHttpTransport()).enrol(down.enrolmentUri) }
-                        assertEquals(PushNetworkKind.UNREACHABLE, rust.kind)
                         val c = fake.trigger()
                         val id = push.poll().challenges.single().id
                         c.answered = false

@@ -53,9 +53,6 @@ typealias ChallengeRefusal = app.vakt.ffi.ChallengeRefusal
 /** What went wrong with one token during a poll. */
 typealias PushProblemKind = app.vakt.ffi.PushProblemKind
 
-/** The Rust transport (ureq, Mozilla roots): tests and desktops. Apps use [UrlConnectionTransport] or their own. */
-fun defaultHttpTransport(): HttpTransport = app.vakt.ffi.defaultHttpTransport()
-
 /** A privacyIDEA push token. [id] is shared with accounts: [VaktSession.delete] deletes it. */
 data class PushToken(
     val id: Long,
