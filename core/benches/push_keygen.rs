@@ -8,7 +8,12 @@
 //!
 //! Run: `cargo bench -p vakt-core --bench push_keygen [-- SAMPLES]`
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stderr
+)]
 
 use std::time::{Duration, Instant};
 

@@ -11,7 +11,7 @@
 //!
 //! Run: `cargo run -p vakt-core --example make_vault_fixture -- fixtures/vaults/v1`
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
