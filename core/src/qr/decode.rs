@@ -6,11 +6,12 @@
 //! finder-pattern triples that did not decode are kept: a later *region* pass
 //! retries just those regions of the full-resolution image with costlier
 //! processing, which is much cheaper than processing the whole frame again.
-//! Passes run in order until one finds a code, or the time budget is spent.
+//! Passes run in order until one finds a code, or the time budget is spent
+//! (the decoding thread's CPU time, with a wall-clock ceiling: `clock.rs`).
 //! Every pass runs under `catch_unwind`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
@@ -18,6 +19,7 @@ use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatter
 use rxing::{BinaryBitmap, Luma8Source};
 
 use super::binarize::{Rule, local_matrix};
+use super::clock::{Budget, BudgetClock, FrameClock};
 use super::filter::{self, Plane};
 use super::finder;
 use crate::secret::SecretString;
@@ -80,8 +82,8 @@ pub(crate) struct Plan {
     pub steps: Vec<Step>,
     /// The passes a [`Step::Regions`] runs on each region.
     pub region_passes: Vec<Pass>,
-    /// Passes that have not started when this much time has gone are skipped.
-    pub budget: Option<Duration>,
+    /// Passes that have not started when this budget is spent are skipped.
+    pub budget: Option<Budget>,
     /// Keep running passes after one found a code (to collect more codes).
     pub exhaustive: bool,
     /// Once a code is found, go on until a full-resolution pass has run (a
@@ -130,7 +132,8 @@ impl Plan {
     /// `u` upscale, `n` stretch, `s` smooth, `x` sharpen, `i` inverted only,
     /// `b` both polarities, `f` fast finder scan. `r` is the region step
     /// (`r:P;P;…` also sets the passes it runs on each region). `@N` sets a
-    /// budget of N ms, `+` makes the plan exhaustive, `=` makes it settle.
+    /// budget of N ms of the decoding thread's CPU time (with a wall-clock
+    /// ceiling of 4 × N ms), `+` makes the plan exhaustive, `=` makes it settle.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let mut plan = Plan {
             steps: Vec::new(),
@@ -147,7 +150,7 @@ impl Plan {
         for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             if let Some(ms) = token.strip_prefix('@') {
                 let ms: f64 = ms.parse().ok()?;
-                plan.budget = Some(Duration::try_from_secs_f64(ms / 1e3).ok()?);
+                plan.budget = Some(Budget::of(Duration::try_from_secs_f64(ms / 1e3).ok()?));
                 continue;
             }
             if token == "+" {
@@ -214,9 +217,20 @@ fn parse_pass(token: &str) -> Option<Pass> {
     Some(p)
 }
 
-/// Runs `plan` on a tightly packed luma plane.
+/// Runs `plan` on a tightly packed luma plane, its budget measured from now
+/// on this thread ([`FrameClock`]).
 pub(crate) fn run(plan: &Plan, luma: &[u8], width: usize, height: usize) -> Outcome {
-    let start = Instant::now();
+    run_with_clock(plan, luma, width, height, &mut FrameClock::start())
+}
+
+/// Runs `plan` with its budget measured by `clock` (asked before each pass).
+pub(crate) fn run_with_clock(
+    plan: &Plan,
+    luma: &[u8],
+    width: usize,
+    height: usize,
+    clock: &mut dyn BudgetClock,
+) -> Outcome {
     let original = Plane {
         data: std::borrow::Cow::Borrowed(luma),
         width,
@@ -228,11 +242,12 @@ pub(crate) fn run(plan: &Plan, luma: &[u8], width: usize, height: usize) -> Outc
         panicked: false,
     };
     let mut regions: Vec<Region> = Vec::new();
-    let out_of_time = |start: Instant| plan.budget.is_some_and(|b| start.elapsed() > b);
+    // The clock is only read when there is a budget (the thorough plan has none).
+    let mut out_of_time = || plan.budget.is_some_and(|b| b.exceeded_by(clock.spent()));
     let mut ran_full_resolution = false;
     for step in &plan.steps {
         let done = !out.texts.is_empty() && (!plan.settle || ran_full_resolution);
-        if out_of_time(start) || (!plan.exhaustive && done) {
+        if out_of_time() || (!plan.exhaustive && done) {
             break;
         }
         if let Step::Pass(p) = step
@@ -248,7 +263,7 @@ pub(crate) fn run(plan: &Plan, luma: &[u8], width: usize, height: usize) -> Outc
                         continue;
                     };
                     for p in &plan.region_passes {
-                        if out_of_time(start) {
+                        if out_of_time() {
                             break;
                         }
                         let sub = Plane {
@@ -538,7 +553,8 @@ fn crop(original: &Plane<'_>, region: &Region) -> Option<Plane<'static>> {
 /// frames end there), then the regions where it saw finder patterns retried at
 /// full resolution, then global-threshold passes (half, then full resolution)
 /// and a sharpened half-resolution pass, each followed by its regions,
-/// inverted codes last; nothing starts after 12 ms.
+/// inverted codes last; nothing starts after 12 ms of the decoding thread's
+/// CPU time (or 48 ms of wall time).
 pub(crate) const CAMERA_PLAN: &str = "@12, l2, r:l;lx;lu, g2, r, g, r, l2x, r, l2i, g2i, r";
 /// The thorough plan for image files: every pass that added codes on the
 /// benchmark, cheapest first, both polarities, no time budget.
@@ -559,10 +575,14 @@ fn parse_or_default(text: &str) -> Plan {
     })
 }
 
-/// The plan for live camera frames: bounded time ([`super::FRAME_BUDGET`]).
+/// The plan for live camera frames: bounded time ([`super::FRAME_BUDGET`],
+/// [`super::FRAME_WALL_CEILING`]).
 pub(crate) fn camera_plan() -> Plan {
     let mut plan = parse_or_default(CAMERA_PLAN);
-    plan.budget = Some(super::FRAME_BUDGET);
+    plan.budget = Some(Budget {
+        work: super::FRAME_BUDGET,
+        wall: super::FRAME_WALL_CEILING,
+    });
     plan
 }
 
@@ -574,19 +594,110 @@ pub(crate) fn thorough_plan() -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::qr::clock::Spent;
+
+    /// A fake clock: each check (one before each pass) adds `per_pass` of
+    /// work, and `load` times as much wall time (a thread that gets 1 / `load`
+    /// of a core). Real time plays no part.
+    struct FakeClock {
+        per_pass: Duration,
+        load: u32,
+        checks: u32,
+    }
+
+    impl BudgetClock for FakeClock {
+        fn spent(&mut self) -> Spent {
+            self.checks += 1;
+            let work = self.per_pass * self.checks;
+            Spent {
+                work,
+                wall: work * self.load,
+            }
+        }
+    }
+
+    /// An inverted code: only the last pass of `PLAN` (`li`) reads it.
+    fn inverted_code() -> (Vec<u8>, usize, usize) {
+        let text = SecretString::new("otpauth://totp/budget?secret=JBSWY3DPEHPK3PXP".into());
+        let image = crate::qr_render::luma(&text, 4).unwrap();
+        let data = image.data.expose().iter().map(|p| 255 - p).collect();
+        (data, image.width as usize, image.height as usize)
+    }
+
+    const PLAN: &str = "l, l, li";
+
+    /// Runs `@budget_ms, PLAN` on the inverted code with a fake clock (1 ms of
+    /// work per pass): (texts found, clock checks).
+    fn run_fake(budget_ms: &str, load: u32) -> (usize, u32) {
+        let (luma, w, h) = inverted_code();
+        let plan = Plan::parse(&format!("{budget_ms}{PLAN}")).unwrap();
+        let mut clock = FakeClock {
+            per_pass: Duration::from_millis(1),
+            load,
+            checks: 0,
+        };
+        let out = run_with_clock(&plan, &luma, w, h, &mut clock);
+        (out.texts.len(), clock.checks)
+    }
+
+    #[test]
+    fn the_budget_stops_the_passes_that_would_start_after_it() {
+        // no budget: all three passes run, the clock is never read
+        assert_eq!(run_fake("", 1), (1, 0));
+        // 3 ms of work before the third pass: within 3.5 ms, it runs...
+        assert_eq!(run_fake("@3.5, ", 1), (1, 3));
+        // ...past 2.5 ms it does not start, and the code is not read
+        assert_eq!(run_fake("@2.5, ", 1), (0, 3));
+    }
+
+    #[test]
+    fn a_loaded_machine_does_not_change_what_a_frame_reads() {
+        // The same work at up to 4 times the wall time (the decoding thread
+        // gets a quarter of a core): the same passes run, the same result.
+        for load in 1..=4 {
+            assert_eq!(run_fake("@3.5, ", load), (1, 3), "load {load}");
+            assert_eq!(run_fake("@2.5, ", load), (0, 3), "load {load}");
+        }
+        // Past that, the wall-clock ceiling (4 × 3.5 ms) stops the frame: a
+        // latency safety net for a starved thread (15 ms > 14 ms at the third
+        // pass), the only way load can change a result.
+        assert_eq!(run_fake("@3.5, ", 5), (0, 3));
+    }
+
+    #[test]
+    fn the_real_clock_runs_the_camera_plan() {
+        // decode::run uses the real clock; on a small clean frame the first
+        // pass reads the code far within any budget.
+        let (luma, w, h) = inverted_code();
+        let normal: Vec<u8> = luma.iter().map(|p| 255 - p).collect();
+        assert_eq!(run(&camera_plan(), &normal, w, h).texts.len(), 1);
+    }
 
     #[test]
     fn the_built_in_plans_parse() {
         assert!(Plan::parse(CAMERA_PLAN).is_some());
-        // the notation's budget says what FRAME_BUDGET is
+        // the notation's budget says what FRAME_BUDGET and its ceiling are
         assert_eq!(
             Plan::parse(CAMERA_PLAN).unwrap().budget,
-            Some(super::super::FRAME_BUDGET)
+            camera_plan().budget
+        );
+        assert_eq!(
+            camera_plan().budget,
+            Some(Budget {
+                work: super::super::FRAME_BUDGET,
+                wall: super::super::FRAME_WALL_CEILING,
+            })
         );
         assert!(Plan::parse(THOROUGH_PLAN).is_some());
         assert!(Plan::parse("h, q").is_none());
         let p = Plan::parse("@7, +, g2bf").unwrap();
-        assert_eq!(p.budget, Some(Duration::from_millis(7)));
+        assert_eq!(
+            p.budget,
+            Some(Budget {
+                work: Duration::from_millis(7),
+                wall: Duration::from_millis(28),
+            })
+        );
         assert!(p.exhaustive);
         assert_eq!(
             p.steps,

@@ -10,6 +10,7 @@
 //! contained and reported, never propagated.
 
 mod binarize;
+mod clock;
 mod decode;
 mod filter;
 mod finder;
@@ -130,15 +131,25 @@ impl LumaFrame<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Effort {
     /// For a live camera: the cheap passes first and a time budget per frame
-    /// ([`FRAME_BUDGET`]); the next frame is the next try.
+    /// ([`FRAME_BUDGET`] of the decoding thread's CPU time, at most
+    /// [`FRAME_WALL_CEILING`] of wall time); the next frame is the next try.
     #[default]
     Camera,
     /// For an image file or a screenshot: every pass, however long it takes.
     Thorough,
 }
 
-/// The time after which [`Effort::Camera`] starts no further pass on a frame.
+/// The decoder's own work after which [`Effort::Camera`] starts no further
+/// pass on a frame: CPU time of the decoding thread (wall time where that
+/// cannot be read), so that what a frame reads does not depend on what else
+/// the machine runs. A pass that has started finishes.
 pub const FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(12);
+
+/// The wall time after which [`Effort::Camera`] starts no further pass on a
+/// frame, whatever its CPU time: 4 × [`FRAME_BUDGET`], a latency safety net
+/// that stops a frame only when the decoding thread got less than a quarter
+/// of a core over it.
+pub const FRAME_WALL_CEILING: std::time::Duration = std::time::Duration::from_millis(48);
 
 fn plan_for(effort: Effort) -> decode::Plan {
     match effort {
