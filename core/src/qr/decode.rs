@@ -6,12 +6,11 @@
 //! finder-pattern triples that did not decode are kept: a later *region* pass
 //! retries just those regions of the full-resolution image with costlier
 //! processing, which is much cheaper than processing the whole frame again.
-//! Passes run in order until one finds a code, or the time budget is spent
-//! (the decoding thread's CPU time, with a wall-clock ceiling: `clock.rs`).
-//! Every pass runs under `catch_unwind`.
+//! Passes run in order until one finds a code, or until the next pass's cost
+//! would exceed the work budget (counted work, `work.rs`; with a wall-clock
+//! ceiling, `clock.rs`). Every pass runs under `catch_unwind`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
 
 use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
@@ -22,6 +21,7 @@ use super::binarize::{Rule, local_matrix};
 use super::clock::{Budget, BudgetClock, FrameClock};
 use super::filter::{self, Plane};
 use super::finder;
+use super::work::{self, Work};
 use crate::secret::SecretString;
 
 /// How an image is binarized.
@@ -76,13 +76,14 @@ pub(crate) struct Pass {
     pub try_harder: bool,
 }
 
-/// A decoding plan: passes in order and an optional time budget.
+/// A decoding plan: passes in order and an optional work budget.
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
     pub steps: Vec<Step>,
     /// The passes a [`Step::Regions`] runs on each region.
     pub region_passes: Vec<Pass>,
-    /// Passes that have not started when this budget is spent are skipped.
+    /// No pass starts whose cost would take the frame's work past this budget
+    /// (nor once its wall-clock ceiling has passed).
     pub budget: Option<Budget>,
     /// Keep running passes after one found a code (to collect more codes).
     pub exhaustive: bool,
@@ -106,6 +107,35 @@ pub(crate) struct Outcome {
     pub texts: Vec<SecretString>,
     /// At least one pass panicked (and was contained).
     pub panicked: bool,
+    /// The work charged for the passes that ran.
+    pub work: Work,
+    /// How many passes ran (region passes included).
+    pub passes: usize,
+}
+
+/// Counts the work of a frame against its budget.
+struct Meter<'c> {
+    budget: Option<Budget>,
+    clock: &'c mut dyn BudgetClock,
+    spent: Work,
+    passes: usize,
+}
+
+impl Meter<'_> {
+    /// Charges a pass of `cost` if it fits the budget (and the wall-clock
+    /// ceiling has not passed): whether it may run. The clock is only read
+    /// when there is a budget (the thorough plan has none).
+    fn charge(&mut self, cost: Work) -> bool {
+        let spent = self.spent.saturating_add(cost);
+        if let Some(b) = self.budget
+            && (spent > b.work || self.clock.wall() > b.wall)
+        {
+            return false;
+        }
+        self.spent = spent;
+        self.passes += 1;
+        true
+    }
 }
 
 const fn rule(min_range: u8, flat_light: bool) -> Rule {
@@ -132,8 +162,9 @@ impl Plan {
     /// `u` upscale, `n` stretch, `s` smooth, `x` sharpen, `i` inverted only,
     /// `b` both polarities, `f` fast finder scan. `r` is the region step
     /// (`r:P;P;…` also sets the passes it runs on each region). `@N` sets a
-    /// budget of N ms of the decoding thread's CPU time (with a wall-clock
-    /// ceiling of 4 × N ms), `+` makes the plan exhaustive, `=` makes it settle.
+    /// work budget of N million units (≈ N ms of CPU on the calibration
+    /// machine, `work.rs`; with a wall-clock ceiling of 4 × N ms), `+` makes
+    /// the plan exhaustive, `=` makes it settle.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let mut plan = Plan {
             steps: Vec::new(),
@@ -149,8 +180,7 @@ impl Plan {
             .collect::<Option<Vec<_>>>()?;
         for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             if let Some(ms) = token.strip_prefix('@') {
-                let ms: f64 = ms.parse().ok()?;
-                plan.budget = Some(Budget::of(Duration::try_from_secs_f64(ms / 1e3).ok()?));
+                plan.budget = Some(Budget::of_ms(ms.parse().ok()?)?);
                 continue;
             }
             if token == "+" {
@@ -217,13 +247,14 @@ fn parse_pass(token: &str) -> Option<Pass> {
     Some(p)
 }
 
-/// Runs `plan` on a tightly packed luma plane, its budget measured from now
-/// on this thread ([`FrameClock`]).
+/// Runs `plan` on a tightly packed luma plane, its wall-clock ceiling
+/// measured from now ([`FrameClock`]).
 pub(crate) fn run(plan: &Plan, luma: &[u8], width: usize, height: usize) -> Outcome {
     run_with_clock(plan, luma, width, height, &mut FrameClock::start())
 }
 
-/// Runs `plan` with its budget measured by `clock` (asked before each pass).
+/// Runs `plan` with its wall-clock ceiling measured by `clock` (asked before
+/// each pass once the plan has a budget).
 pub(crate) fn run_with_clock(
     plan: &Plan,
     luma: &[u8],
@@ -240,31 +271,37 @@ pub(crate) fn run_with_clock(
     let mut out = Outcome {
         texts: Vec::new(),
         panicked: false,
+        work: 0,
+        passes: 0,
+    };
+    let mut meter = Meter {
+        budget: plan.budget,
+        clock,
+        spent: 0,
+        passes: 0,
     };
     let mut regions: Vec<Region> = Vec::new();
-    // The clock is only read when there is a budget (the thorough plan has none).
-    let mut out_of_time = || plan.budget.is_some_and(|b| b.exceeded_by(clock.spent()));
     let mut ran_full_resolution = false;
+    let mut stopped = false;
     for step in &plan.steps {
         let done = !out.texts.is_empty() && (!plan.settle || ran_full_resolution);
-        if out_of_time() || (!plan.exhaustive && done) {
+        if stopped || (!plan.exhaustive && done) {
             break;
-        }
-        if let Step::Pass(p) = step
-            && p.ops[0] == Variant::Original
-        {
-            ran_full_resolution = true;
         }
         let p = match step {
             Step::Pass(p) => p,
             Step::Regions => {
-                for region in std::mem::take(&mut regions) {
+                'regions: for region in std::mem::take(&mut regions) {
                     let Some(plane) = crop(&original, &region) else {
                         continue;
                     };
                     for p in &plan.region_passes {
-                        if out_of_time() {
-                            break;
+                        let (w, h) = work::made_size(p.ops[0], plane.width, plane.height);
+                        let cost = work::make_cost(p.ops[0], plane.width, plane.height)
+                            .saturating_add(work::read_cost(p, w, h));
+                        if !meter.charge(cost) {
+                            stopped = true;
+                            break 'regions;
                         }
                         let sub = Plane {
                             data: std::borrow::Cow::Borrowed(&plane.data),
@@ -291,6 +328,12 @@ pub(crate) fn run_with_clock(
                 continue;
             }
         };
+        if !meter.charge(pass_cost(p, &variants, width, height)) {
+            break;
+        }
+        if p.ops[0] == Variant::Original {
+            ran_full_resolution = true;
+        }
         let plane: &Plane<'_> = if p.ops[0] == Variant::Original {
             &original
         } else {
@@ -349,7 +392,36 @@ pub(crate) fn run_with_clock(
             Err(_) => out.panicked = true,
         }
     }
+    out.work = meter.spent;
+    out.passes = meter.passes;
     out
+}
+
+/// The cost of a whole-image pass: making the images it looks at that earlier
+/// passes have not made, then binarizing and scanning the last one.
+fn pass_cost(
+    p: &Pass,
+    made: &[([Variant; 2], Option<Plane<'static>>)],
+    width: usize,
+    height: usize,
+) -> Work {
+    let mut cost: Work = 0;
+    let (mut w, mut h) = (width, height);
+    for (n, op) in p.ops.iter().enumerate() {
+        if *op == Variant::Original {
+            continue;
+        }
+        let key = if n == 0 {
+            [*op, Variant::Original]
+        } else {
+            p.ops
+        };
+        if !made.iter().any(|(v, _)| *v == key) {
+            cost = cost.saturating_add(work::make_cost(*op, w, h));
+        }
+        (w, h) = work::made_size(*op, w, h);
+    }
+    cost.saturating_add(work::read_cost(p, w, h))
 }
 
 fn add_texts(out: &mut Outcome, texts: Vec<SecretString>) {
@@ -553,9 +625,9 @@ fn crop(original: &Plane<'_>, region: &Region) -> Option<Plane<'static>> {
 /// frames end there), then the regions where it saw finder patterns retried at
 /// full resolution, then global-threshold passes (half, then full resolution)
 /// and a sharpened half-resolution pass, each followed by its regions,
-/// inverted codes last; nothing starts after 12 ms of the decoding thread's
-/// CPU time (or 48 ms of wall time).
-pub(crate) const CAMERA_PLAN: &str = "@12, l2, r:l;lx;lu, g2, r, g, r, l2x, r, l2i, g2i, r";
+/// inverted codes last; no pass starts that would take the frame past 13.5 ms
+/// of the calibration machine's work (`work.rs`), nor after 54 ms of wall time.
+pub(crate) const CAMERA_PLAN: &str = "@13.5, l2, r:l;lx;lu, g2, r, g, r, l2x, r, l2i, g2i, r";
 /// The thorough plan for image files: every pass that added codes on the
 /// benchmark, cheapest first, both polarities, no time budget.
 pub(crate) const THOROUGH_PLAN: &str =
@@ -575,12 +647,12 @@ fn parse_or_default(text: &str) -> Plan {
     })
 }
 
-/// The plan for live camera frames: bounded time ([`super::FRAME_BUDGET`],
-/// [`super::FRAME_WALL_CEILING`]).
+/// The plan for live camera frames: bounded work ([`super::FRAME_WORK_BUDGET`])
+/// and wall time ([`super::FRAME_WALL_CEILING`]).
 pub(crate) fn camera_plan() -> Plan {
     let mut plan = parse_or_default(CAMERA_PLAN);
     plan.budget = Some(Budget {
-        work: super::FRAME_BUDGET,
+        work: super::FRAME_WORK_BUDGET,
         wall: super::FRAME_WALL_CEILING,
     });
     plan
@@ -594,25 +666,19 @@ pub(crate) fn thorough_plan() -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qr::clock::Spent;
+    use std::time::Duration;
 
-    /// A fake clock: each check (one before each pass) adds `per_pass` of
-    /// work, and `load` times as much wall time (a thread that gets 1 / `load`
-    /// of a core). Real time plays no part.
+    /// A fake clock: each reading (one before each pass) adds `per_pass` of
+    /// wall time. Real time plays no part.
     struct FakeClock {
         per_pass: Duration,
-        load: u32,
-        checks: u32,
+        readings: u32,
     }
 
     impl BudgetClock for FakeClock {
-        fn spent(&mut self) -> Spent {
-            self.checks += 1;
-            let work = self.per_pass * self.checks;
-            Spent {
-                work,
-                wall: work * self.load,
-            }
+        fn wall(&mut self) -> Duration {
+            self.readings += 1;
+            self.per_pass * self.readings
         }
     }
 
@@ -624,59 +690,100 @@ mod tests {
         (data, image.width as usize, image.height as usize)
     }
 
-    const PLAN: &str = "l, l, li";
+    const PLAN: &str = "l, l2, li";
 
-    /// Runs `@budget_ms, PLAN` on the inverted code with a fake clock (1 ms of
-    /// work per pass): (texts found, clock checks).
-    fn run_fake(budget_ms: &str, load: u32) -> (usize, u32) {
+    /// What each pass of `PLAN` costs on the inverted code.
+    fn plan_costs(w: usize, h: usize) -> [Work; 3] {
+        let p = |t| parse_pass(t).unwrap();
+        let (w2, h2) = work::made_size(Variant::Down2, w, h);
+        [
+            work::read_cost(&p("l"), w, h),
+            work::make_cost(Variant::Down2, w, h) + work::read_cost(&p("l2"), w2, h2),
+            work::read_cost(&p("li"), w, h),
+        ]
+    }
+
+    /// Runs `PLAN` with a work budget of `budget` units on the inverted code,
+    /// with a fake clock adding `per_pass_ms` of wall time per reading:
+    /// (texts found, work charged, passes run, clock readings).
+    fn run_fake(budget: Option<Work>, per_pass_ms: u64) -> (usize, Work, usize, u32) {
         let (luma, w, h) = inverted_code();
-        let plan = Plan::parse(&format!("{budget_ms}{PLAN}")).unwrap();
+        let mut plan = Plan::parse(PLAN).unwrap();
+        plan.budget = budget.map(|work| Budget {
+            work,
+            wall: Duration::from_millis(48),
+        });
         let mut clock = FakeClock {
-            per_pass: Duration::from_millis(1),
-            load,
-            checks: 0,
+            per_pass: Duration::from_millis(per_pass_ms),
+            readings: 0,
         };
         let out = run_with_clock(&plan, &luma, w, h, &mut clock);
-        (out.texts.len(), clock.checks)
+        (out.texts.len(), out.work, out.passes, clock.readings)
     }
 
     #[test]
-    fn the_budget_stops_the_passes_that_would_start_after_it() {
-        // no budget: all three passes run, the clock is never read
-        assert_eq!(run_fake("", 1), (1, 0));
-        // 3 ms of work before the third pass: within 3.5 ms, it runs...
-        assert_eq!(run_fake("@3.5, ", 1), (1, 3));
-        // ...past 2.5 ms it does not start, and the code is not read
-        assert_eq!(run_fake("@2.5, ", 1), (0, 3));
+    fn a_work_budget_runs_exactly_the_passes_that_fit() {
+        let (_, w, h) = inverted_code();
+        let [a, b, c] = plan_costs(w, h);
+        assert!(a > 0 && b > 0 && c > 0);
+        // no budget: all three passes run, their work is counted, the clock is never read
+        assert_eq!(run_fake(None, 1), (1, a + b + c, 3, 0));
+        // exactly enough for the three: all run and the code is read
+        assert_eq!(run_fake(Some(a + b + c), 1), (1, a + b + c, 3, 3));
+        // one unit short: the third pass does not start, the code is not read
+        // (the clock is read only for a pass whose work fits)
+        assert_eq!(run_fake(Some(a + b + c - 1), 1), (0, a + b, 2, 2));
+        // the plan stops at the first pass that does not fit
+        assert_eq!(run_fake(Some(a + b - 1), 1), (0, a, 1, 1));
+        assert_eq!(run_fake(Some(a - 1), 1), (0, 0, 0, 0));
+        assert_eq!(run_fake(Some(0), 1), (0, 0, 0, 0));
     }
 
     #[test]
-    fn a_loaded_machine_does_not_change_what_a_frame_reads() {
-        // The same work at up to 4 times the wall time (the decoding thread
-        // gets a quarter of a core): the same passes run, the same result.
-        for load in 1..=4 {
-            assert_eq!(run_fake("@3.5, ", load), (1, 3), "load {load}");
-            assert_eq!(run_fake("@2.5, ", load), (0, 3), "load {load}");
+    fn the_result_does_not_depend_on_the_clock_unless_the_ceiling_trips() {
+        let (_, w, h) = inverted_code();
+        let all: Work = plan_costs(w, h).iter().sum();
+        // from a fast machine to one where each pass takes 16 ms of wall time
+        // (48 ms at the third reading: not past the ceiling), the same passes run
+        for ms in [0, 1, 5, 16] {
+            assert_eq!(run_fake(Some(all), ms), (1, all, 3, 3), "{ms} ms");
+            assert_eq!(run_fake(Some(all - 1), ms).0, 0, "{ms} ms");
         }
-        // Past that, the wall-clock ceiling (4 × 3.5 ms) stops the frame: a
-        // latency safety net for a starved thread (15 ms > 14 ms at the third
-        // pass), the only way load can change a result.
-        assert_eq!(run_fake("@3.5, ", 5), (0, 3));
+        // past the 48 ms ceiling (a starved thread) the frame stops: the latency
+        // safety net, the only way time can change a result
+        assert_eq!(run_fake(Some(all), 17).2, 2);
+        assert_eq!(run_fake(Some(all), 17).0, 0);
+    }
+
+    #[test]
+    fn costs_are_known_before_a_pass_and_grow_with_its_pixels() {
+        let p = |t| parse_pass(t).unwrap();
+        // a variant made once is not charged again
+        let made = vec![([Variant::Down2, Variant::Original], None)];
+        let fresh = pass_cost(&p("g2"), &[], 1280, 720);
+        let reused = pass_cost(&p("g2"), &made, 1280, 720);
+        assert_eq!(fresh - reused, work::make_cost(Variant::Down2, 1280, 720));
+        // ...but the second op of a pass that has not run is
+        assert!(pass_cost(&p("l2x"), &made, 1280, 720) > pass_cost(&p("l2"), &made, 1280, 720));
+        // full resolution costs more than half, both polarities more than one
+        assert!(pass_cost(&p("l"), &[], 1280, 720) > pass_cost(&p("l2"), &[], 1280, 720));
+        assert!(pass_cost(&p("lb"), &[], 1280, 720) > pass_cost(&p("l"), &[], 1280, 720));
     }
 
     #[test]
     fn the_real_clock_runs_the_camera_plan() {
         // decode::run uses the real clock; on a small clean frame the first
-        // pass reads the code far within any budget.
+        // pass reads the code far within the budget.
         let (luma, w, h) = inverted_code();
         let normal: Vec<u8> = luma.iter().map(|p| 255 - p).collect();
-        assert_eq!(run(&camera_plan(), &normal, w, h).texts.len(), 1);
+        let out = run(&camera_plan(), &normal, w, h);
+        assert_eq!((out.texts.len(), out.passes), (1, 1));
     }
 
     #[test]
     fn the_built_in_plans_parse() {
         assert!(Plan::parse(CAMERA_PLAN).is_some());
-        // the notation's budget says what FRAME_BUDGET and its ceiling are
+        // the notation's budget says what FRAME_WORK_BUDGET and its ceiling are
         assert_eq!(
             Plan::parse(CAMERA_PLAN).unwrap().budget,
             camera_plan().budget
@@ -684,7 +791,7 @@ mod tests {
         assert_eq!(
             camera_plan().budget,
             Some(Budget {
-                work: super::super::FRAME_BUDGET,
+                work: super::super::FRAME_WORK_BUDGET,
                 wall: super::super::FRAME_WALL_CEILING,
             })
         );
@@ -694,7 +801,7 @@ mod tests {
         assert_eq!(
             p.budget,
             Some(Budget {
-                work: Duration::from_millis(7),
+                work: 7 * work::UNITS_PER_MS,
                 wall: Duration::from_millis(28),
             })
         );
@@ -707,6 +814,157 @@ mod tests {
                 polarity: Polarity::Both,
                 try_harder: false
             })]
+        );
+    }
+}
+
+/// Calibration of the work factors (`work.rs`) on the benchmark's camera
+/// frames: `QR_FRAMES=.cache/qr-bench/manifest.jsonl cargo test --release -p
+/// vakt-core --lib qr::decode::calibrate -- --ignored --nocapture` after
+/// `scripts/qr-bench --frames` has made the set (docs/qr-decoding.md).
+#[cfg(test)]
+mod calibrate {
+    use super::*;
+
+    fn cpu_ns() -> u64 {
+        cpu_time::ThreadTime::now().as_duration().as_nanos() as u64
+    }
+
+    /// The fastest of 3 runs of `f`, in ns of thread CPU time.
+    fn time<T>(mut f: impl FnMut() -> T) -> u64 {
+        (0..3)
+            .map(|_| {
+                let t = cpu_ns();
+                std::hint::black_box(f());
+                cpu_ns() - t
+            })
+            .min()
+            .unwrap()
+    }
+
+    fn frames() -> Vec<(String, Vec<u8>, usize, usize)> {
+        let manifest = std::env::var("QR_FRAMES").unwrap_or_else(|_| {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../.cache/qr-bench/manifest.jsonl"
+            )
+            .into()
+        });
+        std::fs::read_to_string(manifest)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|e| e["frame"] == true)
+            .map(|e| {
+                let path = e["path"].as_str().unwrap().to_owned();
+                let (luma, w, h) = crate::qr::load::luma(&std::fs::read(&path).unwrap()).unwrap();
+                (path, luma, w as usize, h as usize)
+            })
+            .collect()
+    }
+
+    #[test]
+    #[ignore = "needs the benchmark's frames; prints the calibration"]
+    fn calibrate() {
+        let frames = frames();
+        assert!(!frames.is_empty());
+        // per-kind factors: (name, total ns, total pixels)
+        let mut rows: Vec<(&str, u64, usize)> = Vec::new();
+        let mut add = |name, ns, px| match rows.iter_mut().find(|r| r.0 == name) {
+            Some(r) => {
+                r.1 += ns;
+                r.2 += px;
+            }
+            None => rows.push((name, ns, px)),
+        };
+        for (_, luma, w, h) in &frames {
+            let (w, h) = (*w, *h);
+            let px = w * h;
+            let orig = Plane {
+                data: std::borrow::Cow::Borrowed(luma),
+                width: w,
+                height: h,
+            };
+            for (name, op) in [
+                ("DOWN2", Variant::Down2),
+                ("DOWN3", Variant::Down3),
+                ("STRETCH", Variant::Stretch),
+                ("SMOOTH", Variant::Smooth),
+                ("SHARPEN", Variant::Sharpen),
+            ] {
+                add(name, time(|| make_variant(op, &orig)), px);
+            }
+            let quarter = crop(
+                &orig,
+                &Region {
+                    x0: w as f32 / 4.0,
+                    y0: h as f32 / 4.0,
+                    x1: w as f32 * 0.75,
+                    y1: h as f32 * 0.75,
+                },
+            )
+            .unwrap();
+            let qpx = quarter.width * quarter.height;
+            add(
+                "UP2",
+                time(|| make_variant(Variant::Up2, &quarter)),
+                4 * qpx,
+            );
+            let half = make_variant(Variant::Down2, &orig).unwrap();
+            for (name, kind) in [
+                ("LOCAL", Binarize::Local(rule(24, false))),
+                ("GLOBAL", Binarize::Global),
+                ("HYBRID", Binarize::Hybrid),
+            ] {
+                add(name, time(|| binarize(kind, &orig)), px);
+            }
+            for (plane, kind) in [
+                (&orig, Binarize::Local(rule(24, false))),
+                (&orig, Binarize::Global),
+                (&half, Binarize::Local(rule(24, false))),
+                (&half, Binarize::Global),
+            ] {
+                let m = binarize(kind, plane).unwrap();
+                let n = plane.width * plane.height;
+                add("SCAN_HARDER", time(|| read_matrix(&m, true)), n);
+                add("SCAN_FAST", time(|| read_matrix(&m, false)), n);
+            }
+        }
+        println!("factor        ns per 1000 px");
+        for (name, ns, px) in &rows {
+            println!("{name:12} {:>8.0}", *ns as f64 * 1000.0 / *px as f64);
+        }
+        // The camera plan as it runs: work charged against thread CPU time, and
+        // per frame the work it needs (no budget: the work up to the pass that
+        // reads the code, or all passes).
+        let budgeted = camera_plan();
+        let mut unbounded = camera_plan();
+        unbounded.budget = None;
+        let (mut all_ns, mut all_work) = (0u64, 0u64);
+        println!(
+            "frame                                   found  work to find  camera: work   cpu ms"
+        );
+        for (path, luma, w, h) in &frames {
+            let need = run(&unbounded, luma, *w, *h);
+            let mut out = None;
+            let ns = time(|| out = Some(run(&budgeted, luma, *w, *h)));
+            let out = out.unwrap();
+            all_ns += ns;
+            all_work += out.work;
+            let name = path.rsplit('/').take(2).collect::<Vec<_>>();
+            println!(
+                "{:40} {:>5} {:>13} {:>13} {:>8.2}",
+                format!("{}/{}", name[1], name[0]),
+                need.texts.len(),
+                need.work,
+                out.work,
+                ns as f64 / 1e6
+            );
+        }
+        println!(
+            "camera plan: {:.3} ns of CPU per work unit over {} frames",
+            all_ns as f64 / all_work as f64,
+            frames.len()
         );
     }
 }

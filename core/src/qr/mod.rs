@@ -15,6 +15,7 @@ mod decode;
 mod filter;
 mod finder;
 mod load;
+mod work;
 
 use crate::secret::SecretString;
 
@@ -130,26 +131,31 @@ impl LumaFrame<'_> {
 /// How hard the decoder looks before it gives up on an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Effort {
-    /// For a live camera: the cheap passes first and a time budget per frame
-    /// ([`FRAME_BUDGET`] of the decoding thread's CPU time, at most
-    /// [`FRAME_WALL_CEILING`] of wall time); the next frame is the next try.
+    /// For a live camera: the cheap passes first and a bounded amount of work
+    /// per frame ([`FRAME_WORK_BUDGET`], at most [`FRAME_WALL_CEILING`] of wall
+    /// time); the next frame is the next try.
     #[default]
     Camera,
     /// For an image file or a screenshot: every pass, however long it takes.
     Thorough,
 }
 
-/// The decoder's own work after which [`Effort::Camera`] starts no further
-/// pass on a frame: CPU time of the decoding thread (wall time where that
-/// cannot be read), so that what a frame reads does not depend on what else
-/// the machine runs. A pass that has started finishes.
-pub const FRAME_BUDGET: std::time::Duration = std::time::Duration::from_millis(12);
+/// The work after which [`Effort::Camera`] starts no further pass on a frame:
+/// every pass is charged, before it runs, a cost counted from the pixels it
+/// processes (per-kind factors), and none starts whose cost would take the
+/// frame past this budget. So the same frame runs the same passes, and reads
+/// the same codes, on any machine and under any load. A unit is about 1 ns of
+/// CPU time on the machine the factors were calibrated on (0.73–1.03 ns across
+/// runs there, about 0.9): this budget is about 12 ms there, set just above the
+/// work of the hardest benchmark camera frame the plan reads (docs/qr-decoding.md).
+pub const FRAME_WORK_BUDGET: u64 = 13_500_000;
 
 /// The wall time after which [`Effort::Camera`] starts no further pass on a
-/// frame, whatever its CPU time: 4 × [`FRAME_BUDGET`], a latency safety net
-/// that stops a frame only when the decoding thread got less than a quarter
-/// of a core over it.
-pub const FRAME_WALL_CEILING: std::time::Duration = std::time::Duration::from_millis(48);
+/// frame, whatever its work: 4 × the calibrated time of [`FRAME_WORK_BUDGET`],
+/// a latency safety net that stops a frame only when the decoding thread got
+/// less than about a quarter of a core over it (or the machine is several times
+/// slower than the calibration one).
+pub const FRAME_WALL_CEILING: std::time::Duration = std::time::Duration::from_millis(54);
 
 fn plan_for(effort: Effort) -> decode::Plan {
     match effort {
