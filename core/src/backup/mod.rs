@@ -134,11 +134,7 @@ pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, Bac
                 let mut token = crate::push::PushToken::decode(&record.bytes)
                     .map_err(|_| BackupError::Damaged)?;
                 token.state = crate::push::TokenState::NeedsReenrolment;
-                needs_reenrolment.push(if token.issuer.is_empty() || token.issuer == token.label {
-                    token.label.clone()
-                } else {
-                    format!("{}: {}", token.issuer, token.label)
-                });
+                needs_reenrolment.push(token.display_name());
                 push_tokens.push(token);
             }
         }

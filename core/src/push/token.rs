@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 
 use super::crypto::ServerKey;
 use super::protocol::{Challenge, Decision, DeclineReason};
+use crate::vault::record::{Reader, RecordError, put_field};
 
 const VERSION: u8 = 1;
 
@@ -71,52 +72,30 @@ pub struct PushToken {
 }
 
 fn put(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), PushRecordError> {
-    let len = u16::try_from(bytes.len()).map_err(|_| PushRecordError)?;
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(bytes);
-    Ok(())
+    put_field(out, bytes, "a push field").map_err(|_| PushRecordError)
 }
 
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], PushRecordError> {
-        if self.0.len() < n {
-            return Err(PushRecordError);
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
+impl From<RecordError> for PushRecordError {
+    fn from(_: RecordError) -> Self {
+        PushRecordError
     }
+}
 
-    fn byte(&mut self) -> Result<u8, PushRecordError> {
-        self.take(1)?.first().copied().ok_or(PushRecordError)
-    }
-
-    fn u64(&mut self) -> Result<u64, PushRecordError> {
-        let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| PushRecordError)?;
-        Ok(u64::from_be_bytes(bytes))
-    }
-
-    fn field(&mut self) -> Result<&'a [u8], PushRecordError> {
-        let len: [u8; 2] = self.take(2)?.try_into().map_err(|_| PushRecordError)?;
-        self.take(usize::from(u16::from_be_bytes(len)))
-    }
-
-    fn text(&mut self) -> Result<String, PushRecordError> {
-        String::from_utf8(self.field()?.to_vec()).map_err(|_| PushRecordError)
-    }
-
-    fn end(&self) -> Result<(), PushRecordError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(PushRecordError)
-        }
+/// How a push token is named on screen: `issuer: label`, or the label alone.
+pub fn display_name(issuer: &str, label: &str) -> String {
+    if issuer.is_empty() || issuer == label {
+        label.to_owned()
+    } else {
+        format!("{issuer}: {label}")
     }
 }
 
 impl PushToken {
+    /// `issuer: label`, or the label alone.
+    pub fn display_name(&self) -> String {
+        display_name(&self.issuer, &self.label)
+    }
+
     /// Encodes the token.
     pub fn encode(&self) -> Result<Zeroizing<Vec<u8>>, PushRecordError> {
         let state = match self.state {
@@ -149,7 +128,7 @@ impl PushToken {
 
     /// Decodes a token.
     pub fn decode(bytes: &[u8]) -> Result<Self, PushRecordError> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         if r.byte()? != VERSION {
             return Err(PushRecordError);
         }
@@ -238,7 +217,7 @@ impl StoredChallenge {
 
     /// Decodes the details of the challenge `nonce` of token `serial`.
     pub fn decode(bytes: &[u8], nonce: &str, serial: &str) -> Result<Self, PushRecordError> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         if r.byte()? != VERSION {
             return Err(PushRecordError);
         }

@@ -75,11 +75,7 @@ impl PushTokenInfo {
 
     /// `issuer: label`, or the label alone.
     pub fn display_name(&self) -> String {
-        if self.issuer.is_empty() || self.issuer == self.label {
-            self.label.clone()
-        } else {
-            format!("{}: {}", self.issuer, self.label)
-        }
+        crate::push::token::display_name(&self.issuer, &self.label)
     }
 }
 
@@ -223,6 +219,15 @@ impl Session {
 
     fn tokens(&self) -> Result<Vec<(u64, PushToken)>, VaultError> {
         self.inner.store()?.read(|tx| self.tokens_in(tx))
+    }
+
+    /// The token a stored challenge belongs to.
+    fn token_of(&self, row: &ChallengeRow) -> Result<PushToken, PushError> {
+        self.tokens()?
+            .into_iter()
+            .find(|(id, _)| *id == row.token_id)
+            .map(|(_, token)| token)
+            .ok_or(PushError::NoSuchChallenge { id: row.id })
     }
 
     /// Every push token, by id.
@@ -595,12 +600,7 @@ impl Session {
             .store()?
             .read(|tx| tx.challenge(id))?
             .ok_or(PushError::NoSuchChallenge { id })?;
-        let token = self
-            .tokens()?
-            .into_iter()
-            .find(|(tid, _)| *tid == row.token_id)
-            .map(|(_, t)| t)
-            .ok_or(PushError::NoSuchChallenge { id })?;
+        let token = self.token_of(&row)?;
         Ok(self.challenge_info(&row, &token)?)
     }
 
@@ -635,11 +635,7 @@ impl Session {
             .store()?
             .read(|tx| tx.challenge(id))?
             .ok_or(PushError::NoSuchChallenge { id })?;
-        let (_, token) = self
-            .tokens()?
-            .into_iter()
-            .find(|(tid, _)| *tid == row.token_id)
-            .ok_or(PushError::NoSuchChallenge { id })?;
+        let token = self.token_of(&row)?;
         if token.state != TokenState::Enrolled {
             return Err(PushError::NeedsReenrolment { id: row.token_id });
         }

@@ -25,7 +25,13 @@ pub struct RecordError;
 #[error("{0} is too long")]
 pub struct TooLong(pub &'static str);
 
-fn put_field(out: &mut Vec<u8>, bytes: &[u8], name: &'static str) -> Result<(), TooLong> {
+/// Appends `bytes` with its u16 big-endian length (the field encoding of
+/// every vault record, push tokens included).
+pub(crate) fn put_field(
+    out: &mut Vec<u8>,
+    bytes: &[u8],
+    name: &'static str,
+) -> Result<(), TooLong> {
     let len = u16::try_from(bytes.len()).map_err(|_| TooLong(name))?;
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(bytes);
@@ -57,10 +63,25 @@ pub fn encode(account: &Account) -> Result<Zeroizing<Vec<u8>>, TooLong> {
     Ok(out)
 }
 
-struct Reader<'a>(&'a [u8]);
+/// Reads the fields of a record in order (shared with the push records).
+pub(crate) struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
+    /// A reader over `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self(bytes)
+    }
+
+    /// `Ok` if every byte was read.
+    pub(crate) fn end(&self) -> Result<(), RecordError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(RecordError)
+        }
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
         if self.0.len() < n {
             return Err(RecordError);
         }
@@ -69,21 +90,21 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn byte(&mut self) -> Result<u8, RecordError> {
+    pub(crate) fn byte(&mut self) -> Result<u8, RecordError> {
         self.take(1)?.first().copied().ok_or(RecordError)
     }
 
-    fn u64(&mut self) -> Result<u64, RecordError> {
+    pub(crate) fn u64(&mut self) -> Result<u64, RecordError> {
         let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| RecordError)?;
         Ok(u64::from_be_bytes(bytes))
     }
 
-    fn field(&mut self) -> Result<&'a [u8], RecordError> {
+    pub(crate) fn field(&mut self) -> Result<&'a [u8], RecordError> {
         let len: [u8; 2] = self.take(2)?.try_into().map_err(|_| RecordError)?;
         self.take(usize::from(u16::from_be_bytes(len)))
     }
 
-    fn text(&mut self) -> Result<String, RecordError> {
+    pub(crate) fn text(&mut self) -> Result<String, RecordError> {
         String::from_utf8(self.field()?.to_vec()).map_err(|_| RecordError)
     }
 }
@@ -114,9 +135,7 @@ pub fn decode(bytes: &[u8]) -> Result<Account, RecordError> {
     let secret = OtpSecret::new(SecretBytes::from_slice(r.field()?)).ok_or(RecordError)?;
     let issuer = r.text()?;
     let name = r.text()?;
-    if !r.0.is_empty() {
-        return Err(RecordError);
-    }
+    r.end()?;
     Ok(Account {
         issuer,
         name,
