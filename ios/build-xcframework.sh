@@ -42,7 +42,9 @@ rustup target add "${targets[@]}" >/dev/null
 export IPHONEOS_DEPLOYMENT_TARGET=15.0 MACOSX_DEPLOYMENT_TARGET=12.0
 for target in "${targets[@]}"; do
   echo "building libvakt_ffi.a for $target ($profile)"
-  cargo build --quiet --locked -p vakt-ffi --lib --profile "$profile" --target "$target"
+  # vakt-ffi's Cargo.toml lists only the cdylib (so that LTO applies to it); the
+  # static library an app links is asked for here.
+  cargo rustc --quiet --locked -p vakt-ffi --lib --crate-type staticlib --profile "$profile" --target "$target"
 done
 
 work=target/xcframework/$profile_dir
