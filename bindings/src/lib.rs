@@ -41,11 +41,11 @@ pub use push::{
 pub use scan::{
     AddOutcome, MigrationBatch, MigrationProgress, MissingExportCodes, PushEnrolmentDetails,
     PushFirebase, ScannedAccountAdded, ScannedCode, ScannedContent, UnusableExportEntry,
-    scan_camera_frame, scan_image,
+    scan_camera_frame, scan_still_image,
 };
 pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,
-    NotExportableAccount, SkippedEntry,
+    NotExportableAccount, QrImage, SkippedEntry,
 };
 pub use vault::{
     AccountInfo, CodeEntry, CreatedVault, LockStatus, ManualEntry, Session, Unblocked, Vault,

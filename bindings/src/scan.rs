@@ -224,16 +224,25 @@ impl ScannedCode {
     }
 }
 
-/// Every QR code in an image file (PNG, JPEG, WebP, GIF, BMP), looking
-/// thoroughly. Throws `NoQrCode` when there is none, `NotAnImage` for other bytes.
+/// Every QR code in a photo or screenshot the platform decoded to 8-bit luma
+/// (Android `BitmapFactory` / `ImageDecoder`, iOS `CGImageSource`; the platform
+/// reads every format the phone makes, HEIC included, and can downsample while
+/// decoding), `row_stride` bytes per row. Looks thoroughly, however long it
+/// takes, unlike `scan_camera_frame`. Throws `NoQrCode` when there is none,
+/// `InvalidInput` for a geometry that does not fit the buffer (or more than
+/// 40 megapixels).
 #[uniffi::export]
-pub fn scan_image(image: Vec<u8>) -> Result<Vec<Arc<ScannedCode>>, VaktError> {
-    let image = Zeroizing::new(image);
-    let texts = qr::decode_image(&image)?;
+pub fn scan_still_image(
+    luma: Vec<u8>,
+    width: u32,
+    height: u32,
+    row_stride: u32,
+) -> Result<Vec<Arc<ScannedCode>>, VaktError> {
+    let texts = scan(luma, width, height, row_stride, Effort::Thorough)?;
     if texts.is_empty() {
         return Err(VaktError::NoQrCode);
     }
-    Ok(texts.iter().map(ScannedCode::classify).collect())
+    Ok(texts)
 }
 
 /// Every QR code in a live camera frame: its 8-bit luma (Y) plane as the camera
@@ -247,14 +256,24 @@ pub fn scan_camera_frame(
     height: u32,
     row_stride: u32,
 ) -> Result<Vec<Arc<ScannedCode>>, VaktError> {
+    scan(luma, width, height, row_stride, Effort::Camera)
+}
+
+fn scan(
+    luma: Vec<u8>,
+    width: u32,
+    height: u32,
+    stride: u32,
+    effort: Effort,
+) -> Result<Vec<Arc<ScannedCode>>, VaktError> {
     let luma = Zeroizing::new(luma);
     let frame = LumaFrame {
         data: &luma,
         width,
         height,
-        stride: row_stride,
+        stride,
     };
-    let texts = qr::decode_frame_with(&frame, Effort::Camera)?;
+    let texts = qr::decode_frame_with(&frame, effort)?;
     Ok(texts.iter().map(ScannedCode::classify).collect())
 }
 

@@ -92,11 +92,32 @@ fn listed(pairs: Vec<(u64, String)>) -> Vec<ImportedAccount> {
         .collect()
 }
 
+/// A QR code as its modules, for the app to draw: `side` × `side` bytes, one
+/// per module, 0 dark and 255 light, rows packed, with the quiet zone of four
+/// light modules included. Scale it up with nearest-neighbour (no smoothing,
+/// whole pixels per module) so it stays crisp at any size. **It carries keys**:
+/// show it, do not store or share it.
+#[derive(Clone, uniffi::Record)]
+pub struct QrImage {
+    /// Modules per side, quiet zone included.
+    pub side: u32,
+    /// `side × side` modules, row by row: 0 dark, 255 light.
+    pub luma: Vec<u8>,
+}
+
+impl std::fmt::Debug for QrImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QrImage")
+            .field("side", &self.side)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One Google Authenticator export code, drawn.
 #[derive(Clone, uniffi::Record)]
 pub struct MigrationQrCode {
-    /// The code as a PNG image. **It carries the keys of its accounts.**
-    pub png: Vec<u8>,
+    /// The code's modules. **It carries the keys of its accounts.**
+    pub image: QrImage,
     /// 0-based position in the export.
     pub batch_index: u32,
     /// Number of codes in the export.
@@ -118,7 +139,7 @@ impl std::fmt::Debug for MigrationQrCode {
 /// An account the Google Authenticator format cannot carry.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct NotExportableAccount {
-    /// The account's id (offer its own QR: `account_qr_png`).
+    /// The account's id (offer its own QR: `account_qr`).
     pub id: u64,
     /// The field at fault (`type`, `period`, `digits`, `counter`, `names`).
     pub field: String,
@@ -135,9 +156,13 @@ pub struct MigrationExport {
     pub not_exportable: Vec<NotExportableAccount>,
 }
 
-fn png(text: &SecretString) -> Result<Vec<u8>, VaktError> {
-    // EXPOSE: the image is handed to the app to show, as asked.
-    Ok(qr_render::png(text)?.expose().to_vec())
+fn modules(text: &SecretString) -> Result<QrImage, VaktError> {
+    let image = qr_render::luma(text, 1)?;
+    Ok(QrImage {
+        side: image.width,
+        // EXPOSE: the modules are handed to the app to show, as asked.
+        luma: image.data.expose().to_vec(),
+    })
 }
 
 #[uniffi::export]
@@ -194,8 +219,8 @@ impl Session {
     }
 
     /// The accounts `ids` (in this order; empty: every account) as Google
-    /// Authenticator export codes (PNG). **The images carry the keys**: show
-    /// them, do not store them.
+    /// Authenticator export codes, as modules for the app to draw ([`QrImage`]).
+    /// **The images carry the keys**: show them, do not store or share them.
     pub fn export_migration_qr_codes(&self, ids: Vec<u64>) -> Result<MigrationExport, VaktError> {
         let (ids, accounts) = self.with(|s| {
             let ids: Vec<u64> = match ids.is_empty() {
@@ -215,7 +240,7 @@ impl Session {
             .iter()
             .map(|code| {
                 Ok(MigrationQrCode {
-                    png: png(&code.uri)?,
+                    image: modules(&code.uri)?,
                     batch_index: u32::try_from(code.batch.index).unwrap_or_default(),
                     batch_size: code.batch.codes(),
                     account_ids: code.accounts.iter().map(id_of).collect(),
@@ -236,10 +261,11 @@ impl Session {
         })
     }
 
-    /// One account's `otpauth://` QR code as a PNG image. **It carries the
-    /// account's key**: show it, do not store it.
-    pub fn account_qr_png(&self, id: u64) -> Result<Vec<u8>, VaktError> {
+    /// One account's `otpauth://` QR code, as modules for the app to draw
+    /// ([`QrImage`]). **It carries the account's key**: show it, do not store
+    /// or share it.
+    pub fn account_qr(&self, id: u64) -> Result<QrImage, VaktError> {
         let account = self.with(|s| s.account(id))?;
-        png(&uri::format(&account))
+        modules(&uri::format(&account))
     }
 }

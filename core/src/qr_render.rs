@@ -1,4 +1,7 @@
-//! Drawing QR codes: as a PNG, as a luma plane, and as text for a terminal.
+//! Drawing QR codes: as a luma plane (one byte per pixel, or per module for an
+//! app that draws the code itself), as text for a terminal, and — with the
+//! `image-files` feature (on by default; the CLI uses it, the phone library
+//! does not) — as a PNG file ([`png`]).
 //!
 //! Codes are made at error correction level M (15 % of the code may be lost),
 //! drawn with a quiet zone of four modules. What they carry is usually a key,
@@ -13,7 +16,9 @@ use crate::secret::{SecretBytes, SecretString};
 
 /// Light modules around the code, as the QR standard asks.
 pub const QUIET_ZONE: u32 = 4;
-/// Pixels per module in PNG files: a version-25 code is 1,000 pixels wide.
+/// Pixels per module in PNG files: a version-25 code is 1,000 pixels wide
+/// (`image-files` feature).
+#[cfg(feature = "image-files")]
 pub const PNG_MODULE_PIXELS: u32 = 8;
 
 /// Why a code could not be drawn.
@@ -28,7 +33,8 @@ pub enum RenderError {
     /// The encoder refused the text for another reason.
     #[error("the QR encoder refused the text: {0}")]
     Encode(String),
-    /// The PNG could not be written.
+    /// The PNG could not be written (`image-files` feature).
+    #[cfg(feature = "image-files")]
     #[error("the PNG could not be written: {0}")]
     Png(String),
 }
@@ -118,7 +124,9 @@ pub fn luma(text: &SecretString, module_pixels: u32) -> Result<LumaImage, Render
     })
 }
 
-/// The code as a PNG file's bytes ([`PNG_MODULE_PIXELS`] per module).
+/// The code as a PNG file's bytes ([`PNG_MODULE_PIXELS`] per module). Needs
+/// the `image-files` feature.
+#[cfg(feature = "image-files")]
 pub fn png(text: &SecretString) -> Result<SecretBytes, RenderError> {
     use image::ImageEncoder;
     let image = luma(text, PNG_MODULE_PIXELS)?;
@@ -218,6 +226,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "image-files")]
     #[test]
     fn png_round_trips_through_our_decoder() {
         for text in [
@@ -228,6 +237,38 @@ mod tests {
             let found = qr::decode_image(png.expose()).unwrap();
             assert_eq!(found.len(), 1);
             assert!(found[0].ct_eq(&text), "{}", found[0].expose());
+        }
+    }
+
+    #[test]
+    fn luma_round_trips_through_our_decoder() {
+        for text in [
+            secret("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&issuer=A"),
+            fullest_export_code(),
+        ] {
+            let modules = luma(&text, 1).unwrap();
+            let image = luma(&text, 4).unwrap();
+            // Four pixels a module is the module image scaled by four.
+            assert_eq!(image.width, modules.width * 4);
+            let (data, side) = (image.data.expose(), image.width as usize);
+            let cells = modules.data.expose();
+            assert!(
+                data.iter()
+                    .enumerate()
+                    .all(|(i, p)| *p == cells[(i / side / 4) * (side / 4) + (i % side) / 4])
+            );
+            let found = qr::decode_frame_with(
+                &qr::LumaFrame {
+                    data,
+                    width: image.width,
+                    height: image.height,
+                    stride: image.width,
+                },
+                qr::Effort::Thorough,
+            )
+            .unwrap();
+            assert_eq!(found.len(), 1);
+            assert!(found[0].ct_eq(&text));
         }
     }
 

@@ -823,6 +823,7 @@ mod tests {
 /// vakt-core --lib qr::decode::calibrate -- --ignored --nocapture` after
 /// `scripts/qr-bench --frames` has made the set (docs/qr-decoding.md).
 #[cfg(test)]
+#[cfg(feature = "image-files")]
 mod calibrate {
     use super::*;
 

@@ -1,10 +1,13 @@
 //! Finding and decoding QR codes in images and camera frames.
 //!
-//! Two entry points: [`decode_image`] for an encoded image file (PNG, JPEG, WebP,
-//! GIF, BMP) and
-//! [`decode_frame`] for a raw 8-bit luma plane as a camera hands it over (width,
-//! height, row stride). Both return the text of every QR code found. Decoded
-//! text is held as a [`SecretString`]: an otpauth code carries a key.
+//! The entry point is [`decode_frame`] / [`decode_frame_with`]: a raw 8-bit
+//! luma plane (width, height, row stride), as a camera hands it over or as a
+//! platform decoder leaves a photo or screenshot (look at those with
+//! [`Effort::Thorough`]). With the `image-files` feature (on by default; the CLI
+//! uses it, the phone library does not) [`decode_image`] also reads an encoded
+//! image file (PNG, JPEG, WebP, GIF, BMP) with Rust decoders, within limits.
+//! All return the text of every QR code found. Decoded text is held as a
+//! [`SecretString`]: an otpauth code carries a key.
 //!
 //! Absurd inputs are refused before any work ([`QrError`]); a decoder panic is
 //! contained and reported, never propagated.
@@ -14,6 +17,7 @@ mod clock;
 mod decode;
 mod filter;
 mod finder;
+#[cfg(feature = "image-files")]
 mod load;
 mod work;
 
@@ -21,7 +25,8 @@ use crate::secret::SecretString;
 
 /// The largest image (in pixels) we decode: 40 megapixels.
 pub const MAX_PIXELS: u64 = 40_000_000;
-/// The largest encoded image file we read: 64 MiB.
+/// The largest encoded image file we read: 64 MiB (`image-files` feature).
+#[cfg(feature = "image-files")]
 pub const MAX_IMAGE_BYTES: usize = 64 << 20;
 
 /// Why an image or frame could not be decoded.
@@ -54,7 +59,8 @@ pub enum QrError {
         /// The limit.
         max: u64,
     },
-    /// Not an image format we read, or a damaged image.
+    /// Not an image format we read, or a damaged image (only from
+    /// [`decode_image`], `image-files` feature).
     #[error("not a readable image (PNG, JPEG, WebP, GIF or BMP): {0}")]
     NotAnImage(String),
     /// The decoder failed unexpectedly (contained panic).
@@ -203,12 +209,15 @@ fn run_plan(frame: &LumaFrame<'_>, plan: &decode::Plan) -> Result<Vec<SecretStri
 /// The text of every QR code in an encoded image (PNG, JPEG, WebP, GIF, BMP).
 ///
 /// Looks thoroughly ([`Effort::Thorough`]): a file is decoded once, so it may
-/// take longer than a camera frame.
+/// take longer than a camera frame. Needs the `image-files` feature.
+#[cfg(feature = "image-files")]
 pub fn decode_image(bytes: &[u8]) -> Result<Vec<SecretString>, QrError> {
     decode_image_with(bytes, Effort::Thorough)
 }
 
 /// The text of every QR code in an encoded image, looking with the given effort.
+/// Needs the `image-files` feature.
+#[cfg(feature = "image-files")]
 pub fn decode_image_with(bytes: &[u8], effort: Effort) -> Result<Vec<SecretString>, QrError> {
     let (data, width, height) = load::luma(bytes)?;
     decode_frame_with(
@@ -226,6 +235,7 @@ pub fn decode_image_with(bytes: &[u8], effort: Effort) -> Result<Vec<SecretStrin
 mod tests {
     use super::*;
 
+    #[cfg(feature = "image-files")]
     #[test]
     fn decodes_the_privacyidea_totp_qr() {
         let bytes = std::fs::read(concat!(
@@ -269,6 +279,11 @@ mod tests {
             frame(100_000, 100_000, 100_000).validate(),
             Err(QrError::TooLarge { .. })
         ));
+    }
+
+    #[cfg(feature = "image-files")]
+    #[test]
+    fn refuses_what_is_not_an_image() {
         assert!(matches!(
             decode_image(b"not an image"),
             Err(QrError::NotAnImage(_))

@@ -68,16 +68,12 @@ public final class ScannedQr: @unchecked Sendable, CustomStringConvertible {
     public var description: String { "ScannedQr" }
 }
 
-/// Reading QR codes: image files (a screenshot, a picked photo) and live
-/// camera frames. Decoding is CPU work: call it off the main thread (an
+/// Reading QR codes: still images (a screenshot, a picked photo; see
+/// `scanImage(data:)`, `scanImage(_:)` for a `CGImage`, and `scanImage(luma:…)`
+/// in Images.swift) and live camera frames. The platform decodes image files;
+/// Rust receives luma. Decoding is CPU work: call it off the main thread (an
 /// `AVCaptureVideoDataOutput` delegate queue already is).
 public enum QrScanner {
-    /// Every QR code in an image file (PNG, JPEG, WebP, GIF, BMP), looking
-    /// thoroughly. Throws `.noQrCode` or `.notAnImage`.
-    public static func scanImage(_ data: Data) throws -> [ScannedQr] {
-        try ffi { try VaktFFI.scanImage(image: data).map(ScannedQr.init) }
-    }
-
     /// Every QR code in a camera frame's luma (Y) plane, `bytesPerRow` bytes per
     /// row (`CVPixelBufferGetBaseAddressOfPlane(buffer, 0)`,
     /// `CVPixelBufferGetBytesPerRowOfPlane(buffer, 0)`), within the live-camera

@@ -52,7 +52,7 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case locked
     /// No QR code in the image: ask for another picture.
     case noQrCode
-    /// The bytes are not an image Vakt reads (PNG, JPEG, WebP, GIF, BMP).
+    /// ImageIO cannot read the bytes as an image (from `QrScanner.scanImage(data:)`).
     case notAnImage(message: String)
     /// A QR code that is not for an authenticator; `scheme` (`https`, `wifi`) if
     /// it has one — never the rest of its text.
@@ -129,7 +129,6 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case let .NotCounterBased(id): self = .notCounterBased(id: id)
         case .Locked: self = .locked
         case .NoQrCode: self = .noQrCode
-        case let .NotAnImage(message): self = .notAnImage(message: message)
         case let .NotAnAuthenticatorQr(scheme): self = .notAnAuthenticatorQr(scheme: scheme)
         case let .BackupUnreadable(reason): self = .backupUnreadable(reason)
         case .BackupHasNoPassphrase: self = .backupHasNoPassphrase

@@ -8,7 +8,7 @@ public typealias BackupUnreadableReason = VaktFFI.BackupUnreadableReason
 public typealias BackupInfo = VaktFFI.BackupInfo
 public typealias ImportFormat = VaktFFI.ImportFormat
 public typealias ImportReport = VaktFFI.ImportReport
-/// Google Authenticator export codes (PNG images that **carry keys**) and the accounts left out.
+/// Google Authenticator export codes (images that **carry keys**: `QrImage`) and the accounts left out.
 public typealias MigrationExport = VaktFFI.MigrationExport
 public typealias PushEnrolmentDetails = VaktFFI.PushEnrolmentDetails
 public typealias UnusableExportEntry = VaktFFI.UnusableExportEntry
@@ -401,14 +401,16 @@ public final class VaktSession: @unchecked Sendable {
     }
 
     /// Accounts `ids` (in order; empty: all) as Google Authenticator export QR
-    /// codes. **The images carry the keys**: show them, never store them.
+    /// codes (`QrImage`s to draw). **The images carry the keys**: show them,
+    /// never store or share them.
     public func exportMigrationQrCodes(ids: [UInt64] = []) async throws -> MigrationExport {
         try await call { try $0.exportMigrationQrCodes(ids: ids) }
     }
 
-    /// An account's otpauth QR code as a PNG. **It carries the key**: show it, never store it.
-    public func accountQrPng(id: UInt64) async throws -> Data {
-        try await call { try $0.accountQrPng(id: id) }
+    /// An account's otpauth QR code, to draw (`QrImage`). **It carries the key**:
+    /// show it, never store or share it.
+    public func accountQr(id: UInt64) async throws -> QrImage {
+        try await call { try $0.accountQr(id: id) }
     }
 
     /// The code screen at once, then every `interval` seconds (on the second)

@@ -59,7 +59,8 @@ let migrationUri =
     "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC"
 
 /// An image as a camera's luma (Y) plane: 8-bit grey, `stride` bytes per row
-/// (padding bytes are junk, as a camera's may be).
+/// (padding bytes are `junk`, as a camera's may be; with `white`, drawn over
+/// white as the wrapper draws still images, else over `junk`).
 struct LumaPlane {
     let data: Data
     let width: Int
@@ -67,7 +68,7 @@ struct LumaPlane {
     let stride: Int
 }
 
-func lumaPlane(_ image: Data, padding: Int = 0) throws -> LumaPlane {
+func lumaPlane(_ image: Data, padding: Int = 0, white: Bool = false, junk: UInt8 = 0x5A) throws -> LumaPlane {
     guard let source = CGImageSourceCreateWithData(image as CFData, nil),
           let cgImage = CGImageSourceCreateImageAtIndex(source, 0, nil) else {
         throw UnexpectedError(description: "not an image")
@@ -75,7 +76,7 @@ func lumaPlane(_ image: Data, padding: Int = 0) throws -> LumaPlane {
     let width = cgImage.width
     let height = cgImage.height
     let stride = width + padding
-    var bytes = [UInt8](repeating: 0x5A, count: stride * height)
+    var bytes = [UInt8](repeating: junk, count: stride * height)
     let drawn: Bool = bytes.withUnsafeMutableBytes { buffer in
         guard let context = CGContext(
             data: buffer.baseAddress, width: width, height: height, bitsPerComponent: 8, bytesPerRow: stride,
@@ -83,11 +84,77 @@ func lumaPlane(_ image: Data, padding: Int = 0) throws -> LumaPlane {
         ) else {
             return false
         }
+        if white {
+            context.setFillColor(gray: 1, alpha: 1)
+            context.fill(CGRect(x: 0, y: 0, width: width, height: height))
+        }
         context.draw(cgImage, in: CGRect(x: 0, y: 0, width: width, height: height))
         return true
     }
     guard drawn else { throw UnexpectedError(description: "no grey context") }
     return LumaPlane(data: Data(bytes), width: width, height: height, stride: stride)
+}
+
+/// Every QR code in an image file, as an app scans one: decoded by the platform
+/// (ImageIO, drawn in grey on white), then `scanStillImage`.
+func scanFile(_ image: Data) throws -> [ScannedCode] {
+    let plane = try lumaPlane(image, white: true)
+    return try scanStillImage(
+        luma: plane.data, width: UInt32(plane.width), height: UInt32(plane.height), rowStride: UInt32(plane.stride)
+    )
+}
+
+/// The same image in another file format (`com.compuserve.gif`, `com.microsoft.bmp`), written by ImageIO.
+func reencoded(_ image: Data, as type: String) throws -> Data {
+    guard let source = CGImageSourceCreateWithData(image as CFData, nil),
+          let cgImage = CGImageSourceCreateImageAtIndex(source, 0, nil) else {
+        throw UnexpectedError(description: "not an image")
+    }
+    let out = NSMutableData()
+    guard let destination = CGImageDestinationCreateWithData(out as CFMutableData, type as CFString, 1, nil) else {
+        throw UnexpectedError(description: "no ImageIO writer for \(type)")
+    }
+    CGImageDestinationAddImage(destination, cgImage, nil)
+    guard CGImageDestinationFinalize(destination) else { throw UnexpectedError(description: "not written") }
+    return out as Data
+}
+
+/// privacyidea/totp_qr.png on a transparent background, as a PNG: dark modules
+/// opaque black, every other pixel black with alpha 0.
+func transparentQrPng() throws -> Data {
+    let code = try lumaPlane(try fixture("privacyidea/totp_qr.png"), white: true)
+    let (width, height) = (code.width, code.height)
+    var rgba = [UInt8](repeating: 0, count: width * height * 4)
+    for (i, grey) in code.data.enumerated() where grey < 0x80 {
+        rgba[i * 4 + 3] = 0xFF
+    }
+    let transparent: CGImage? = rgba.withUnsafeMutableBytes { buffer in
+        CGContext(
+            data: buffer.baseAddress, width: width, height: height, bitsPerComponent: 8, bytesPerRow: width * 4,
+            space: CGColorSpaceCreateDeviceRGB(), bitmapInfo: CGImageAlphaInfo.premultipliedLast.rawValue
+        )?.makeImage()
+    }
+    let png = NSMutableData()
+    guard let image = transparent,
+          let destination = CGImageDestinationCreateWithData(png as CFMutableData, "public.png" as CFString, 1, nil)
+    else { throw UnexpectedError(description: "no PNG writer") }
+    CGImageDestinationAddImage(destination, image, nil)
+    guard CGImageDestinationFinalize(destination) else { throw UnexpectedError(description: "not written") }
+    return png as Data
+}
+
+/// A drawn `QrImage` as luma, `scale` pixels a module (nearest-neighbour), rows packed.
+func qrLuma(_ image: QrImage, scale: Int) -> (data: Data, side: Int) {
+    let modules = Int(image.side)
+    let side = modules * scale
+    let cells = [UInt8](image.luma)
+    var pixels = [UInt8](repeating: 0xFF, count: side * side)
+    for y in 0..<side {
+        for x in 0..<side {
+            pixels[y * side + x] = cells[(y / scale) * modules + x / scale]
+        }
+    }
+    return (Data(pixels), side)
 }
 
 /// A fresh directory per test, removed afterwards.

@@ -11,7 +11,7 @@ private let passphrase = "correct horse battery"
 
 final class ScanTests: VaktTestCase {
     private func onlyContent(_ image: Data) throws -> ScannedContent {
-        let found = try scanImage(image: image)
+        let found = try scanFile(image)
         XCTAssertEqual(found.count, 1)
         return try found[0].content()
     }
@@ -26,14 +26,17 @@ final class ScanTests: VaktTestCase {
         XCTAssertFalse("\(details)".contains("ZOS4PCTV"))
     }
 
-    func testSeveralCodesInOneImageAndJpeg() throws {
-        let found = try scanImage(image: try fixture("qr/generated/multi.png")).map { try $0.content() }
+    func testSeveralCodesInOneImageJpegGifBmp() throws {
+        let found = try scanFile(try fixture("qr/generated/multi.png")).map { try $0.content() }
         let issuers = Set(found.compactMap { content -> String? in
             if case let .account(details) = content { return details.issuer }
             return nil
         })
         XCTAssertEqual(issuers, ["OVH", "npm", "Dropbox"])
-        guard case .account = try onlyContent(try fixture("qr/generated/jpeg_q30.jpg")) else { return XCTFail() }
+        guard case .account = try onlyContent(try fixture("qr/generated/jpeg_q30.jpg")),
+              case .account = try onlyContent(try reencoded(try fixture("qr/generated/clean.png"), as: "com.compuserve.gif")),
+              case .account = try onlyContent(try reencoded(try fixture("privacyidea/totp_qr.png"), as: "com.microsoft.bmp"))
+        else { return XCTFail() }
     }
 
     func testExportCodeListsAccountsAndBatch() throws {
@@ -59,10 +62,9 @@ final class ScanTests: VaktTestCase {
         XCTAssertFalse("\(push)".contains("6ed5882c"))
     }
 
-    func testNoQrCodeNotAnImageNotAnAuthenticatorQr() throws {
-        guard case .NoQrCode? = ffiError({ try scanImage(image: blankPng) }) else { return XCTFail() }
-        guard case .NotAnImage? = ffiError({ try scanImage(image: Data("not an image".utf8)) }) else { return XCTFail() }
-        let url = try scanImage(image: try fixture("qr/zxing-cpp-samples/qrcode-1/13.webp"))
+    func testNoQrCodeNotAnAuthenticatorQr() throws {
+        guard case .NoQrCode? = ffiError({ try scanFile(blankPng) }) else { return XCTFail() }
+        let url = try scanFile(try reencoded(try fixture("qr/zxing-cpp-samples/qrcode-2/35.png"), as: "com.compuserve.gif"))
         guard case .NotAnAuthenticatorQr("http")? = ffiError({ try url[0].content() }) else { return XCTFail() }
         guard case .NotAnAuthenticatorQr("wifi")? = ffiError({ try ScannedCode.fromText(text: "WIFI:S:home;P:hunter2;;").content() })
         else { return XCTFail() }
@@ -93,14 +95,39 @@ final class ScanTests: VaktTestCase {
         else { return XCTFail() }
     }
 
+    func testTransparentBackgroundReadsOnlyComposited() throws {
+        let png = try transparentQrPng()
+        guard case let .account(details) = try onlyContent(png) else { return XCTFail() }
+        XCTAssertEqual(details.accountName, "TOTP0000F42C")
+        // Drawn without the white fill (over black), the clear pixels stay black: no code.
+        let naive = try lumaPlane(png, junk: 0)
+        guard case .NoQrCode? = ffiError({
+            try scanStillImage(
+                luma: naive.data, width: UInt32(naive.width), height: UInt32(naive.height), rowStride: UInt32(naive.stride)
+            )
+        }) else { return XCTFail() }
+    }
+
+    func testScanStillImageGeometryErrors() throws {
+        let plane = try lumaPlane(try fixture("qr/generated/clean.png"), padding: 24)
+        let found = try scanStillImage(
+            luma: plane.data, width: UInt32(plane.width), height: UInt32(plane.height), rowStride: UInt32(plane.stride)
+        )
+        guard found.count == 1, case .account = try found[0].content() else { return XCTFail() }
+        guard case .InvalidInput? = ffiError({ try scanStillImage(luma: Data(count: 10), width: 120, height: 120, rowStride: 120) }),
+              case .InvalidInput? = ffiError({ try scanStillImage(luma: Data(count: 100), width: 10, height: 10, rowStride: 9) }),
+              case .InvalidInput? = ffiError({ try scanStillImage(luma: Data(), width: 0, height: 0, rowStride: 0) })
+        else { return XCTFail() }
+    }
+
     func testMigrationProgress() throws {
         let progress = MigrationProgress.empty()
         XCTAssertTrue(try progress.isComplete())
-        let second = try scanImage(image: try fixture("migration/vakt-export-2-of-2.png"))[0]
+        let second = try scanFile(try fixture("migration/vakt-export-2-of-2.png"))[0]
         XCTAssertTrue(try progress.feed(code: second))
         XCTAssertEqual(try progress.missing(), [MissingExportCodes(batchId: 1_234_567, batchSize: 2, missing: [0])])
         XCTAssertFalse(try progress.feed(code: second))
-        XCTAssertTrue(try progress.feed(code: try scanImage(image: try fixture("migration/vakt-export-1-of-2.png"))[0]))
+        XCTAssertTrue(try progress.feed(code: try scanFile(try fixture("migration/vakt-export-1-of-2.png"))[0]))
         XCTAssertTrue(try progress.isComplete())
         guard case .InvalidInput? = ffiError({ try progress.feed(code: ScannedCode.fromText(text: exampleUri)) }) else {
             return XCTFail()
@@ -109,10 +136,10 @@ final class ScanTests: VaktTestCase {
 
     func testAddScanned() throws {
         let s = try newVault().vault.unlock(pin: pin)
-        let totp = try scanImage(image: try fixture("privacyidea/totp_qr.png"))[0]
+        let totp = try scanFile(try fixture("privacyidea/totp_qr.png"))[0]
         guard case let .added(id) = try s.addScanned(code: totp)[0].outcome else { return XCTFail() }
         XCTAssertEqual(try s.addScanned(code: totp)[0].outcome, .duplicate(existingId: id))
-        let batch = try s.addScanned(code: try scanImage(image: try fixture("migration/vakt-export-1-of-2.png"))[0])
+        let batch = try s.addScanned(code: try scanFile(try fixture("migration/vakt-export-1-of-2.png"))[0])
         XCTAssertTrue(batch.count > 1)
         XCTAssertEqual(try s.accounts().count, 1 + batch.count)
         let push = ScannedCode.fromText(text: try fixtureText("privacyidea/push_enroll_url.txt"))
@@ -242,12 +269,25 @@ final class TransferTests: VaktTestCase {
         let export = try s.exportMigrationQrCodes(ids: [])
         XCTAssertEqual(export.codes.count, 1)
         XCTAssertEqual(Set(export.notExportable.map(\.field)), ["period", "digits", "type"])
-        guard case let .migration(_, accounts, _) = try scanImage(image: export.codes[0].png)[0].content() else { return XCTFail() }
+        let drawn = qrLuma(export.codes[0].image, scale: 4)
+        let side = UInt32(drawn.side)
+        guard case let .migration(batch, accounts, _) = try scanStillImage(luma: drawn.data, width: side, height: side, rowStride: side)[0].content()
+        else { return XCTFail() }
         XCTAssertEqual(accounts.count, export.codes[0].accountIds.count)
+        XCTAssertEqual([UInt32(batch.index), batch.size], [export.codes[0].batchIndex, export.codes[0].batchSize])
         let steam = try s.accounts().first { $0.otpType == .steam }!
-        guard case let .account(details) = try scanImage(image: try s.accountQrPng(id: steam.id))[0].content() else {
+        let image = try s.accountQr(id: steam.id)
+        XCTAssertEqual(image.luma.count, Int(image.side) * Int(image.side))
+        XCTAssertTrue(image.luma.allSatisfy { $0 == 0 || $0 == 0xFF })
+        XCTAssertTrue(image.luma.prefix(Int(image.side) * 4).allSatisfy { $0 == 0xFF }, "a quiet zone of four light modules")
+        let account = qrLuma(image, scale: 4)
+        let accountSide = UInt32(account.side)
+        guard case let .account(details) = try scanStillImage(
+            luma: account.data, width: accountSide, height: accountSide, rowStride: accountSide
+        )[0].content() else {
             return XCTFail()
         }
         XCTAssertEqual(details.otpType, .steam)
+        XCTAssertEqual(details.issuer, steam.issuer)
     }
 }

@@ -53,7 +53,6 @@ final class WrapperTests: VaktTestCase {
             (.NotCounterBased(id: 9), .notCounterBased(id: 9)),
             (.Locked, .locked),
             (.NoQrCode, .noQrCode),
-            (.NotAnImage(message: "n"), .notAnImage(message: "n")),
             (.NotAnAuthenticatorQr(scheme: "wifi"), .notAnAuthenticatorQr(scheme: "wifi")),
             (.NotAnAuthenticatorQr(scheme: nil), .notAnAuthenticatorQr(scheme: nil)),
             (.BackupUnreadable(reason: .truncated), .backupUnreadable(.truncated)),
@@ -172,7 +171,7 @@ final class WrapperTests: VaktTestCase {
     }
 
     func testQrScannerAndScannedQr() async throws {
-        let qr = try QrScanner.scanImage(try fixture("privacyidea/totp_qr.png"))
+        let qr = try QrScanner.scanImage(data: try fixture("privacyidea/totp_qr.png"))
         guard case let .account(details)? = try qr.first?.content() else { return XCTFail() }
         XCTAssertEqual(details.accountName, "TOTP0000F42C")
         XCTAssertEqual("\(qr[0])", "ScannedQr")
@@ -185,18 +184,32 @@ final class WrapperTests: VaktTestCase {
         XCTAssertEqual([batchIndex, batchSize], [0, 1])
         XCTAssertEqual(accounts.map(\.accountName), ["alice@google.com"])
         let progress = MigrationScanProgress()
-        XCTAssertTrue(try progress.feed(try QrScanner.scanImage(try fixture("migration/vakt-export-1-of-2.png"))[0]))
+        XCTAssertTrue(try progress.feed(try QrScanner.scanImage(data: try fixture("migration/vakt-export-1-of-2.png"))[0]))
         XCTAssertEqual(try progress.missing().map(\.missing), [[1]])
         XCTAssertFalse(try progress.isComplete())
         XCTAssertThrowsError(try progress.feed(qr[0])) {
             guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
         }
-        XCTAssertThrowsError(try QrScanner.scanImage(blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
+        XCTAssertThrowsError(try QrScanner.scanImage(data: blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
+        XCTAssertThrowsError(try QrScanner.scanImage(data: Data("not an image".utf8))) {
+            guard case .notAnImage? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        guard case .account? = try QrScanner.scanImage(data: try transparentQrPng()).first?.content() else {
+            return XCTFail("a transparent background reads as light")
+        }
+        let still = try QrScanner.scanImage(luma: plane.data, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
+        guard case .account? = try still.first?.content() else { return XCTFail() }
+        XCTAssertThrowsError(try QrScanner.scanImage(luma: Data(count: 10), width: 120, height: 120, bytesPerRow: 120)) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try QrScanner.scanImage(luma: Data(count: 100), width: 10, height: 10, bytesPerRow: 9)) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
         XCTAssertThrowsError(try QrScanner.fromText("https://x.example").content()) {
             XCTAssertEqual($0 as? Vakt.VaktError, .notAnAuthenticatorQr(scheme: "https"))
         }
         let s = try await wrapperVault().vault.unlock(pin: pin)
-        let code = try QrScanner.scanImage(try fixture("migration/vakt-export-2-of-2.png"))[0]
+        let code = try QrScanner.scanImage(data: try fixture("migration/vakt-export-2-of-2.png"))[0]
         let added = try await s.add(scanned: code)
         XCTAssertTrue(!added.isEmpty && added.allSatisfy { !$0.isDuplicate })
         let again = try await s.add(scanned: code)
@@ -222,8 +235,14 @@ final class WrapperTests: VaktTestCase {
         let export = try await s.exportMigrationQrCodes()
         XCTAssertEqual(export.codes.count, 1)
         let first = try await s.accounts()[0]
-        let png = try await s.accountQrPng(id: first.id)
-        XCTAssertFalse(png.isEmpty)
+        let image = try await s.accountQr(id: first.id)
+        guard let drawn = image.cgImage(scale: 4) else { return XCTFail("no CGImage") }
+        XCTAssertEqual(drawn.width, Int(image.side) * 4)
+        guard case let .account(details)? = try QrScanner.scanImage(drawn).first?.content() else { return XCTFail() }
+        XCTAssertEqual(details.accountName, first.accountName)
+        guard let exportDrawn = export.codes[0].image.cgImage(scale: 3),
+              case .migration? = try QrScanner.scanImage(exportDrawn).first?.content()
+        else { return XCTFail() }
         let before = try await s.changeCount()
         try await s.setBackupPassphrase("correct horse battery")
         let after = try await s.changeCount()

@@ -1,9 +1,11 @@
 package app.vakt
 
 import app.vakt.ffi.CreatedVault
+import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.VaultOptions
 import app.vakt.ffi.createVault
 import app.vakt.ffi.fixedClock
+import app.vakt.ffi.scanStillImage
 import app.vakt.ffi.softwareKeystore
 import java.security.SecureRandom
 import java.util.concurrent.atomic.AtomicLong
@@ -121,6 +123,32 @@ fun lumaOf(image: ByteArray, padding: Int = 0): LumaPlane {
         }
     }
     return LumaPlane(data, w, h, stride)
+}
+
+/** Decoded pixels: ARGB, rows packed. */
+class Argb(val pixels: IntArray, val width: Int, val height: Int)
+
+/** An image file decoded as an app's platform would: here by `javax.imageio` (PNG, JPEG, GIF, BMP). */
+fun argbOf(image: ByteArray): Argb {
+    val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(image)) ?: fail("ImageIO cannot read this image")
+    return Argb(img.getRGB(0, 0, img.width, img.height, null, 0, img.width), img.width, img.height)
+}
+
+/** Every QR code in an image file, as an app scans one: decoded by the platform, to luma, [scanStillImage]. */
+fun scanFile(image: ByteArray): List<ScannedCode> {
+    val argb = argbOf(image)
+    val luma = argbToLuma(argb.pixels, argb.width, argb.height)
+    return scanStillImage(luma, argb.width.toUInt(), argb.height.toUInt(), argb.width.toUInt())
+}
+
+/** The same image in another file [format] (`gif`, `bmp`, …), written by `javax.imageio`. */
+fun reencoded(image: ByteArray, format: String): ByteArray {
+    val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(image))
+    val rgb = java.awt.image.BufferedImage(img.width, img.height, java.awt.image.BufferedImage.TYPE_INT_RGB)
+    rgb.createGraphics().apply { drawImage(img, 0, 0, null) }.dispose()
+    val out = java.io.ByteArrayOutputStream()
+    assertTrue(javax.imageio.ImageIO.write(rgb, format, out), "no ImageIO writer for $format")
+    return out.toByteArray()
 }
 
 /** A white PNG without any code. */

@@ -8,7 +8,7 @@ import app.vakt.ffi.OtpType
 import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.ScannedContent
 import app.vakt.ffi.scanCameraFrame
-import app.vakt.ffi.scanImage
+import app.vakt.ffi.scanStillImage
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertIs
@@ -16,13 +16,13 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import app.vakt.ffi.VaktException as FfiError
 
-/** The content of the one code in [image]. */
-private fun onlyContent(image: ByteArray): ScannedContent = scanImage(image).single().content()
+/** The content of the one code in [image] (decoded by ImageIO, see [scanFile]). */
+private fun onlyContent(image: ByteArray): ScannedContent = scanFile(image).single().content()
 
 /** QR scanning: images, camera frames, the platform scanner's text, and adding what was scanned. */
 fun Tests.scanTests() =
     suite("scan") {
-        test("scanImage: an otpauth QR gives the account, without its key") {
+        test("scanStillImage: an otpauth QR gives the account, without its key") {
             val account = assertIs<ScannedContent.Account>(onlyContent(fixture("privacyidea/totp_qr.png")))
             assertEquals("privacyIDEA", account.details.issuer)
             assertEquals("TOTP0000F42C", account.details.accountName)
@@ -31,16 +31,18 @@ fun Tests.scanTests() =
             assertFalse(account.toString().contains("ZOS4PCTV"), "no key in what crosses")
         }
 
-        test("scanImage: several codes in one image, JPEG too") {
+        test("scanStillImage: several codes in one image; JPEG, GIF and BMP too") {
             val texts = fixtureText("qr/generated/multi.txt").lines()
-            val found = scanImage(fixture("qr/generated/multi.png")).map { it.content() }
+            val found = scanFile(fixture("qr/generated/multi.png")).map { it.content() }
             assertEquals(texts.size, found.size)
             val issuers = found.map { assertIs<ScannedContent.Account>(it).details.issuer }.toSet()
             assertEquals(setOf("OVH", "npm", "Dropbox"), issuers)
             assertIs<ScannedContent.Account>(onlyContent(fixture("qr/generated/jpeg_q30.jpg")))
+            assertIs<ScannedContent.Account>(onlyContent(reencoded(fixture("qr/generated/clean.png"), "gif")))
+            assertIs<ScannedContent.Account>(onlyContent(reencoded(fixture("privacyidea/totp_qr.png"), "bmp")))
         }
 
-        test("scanImage: a Google Authenticator export code lists its accounts and batch") {
+        test("scanStillImage: a Google Authenticator export code lists its accounts and batch") {
             val first = assertIs<ScannedContent.Migration>(onlyContent(fixture("migration/vakt-export-1-of-2.png")))
             val second = assertIs<ScannedContent.Migration>(onlyContent(fixture("migration/vakt-export-2-of-2.png")))
             assertEquals(0, first.batch.index)
@@ -55,7 +57,7 @@ fun Tests.scanTests() =
             assertEquals(1u, published.batch.size)
         }
 
-        test("scanImage: a privacyIDEA push enrolment, typed and without its credential") {
+        test("scanStillImage: a privacyIDEA push enrolment, typed and without its credential") {
             val push = assertIs<ScannedContent.PushEnrolment>(onlyContent(fixture("privacyidea/push_qr.png"))).details
             assertEquals("PIPU0000668B", push.serial)
             assertEquals("privacyIDEA", push.issuer)
@@ -67,16 +69,47 @@ fun Tests.scanTests() =
             assertFalse(push.toString().contains("6ed5882c"), "the enrolment credential stays in Rust")
         }
 
-        test("NoQrCode, NotAnImage, NotAnAuthenticatorQr (scheme only)") {
-            assertThrows<FfiError.NoQrCode> { scanImage(blankPng()) }
-            assertTrue(assertThrows<FfiError.NotAnImage> { scanImage("not an image".toByteArray()) }.detail.isNotBlank())
-            val url = scanImage(fixture("qr/zxing-cpp-samples/qrcode-1/13.webp")).single()
+        test("NoQrCode, NotAnAuthenticatorQr (scheme only)") {
+            assertThrows<FfiError.NoQrCode> { scanFile(blankPng()) }
+            val url = scanFile(reencoded(fixture("qr/zxing-cpp-samples/qrcode-2/35.png"), "gif")).single()
             assertEquals("http", assertThrows<FfiError.NotAnAuthenticatorQr> { url.content() }.scheme)
             val wifi = ScannedCode.fromText("WIFI:S:home;T:WPA;P:hunter2;;")
             val e = assertThrows<FfiError.NotAnAuthenticatorQr> { wifi.content() }
             assertEquals("wifi", e.scheme)
             assertFalse(e.message.orEmpty().contains("hunter2"))
             assertNull(assertThrows<FfiError.NotAnAuthenticatorQr> { ScannedCode.fromText("hunter2").content() }.scheme)
+        }
+
+        test("scanStillImage: a code on a transparent background reads (alpha composited over white)") {
+            // Dark modules opaque black, the rest black with alpha 0: what a PNG with a clear background holds.
+            val code = argbOf(fixture("privacyidea/totp_qr.png"))
+            val img = java.awt.image.BufferedImage(code.width, code.height, java.awt.image.BufferedImage.TYPE_INT_ARGB)
+            img.setRGB(0, 0, code.width, code.height, IntArray(code.pixels.size) { i -> if ((code.pixels[i] and 0xFF) < 128) 0xFF000000.toInt() else 0 }, 0, code.width)
+            val png = java.io.ByteArrayOutputStream().also { javax.imageio.ImageIO.write(img, "png", it) }.toByteArray()
+            val argb = argbOf(png)
+            assertEquals(0, argb.pixels.first(), "the corner is transparent black")
+            val account = assertIs<ScannedContent.Account>(onlyContent(png))
+            assertEquals("TOTP0000F42C", account.details.accountName)
+            // Without compositing (alpha dropped) every pixel is black: no code.
+            val opaque = IntArray(argb.pixels.size) { argb.pixels[it] or 0xFF000000.toInt() }
+            val naive = argbToLuma(opaque, argb.width, argb.height)
+            assertThrows<FfiError.NoQrCode> { scanStillImage(naive, argb.width.toUInt(), argb.height.toUInt(), argb.width.toUInt()) }
+        }
+
+        test("argbToLuma: Rec. 709 weights; alpha over white") {
+            val pixels = intArrayOf(0xFFFF0000.toInt(), 0xFF00FF00.toInt(), 0xFF0000FF.toInt(), -1, 0xFF000000.toInt(), 0, 0x80000000.toInt(), 0x80FFFFFF.toInt())
+            expect(listOf(54, 182, 18, 255, 0, 255, 127, 255), argbToLuma(pixels, 4, 2).map { it.toInt() and 0xFF })
+            assertThrows<IllegalArgumentException> { argbToLuma(IntArray(3), 2, 2) }
+        }
+
+        test("scanStillImage: geometry errors are InvalidInput; row padding is skipped") {
+            val plane = lumaOf(fixture("qr/generated/clean.png"), padding = 24)
+            val found = scanStillImage(plane.data, plane.width.toUInt(), plane.height.toUInt(), plane.stride.toUInt())
+            assertEquals("Amazon Web Services", assertIs<ScannedContent.Account>(found.single().content()).details.issuer)
+            assertTrue(assertThrows<FfiError.InvalidInput> { scanStillImage(ByteArray(10), 120u, 120u, 120u) }.detail.contains("bytes"))
+            assertThrows<FfiError.InvalidInput> { scanStillImage(ByteArray(100), 10u, 10u, 9u) }
+            assertThrows<FfiError.InvalidInput> { scanStillImage(ByteArray(0), 0u, 0u, 0u) }
+            assertThrows<FfiError.InvalidInput> { scanStillImage(ByteArray(0), 10_000u, 10_000u, 10_000u) }
         }
 
         test("fromText: the platform scanner's text is classified the same way") {
@@ -105,12 +138,12 @@ fun Tests.scanTests() =
 
         test("addScanned: one account, then every account of an export code; duplicates named") {
             newVault().vault.unlock(PIN).use { s ->
-                val totp = scanImage(fixture("privacyidea/totp_qr.png")).single()
+                val totp = scanFile(fixture("privacyidea/totp_qr.png")).single()
                 val added = s.addScanned(totp).single()
                 val id = assertIs<AddOutcome.Added>(added.outcome).id
                 assertEquals("TOTP0000F42C", added.accountName)
                 assertEquals(AddOutcome.Duplicate(id), s.addScanned(totp).single().outcome)
-                val batch = s.addScanned(scanImage(fixture("migration/vakt-export-1-of-2.png")).single())
+                val batch = s.addScanned(scanFile(fixture("migration/vakt-export-1-of-2.png")).single())
                 assertTrue(batch.size > 1 && batch.all { it.outcome is AddOutcome.Added })
                 assertEquals("GitHub", batch[0].issuer)
                 assertEquals(1 + batch.size, s.accounts().size)
@@ -124,12 +157,12 @@ fun Tests.scanTests() =
         test("MigrationProgress: which codes of a two-code export are still missing") {
             val progress = MigrationProgress.empty()
             assertTrue(progress.isComplete(), "nothing fed: nothing missing")
-            val second = scanImage(fixture("migration/vakt-export-2-of-2.png")).single()
+            val second = scanFile(fixture("migration/vakt-export-2-of-2.png")).single()
             assertTrue(progress.feed(second))
             assertEquals(listOf(MissingExportCodes(1234567, 2u, listOf(0u))), progress.missing())
             assertFalse(progress.isComplete())
             assertFalse(progress.feed(second), "scanned again")
-            assertTrue(progress.feed(scanImage(fixture("migration/vakt-export-1-of-2.png")).single()))
+            assertTrue(progress.feed(scanFile(fixture("migration/vakt-export-1-of-2.png")).single()))
             assertTrue(progress.isComplete())
             assertEquals(emptyList(), progress.missing())
             assertTrue(progress.feed(ScannedCode.fromText(MIGRATION_URI)), "a code without batch fields stands alone")

@@ -3,8 +3,9 @@ package app.vakt
 import app.vakt.ffi.AddOutcome
 import app.vakt.ffi.ImportFormat
 import app.vakt.ffi.OtpType
+import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.ScannedContent
-import app.vakt.ffi.scanImage
+import app.vakt.ffi.scanStillImage
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 import app.vakt.ffi.VaktException as FfiError
@@ -95,8 +96,10 @@ fun Tests.transferTests() =
                 assertEquals(0u, code.batchIndex)
                 assertEquals(1u, code.batchSize)
                 assertEquals(3, code.accountIds.size)
-                val scanned = scanImage(code.png).single()
+                // Drawn as the app would (4 pixels a module), read back as a photo of it would be.
+                val scanned = scanQrImage(code.image).single()
                 val content = scanned.content() as ScannedContent.Migration
+                assertEquals(code.batchIndex to code.batchSize, content.batch.index.toUInt() to content.batch.size)
                 assertEquals(code.accountIds.map { id -> accounts.first { it.id == id }.issuer }, content.accounts.map { it.issuer })
                 newVault(name = "other").vault.unlock(PIN).use { o ->
                     assertTrue(o.addScanned(scanned).all { it.outcome is AddOutcome.Added })
@@ -107,16 +110,28 @@ fun Tests.transferTests() =
             }
         }
 
-        test("accountQrPng: one account's otpauth QR, Steam included") {
+        test("accountQr: one account's otpauth QR as modules, Steam included") {
             newVault().vault.unlock(PIN).use { s ->
                 s.importAccounts(ImportFormat.URI_LIST, fixture("imports/aegis/plain.txt"), null)
                 val steam = s.accounts().first { it.otpType == OtpType.STEAM }
-                val png = s.accountQrPng(steam.id)
-                assertEquals(listOf(0x89, 0x50, 0x4E, 0x47), png.take(4).map { it.toInt() and 0xFF })
-                val details = (scanImage(png).single().content() as ScannedContent.Account).details
+                val image = s.accountQr(steam.id)
+                assertEquals(image.side.toInt() * image.side.toInt(), image.luma.size)
+                assertTrue(image.luma.all { it == 0.toByte() || it == 0xFF.toByte() }, "one byte a module: 0 or 255")
+                assertTrue(image.luma.take(image.side.toInt() * 4).all { it == 0xFF.toByte() }, "a quiet zone of four light modules")
+                val argb = image.toArgb(4)
+                assertEquals(image.side.toInt() * 4 * image.side.toInt() * 4, argb.size)
+                assertTrue(argb.all { it == -1 || it == 0xFF000000.toInt() }, "opaque black and white")
+                val details = (scanQrImage(image).single().content() as ScannedContent.Account).details
                 assertEquals(steam.issuer to steam.accountName, details.issuer to details.accountName)
                 assertEquals(OtpType.STEAM, details.otpType)
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.accountQrPng(99u) }.id)
+                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.accountQr(99u) }.id)
             }
         }
     }
+
+/** A [QrImage] drawn 4 pixels a module ([toArgb]), to luma, read with [scanStillImage]. */
+private fun scanQrImage(image: QrImage): List<ScannedCode> {
+    val side = image.side.toInt() * 4
+    val luma = argbToLuma(image.toArgb(4), side, side)
+    return scanStillImage(luma, side.toUInt(), side.toUInt(), side.toUInt())
+}

@@ -85,7 +85,6 @@ fun Tests.wrapperTests() =
                     FfiError.NotCounterBased(9u) to { e -> e is VaktException.NotCounterBased && e.id == 9L },
                     FfiError.Locked() to { e -> e is VaktException.Locked },
                     FfiError.NoQrCode() to { e -> e is VaktException.NoQrCode },
-                    FfiError.NotAnImage("n") to { e -> e is VaktException.NotAnImage && e.message == "n" },
                     FfiError.NotAnAuthenticatorQr("wifi") to { e -> e is VaktException.NotAnAuthenticatorQr && e.scheme == "wifi" },
                     FfiError.NotAnAuthenticatorQr(null) to { e -> e is VaktException.NotAnAuthenticatorQr && e.scheme == null },
                     FfiError.BackupUnreadable(BackupUnreadableReason.TRUNCATED) to { e -> e is VaktException.BackupUnreadable && e.reason == BackupUnreadableReason.TRUNCATED },
@@ -237,7 +236,7 @@ fun Tests.wrapperTests() =
 
         test("QrScanner and ScannedQr: images, CameraX-style planes, text; errors as VaktException") {
             runBlocking {
-                val qr = QrScanner.scanImage(fixture("privacyidea/totp_qr.png")).single()
+                val qr = scanWithWrapper(fixture("privacyidea/totp_qr.png")).single()
                 assertEquals("TOTP0000F42C", assertIs<QrContent.Account>(qr.content).details.accountName)
                 assertEquals("ScannedQr", qr.toString())
                 val plane = lumaOf(fixture("qr/generated/clean.png"), padding = 16)
@@ -250,19 +249,24 @@ fun Tests.wrapperTests() =
                 assertEquals(1 to 0, export.batchSize to export.batchIndex)
                 assertEquals("PIPU0000668B", assertIs<QrContent.PushEnrolment>(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt")).content).details.serial)
                 MigrationScanProgress().use { progress ->
-                    assertTrue(progress.feed(QrScanner.scanImage(fixture("migration/vakt-export-1-of-2.png")).single()))
+                    assertTrue(progress.feed(scanWithWrapper(fixture("migration/vakt-export-1-of-2.png")).single()))
                     assertEquals(listOf(listOf(1)), progress.missing.map { m -> m.missing.map { it.toInt() } })
                     assertFalse(progress.isComplete)
                     assertThrows<VaktException.InvalidInput> { progress.feed(qr) }
                 }
-                assertThrows<VaktException.NoQrCode> { QrScanner.scanImage(blankPng()) }
-                assertThrows<VaktException.NotAnImage> { QrScanner.scanImage(ByteArray(3)) }
+                assertThrows<VaktException.NoQrCode> { scanWithWrapper(blankPng()) }
+                val luma = plane.data
+                assertIs<QrContent.Account>(QrScanner.scanImage(luma, plane.width, plane.height, plane.stride).single().content)
+                assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(IntArray(10), 120, 120) }
+                assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(IntArray(0), 10_000, 10_000) }
+                assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(ByteArray(10), 120, 120, 120) }
+                assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(ByteArray(100), 10, 10, 9) }
                 assertEquals("https", assertThrows<VaktException.NotAnAuthenticatorQr> { QrScanner.fromText("https://x.example").content }.scheme)
                 wrapperVault().vault.use { vault ->
                     vault.unlock(PIN).use { s ->
-                        val added = s.addScanned(QrScanner.scanImage(fixture("migration/vakt-export-2-of-2.png")).single())
+                        val added = s.addScanned(scanWithWrapper(fixture("migration/vakt-export-2-of-2.png")).single())
                         assertTrue(added.isNotEmpty() && added.none { it.isDuplicate })
-                        val again = s.addScanned(QrScanner.scanImage(fixture("migration/vakt-export-2-of-2.png")).single())
+                        val again = s.addScanned(scanWithWrapper(fixture("migration/vakt-export-2-of-2.png")).single())
                         assertEquals(added.map { it.id to true }, again.map { it.id to it.isDuplicate })
                         assertThrows<VaktException.InvalidInput> { s.addScanned(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt"))) }
                         assertThrows<VaktException.InvalidInput> { s.push(FakePrivacyIdea()).enrol(qr) }
@@ -285,7 +289,9 @@ fun Tests.wrapperTests() =
                             assertThrows<VaktException.ImportFailed> { s.importAccounts(ImportFormat.AUTHY, fixture("imports/aegis/plain.txt")) }
                             assertTrue(s.exportAegis().isNotEmpty())
                             assertEquals(1, s.exportMigrationQrCodes().codes.size)
-                            assertTrue(s.accountQrPng(s.accounts()[0].id).isNotEmpty())
+                            val image = s.accountQr(s.accounts()[0].id)
+                            val side = image.side.toInt() * 3
+                            assertIs<QrContent.Account>(QrScanner.scanImage(image.toArgb(3), side, side).single().content)
                             val before = s.changeCount()
                             s.setBackupPassphrase("correct horse battery")
                             assertTrue(s.changeCount() > before)
@@ -337,3 +343,9 @@ fun Tests.wrapperTests() =
             assertTrue(systemClock().nowUnix() > 1_700_000_000uL)
         }
     }
+
+/** An image file through the wrapper as an app passes one: decoded by the platform (ImageIO here), ARGB. */
+private fun scanWithWrapper(image: ByteArray): List<ScannedQr> {
+    val argb = argbOf(image)
+    return QrScanner.scanImage(argb.pixels, argb.width, argb.height)
+}

@@ -81,16 +81,49 @@ class ScannedQr internal constructor(internal val code: ScannedCode) : Closeable
 }
 
 /**
- * Reading QR codes: image files (a screenshot, a picked photo) and live camera
- * frames. Decoding is CPU work: call it off the main thread (a CameraX
+ * Reading QR codes: still images (a screenshot, a picked photo) and live camera
+ * frames. The platform decodes image files (on Android `scanImage(Bitmap)`,
+ * `scanImage(ByteArray)` and `scanImage(ContentResolver, Uri)`); Rust receives
+ * luma. Decoding is CPU work: call it off the main thread (a CameraX
  * analyzer's executor already is).
  */
 object QrScanner {
     /**
-     * Every QR code in an image file (PNG, JPEG, WebP, GIF, BMP), looking
-     * thoroughly. Throws [VaktException.NoQrCode] or [VaktException.NotAnImage].
+     * Every QR code in a decoded still image: ARGB_8888 pixels, [width] ×
+     * [height], rows packed ([argbToLuma]), looking thoroughly. Throws
+     * [VaktException.NoQrCode] when there is none, [VaktException.InvalidInput]
+     * when the buffer is too short or the image has more than
+     * [MAX_IMAGE_PIXELS].
      */
-    fun scanImage(bytes: ByteArray): List<ScannedQr> = ffi { app.vakt.ffi.scanImage(bytes).map(::ScannedQr) }
+    fun scanImage(argb: IntArray, width: Int, height: Int): List<ScannedQr> {
+        require(width >= 0 && height >= 0) { "negative image size" }
+        val pixels = width.toLong() * height
+        if (pixels > MAX_IMAGE_PIXELS) {
+            throw VaktException.InvalidInput("the image is too large ($pixels pixels; at most $MAX_IMAGE_PIXELS)")
+        }
+        if (argb.size < pixels) {
+            throw VaktException.InvalidInput("the pixel buffer has ${argb.size} pixels; $pixels are needed")
+        }
+        val luma = argbToLuma(argb, width, height)
+        return try {
+            scanImage(luma, width, height, width)
+        } finally {
+            luma.fill(0)
+        }
+    }
+
+    /**
+     * Every QR code in a decoded still image's 8-bit luma, [rowStride] bytes
+     * per row, looking thoroughly (unlike [scanFrame]). Throws
+     * [VaktException.NoQrCode] when there is none, [VaktException.InvalidInput]
+     * for a geometry that does not fit the buffer.
+     */
+    fun scanImage(luma: ByteArray, width: Int, height: Int, rowStride: Int): List<ScannedQr> {
+        require(width >= 0 && height >= 0 && rowStride >= 0) { "negative image size" }
+        return ffi {
+            app.vakt.ffi.scanStillImage(luma, width.toUInt(), height.toUInt(), rowStride.toUInt()).map(::ScannedQr)
+        }
+    }
 
     /**
      * Every QR code in a camera frame's luma (Y) plane, [rowStride] bytes per

@@ -30,8 +30,17 @@ typealias ImportFormat = app.vakt.ffi.ImportFormat
 /** What an import did: added, duplicates, skipped entries, notes. */
 typealias ImportReport = app.vakt.ffi.ImportReport
 
-/** Google Authenticator export codes (PNG images that **carry keys**) and the accounts left out. */
+/** Google Authenticator export codes (images that **carry keys**: [QrImage]) and the accounts left out. */
 typealias MigrationExport = app.vakt.ffi.MigrationExport
+
+/**
+ * A QR code as its modules, for the app to draw: `side` × `side` bytes in
+ * `luma`, 0 dark and 255 light, quiet zone included. Draw it with [toArgb] (or
+ * `toBitmap` on Android) and scale it without smoothing (`FilterQuality.None`,
+ * `Paint.isFilterBitmap = false`) so it stays crisp. **It carries keys**: show
+ * it, do not store or share it.
+ */
+typealias QrImage = app.vakt.ffi.QrImage
 
 /** What a backup file says about itself (no secret needed). */
 typealias BackupInfo = app.vakt.ffi.BackupInfo

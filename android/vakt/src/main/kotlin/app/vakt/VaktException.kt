@@ -46,7 +46,10 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     /** Another argument is not acceptable (e.g. a reorder that misses an account). */
     class InvalidInput(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
-    /** The bytes are not an image Vakt reads (PNG, JPEG, WebP, GIF, BMP). */
+    /**
+     * The platform's decoders cannot read the bytes as an image (thrown by the
+     * Android `QrScanner.scanImage` overloads that decode files).
+     */
     class NotAnImage(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
     /** The file is not a readable export of the chosen app, or a variant that is not supported. */
@@ -223,7 +226,6 @@ internal fun FfiException.toVakt(): VaktException =
         is FfiException.NotCounterBased -> VaktException.NotCounterBased(id.toLong(), this)
         is FfiException.Locked -> VaktException.Locked(this)
         is FfiException.NoQrCode -> VaktException.NoQrCode(this)
-        is FfiException.NotAnImage -> VaktException.NotAnImage(detail, this)
         is FfiException.NotAnAuthenticatorQr -> VaktException.NotAnAuthenticatorQr(scheme, this)
         is FfiException.BackupUnreadable -> VaktException.BackupUnreadable(reason, this)
         is FfiException.BackupHasNoPassphrase -> VaktException.BackupHasNoPassphrase(this)

@@ -277,13 +277,14 @@ class VaktSession internal constructor(
 
     /**
      * Accounts [ids] (in order; empty: all) as Google Authenticator export QR
-     * codes. **The images carry the keys**: show them, never store them.
+     * codes ([QrImage]s to draw). **The images carry the keys**: show them,
+     * never store or share them.
      */
     suspend fun exportMigrationQrCodes(ids: List<Long> = emptyList()): MigrationExport =
         call { s -> s.exportMigrationQrCodes(ids.map { it.toULong() }) }
 
-    /** Account [id]'s otpauth QR code as a PNG. **It carries the key**: show it, never store it. */
-    suspend fun accountQrPng(id: Long): ByteArray = call { it.accountQrPng(id.toULong()) }
+    /** Account [id]'s otpauth QR code, to draw ([QrImage]). **It carries the key**: show it, never store or share it. */
+    suspend fun accountQr(id: Long): QrImage = call { it.accountQr(id.toULong()) }
 
     /**
      * The code screen, once at once and then every [tick] (by default each
