@@ -11,7 +11,7 @@ import java.io.IOException
 import java.nio.ByteBuffer
 
 // Image files on Android: the platform decodes them (every format the phone
-// makes, HEIC included on API 28+), downsampled to at most MAX_IMAGE_PIXELS;
+// makes, HEIC included on API 28+), downsampled to at most DECODE_MAX_PIXELS;
 // Rust receives luma (QrScanner.scanImage(luma, …)).
 
 /**
@@ -50,7 +50,8 @@ fun QrScanner.scanImage(bitmap: Bitmap): List<ScannedQr> {
 
 /**
  * Every QR code in an image file's [bytes] (any format the platform reads),
- * looking thoroughly. Throws [VaktException.NotAnImage] when the platform
+ * decoded downsampled by powers of two to at most 16 megapixels, looking
+ * thoroughly. Throws [VaktException.NotAnImage] when the platform
  * cannot decode it, [VaktException.NoQrCode] when it has no code.
  */
 fun QrScanner.scanImage(bytes: ByteArray): List<ScannedQr> =
@@ -95,6 +96,14 @@ fun QrImage.toBitmap(scale: Int): Bitmap {
 /** Rows of pixels converted to luma at a time. */
 private const val BAND_PIXELS = 1 shl 20
 
+/**
+ * Files are decoded to at most 16 megapixels: an ARGB_8888 bitmap of that size
+ * is 64 MB, where one of the core's limit (40 MP) would be 160 MB — more than
+ * a low-end phone's heap. A QR code that is readable in a 48 MP photo is still
+ * readable at a quarter of its pixels.
+ */
+private const val DECODE_MAX_PIXELS = 16_000_000L
+
 private fun QrScanner.scanDecoded(bitmap: Bitmap): List<ScannedQr> =
     try {
         scanImage(bitmap)
@@ -102,10 +111,10 @@ private fun QrScanner.scanDecoded(bitmap: Bitmap): List<ScannedQr> =
         bitmap.recycle()
     }
 
-/** The smallest power of two that brings [width] × [height] to at most [MAX_IMAGE_PIXELS]. */
+/** The smallest power of two that brings [width] × [height] to at most [DECODE_MAX_PIXELS]. */
 private fun sampleSize(width: Int, height: Int): Int {
     var sample = 1
-    while ((width.toLong() / sample) * (height.toLong() / sample) > MAX_IMAGE_PIXELS) sample *= 2
+    while ((width.toLong() / sample) * (height.toLong() / sample) > DECODE_MAX_PIXELS) sample *= 2
     return sample
 }
 
