@@ -144,9 +144,12 @@ fn from_core(e: KeystoreError) -> KeystoreFailure {
 }
 
 /// A file-based software keystore (the key file is created if missing) — for
-/// tests and desktops; phones use their platform keystore. It holds push
-/// signing keys too, sealed with its key in a `push-keys` folder next to the
-/// key file (generated in Rust: not hardware-backed).
+/// tests and desktops; phones use their platform keystore. In this library it
+/// wraps and unwraps but cannot hold push signing keys: `create_signing_key`
+/// fails (`KeystoreFailure::Failed`, so enrolment fails with `Keystore`),
+/// because RSA key generation is left out of the phone library (vakt-core's
+/// feature `rsa-keygen`). Push tokens need the platform keystore (Android
+/// Keystore, iOS Keychain) or an app keystore that makes RSA keys.
 #[uniffi::export]
 pub fn software_keystore(key_file: String) -> Result<Arc<dyn DeviceKeystore>, VaktError> {
     let keystore = SoftwareKeystore::open_or_create(

@@ -85,7 +85,10 @@ pub const DEVICE_KEY_FILE: &str = "device.key";
 
 /// A device key kept in a file (mode 0600). It protects a vault copied without
 /// that file, and stands in for the platform keystore on desktops and in tests;
-/// it is not hardware-backed.
+/// it is not hardware-backed. It creates push signing keys only when built with
+/// the feature `rsa-keygen`; without it (the phone library, whose platform
+/// keystore makes them) `create_signing_key` refuses, while keys it already
+/// holds still sign and can be deleted.
 pub struct SoftwareKeystore {
     key: Key256,
     rng: Box<dyn RandomSource>,
@@ -198,6 +201,7 @@ fn io_failure(e: std::io::Error) -> KeystoreError {
 }
 
 impl SoftwareKeystore {
+    #[cfg(any(test, feature = "rsa-keygen"))]
     fn store_signing_key(&self, alias: &str, sealed: Vec<u8>) -> Result<(), KeystoreError> {
         match &self.signing {
             SigningKeys::Dir(dir) => {
@@ -248,7 +252,9 @@ impl DeviceKeystore for SoftwareKeystore {
     }
 
     /// Generates the key with the `rsa` crate from this keystore's random
-    /// source and keeps the PKCS#8 document sealed with the device key.
+    /// source and keeps the PKCS#8 document sealed with the device key
+    /// (feature `rsa-keygen`, on by default).
+    #[cfg(feature = "rsa-keygen")]
     fn create_signing_key(&self, alias: &str, bits: u32) -> Result<Vec<u8>, KeystoreError> {
         if !valid_alias(alias) {
             return Err(KeystoreError::Failed("invalid key alias".into()));
@@ -266,6 +272,18 @@ impl DeviceKeystore for SoftwareKeystore {
         .map_err(|e| KeystoreError::Failed(e.to_string()))?;
         self.store_signing_key(alias, sealed)?;
         Ok(spki)
+    }
+
+    /// Built without the feature `rsa-keygen` (the phone library), this
+    /// keystore cannot make signing keys: it refuses with the error of a
+    /// keystore without signing keys ([`KeystoreError::Failed`], as
+    /// [`DeviceKeystore::create_signing_key`]'s default does). The platform
+    /// keystore makes push signing keys there. Keys made by a build with the
+    /// feature still sign and can be deleted.
+    #[cfg(not(feature = "rsa-keygen"))]
+    fn create_signing_key(&self, alias: &str, bits: u32) -> Result<Vec<u8>, KeystoreError> {
+        let _ = (alias, bits);
+        Err(no_signing_keys())
     }
 
     fn sign(&self, alias: &str, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
@@ -326,5 +344,102 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[cfg(not(feature = "rsa-keygen"))]
+    #[test]
+    fn without_rsa_keygen_no_signing_key_is_made() {
+        /// A keystore that keeps the trait's defaults for signing keys.
+        struct WrapOnly;
+
+        impl DeviceKeystore for WrapOnly {
+            fn wrap(&self, plaintext: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+                Ok(plaintext.to_vec())
+            }
+
+            fn unwrap(&self, wrapped: &[u8]) -> Result<SecretBytes, KeystoreError> {
+                Ok(SecretBytes::from_slice(wrapped))
+            }
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = SoftwareKeystore::path_in(dir.path());
+        let keystore =
+            SoftwareKeystore::open_or_create(&path, Box::new(DeterministicRandom::new(1))).unwrap();
+        let refusal = Err(KeystoreError::Failed(
+            "this keystore cannot hold signing keys".into(),
+        ));
+        assert_eq!(WrapOnly.create_signing_key("vakt-push-test", 3072), refusal);
+        assert_eq!(keystore.create_signing_key("vakt-push-test", 3072), refusal);
+        assert_eq!(keystore.create_signing_key("vakt-push-test", 2048), refusal);
+        assert!(!dir.path().join(SIGNING_KEY_DIR).exists());
+        assert_eq!(
+            keystore.sign("vakt-push-test", b"x"),
+            Err(KeystoreError::Missing)
+        );
+    }
+
+    #[test]
+    fn signing_keys_it_holds_sign_and_are_deleted() {
+        use crate::push::crypto;
+        use base64::Engine;
+
+        // The captured phone key of the privacyIDEA vectors, stored as a build
+        // with `rsa-keygen` stores the keys it makes.
+        let vectors: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../fixtures/privacyidea/push_test_vectors.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let text = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+        let pem = text(&vectors["phone_private_key_pkcs8_pem"]);
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let pkcs8 = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = SoftwareKeystore::path_in(dir.path());
+        let keystore =
+            SoftwareKeystore::open_or_create(&path, Box::new(DeterministicRandom::new(1))).unwrap();
+        let sealed = aead::seal(
+            &keystore.key,
+            &signing_aad("vakt-push-test"),
+            &pkcs8,
+            keystore.rng.as_ref(),
+        )
+        .unwrap();
+        keystore
+            .store_signing_key("vakt-push-test", sealed)
+            .unwrap();
+
+        // Reopened: it signs what the phone signed (PKCS#1 v1.5 is deterministic).
+        let again = SoftwareKeystore::open(&path, Box::new(DeterministicRandom::new(2))).unwrap();
+        let poll = &vectors["poll_request"];
+        let signature = again
+            .sign("vakt-push-test", text(&poll["signed_string"]).as_bytes())
+            .unwrap();
+        assert_eq!(
+            crypto::encode_signature(&signature),
+            text(&poll["signature_b32"])
+        );
+        let spki = base64::engine::general_purpose::URL_SAFE
+            .decode(text(&vectors["phone_pubkey_sent_b64url_spki"]))
+            .unwrap();
+        crypto::ServerKey::from_pkcs1_der(&crypto::spki_to_pkcs1(&spki).unwrap())
+            .unwrap()
+            .verify(
+                &text(&poll["signed_string"]),
+                &crypto::encode_signature(&signature),
+            )
+            .unwrap();
+        again.delete_signing_key("vakt-push-test").unwrap();
+        again.delete_signing_key("vakt-push-test").unwrap();
+        assert_eq!(
+            again.sign("vakt-push-test", b"x"),
+            Err(KeystoreError::Missing)
+        );
     }
 }

@@ -50,15 +50,33 @@ func closedPort() -> UInt16 {
 }
 
 final class PushTests: VaktTestCase {
-    func testSoftwareKeystoreAndSwiftKeystoreHoldSigningKeys() throws {
+    func testSoftwareKeystoreMakesNoSigningKeysSwiftKeystoreDoes() throws {
+        // The phone library is built without RSA key generation (vakt-core's
+        // rsa-keygen): push signing keys come from the platform keystore.
         let keystore = try softwareKeystore(keyFile: path("k/device.key"))
-        let spki = try keystore.createSigningKey(alias: "vakt-push-test", bits: 2048)
-        let publicKey = try XCTUnwrap(rsaPublicKey(spki))
-        let signature = try keystore.sign(alias: "vakt-push-test", message: Data("hello".utf8))
-        XCTAssertTrue(rsaVerify(publicKey, "hello", Base32.encode(signature)), "Rust signs what Security verifies")
-        try keystore.deleteSigningKey(alias: "vakt-push-test")
-        try keystore.deleteSigningKey(alias: "vakt-push-test")
+        XCTAssertThrowsError(try keystore.createSigningKey(alias: "vakt-push-test", bits: 3072)) {
+            XCTAssertEqual($0 as? KeystoreFailure, .Failed(message: "this keystore cannot hold signing keys"))
+        }
         XCTAssertThrowsError(try keystore.sign(alias: "vakt-push-test", message: Data([1]))) {
+            XCTAssertEqual($0 as? KeystoreFailure, .KeyMissing)
+        }
+        try keystore.deleteSigningKey(alias: "vakt-push-test")
+        // What the app sees: enrolment fails with Keystore; nothing is stored or sent.
+        let vault = try createVault(path: path("v/vault.sqlite3"), keystore: try softwareKeystore(keyFile: path("v/device.key")),
+                                    clock: ManualClock(t0), pin: pin, options: fast).vault
+        let s = try vault.unlock(pin: pin)
+        let fake = FakePrivacyIdea()
+        guard case .Keystore? = ffiError({
+            try s.enrolPushUri(uri: fake.enrolmentUri, transport: fake, allowInsecure: false, notificationToken: nil)
+        }) else { return XCTFail("keystore") }
+        XCTAssertTrue(try s.pushTokens().isEmpty)
+        // The Swift keystore used by the other tests (PKCS#1 out), and base32 as privacyIDEA spells it.
+        let swift = RsaTestKeystore()
+        let publicKey = try XCTUnwrap(rsaPublicKey(try swift.createSigningKey(alias: "a", bits: 3072)))
+        let signature = try swift.sign(alias: "a", message: Data("hello".utf8))
+        XCTAssertTrue(rsaVerify(publicKey, "hello", Base32.encode(signature)), "SecKey signs what Security verifies")
+        try swift.deleteSigningKey(alias: "a")
+        XCTAssertThrowsError(try swift.sign(alias: "a", message: Data([1]))) {
             XCTAssertEqual($0 as? KeystoreFailure, .KeyMissing)
         }
         XCTAssertEqual(Base32.encode(Data("foobar".utf8)), "MZXW6YTBOI======")

@@ -69,21 +69,31 @@ private fun closedPort(): Int = ServerSocket(0).use { it.localPort }
 /** Push approval through the generated bindings, against an in-memory privacyIDEA. */
 fun Tests.pushTests() =
     suite("push") {
-        test("softwareKeystore and a Kotlin JCA keystore hold signing keys (SPKI out, SHA256withRSA)") {
+        test("softwareKeystore makes no signing keys in the phone library (Failed; enrolment: Keystore); the Kotlin JCA keystore does") {
+            // The phone library is built without RSA key generation (vakt-core's rsa-keygen):
+            // push signing keys come from the platform keystore.
             val ks = softwareKeystore(path("k/device.key"))
-            val spki = ks.createSigningKey("vakt-push-test", 2048u)
-            val public = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(spki)) as RSAPublicKey
-            assertEquals(2048, public.modulus.bitLength())
-            val signature = ks.sign("vakt-push-test", "hello".toByteArray())
-            assertTrue(rsaVerify(public, "hello", Base32.encode(signature)), "Rust signs what Java verifies")
-            ks.deleteSigningKey("vakt-push-test")
-            ks.deleteSigningKey("vakt-push-test")
+            val refused = assertThrows<KeystoreFailure.Failed> { ks.createSigningKey("vakt-push-test", 3072u) }
+            assertEquals("this keystore cannot hold signing keys", refused.detail)
             assertThrows<KeystoreFailure.KeyMissing> { ks.sign("vakt-push-test", ByteArray(1)) }
-            // The Kotlin keystore used by the other tests, and base32 as privacyIDEA spells it.
+            ks.deleteSigningKey("vakt-push-test")
+            assertFalse(java.io.File(path("k/push-keys")).exists(), "no key folder")
+            // What the app sees: enrolment fails with Keystore; nothing is stored or sent.
+            val vault = createVault(path("v/vault.sqlite3"), softwareKeystore(path("v/device.key")), ManualClock(T0), PIN, FAST).vault
+            vault.unlock(PIN).use { s ->
+                val fake = FakePrivacyIdea()
+                assertTrue(assertThrows<FfiError.Keystore> { s.enrolPushUri(fake.enrolmentUri, fake, false, null) }.detail.contains("signing keys"))
+                assertTrue(s.pushTokens().isEmpty())
+                assertTrue(fake.requests.isEmpty())
+            }
+            // The Kotlin keystore used by the other tests (SPKI out, SHA256withRSA), and base32 as privacyIDEA spells it.
             val jca = JcaRsaKeystore()
-            val jcaKey = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(jca.createSigningKey("a", 3072u)))
+            val jcaKey = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(jca.createSigningKey("a", 3072u))) as RSAPublicKey
+            assertEquals(2048, jcaKey.modulus.bitLength(), "JcaRsaKeystore makes 2048-bit keys whatever is asked")
             assertTrue(rsaVerify(jcaKey, "x", Base32.encode(jca.sign("a", "x".toByteArray()))))
             assertThrows<KeystoreFailure.KeyMissing> { jca.sign("b", ByteArray(0)) }
+            jca.deleteSigningKey("a")
+            assertThrows<KeystoreFailure.KeyMissing> { jca.sign("a", ByteArray(0)) }
             assertEquals("MZXW6YTBOI======", Base32.encode("foobar".toByteArray()))
             assertContentEquals("foobar".toByteArray(), Base32.decode("MZXW6YTBOI======"))
         }

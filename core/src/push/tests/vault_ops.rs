@@ -1,0 +1,776 @@
+//! The vault's push operations against an in-process fake privacyIDEA that
+//! follows privacyIDEA's rules (its answer logic mirrors pushtoken.py), and
+//! the software keystore's signing keys. Both generate RSA keys: feature
+//! `rsa-keygen`.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::push::transport::{HttpRequest, HttpTransport, Method, TransportError};
+use crate::rng::DeterministicRandom;
+use crate::secret::Key256;
+use crate::vault::{
+    AnswerOutcome, ChallengeState, DeviceKeystore, EnrolOptions, KdfParams, Pin, PinPolicy,
+    Services, SoftwareKeystore, ThreadSleep, Vault, VaultConfig, VaultError,
+};
+
+#[test]
+fn software_keystore_keeps_signing_keys_sealed_in_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = SoftwareKeystore::path_in(dir.path());
+    let keystore =
+        SoftwareKeystore::open_or_create(&path, Box::new(DeterministicRandom::new(9))).unwrap();
+    let spki = keystore.create_signing_key("vakt-push-test", 2048).unwrap();
+    let signature = keystore.sign("vakt-push-test", b"hello").unwrap();
+    let verifier = ServerKey::from_pkcs1_der(&crypto::spki_to_pkcs1(&spki).unwrap()).unwrap();
+    verifier
+        .verify("hello", &crypto::encode_signature(&signature))
+        .unwrap();
+    // Reopened from the file: same key; the key file holds no PKCS#8 in clear.
+    let again = SoftwareKeystore::open(&path, Box::new(DeterministicRandom::new(10))).unwrap();
+    assert_eq!(again.sign("vakt-push-test", b"hello").unwrap(), signature);
+    let file = std::fs::read(dir.path().join("push-keys/vakt-push-test.key")).unwrap();
+    assert!(!file.windows(4).any(|w| w == [0x30, 0x82, 0x04, 0xbc]) || file.len() < 1200);
+    // Another device key cannot use it; unknown and unsafe aliases are refused.
+    let other =
+        SoftwareKeystore::from_key(Key256::new([7; 32]), Box::new(DeterministicRandom::new(1)));
+    assert_eq!(
+        other.sign("vakt-push-test", b"x"),
+        Err(crate::vault::KeystoreError::Missing)
+    );
+    assert!(keystore.sign("../device", b"x").is_err());
+    assert!(keystore.create_signing_key("a/b", 2048).is_err());
+    keystore.delete_signing_key("vakt-push-test").unwrap();
+    keystore.delete_signing_key("vakt-push-test").unwrap();
+    assert_eq!(
+        keystore.sign("vakt-push-test", b"x"),
+        Err(crate::vault::KeystoreError::Missing)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// A fake privacyIDEA for the vault operations.
+
+struct FakeChallenge {
+    nonce: String,
+    presence: Option<(String, String)>,
+    /// None open; Some(true) accepted; Some(false) declined.
+    answered: Option<bool>,
+    display_code: Option<String>,
+}
+
+#[derive(Default)]
+struct Faults {
+    /// Process the next request, then fail as if the answer was lost.
+    lose_next_reply: bool,
+    /// Fail the next request before it reaches the server.
+    unreachable: bool,
+    /// Alter the signature of challenges in poll answers.
+    tamper: bool,
+}
+
+struct FakeServer {
+    key_pkcs8: SecretBytes,
+    key: ServerKey,
+    phone: Option<ServerKey>,
+    enrolled: bool,
+    challenges: Vec<FakeChallenge>,
+    faults: Faults,
+    requests: Vec<(Method, String)>,
+}
+
+#[derive(Clone)]
+struct Fake(Arc<Mutex<FakeServer>>);
+
+fn server_keypair() -> (SecretBytes, ServerKey) {
+    // One key for every test (generation is the slow part).
+    static KEY: std::sync::OnceLock<(SecretBytes, Vec<u8>)> = std::sync::OnceLock::new();
+    let (pkcs8, spki) =
+        KEY.get_or_init(|| crypto::generate_rsa(2048, &DeterministicRandom::new(77)).unwrap());
+    (
+        pkcs8.clone(),
+        ServerKey::from_pkcs1_der(&crypto::spki_to_pkcs1(spki).unwrap()).unwrap(),
+    )
+}
+
+impl Fake {
+    fn new() -> Self {
+        let (key_pkcs8, key) = server_keypair();
+        Fake(Arc::new(Mutex::new(FakeServer {
+            key_pkcs8,
+            key,
+            phone: None,
+            enrolled: false,
+            challenges: Vec::new(),
+            faults: Faults::default(),
+            requests: Vec::new(),
+        })))
+    }
+
+    fn server(&self) -> std::sync::MutexGuard<'_, FakeServer> {
+        self.0.lock().unwrap()
+    }
+
+    /// A login: a new challenge, with presence options and the right one.
+    fn trigger(&self, nonce: &str, presence: Option<(&str, &str)>) {
+        self.server().challenges.push(FakeChallenge {
+            nonce: nonce.into(),
+            presence: presence.map(|(o, c)| (o.into(), c.into())),
+            answered: None,
+            display_code: None,
+        });
+    }
+
+    fn status(&self, nonce: &str) -> Option<bool> {
+        self.server()
+            .challenges
+            .iter()
+            .find(|c| c.nonce == nonce)
+            .and_then(|c| c.answered)
+    }
+
+    fn item(&self, server: &FakeServer, c: &FakeChallenge) -> Value {
+        let mut item = json!({
+            "nonce": c.nonce, "url": URL, "serial": SERIAL,
+            "question": "Log in to 127.0.0.1?", "title": "DemoIdP", "sslverify": "0",
+            "capabilities": "{\"decline_reason\": true}",
+        });
+        let mut signed = format!("{}|{URL}|{SERIAL}|Log in to 127.0.0.1?|DemoIdP|0", c.nonce);
+        if let Some((options, _)) = &c.presence {
+            item["require_presence"] = json!(options);
+            signed.push('|');
+            signed.push_str(options);
+        }
+        let sign = |text: &str| {
+            crypto::encode_signature(
+                &crypto::sign_pkcs8(&server.key_pkcs8, text.as_bytes()).unwrap(),
+            )
+        };
+        let mut signature = sign(&signed);
+        if server.faults.tamper {
+            signature = sign("something else");
+        }
+        item["signature"] = json!(signature);
+        item["capabilities_signature"] = json!(sign(&protocol::capabilities_signed_string(
+            &json!({"decline_reason": true}),
+            &c.nonce
+        )));
+        item
+    }
+
+    fn handle(&self, request: &HttpRequest) -> HttpResponse {
+        let mut server = self.server();
+        server.requests.push((request.method, request.url.clone()));
+        let ok = |value: Value, detail: Value| HttpResponse {
+            status: 200,
+            body: json!({"result": {"status": true, "value": value}, "detail": detail})
+                .to_string()
+                .into_bytes(),
+        };
+        let error = |status: u16, code: i64| {
+            HttpResponse {
+            status,
+            body: json!({"result": {"status": false, "error": {"code": code, "message": format!("ERR{code}")}}})
+                .to_string()
+                .into_bytes(),
+        }
+        };
+        let url = url::Url::parse(&request.url).unwrap();
+        match request.method {
+            Method::Get => {
+                let q: std::collections::HashMap<String, String> =
+                    url.query_pairs().into_owned().collect();
+                let phone = server.phone.clone().unwrap();
+                let signed = format!("{}|{}", q["serial"], q["timestamp"]);
+                if phone.verify(&signed, &q["signature"]).is_err() || q["serial"] != SERIAL {
+                    return error(400, 905);
+                }
+                let items: Vec<Value> = server
+                    .challenges
+                    .iter()
+                    .filter(|c| c.answered.is_none())
+                    .map(|c| self.item(&server, c))
+                    .collect();
+                ok(Value::Array(items), json!({}))
+            }
+            Method::Post => {
+                let form: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(request.body.expose())
+                        .into_owned()
+                        .collect();
+                if let Some(credential) = form.get("enrollment_credential") {
+                    if server.enrolled {
+                        return error(404, 601);
+                    }
+                    if credential != CREDENTIAL || form["serial"] != SERIAL {
+                        return error(400, 905);
+                    }
+                    let spki = base64::engine::general_purpose::URL_SAFE
+                        .decode(&form["pubkey"])
+                        .unwrap();
+                    server.phone = Some(
+                        ServerKey::from_pkcs1_der(&crypto::spki_to_pkcs1(&spki).unwrap()).unwrap(),
+                    );
+                    server.enrolled = true;
+                    let public = base64::engine::general_purpose::STANDARD.encode(server.key.der());
+                    return ok(
+                        json!(true),
+                        json!({"public_key": public, "rollout_state": "enrolled"}),
+                    );
+                }
+                // An answer: privacyIDEA's _handle_auth_response.
+                let phone = server.phone.clone().unwrap();
+                let decline = form.get("decline").is_some_and(|d| d == "1");
+                let mut result = false;
+                let mut display = None;
+                for c in server
+                    .challenges
+                    .iter_mut()
+                    .filter(|c| c.answered.is_none())
+                {
+                    let mut signed = format!("{}|{SERIAL}", c.nonce);
+                    if decline {
+                        signed.push_str("|decline");
+                        if let Some(reason) = form.get("decline_reason") {
+                            signed.push('|');
+                            signed.push_str(reason);
+                        }
+                    }
+                    if let Some(answer) = form.get("presence_answer") {
+                        signed.push('|');
+                        signed.push_str(answer);
+                    }
+                    if phone.verify(&signed, &form["signature"]).is_err() {
+                        continue;
+                    }
+                    if decline {
+                        c.answered = Some(false);
+                        result = true;
+                    } else if let Some((_, correct)) = &c.presence {
+                        if form.get("presence_answer") == Some(correct) {
+                            c.answered = Some(true);
+                            result = true;
+                        }
+                    } else {
+                        c.answered = Some(true);
+                        c.display_code = Some("42".into());
+                        display = c.display_code.clone();
+                        result = true;
+                    }
+                }
+                let detail = match display {
+                    Some(code) => json!({"display_code": code}),
+                    None => json!({}),
+                };
+                ok(json!(result), detail)
+            }
+        }
+    }
+}
+
+impl HttpTransport for Fake {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (unreachable, lose) = {
+            let mut server = self.server();
+            let faults = (server.faults.unreachable, server.faults.lose_next_reply);
+            server.faults.unreachable = false;
+            server.faults.lose_next_reply = false;
+            faults
+        };
+        if unreachable {
+            return Err(TransportError::Unreachable("connection refused".into()));
+        }
+        let response = self.handle(request);
+        if lose {
+            return Err(TransportError::Timeout);
+        }
+        Ok(response)
+    }
+}
+
+struct Phone {
+    _dir: tempfile::TempDir,
+    session: crate::vault::Session,
+    keystore: Arc<SoftwareKeystore>,
+    fake: Fake,
+}
+
+fn config() -> VaultConfig {
+    VaultConfig {
+        pin_kdf: KdfParams::INSECURE_FOR_TESTS,
+        unblock_kdf: KdfParams::INSECURE_FOR_TESTS,
+        pin_policy: PinPolicy::default(),
+    }
+}
+
+fn phone(seed: u64) -> Phone {
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = Arc::new(SoftwareKeystore::from_key(
+        Key256::new([seed as u8; 32]),
+        Box::new(DeterministicRandom::new(seed + 1000)),
+    ));
+    let services = Services {
+        keystore: keystore.clone(),
+        rng: Arc::new(DeterministicRandom::new(seed)),
+        pause: Arc::new(ThreadSleep),
+    };
+    let (vault, _) = Vault::create(
+        &dir.path().join("vault.sqlite3"),
+        services,
+        config(),
+        &Pin::parse("2580").unwrap(),
+    )
+    .unwrap();
+    let session = vault.unlock(&Pin::parse("2580").unwrap()).unwrap();
+    Phone {
+        _dir: dir,
+        session,
+        keystore,
+        fake: Fake::new(),
+    }
+}
+
+impl Phone {
+    fn ctx(&self, now: u64) -> PushContext<'_> {
+        PushContext {
+            transport: &self.fake,
+            policy: ConnectionPolicy::default(),
+            now,
+        }
+    }
+
+    fn enrol(&self) -> crate::vault::PushTokenInfo {
+        self.session
+            .enrol_push(
+                &enrolment(),
+                &self.ctx(T0),
+                &EnrolOptions {
+                    key_bits: 2048,
+                    ..EnrolOptions::default()
+                },
+            )
+            .unwrap()
+    }
+
+    fn poll(&self, now: u64) -> crate::vault::PollReport {
+        self.session.poll_push(&self.ctx(now)).unwrap()
+    }
+}
+
+#[test]
+fn enrol_poll_approve_and_decline() {
+    let p = phone(1);
+    let token = p.enrol();
+    assert_eq!(token.serial, SERIAL);
+    assert_eq!(token.state, TokenState::Enrolled);
+    assert_eq!(token.enrolled_at, T0);
+    assert_eq!(p.session.push_tokens().unwrap(), vec![token.clone()]);
+    // The same code again: a duplicate, and the server is not contacted.
+    let before = p.fake.server().requests.len();
+    assert!(matches!(
+        p.session.enrol_push(&enrolment(), &p.ctx(T0), &EnrolOptions::default()),
+        Err(PushError::Vault(VaultError::Duplicate { id })) if id == token.id
+    ));
+    assert_eq!(p.fake.server().requests.len(), before);
+
+    assert!(p.poll(T0).challenges.is_empty());
+    p.fake.trigger("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", None);
+    let report = p.poll(T0 + 1);
+    assert_eq!(report.new, 1);
+    assert!(report.problems.is_empty());
+    let [open] = report.challenges.as_slice() else {
+        panic!("one challenge expected");
+    };
+    assert_eq!(open.account, "privacyIDEA: PIPU0000TEST");
+    assert_eq!(open.challenge.title, "DemoIdP");
+    assert_eq!(open.expires_at, T0 + 1 + CHALLENGE_LIFETIME);
+    assert_eq!(open.state, ChallengeState::Open);
+    // Polling again finds nothing new.
+    assert_eq!(p.poll(T0 + 2).new, 0);
+
+    let outcome = p
+        .session
+        .answer_push(
+            open.id,
+            Decision::Approve { presence: None },
+            &p.ctx(T0 + 3),
+        )
+        .unwrap();
+    assert_eq!(
+        outcome,
+        AnswerOutcome::Approved {
+            display_code: Some("42".into())
+        }
+    );
+    assert_eq!(
+        p.fake.status("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        Some(true)
+    );
+    // Answering again with the same decision is idempotent (no request);
+    // another decision is refused.
+    let before = p.fake.server().requests.len();
+    assert_eq!(
+        p.session
+            .answer_push(
+                open.id,
+                Decision::Approve { presence: None },
+                &p.ctx(T0 + 4)
+            )
+            .unwrap(),
+        outcome
+    );
+    assert_eq!(p.fake.server().requests.len(), before);
+    assert_eq!(
+        p.session
+            .answer_push(open.id, Decision::Decline { reason: None }, &p.ctx(T0 + 4)),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert!(p.session.push_challenges(T0 + 5).unwrap().is_empty());
+
+    p.fake.trigger("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", None);
+    let id = p.poll(T0 + 10).challenges[0].id;
+    assert_eq!(
+        p.session
+            .answer_push(
+                id,
+                Decision::Decline {
+                    reason: Some(DeclineReason::UnknownTrigger)
+                },
+                &p.ctx(T0 + 11)
+            )
+            .unwrap(),
+        AnswerOutcome::Declined
+    );
+    assert_eq!(
+        p.fake.status("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"),
+        Some(false)
+    );
+}
+
+#[test]
+fn presence_check_right_and_wrong() {
+    let p = phone(2);
+    p.enrol();
+    p.fake
+        .trigger("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC", Some(("X,L,Z", "L")));
+    let c = p.poll(T0).challenges.remove(0);
+    assert_eq!(c.challenge.presence_options, ["X", "L", "Z"]);
+    let ctx = p.ctx(T0 + 1);
+    assert_eq!(
+        p.session
+            .answer_push(c.id, Decision::Approve { presence: None }, &ctx),
+        Err(PushError::PresenceRequired {
+            options: vec!["X".into(), "L".into(), "Z".into()]
+        })
+    );
+    assert_eq!(
+        p.session.answer_push(
+            c.id,
+            Decision::Approve {
+                presence: Some("Q".into())
+            },
+            &ctx
+        ),
+        Err(PushError::NotAnOption)
+    );
+    assert_eq!(
+        p.session.answer_push(
+            c.id,
+            Decision::Approve {
+                presence: Some("X".into())
+            },
+            &ctx
+        ),
+        Err(PushError::WrongPresenceAnswer)
+    );
+    // Still open, here and on the server; the right option then approves.
+    assert_eq!(
+        p.session.push_challenges(T0 + 2).unwrap()[0].state,
+        ChallengeState::Open
+    );
+    assert_eq!(p.fake.status("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"), None);
+    assert!(matches!(
+        p.session.answer_push(
+            c.id,
+            Decision::Approve {
+                presence: Some("L".into())
+            },
+            &ctx
+        ),
+        Ok(AnswerOutcome::Approved { .. })
+    ));
+    assert_eq!(
+        p.fake.status("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"),
+        Some(true)
+    );
+}
+
+#[test]
+fn forged_replayed_and_expired_challenges_are_refused() {
+    let p = phone(3);
+    p.enrol();
+    p.fake.trigger("DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD", None);
+    // A tampered signature: refused, reported, nothing stored.
+    p.fake.server().faults.tamper = true;
+    let report = p.poll(T0);
+    assert!(report.challenges.is_empty());
+    assert_eq!(report.new, 0);
+    assert!(matches!(
+        report.problems.as_slice(),
+        [(_, PushError::Challenge(ChallengeError::Forged))]
+    ));
+    p.fake.server().faults.tamper = false;
+
+    // The genuine one, then delivered again by notification: the same one.
+    let c = p.poll(T0).challenges.remove(0);
+    let item = {
+        let server = p.fake.server();
+        p.fake.item(&server, &server.challenges[0])
+    };
+    let pairs: Vec<(String, String)> = item
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), s(v).to_owned()))
+        .collect();
+    let fields = ChallengeFields::from_pairs(&pairs).unwrap();
+    assert_eq!(p.session.receive_push(&fields, T0 + 1).unwrap().id, c.id);
+    // Expired here after our own bound, even if the server still lists it.
+    let late = T0 + CHALLENGE_LIFETIME;
+    assert!(p.session.push_challenges(late).unwrap().is_empty());
+    assert_eq!(
+        p.session
+            .answer_push(c.id, Decision::Approve { presence: None }, &p.ctx(late)),
+        Err(PushError::Expired)
+    );
+    assert_eq!(
+        p.session.receive_push(&fields, late),
+        Err(PushError::Expired)
+    );
+
+    // Answered, then replayed: refused.
+    p.fake.trigger("EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE", None);
+    let e = p.poll(late).challenges.remove(0);
+    let replay = {
+        let server = p.fake.server();
+        p.fake.item(&server, &server.challenges[1])
+    };
+    p.session
+        .answer_push(e.id, Decision::Approve { presence: None }, &p.ctx(late))
+        .unwrap();
+    assert_eq!(
+        p.session
+            .receive_push(&ChallengeFields::from_json(&replay).unwrap(), late + 1),
+        Err(PushError::AlreadyAnswered)
+    );
+    // A forged notification and one for an unknown token.
+    let mut forged = replay.clone();
+    forged["nonce"] = json!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+    assert_eq!(
+        p.session
+            .receive_push(&ChallengeFields::from_json(&forged).unwrap(), late),
+        Err(PushError::Challenge(ChallengeError::Forged))
+    );
+    let mut stranger = replay;
+    stranger["serial"] = json!("PIPU9999");
+    assert_eq!(
+        p.session
+            .receive_push(&ChallengeFields::from_json(&stranger).unwrap(), late),
+        Err(PushError::UnknownToken)
+    );
+}
+
+#[test]
+fn a_lost_answer_is_retried_with_the_same_decision_only() {
+    let p = phone(4);
+    p.enrol();
+    p.fake.trigger("GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG", None);
+    let c = p.poll(T0).challenges.remove(0);
+    // Not sent at all: retryable.
+    p.fake.server().faults.unreachable = true;
+    let approve = Decision::Approve { presence: None };
+    assert!(matches!(
+        p.session.answer_push(c.id, approve.clone(), &p.ctx(T0)),
+        Err(PushError::Network(_))
+    ));
+    assert_eq!(
+        p.session.push_challenges(T0).unwrap()[0].state,
+        ChallengeState::Sending(approve.clone())
+    );
+    assert_eq!(
+        p.session
+            .answer_push(c.id, Decision::Decline { reason: None }, &p.ctx(T0)),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert!(matches!(
+        p.session.answer_push(c.id, approve.clone(), &p.ctx(T0)),
+        Ok(AnswerOutcome::Approved { .. })
+    ));
+    // Sent, but the reply was lost: the retry finds it closed on the server.
+    p.fake.trigger("HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH", None);
+    let h = p.poll(T0).challenges.remove(0);
+    p.fake.server().faults.lose_next_reply = true;
+    assert_eq!(
+        p.session.answer_push(h.id, approve.clone(), &p.ctx(T0)),
+        Err(PushError::Network(TransportError::Timeout))
+    );
+    assert_eq!(
+        p.fake.status("HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH"),
+        Some(true)
+    );
+    assert_eq!(
+        p.session.answer_push(h.id, approve, &p.ctx(T0)),
+        Err(PushError::ChallengeClosed)
+    );
+}
+
+#[test]
+fn failed_enrolment_stores_nothing_and_can_be_retried() {
+    let p = phone(5);
+    p.fake.server().faults.unreachable = true;
+    let options = EnrolOptions {
+        key_bits: 2048,
+        ..EnrolOptions::default()
+    };
+    assert!(matches!(
+        p.session.enrol_push(&enrolment(), &p.ctx(T0), &options),
+        Err(PushError::Network(_))
+    ));
+    assert!(p.session.push_tokens().unwrap().is_empty());
+    // Plain http to another host is refused before any key is made.
+    let mut remote = enrolment();
+    remote.url = "http://pi.example/ttype/push".into();
+    assert_eq!(
+        p.session
+            .enrol_push(&remote, &p.ctx(T0), &options)
+            .map(|_| ()),
+        Err(PushError::Address(transport::AddressError::Insecure))
+    );
+    let token = p.enrol();
+    // The reply was lost after the server enrolled: the server refuses the
+    // same code again, and the vault says what happened.
+    let q = phone(6);
+    q.fake.server().faults.lose_next_reply = true;
+    assert!(
+        q.session
+            .enrol_push(&enrolment(), &q.ctx(T0), &options)
+            .is_err()
+    );
+    assert!(q.session.push_tokens().unwrap().is_empty());
+    assert!(matches!(
+        q.session.enrol_push(&enrolment(), &q.ctx(T0), &options),
+        Err(PushError::Server {
+            status: 404,
+            code: Some(601),
+            ..
+        })
+    ));
+    // Deleting the token deletes its key (checked on disk in the CLI tests).
+    assert!(p.keystore.sign("vakt-push-unknown", b"x").is_err());
+    p.session.delete(token.id).unwrap();
+    assert!(p.session.push_tokens().unwrap().is_empty());
+    assert_eq!(
+        p.session.delete(token.id),
+        Err(VaultError::NoSuchAccount { id: token.id })
+    );
+}
+
+#[test]
+fn restored_push_tokens_need_re_enrolment() {
+    let p = phone(7);
+    let token = p.enrol();
+    let code = p.session.reissue_unblock_code().unwrap();
+    let backup = p.session.backup().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let services = Services {
+        keystore: Arc::new(SoftwareKeystore::from_key(
+            Key256::new([99; 32]),
+            Box::new(DeterministicRandom::new(99)),
+        )),
+        rng: Arc::new(DeterministicRandom::new(98)),
+        pause: Arc::new(ThreadSleep),
+    };
+    let restored = Vault::restore(
+        &dir.path().join("vault.sqlite3"),
+        services,
+        config(),
+        &backup,
+        crate::vault::BackupSecret::UnblockCode(&code),
+        &Pin::parse("1357").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        restored.report.needs_reenrolment,
+        vec!["privacyIDEA: PIPU0000TEST".to_owned()]
+    );
+    let tokens = restored.session.push_tokens().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].state, TokenState::NeedsReenrolment);
+    assert_eq!(tokens[0].serial, token.serial);
+    // Not polled; a notification for it says to enrol again.
+    let fake = Fake::new();
+    let ctx = PushContext {
+        transport: &fake,
+        policy: ConnectionPolicy::default(),
+        now: T0,
+    };
+    assert!(
+        restored
+            .session
+            .poll_push(&ctx)
+            .unwrap()
+            .challenges
+            .is_empty()
+    );
+    assert!(fake.server().requests.is_empty());
+    // A new enrolment code for the same serial replaces it in place.
+    let again = restored
+        .session
+        .enrol_push(
+            &enrolment(),
+            &ctx,
+            &EnrolOptions {
+                key_bits: 2048,
+                ..EnrolOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(again.id, tokens[0].id);
+    assert_eq!(again.state, TokenState::Enrolled);
+}
+
+/// A transport that dies mid-request, like a process killed while waiting.
+struct Dies;
+
+impl HttpTransport for Dies {
+    fn send(&self, _: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        panic!("killed while waiting for the server");
+    }
+}
+
+#[test]
+fn an_enrolment_cut_short_leaves_a_token_that_says_so() {
+    let p = phone(8);
+    let ctx = PushContext {
+        transport: &Dies,
+        policy: ConnectionPolicy::default(),
+        now: T0,
+    };
+    let options = EnrolOptions {
+        key_bits: 2048,
+        ..EnrolOptions::default()
+    };
+    let cut = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        p.session.enrol_push(&enrolment(), &ctx, &options)
+    }));
+    assert!(cut.is_err());
+    let tokens = p.session.push_tokens().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].state, TokenState::Pending);
+    // Not polled; a new code for the same serial finishes it in place.
+    assert!(p.poll(T0).challenges.is_empty());
+    assert!(p.fake.server().requests.is_empty());
+    let token = p.enrol();
+    assert_eq!(token.id, tokens[0].id);
+    assert_eq!(token.state, TokenState::Enrolled);
+}
