@@ -5,7 +5,8 @@
 #
 #   ios/build-xcframework.sh [--profile NAME] [--macos]
 #
-#   --profile NAME   Cargo profile (default release; release-small for size)
+#   --profile NAME   Cargo profile (default release-small, the size-budgeted
+#                    build; release for opt-level 3)
 #   --macos          also a macOS slice (arm64 + x86_64), so `swift test` runs
 #                    the XCTests on the Mac itself without a simulator
 #
@@ -15,7 +16,7 @@
 set -euo pipefail
 ios=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$ios")
-profile=release
+profile=release-small
 macos=0
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -19,8 +19,12 @@ val repoRoot: File = rootDir.parentFile
 /** Android ABIs built; each maps to a Rust target cargo-ndk knows. */
 val rustAbis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
 
-/** Cargo profile of the shipped library (`-Pvakt.rustProfile=release-small` for size). */
-val rustProfile: String = (findProperty("vakt.rustProfile") as String?) ?: "release"
+/**
+ * Cargo profile of the shipped library: `release-small` (opt-level "s", LTO,
+ * packed relocations — the build whose size the tests hold to 3 MB);
+ * `-Pvakt.rustProfile=release` for opt-level 3.
+ */
+val rustProfile: String = (findProperty("vakt.rustProfile") as String?) ?: "release-small"
 
 val rustJniLibs = layout.buildDirectory.dir("rust/jniLibs")
 val uniffiOut = layout.buildDirectory.dir("generated/uniffi")
