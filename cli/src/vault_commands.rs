@@ -18,7 +18,7 @@ use vakt_core::vault::{
     SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault, VaultConfig, VaultError,
 };
 
-use crate::error::{CliError, print_line};
+use crate::error::{CliError, print_line, print_warning};
 use crate::secrets;
 
 /// Set (to anything) at `vakt init` to use very cheap key-derivation costs.
@@ -201,17 +201,50 @@ pub(crate) fn ensure_no_vault(dir: &Path) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The services of a vault about to be made in `dir`: the folder is created
-/// and the software device key with it (or the existing key is reused).
+/// The services of a vault about to be made in `dir` (the callers have made
+/// sure no vault is there): the folder is created and the software device key
+/// with it (or the existing key is reused). A key file that is not a key
+/// (damaged, truncated) protects no vault here, so it is moved aside — never
+/// deleted — and a new key made, with a warning naming where it went.
 pub(crate) fn new_device_services(dir: &Path) -> Result<Services, CliError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
-    let keystore = SoftwareKeystore::open_or_create(
-        &SoftwareKeystore::path_in(dir),
-        Box::new(SystemRandom::new()),
-    )
+    let key_path = SoftwareKeystore::path_in(dir);
+    let open = || SoftwareKeystore::open_or_create(&key_path, Box::new(SystemRandom::new()));
+    let keystore = match open() {
+        Err(KeystoreError::Rejected) => {
+            let aside = move_aside(&key_path)?;
+            print_warning(&format!(
+                "the device key file {} was damaged and no vault used it; moved it to {} \
+                 and made a new key",
+                key_path.display(),
+                aside.display()
+            ));
+            open()
+        }
+        other => other,
+    }
     .map_err(keystore_error)?;
     Ok(services(Arc::new(keystore)))
+}
+
+/// Renames `path` to `<path>.damaged-<n>` (the first `n` not taken) and
+/// returns the new name.
+fn move_aside(path: &Path) -> Result<PathBuf, CliError> {
+    let cannot = |e: std::io::Error| {
+        CliError::internal(format!("cannot move {} aside: {e}", path.display()))
+    };
+    for n in 1..1000 {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".damaged-{n}"));
+        let aside = PathBuf::from(name);
+        if aside.exists() {
+            continue;
+        }
+        std::fs::rename(path, &aside).map_err(cannot)?;
+        return Ok(aside);
+    }
+    Err(cannot(std::io::Error::other("too many files moved aside")))
 }
 
 /// Said whenever a new unblock code replaces one.

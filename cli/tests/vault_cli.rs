@@ -910,6 +910,40 @@ fn unreadable_vaults_are_reported_and_left_untouched() {
     std::fs::write(v.key_file(), &key).unwrap();
     assert_eq!(v.status()["failed_pin_attempts"], 0);
     assert_eq!(v.list(PIN).len(), 0);
+
+    // A damaged device key and no vault: it protects nothing, so init moves
+    // it aside (kept, byte for byte, under a name that says so) and makes a
+    // new key; a second damaged one goes beside the first.
+    let v = Vakt::new();
+    std::fs::create_dir_all(v.key_file().parent().unwrap()).unwrap();
+    let aside = |n: u32| {
+        v.key_file()
+            .with_file_name(format!("device.key.damaged-{n}"))
+    };
+    for (n, damaged) in [(1, b"not a key".to_vec()), (2, vec![7u8; 31])] {
+        if n == 2 {
+            // No vault again (its write-ahead log and index go with it).
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = v.file().into_os_string();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+            assert!(!v.file().exists());
+        }
+        std::fs::write(v.key_file(), &damaged).unwrap();
+        let run = v.ok(
+            &["init", "--json"],
+            &[("VAKT_PIN", PIN), ("VAKT_INSECURE_TEST_KDF", "1")],
+        );
+        assert!(
+            run.stderr.contains("damaged") && run.stderr.contains(&format!("damaged-{n}")),
+            "{run:?}"
+        );
+        assert_eq!(std::fs::read(aside(n)).unwrap(), damaged);
+        assert_eq!(std::fs::read(v.key_file()).unwrap().len(), 32);
+        assert_eq!(v.list(PIN).len(), 0);
+    }
+    assert_eq!(std::fs::read(aside(1)).unwrap(), b"not a key");
 }
 
 #[test]
