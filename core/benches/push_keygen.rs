@@ -17,7 +17,7 @@
 
 use std::time::{Duration, Instant};
 
-use vakt_core::push::crypto::{generate_rsa, sign_pkcs8};
+use vakt_core::crypto::rsa::{generate_rsa, sign_pkcs8};
 use vakt_core::rng::SystemRandom;
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -12,6 +12,7 @@
 pub mod account;
 pub mod backup;
 pub mod clock;
+pub mod crypto;
 pub mod export;
 pub mod import;
 pub mod keytext;
@@ -24,6 +25,7 @@ pub mod qr;
 pub mod qr_render;
 pub mod rng;
 pub mod secret;
+pub(crate) mod store;
 pub mod uri;
 pub mod vault;
 

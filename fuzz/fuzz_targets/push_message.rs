@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use vakt_core::push::HttpResponse;
-use vakt_core::push::crypto::ServerKey;
+use vakt_core::crypto::rsa::ServerKey;
 use vakt_core::push::protocol::{self, ChallengeFields};
 use vakt_core::push::token::{PushToken, StoredChallenge};
 
@@ -45,5 +45,5 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = PushToken::decode(data);
     let _ = StoredChallenge::decode(data, "NONCE", "SERIAL");
-    let _ = vakt_core::push::crypto::decode_signature(&String::from_utf8_lossy(data));
+    let _ = vakt_core::crypto::rsa::decode_signature(&String::from_utf8_lossy(data));
 });

@@ -15,8 +15,8 @@ use zeroize::Zeroizing;
 
 use crate::rng::{RandomSource, random_array};
 use crate::secret::Key256;
-use crate::vault::aead;
-use crate::vault::kdf::KdfParams;
+use crate::crypto::aead;
+use crate::crypto::kdf::KdfParams;
 
 use super::BackupError;
 

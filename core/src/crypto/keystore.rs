@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::rng::{RandomSource, random_array};
 use crate::secret::{Key256, SecretBytes};
-use crate::vault::aead;
+use crate::crypto::aead;
 
 /// Why the keystore could not wrap or unwrap.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -260,7 +260,7 @@ impl DeviceKeystore for SoftwareKeystore {
             return Err(KeystoreError::Failed("invalid key alias".into()));
         }
         let bits = usize::try_from(bits).map_err(|_| KeystoreError::Failed("key size".into()))?;
-        let (pkcs8, spki) = crate::push::crypto::generate_rsa(bits, self.rng.as_ref())
+        let (pkcs8, spki) = crate::crypto::rsa::generate_rsa(bits, self.rng.as_ref())
             .map_err(|e| KeystoreError::Failed(e.to_string()))?;
         // EXPOSE: the private key is sealed under the device key.
         let sealed = aead::seal(
@@ -291,7 +291,7 @@ impl DeviceKeystore for SoftwareKeystore {
             return Err(KeystoreError::Missing);
         }
         let pkcs8 = self.load_signing_key(alias)?;
-        crate::push::crypto::sign_pkcs8(&pkcs8, message)
+        crate::crypto::rsa::sign_pkcs8(&pkcs8, message)
             .map_err(|e| KeystoreError::Failed(e.to_string()))
     }
 
@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn signing_keys_it_holds_sign_and_are_deleted() {
-        use crate::push::crypto;
+        use crate::crypto::rsa as crypto;
         use base64::Engine;
 
         // The captured phone key of the privacyIDEA vectors, stored as a build

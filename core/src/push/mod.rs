@@ -3,7 +3,7 @@
 //! verified before anything is shown, and signed answers (approve, approve with
 //! a presence answer, decline with a reason).
 //!
-//! - [`crypto`]: the signatures (RSA PKCS#1 v1.5, SHA-256, base32 on the wire).
+//! - [`crate::crypto::rsa`]: the signatures (RSA PKCS#1 v1.5, SHA-256, base32 on the wire).
 //! - [`protocol`]: what is signed and sent, and how answers are read.
 //! - [`transport`]: the HTTP transport trait and the server address rules.
 //! - `http` (feature `http`, on by default): the Rust transport (ureq over
@@ -16,7 +16,6 @@
 //! `push_challenges`, `answer_push`. The protocol is described as observed in
 //! `docs/push.md`.
 
-pub mod crypto;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod protocol;

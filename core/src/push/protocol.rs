@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use super::crypto::{CryptoError, ServerKey};
+use crate::crypto::rsa::{CryptoError, ServerKey};
 use super::transport::HttpResponse;
 use crate::secret::SecretBytes;
 

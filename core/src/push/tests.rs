@@ -6,7 +6,7 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::crypto::{self, ServerKey};
+use crate::crypto::rsa::{self as crypto, ServerKey};
 use super::protocol::{self, ChallengeError, ChallengeFields, Decision, DeclineReason};
 use super::transport::HttpResponse;
 use super::*;

@@ -19,7 +19,7 @@
 
 use zeroize::Zeroizing;
 
-use super::crypto::ServerKey;
+use crate::crypto::rsa::ServerKey;
 use super::protocol::{Challenge, Decision, DeclineReason};
 use crate::vault::record::{Reader, RecordError, put_field};
 

@@ -20,16 +20,12 @@
 //! further attempt first waits (see [`unblock_delay`]) — measured by the process
 //! itself, so neither a restart nor a clock change shortens it.
 
-pub mod aead;
 mod backup_key;
 mod bulk;
-pub mod kdf;
-pub mod keystore;
 pub mod pin;
 mod push;
 pub(crate) mod record;
 mod restore;
-pub mod store;
 pub mod unblock_code;
 
 use std::path::Path;
@@ -37,6 +33,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::account::{Account, OtpKind};
+use crate::crypto::{aead, kdf, keystore};
+use crate::store;
 use crate::otp::{Algorithm, Code, CodeView};
 use crate::rng::{RandomSource, random_array};
 use crate::secret::Key256;

@@ -17,7 +17,7 @@
 use base64::Engine;
 
 use crate::pipush::PushEnrolment;
-use crate::push::crypto;
+use crate::crypto::rsa;
 use crate::push::protocol::{self, Challenge, ChallengeFields, Decision};
 use crate::push::token::{PushToken, StoredChallenge, TokenState};
 use crate::push::transport::{self, HttpRequest, HttpResponse, Method};
@@ -277,7 +277,7 @@ impl Session {
         let public = keystore
             .create_signing_key(&alias, options.key_bits)
             .map_err(PushError::Keystore)?;
-        let spki = match crypto::normalize_public_key(&public) {
+        let spki = match rsa::normalize_public_key(&public) {
             Ok(spki) => spki,
             Err(_) => {
                 let _ = keystore.delete_signing_key(&alias);
@@ -520,7 +520,7 @@ impl Session {
         url.query_pairs_mut()
             .append_pair("serial", &token.serial)
             .append_pair("timestamp", &timestamp)
-            .append_pair("signature", &crypto::encode_signature(&signature));
+            .append_pair("signature", &rsa::encode_signature(&signature));
         let response = send(
             ctx,
             Method::Get,
@@ -695,7 +695,7 @@ impl Session {
             &nonce,
             &token.serial,
             &decision,
-            &crypto::encode_signature(&signature),
+            &rsa::encode_signature(&signature),
         );
         let response = send(
             ctx,
