@@ -127,7 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let vault = create(&dir.join("vault.sqlite3"), &dir.join("device.key"), true)?;
     let session = vault.unlock(&pin)?;
     for i in 0..ACCOUNTS {
-        session.add(&vakt_core::uri::parse(&uri(i))?)?;
+        session.add(&vakt_core::provision::uri::parse(&uri(i))?)?;
     }
     let rows = session.codes(AT)?;
     assert_eq!(rows.len(), ACCOUNTS);

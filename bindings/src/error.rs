@@ -1,12 +1,12 @@
 //! The one public error enum, and the single place core errors map into it.
 
 use vakt_core::backup::BackupError;
-use vakt_core::export::ExportError;
-use vakt_core::import::ImportError;
 use vakt_core::provision::ProvisionError;
 use vakt_core::push::{AddressError, ChallengeError, PushError, TransportError};
 use vakt_core::qr::QrError;
-use vakt_core::qr_render::RenderError;
+use vakt_core::qr::render::RenderError;
+use vakt_core::transfer::export::aegis::ExportError;
+use vakt_core::transfer::import::ImportError;
 use vakt_core::vault::{Unreadable, VaultError};
 
 /// Why a vault file cannot be used (it is always left untouched).
@@ -328,8 +328,8 @@ impl From<VaultError> for VaktError {
     }
 }
 
-impl From<vakt_core::uri::UriError> for VaktError {
-    fn from(e: vakt_core::uri::UriError) -> Self {
+impl From<vakt_core::provision::uri::UriError> for VaktError {
+    fn from(e: vakt_core::provision::uri::UriError) -> Self {
         VaktError::InvalidUri {
             field: e.field().to_owned(),
             message: e.to_string(),
@@ -337,8 +337,8 @@ impl From<vakt_core::uri::UriError> for VaktError {
     }
 }
 
-impl From<vakt_core::keytext::KeyTextError> for VaktError {
-    fn from(e: vakt_core::keytext::KeyTextError) -> Self {
+impl From<vakt_core::provision::keytext::KeyTextError> for VaktError {
+    fn from(e: vakt_core::provision::keytext::KeyTextError) -> Self {
         VaktError::InvalidKey {
             message: e.to_string(),
         }

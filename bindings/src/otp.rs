@@ -95,13 +95,13 @@ impl From<&Account> for UriDetails {
 #[uniffi::export]
 pub fn parse_uri(uri: String) -> Result<UriDetails, VaktError> {
     let uri = Zeroizing::new(uri);
-    Ok(UriDetails::from(&vakt_core::uri::parse(&uri)?))
+    Ok(UriDetails::from(&vakt_core::provision::uri::parse(&uri)?))
 }
 
 /// The code of an otpauth URI at `unix_seconds` (for HOTP: at the URI's counter).
 #[uniffi::export]
 pub fn code_for_uri(uri: String, unix_seconds: u64) -> Result<String, VaktError> {
     let uri = Zeroizing::new(uri);
-    let account = vakt_core::uri::parse(&uri)?;
+    let account = vakt_core::provision::uri::parse(&uri)?;
     Ok(account.params.current_code(unix_seconds).into_string())
 }

@@ -7,10 +7,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use vakt_core::migration::{
+use vakt_core::provision::google_export::{
     BatchError, BatchInfo, Fed, MigrationBatches, MigrationPayload, UnusableEntry,
 };
-use vakt_core::pipush::{FirebaseConfig, PushEnrolment};
+use vakt_core::provision::push_enrolment::{FirebaseConfig, PushEnrolment};
 use vakt_core::provision::{self, ProvisionError, Provisioning};
 use vakt_core::qr::{self, Effort, LumaFrame};
 use vakt_core::vault::AddOutcome as CoreAddOutcome;

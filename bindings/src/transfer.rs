@@ -5,11 +5,13 @@
 //! file with a password): the app should show it, or hand it to the user's
 //! chosen destination, and not keep it.
 
-use vakt_core::export::{self, AegisEncryption};
-use vakt_core::import::{self, Format};
-use vakt_core::migration;
+use vakt_core::SecretString;
+use vakt_core::provision::uri;
+use vakt_core::qr::render as qr_render;
 use vakt_core::rng::SystemRandom;
-use vakt_core::{SecretString, qr_render, uri};
+use vakt_core::transfer::export::aegis::{self, AegisEncryption};
+use vakt_core::transfer::export::google_authenticator;
+use vakt_core::transfer::import::{self, Format};
 use zeroize::Zeroizing;
 
 use crate::VaktError;
@@ -213,7 +215,7 @@ impl Session {
             None => AegisEncryption::None,
         };
         let accounts = self.with(|s| s.export_accounts())?;
-        let file = export::aegis(&accounts, encryption, &SystemRandom::new())?;
+        let file = aegis::aegis(&accounts, encryption, &SystemRandom::new())?;
         // EXPOSE: the file is handed to the app to save where the user chose.
         Ok(file.expose().to_vec())
     }
@@ -233,7 +235,10 @@ impl Session {
                 .collect::<Result<Vec<_>, _>>()?;
             Ok::<_, vakt_core::vault::VaultError>((ids, accounts))
         })?;
-        let plan = migration::export(&accounts, migration::new_batch_id(&SystemRandom::new())?);
+        let plan = google_authenticator::export(
+            &accounts,
+            google_authenticator::new_batch_id(&SystemRandom::new())?,
+        );
         let id_of = |index: &usize| ids.get(*index).copied().unwrap_or_default();
         let codes = plan
             .codes

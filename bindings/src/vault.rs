@@ -314,7 +314,7 @@ impl Session {
 
 fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
     let key = Zeroizing::new(entry.key.clone());
-    let secret = vakt_core::keytext::parse_base32_key(&key)?;
+    let secret = vakt_core::provision::keytext::parse_base32_key(&key)?;
     let invalid = |message: &str| VaktError::InvalidParameter {
         message: message.to_owned(),
     };
@@ -362,7 +362,7 @@ impl Session {
     /// Adds the account of an otpauth URI; returns its id.
     pub fn add_uri(&self, uri: String) -> Result<u64, VaktError> {
         let uri = Zeroizing::new(uri);
-        let account = vakt_core::uri::parse(&uri)?;
+        let account = vakt_core::provision::uri::parse(&uri)?;
         self.with(|s| s.add(&account))
     }
 

@@ -94,7 +94,7 @@ impl CliError {
     }
 
     /// Maps an import error: all of them are about the file or its password.
-    pub fn import(e: &vakt_core::import::ImportError) -> Self {
+    pub fn import(e: &vakt_core::transfer::import::ImportError) -> Self {
         Self::bad_input(e.to_string())
     }
 

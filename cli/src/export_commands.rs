@@ -16,9 +16,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use vakt_core::account::Account;
-use vakt_core::migration;
+use vakt_core::provision::uri;
+use vakt_core::qr::render as qr_render;
 use vakt_core::rng::SystemRandom;
-use vakt_core::{SecretBytes, SecretString, qr_render, uri};
+use vakt_core::transfer::export::google_authenticator;
+use vakt_core::{SecretBytes, SecretString};
 
 use crate::error::{CliError, print_line, print_warning};
 use crate::qr_scan::account_label;
@@ -111,9 +113,9 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::vault(&e))?;
     drop(session);
 
-    let batch_id = migration::new_batch_id(&SystemRandom::new())
+    let batch_id = google_authenticator::new_batch_id(&SystemRandom::new())
         .map_err(|_| CliError::internal("the random number generator failed"))?;
-    let plan = migration::export(&accounts, batch_id);
+    let plan = google_authenticator::export(&accounts, batch_id);
     let count = plan.codes.len();
     let id_list = |indices: &[usize]| {
         indices

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use vakt_core::export::{self, AegisEncryption};
-use vakt_core::import::{self, Format, ImportError, MAX_FILE_LEN};
 use vakt_core::rng::SystemRandom;
+use vakt_core::transfer::export::aegis::{self, AegisEncryption};
+use vakt_core::transfer::import::{self, Format, ImportError, MAX_FILE_LEN};
 
 use crate::error::{CliError, print_line};
 use crate::files;
@@ -122,7 +122,7 @@ pub fn export_aegis(dir: &Path, file: &Path, encrypt: bool, json: bool) -> Resul
         Some(p) => AegisEncryption::Password(p),
         None => AegisEncryption::None,
     };
-    let bytes = export::aegis(&accounts, encryption, &SystemRandom::new())
+    let bytes = aegis::aegis(&accounts, encryption, &SystemRandom::new())
         .map_err(|e| CliError::internal(e.to_string()))?;
     // EXPOSE: the export is written to the file the user asked for.
     files::write_private(file, bytes.expose())?;

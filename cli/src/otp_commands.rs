@@ -4,7 +4,8 @@
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use vakt_core::clock::{Clock, SystemClock};
-use vakt_core::{Account, OtpKind, uri};
+use vakt_core::provision::uri;
+use vakt_core::{Account, OtpKind};
 
 use crate::error::{CliError, print_line};
 

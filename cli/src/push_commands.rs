@@ -37,7 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use vakt_core::clock::{Clock, SystemClock};
-use vakt_core::pipush::PushEnrolment;
+use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::push::http::UreqTransport;
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{

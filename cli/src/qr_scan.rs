@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use vakt_core::SecretString;
 use vakt_core::account::Account;
-use vakt_core::migration::{BatchInfo, MigrationBatches};
-use vakt_core::pipush::PushEnrolment;
+use vakt_core::provision::google_export::{BatchInfo, MigrationBatches};
+use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::provision::{self, Provisioning};
 use vakt_core::qr::{self, LumaFrame};
 use zeroize::Zeroizing;

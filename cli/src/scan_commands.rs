@@ -29,7 +29,7 @@ use clap::Args;
 use serde_json::{Map, Value, json};
 use vakt_core::OtpKind;
 use vakt_core::account::Account;
-use vakt_core::pipush::PushEnrolment;
+use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::vault::VaultError;
 use zeroize::Zeroizing;
 

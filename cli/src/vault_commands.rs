@@ -8,11 +8,11 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use vakt_core::account::{Account, OtpKind, OtpParams};
 use vakt_core::clock::{Clock, SystemClock};
-use vakt_core::keytext::parse_base32_key;
 use vakt_core::otp::{Algorithm, Digits, Period};
+use vakt_core::provision::keytext::parse_base32_key;
+use vakt_core::provision::uri;
 use vakt_core::rng::SystemRandom;
 use vakt_core::secret::SecretBytes;
-use vakt_core::uri;
 use vakt_core::vault::{
     AccountInfo, DeviceKeystore, KdfParams, KeystoreError, Pin, Services, Session,
     SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault, VaultConfig, VaultError,
@@ -317,10 +317,10 @@ pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
     if let Some(text) = args
         .uri
         .as_deref()
-        .filter(|t| vakt_core::pipush::is_push_uri(t))
+        .filter(|t| vakt_core::provision::push_enrolment::is_push_uri(t))
     {
-        let push =
-            vakt_core::pipush::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?;
+        let push = vakt_core::provision::push_enrolment::parse(text)
+            .map_err(|e| CliError::bad_input(e.to_string()))?;
         let session = unlock(dir)?;
         let lines = crate::push_commands::enrol(&session, &[push])?;
         return print_line(&lines.join("\n"));

@@ -63,7 +63,7 @@ fn the_rfc_keys_are_what_the_rfcs_say() {
             "1234567890123456789012345678901234567890123456789012345678901234",
         ),
     ] {
-        let key = vakt_core::keytext::parse_base32_key(b32).expect("base32");
+        let key = vakt_core::provision::keytext::parse_base32_key(b32).expect("base32");
         assert_eq!(key.bytes().expose(), ascii.as_bytes());
     }
 }

@@ -15,7 +15,8 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 use vakt_core::account::{Account, OtpKind, OtpParams, OtpSecret};
 use vakt_core::otp::{Algorithm, Digits, Period};
-use vakt_core::{SecretBytes, SecretString, qr_render};
+use vakt_core::qr::render as qr_render;
+use vakt_core::{SecretBytes, SecretString};
 
 const PIN: &str = "4829";
 
@@ -214,7 +215,10 @@ const FIXTURE_BATCH_ID: i32 = 1_234_567;
 #[test]
 #[ignore]
 fn regenerate_migration_fixtures() {
-    let plan = vakt_core::migration::export(&fixture_accounts(), FIXTURE_BATCH_ID);
+    let plan = vakt_core::transfer::export::google_authenticator::export(
+        &fixture_accounts(),
+        FIXTURE_BATCH_ID,
+    );
     assert!(plan.not_exportable.is_empty());
     let dir = fixture("migration");
     let n = plan.codes.len();

@@ -58,7 +58,9 @@ fn build(dir: &std::path::Path, name: &str, pin_kdf: KdfParams, services: &Servi
             "otpauth://totp/Service%20{i}:user{i}@example.com?secret={secret}&algorithm={}",
             algorithms[i % 3]
         );
-        session.add(&vakt_core::uri::parse(&uri).unwrap()).unwrap();
+        session
+            .add(&vakt_core::provision::uri::parse(&uri).unwrap())
+            .unwrap();
     }
     drop(session);
     drop(vault);

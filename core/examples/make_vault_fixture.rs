@@ -62,7 +62,9 @@ fn main() {
         "otpauth://totp/%E6%97%A5%E6%9C%AC:%F0%9F%98%80?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA&algorithm=SHA512&digits=8&period=60",
         "otpauth://steam/Steam:gamer?secret=GEZDGNBVGY3TQOJQMFRGGZDFMZTWQ2LK",
     ] {
-        session.add(&vakt_core::uri::parse(uri).unwrap()).unwrap();
+        session
+            .add(&vakt_core::provision::uri::parse(uri).unwrap())
+            .unwrap();
     }
     add_push_token(&session);
     std::fs::write(dir.join("backup.vaktbkp"), session.backup().unwrap()).unwrap();
@@ -90,7 +92,7 @@ fn fixture(name: &str) -> PathBuf {
 /// Schema 3: a push token with one received challenge.
 fn add_push_token(session: &vakt_core::vault::Session) {
     let url = std::fs::read_to_string(fixture("push_enroll_url.txt")).unwrap();
-    let enrolment = vakt_core::pipush::parse(url.trim()).unwrap();
+    let enrolment = vakt_core::provision::push_enrolment::parse(url.trim()).unwrap();
     let ctx = PushContext {
         transport: &CapturedServer,
         policy: ConnectionPolicy::default(),

@@ -83,7 +83,9 @@ fn source(seed: u64) -> Source {
     .unwrap();
     let session = vault.unlock(&pin("4829")).unwrap();
     for uri in URIS {
-        session.add(&vakt_core::uri::parse(uri).unwrap()).unwrap();
+        session
+            .add(&vakt_core::provision::uri::parse(uri).unwrap())
+            .unwrap();
     }
     session.next_code(2).unwrap();
     session.next_code(6).unwrap();
@@ -513,7 +515,8 @@ fn the_change_count_follows_changes_only() {
     changed("reorder", true);
     s.delete(4).unwrap();
     changed("delete", true);
-    s.add(&vakt_core::uri::parse(URIS[3]).unwrap()).unwrap();
+    s.add(&vakt_core::provision::uri::parse(URIS[3]).unwrap())
+        .unwrap();
     changed("add", true);
     s.reissue_unblock_code().unwrap();
     changed("new unblock code", true);

@@ -16,11 +16,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use vakt_core::account::{Account, OtpKind};
-use vakt_core::export::{self, AegisEncryption};
-use vakt_core::import::{self, Format, ImportError, Imported};
 use vakt_core::otp::{Algorithm, Digits, Period};
 use vakt_core::rng::DeterministicRandom;
 use vakt_core::secret::{Key256, SecretString};
+use vakt_core::transfer::export::aegis::{self, AegisEncryption};
+use vakt_core::transfer::import::{self, Format, ImportError, Imported};
 use vakt_core::vault::{
     KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE, Vault,
     VaultConfig,
@@ -43,7 +43,7 @@ fn vectors() -> Vec<Account> {
     String::from_utf8(read_file("plain.txt"))
         .unwrap()
         .lines()
-        .map(|line| vakt_core::uri::parse(line).unwrap())
+        .map(|line| vakt_core::provision::uri::parse(line).unwrap())
         .collect()
 }
 
@@ -477,7 +477,7 @@ fn duplicates_are_skipped_and_reported() {
 fn our_aegis_export_reads_back() {
     let accounts = import(Format::Aegis, "aegis_plain.json", None).accounts;
     let rng = DeterministicRandom::new(4);
-    let plain = export::aegis(&accounts, AegisEncryption::None, &rng).unwrap();
+    let plain = aegis::aegis(&accounts, AegisEncryption::None, &rng).unwrap();
     let json: serde_json::Value = serde_json::from_slice(plain.expose()).unwrap();
     assert_eq!(json["version"], 1);
     assert!(json["header"]["slots"].is_null());
@@ -486,7 +486,7 @@ fn our_aegis_export_reads_back() {
     assert_eq!(back.accounts, accounts);
 
     let pass = password("correct horse battery staple");
-    let sealed = export::aegis(&accounts, AegisEncryption::Password(&pass), &rng).unwrap();
+    let sealed = aegis::aegis(&accounts, AegisEncryption::Password(&pass), &rng).unwrap();
     let json: serde_json::Value = serde_json::from_slice(sealed.expose()).unwrap();
     assert_eq!(json["header"]["slots"][0]["type"], 1);
     assert_eq!(json["header"]["slots"][0]["n"], 32768);

@@ -1,5 +1,5 @@
 //! The otpauth URI corpus: every case of `fixtures/uri-corpus.json` through
-//! `vakt_core::uri::parse`, with the fields, the key bytes, codes where given,
+//! `vakt_core::provision::uri::parse`, with the fields, the key bytes, codes where given,
 //! the error's field for refusals, and a format/parse round trip for the rest.
 //! Where each group of cases comes from is in `fixtures/README.md`.
 #![allow(
@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Deserialize;
-use vakt_core::uri::{self, UriError};
+use vakt_core::provision::uri::{self, UriError};
 use vakt_core::{Account, OtpKind};
 
 const CORPUS: &str = include_str!("../../fixtures/uri-corpus.json");

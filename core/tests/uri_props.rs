@@ -11,7 +11,7 @@
 
 use proptest::prelude::*;
 use vakt_core::otp::{Algorithm, Digits, Period, STEAM_DIGITS};
-use vakt_core::uri;
+use vakt_core::provision::uri;
 use vakt_core::{Account, OtpKind, OtpParams, OtpSecret, SecretBytes};
 
 /// Characters that matter to a label or a query, plus anything at all.

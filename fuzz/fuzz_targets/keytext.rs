@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vakt_core::keytext::{KeyTextError, parse_base32_key};
+use vakt_core::provision::keytext::{KeyTextError, parse_base32_key};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -6,11 +6,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vakt_core::migration::{self, MigrationPayload};
+use vakt_core::provision::google_export::{self, MigrationPayload};
 use vakt_core::provision::{self, Provisioning};
+use vakt_core::transfer::export::google_authenticator;
 
 fn check(payload: &MigrationPayload) {
-    let plan = migration::export(&payload.accounts, 1);
+    let plan = google_authenticator::export(&payload.accounts, 1);
     let left_out: Vec<usize> = plan.not_exportable.iter().map(|n| n.index).collect();
     let expected: Vec<_> = payload
         .accounts
@@ -22,7 +23,7 @@ fn check(payload: &MigrationPayload) {
     let mut back = Vec::new();
     for code in &plan.codes {
         // EXPOSE: the fuzz target reads back the code it has just written.
-        let decoded = migration::decode_uri(code.uri.expose()).expect("own export decodes");
+        let decoded = google_export::decode_uri(code.uri.expose()).expect("own export decodes");
         assert!(
             decoded.unusable.is_empty(),
             "own export has unusable entries"
@@ -36,7 +37,7 @@ fn check(payload: &MigrationPayload) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(payload) = migration::decode_payload(data) {
+    if let Ok(payload) = google_export::decode_payload(data) {
         check(&payload);
     }
     let Ok(text) = std::str::from_utf8(data) else {

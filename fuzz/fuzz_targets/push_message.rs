@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vakt_core::push::HttpResponse;
 use vakt_core::crypto::rsa::ServerKey;
+use vakt_core::push::HttpResponse;
 use vakt_core::push::protocol::{self, ChallengeFields};
 use vakt_core::push::token::{PushToken, StoredChallenge};
 

@@ -13,10 +13,10 @@
 use ring::digest;
 use zeroize::Zeroizing;
 
-use crate::rng::{RandomSource, random_array};
-use crate::secret::Key256;
 use crate::crypto::aead;
 use crate::crypto::kdf::KdfParams;
+use crate::rng::{RandomSource, random_array};
+use crate::secret::Key256;
 
 use super::BackupError;
 

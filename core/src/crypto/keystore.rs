@@ -7,9 +7,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::crypto::aead;
 use crate::rng::{RandomSource, random_array};
 use crate::secret::{Key256, SecretBytes};
-use crate::crypto::aead;
 
 /// Why the keystore could not wrap or unwrap.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -13,8 +13,8 @@
 
 use serde_json::Value;
 
-use crate::crypto::rsa::{CryptoError, ServerKey};
 use super::transport::HttpResponse;
+use crate::crypto::rsa::{CryptoError, ServerKey};
 use crate::secret::SecretBytes;
 
 /// Why a challenge was refused before anything of it was shown.

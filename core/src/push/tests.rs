@@ -6,10 +6,10 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::crypto::rsa::{self as crypto, ServerKey};
 use super::protocol::{self, ChallengeError, ChallengeFields, Decision, DeclineReason};
 use super::transport::HttpResponse;
 use super::*;
+use crate::crypto::rsa::{self as crypto, ServerKey};
 use crate::secret::SecretBytes;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/privacyidea");
@@ -284,8 +284,8 @@ const URL: &str = "http://127.0.0.1:5077/ttype/push";
 const SERIAL: &str = "PIPU0000TEST";
 const CREDENTIAL: &str = "6ed5882c2d97952ad8b8e944c8e7f46274fbb5fe";
 
-fn enrolment() -> crate::pipush::PushEnrolment {
-    crate::pipush::parse(&format!(
+fn enrolment() -> crate::provision::push_enrolment::PushEnrolment {
+    crate::provision::push_enrolment::parse(&format!(
         "otpauth://pipush/{SERIAL}?url=http%3A//127.0.0.1%3A5077/ttype/push&ttl=10&issuer=privacyIDEA&enrollment_credential={CREDENTIAL}&v=1&serial={SERIAL}&sslverify=0&poll_only=True"
     ))
     .unwrap()

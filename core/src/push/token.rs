@@ -19,8 +19,8 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::rsa::ServerKey;
 use super::protocol::{Challenge, Decision, DeclineReason};
+use crate::crypto::rsa::ServerKey;
 use crate::vault::record::{Reader, RecordError, put_field};
 
 const VERSION: u8 = 1;

@@ -685,7 +685,7 @@ mod tests {
     /// An inverted code: only the last pass of `PLAN` (`li`) reads it.
     fn inverted_code() -> (Vec<u8>, usize, usize) {
         let text = SecretString::new("otpauth://totp/budget?secret=JBSWY3DPEHPK3PXP".into());
-        let image = crate::qr_render::luma(&text, 4).unwrap();
+        let image = crate::qr::render::luma(&text, 4).unwrap();
         let data = image.data.expose().iter().map(|p| 255 - p).collect();
         (data, image.width as usize, image.height as usize)
     }

@@ -19,6 +19,7 @@ mod filter;
 mod finder;
 #[cfg(feature = "image-files")]
 mod load;
+pub mod render;
 mod work;
 
 use crate::secret::SecretString;

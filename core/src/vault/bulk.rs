@@ -64,7 +64,7 @@ mod tests {
     use super::*;
 
     fn account(uri: &str) -> Account {
-        crate::uri::parse(uri).unwrap()
+        crate::provision::uri::parse(uri).unwrap()
     }
 
     #[test]

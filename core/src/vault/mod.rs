@@ -34,10 +34,10 @@ use std::time::Duration;
 
 use crate::account::{Account, OtpKind};
 use crate::crypto::{aead, kdf, keystore};
-use crate::store;
 use crate::otp::{Algorithm, Code, CodeView};
 use crate::rng::{RandomSource, random_array};
 use crate::secret::Key256;
+use crate::store;
 
 pub use backup_key::MIN_PASSPHRASE_CHARS;
 pub use bulk::AddOutcome;

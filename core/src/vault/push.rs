@@ -16,8 +16,8 @@
 
 use base64::Engine;
 
-use crate::pipush::PushEnrolment;
 use crate::crypto::rsa;
+use crate::provision::push_enrolment::PushEnrolment;
 use crate::push::protocol::{self, Challenge, ChallengeFields, Decision};
 use crate::push::token::{PushToken, StoredChallenge, TokenState};
 use crate::push::transport::{self, HttpRequest, HttpResponse, Method};

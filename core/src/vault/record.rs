@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_truncation() {
-        let account = crate::uri::parse(
+        let account = crate::provision::uri::parse(
             "otpauth://hotp/ACME:al%C3%AFce?secret=JBSWY3DPEHPK3PXP&counter=77&digits=8&algorithm=SHA512",
         )
         .unwrap();

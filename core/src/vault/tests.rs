@@ -51,7 +51,7 @@ fn pin(text: &str) -> Pin {
 }
 
 fn account(uri: &str) -> Account {
-    crate::uri::parse(uri).unwrap()
+    crate::provision::uri::parse(uri).unwrap()
 }
 
 const GITHUB: &str = "otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";

@@ -15,7 +15,7 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Imported, ImportError
     );
     let mut out = Imported::default();
     let mut lines = 0;
-    let mut batches = crate::migration::MigrationBatches::default();
+    let mut batches = crate::provision::google_export::MigrationBatches::default();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim().trim_start_matches('\u{feff}');
         if line.is_empty() || line.starts_with('#') {
@@ -25,7 +25,7 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Imported, ImportError
         let label = format!("line {}", index + 1);
         let lower = line.get(..24).unwrap_or(line).to_ascii_lowercase();
         if lower.starts_with("otpauth-migration://") {
-            match crate::migration::decode_uri(line) {
+            match crate::provision::google_export::decode_uri(line) {
                 Ok(payload) => {
                     if let Err(e) = batches.feed(&payload.batch) {
                         out.notes.push(format!("{label}: {e}"));
@@ -44,7 +44,7 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Imported, ImportError
             }
             continue;
         }
-        match crate::uri::parse(line) {
+        match crate::provision::uri::parse(line) {
             Ok(account) => out.accounts.push(account),
             Err(e) => out.unsupported.push(Skipped {
                 label,
@@ -77,7 +77,7 @@ mod tests {
     fn accounts(n: usize) -> Vec<crate::Account> {
         (0..n)
             .map(|i| {
-                crate::uri::parse(&format!(
+                crate::provision::uri::parse(&format!(
                     "otpauth://totp/Service{i}:user{i}?secret=JBSWY3DPEHPK3PX{}&issuer=Service{i}",
                     char::from(b'A' + u8::try_from(i).unwrap())
                 ))
@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn google_authenticator_export_lines_import_and_report_missing_codes() {
         let all = accounts(12);
-        let plan = crate::migration::export(&all, 77);
+        let plan = crate::transfer::export::google_authenticator::export(&all, 77);
         assert!(
             plan.codes.len() >= 2,
             "the export should need several codes"

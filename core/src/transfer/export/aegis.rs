@@ -4,15 +4,15 @@
 //! docs/vault.md of its repository): content version 1, which every Aegis
 //! version imports, plain or with one password slot made as Aegis makes them
 //! (scrypt N = 2¹⁵, r = 8, p = 1; AES-256-GCM for the master key and the
-//! content). [`crate::import`] reads it back (tests do exactly that).
+//! content). [`crate::transfer::import`] reads it back (tests do exactly that).
 
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::account::{Account, OtpKind};
-use crate::import::crypto::{gcm_seal, hex, scrypt};
 use crate::rng::{RandomSource, random_array};
 use crate::secret::{SecretBytes, SecretString};
+use crate::transfer::crypto::{gcm_seal, hex, scrypt};
 
 /// Why an export could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -125,7 +125,7 @@ const SCRYPT_N: u64 = 1 << 15;
 const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
 
-/// Writes `accounts` as an Aegis export that Aegis (and [`crate::import`]) can
+/// Writes `accounts` as an Aegis export that Aegis (and [`crate::transfer::import`]) can
 /// import. The result holds every key: it is a secret.
 pub fn aegis(
     accounts: &[Account],

@@ -19,7 +19,7 @@
 //!   ignored; a known parameter given twice with different values is refused.
 //!   In parameter values `+` means a space.
 //! - The secret is base32, tolerant of case, spaces and padding
-//!   ([`crate::keytext`]). Defaults: SHA1, 6 digits, 30 s. HOTP needs a counter.
+//!   ([`crate::provision::keytext`]). Defaults: SHA1, 6 digits, 30 s. HOTP needs a counter.
 //!
 //! Every refusal is a [`UriError`] that names the field; no error message ever
 //! contains any part of the secret.
@@ -31,8 +31,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use zeroize::Zeroizing;
 
 use crate::account::{Account, OtpKind, OtpParams};
-use crate::keytext::{KeyTextError, parse_base32_key};
 use crate::otp::{Algorithm, Digits, Period};
+use crate::provision::keytext::{KeyTextError, parse_base32_key};
 use crate::secret::SecretString;
 
 /// Why an otpauth URI was refused; each variant names the field at fault.

@@ -25,9 +25,9 @@ use base64::Engine;
 use prost::Message;
 use zeroize::Zeroizing;
 
-use super::{BatchInfo, proto};
 use crate::account::{Account, OtpKind};
 use crate::otp::{Algorithm, Period};
+use crate::provision::google_export::{BatchInfo, proto};
 use crate::rng::{RandomError, RandomSource};
 use crate::secret::SecretString;
 

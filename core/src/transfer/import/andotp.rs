@@ -18,12 +18,12 @@
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::crypto::{Prf, gcm_open, pbkdf2, sha256};
 use super::json::{self, Number, Secret};
 use super::{
     Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of, strip_issuer_prefix,
 };
 use crate::secret::SecretString;
+use crate::transfer::crypto::{Prf, gcm_open, pbkdf2, sha256};
 
 const F: Format = Format::AndOtp;
 /// Iteration counts above this are not a current-format header (andOTP picks

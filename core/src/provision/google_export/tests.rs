@@ -4,6 +4,7 @@ use prost::Message;
 use super::batches::MAX_CODES;
 use super::*;
 use crate::otp::{Algorithm, Digits, Period};
+use crate::transfer::export::google_authenticator::*;
 
 /// Published test vector (README of github.com/dim13/otpauth, and reused by
 /// many importers): one TOTP entry with only secret, name, issuer and type
@@ -585,7 +586,7 @@ proptest! {
         for (i, code) in plan.codes.iter().enumerate() {
             prop_assert!(code.uri.expose().len() <= TARGET_URI_BYTES + 88);
             prop_assert!(code.accounts.len() <= MAX_ACCOUNTS_PER_CODE);
-            prop_assert!(crate::qr_render::version(&code.uri).unwrap() <= 25);
+            prop_assert!(crate::qr::render::version(&code.uri).unwrap() <= 25);
             let payload = decode_uri(code.uri.expose()).unwrap();
             prop_assert!(payload.unusable.is_empty());
             prop_assert_eq!(payload.batch, code.batch);

@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroizing;
 
-use super::ImportError;
 use crate::rng::RandomSource;
+use crate::transfer::import::ImportError;
 
 /// PBKDF2 hash functions used by exports.
 #[derive(Clone, Copy, Debug)]

@@ -24,8 +24,8 @@
 use percent_encoding::percent_decode_str;
 use zeroize::Zeroizing;
 
+use crate::provision::uri::strip_prefix_ignore_case;
 use crate::secret::SecretString;
-use crate::uri::strip_prefix_ignore_case;
 
 /// Why a push enrolment code was refused; names the field at fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -296,7 +296,7 @@ pub fn parse(text: &str) -> Result<PushEnrolment, PushError> {
 mod tests {
     use super::*;
 
-    const FIXTURE: &str = include_str!("../../fixtures/privacyidea/push_enroll_url.txt");
+    const FIXTURE: &str = include_str!("../../../fixtures/privacyidea/push_enroll_url.txt");
 
     #[test]
     fn reads_the_privacyidea_fixture() {

@@ -186,7 +186,7 @@ mod tests {
     /// The busiest export code: ten accounts with long names and 64-byte keys,
     /// as close to the byte budget as accounts get.
     fn fullest_export_code() -> SecretString {
-        let base = crate::uri::parse(
+        let base = crate::provision::uri::parse(
             "otpauth://totp/x?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA512",
         )
         .unwrap();
@@ -199,7 +199,7 @@ mod tests {
                 )
             })
             .collect();
-        let plan = crate::migration::export(&accounts, i32::MAX);
+        let plan = crate::transfer::export::google_authenticator::export(&accounts, i32::MAX);
         plan.codes
             .into_iter()
             .max_by_key(|c| c.uri.expose().len())
@@ -210,18 +210,25 @@ mod tests {
     #[test]
     fn export_codes_fit_version_25_at_level_m() {
         let code = fullest_export_code();
-        assert!(code.expose().len() > crate::migration::TARGET_URI_BYTES - 60);
+        assert!(
+            code.expose().len()
+                > crate::transfer::export::google_authenticator::TARGET_URI_BYTES - 60
+        );
         assert!(version(&code).unwrap() <= 25, "{}", version(&code).unwrap());
         // The most any code can be: 968 bytes.
-        let worst = secret(&"a".repeat(crate::migration::TARGET_URI_BYTES + 88));
+        let worst = secret(
+            &"a".repeat(crate::transfer::export::google_authenticator::TARGET_URI_BYTES + 88),
+        );
         assert!(version(&worst).unwrap() <= 25);
-        let capacity = secret(&"a".repeat(crate::migration::MAX_URI_BYTES));
+        let capacity =
+            secret(&"a".repeat(crate::transfer::export::google_authenticator::MAX_URI_BYTES));
         assert_eq!(version(&capacity).unwrap(), 40);
-        let too_long = secret(&"a".repeat(crate::migration::MAX_URI_BYTES + 1));
+        let too_long =
+            secret(&"a".repeat(crate::transfer::export::google_authenticator::MAX_URI_BYTES + 1));
         assert_eq!(
             version(&too_long),
             Err(RenderError::TooLong {
-                bytes: crate::migration::MAX_URI_BYTES + 1
+                bytes: crate::transfer::export::google_authenticator::MAX_URI_BYTES + 1
             })
         );
     }

@@ -111,7 +111,7 @@ fn one(totp: &SecretString, item_name: &str, username: &str, out: &mut Imported)
     let text = totp.expose().trim();
     let lower = text.get(..10).unwrap_or(text).to_ascii_lowercase();
     let built = if lower.starts_with("otpauth") || lower.starts_with("apple-otp") {
-        crate::uri::parse(text)
+        crate::provision::uri::parse(text)
             .map_err(|e| e.to_string())
             .map(|mut account| {
                 if account.issuer.is_empty() {

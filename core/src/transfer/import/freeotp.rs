@@ -27,11 +27,11 @@
 use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::crypto::{Prf, gcm_open, pbkdf2};
 use super::java_serial;
 use super::json::{self, Number};
 use super::{Fields, Format, ImportError, Imported, Skipped, label_of, raw_secret};
 use crate::secret::SecretString;
+use crate::transfer::crypto::{Prf, gcm_open, pbkdf2};
 
 const F: Format = Format::FreeOtp;
 

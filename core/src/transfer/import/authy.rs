@@ -15,12 +15,12 @@
 
 use serde::Deserialize;
 
-use super::crypto::{Prf, cbc_decrypt, pbkdf2, unbase64};
 use super::json::{self, Number, Secret};
 use super::{
     Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of, strip_issuer_prefix,
 };
 use crate::secret::SecretString;
+use crate::transfer::crypto::{Prf, cbc_decrypt, pbkdf2, unbase64};
 
 const F: Format = Format::Authy;
 const AUTHENTICATOR_KEY: &str = "com.authy.storage.tokens.authenticator.key";

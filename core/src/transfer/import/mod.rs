@@ -15,7 +15,6 @@ mod aegis;
 mod andotp;
 mod authy;
 mod bitwarden;
-pub(crate) mod crypto;
 mod freeotp;
 mod java_serial;
 mod json;
@@ -23,8 +22,8 @@ mod twofas;
 mod uri_list;
 
 use crate::account::{Account, OtpKind, OtpParams, OtpSecret};
-use crate::keytext::parse_base32_key;
 use crate::otp::{Algorithm, Digits, Period};
+use crate::provision::keytext::parse_base32_key;
 use crate::secret::SecretString;
 use crate::vault::{AddOutcome, Session, VaultError};
 

@@ -13,9 +13,9 @@
 //! rest of any code may hold a secret).
 
 use crate::account::Account;
-use crate::migration::{self, MigrationError, MigrationPayload};
-use crate::pipush::{self, PushEnrolment, PushError};
-use crate::uri::{self, UriError, strip_prefix_ignore_case};
+use crate::provision::google_export::{self, MigrationError, MigrationPayload};
+use crate::provision::push_enrolment::{self, PushEnrolment, PushError};
+use crate::provision::uri::{self, UriError, strip_prefix_ignore_case};
 
 /// What a scanned code provisions.
 #[derive(Clone, Debug)]
@@ -89,8 +89,8 @@ pub fn scheme_of(text: &str) -> Option<String> {
 /// Says what the text of a scanned code provisions.
 pub fn classify(text: &str) -> Result<Provisioning, ProvisionError> {
     let text = text.trim();
-    if pipush::is_push_uri(text) {
-        return pipush::parse(text)
+    if push_enrolment::is_push_uri(text) {
+        return push_enrolment::parse(text)
             .map(|p| Provisioning::Push(Box::new(p)))
             .map_err(ProvisionError::Push);
     }
@@ -103,7 +103,7 @@ pub fn classify(text: &str) -> Result<Provisioning, ProvisionError> {
             .map_err(ProvisionError::Uri);
     }
     if strip_prefix_ignore_case(text, "otpauth-migration:").is_some() {
-        return migration::decode_uri(text)
+        return google_export::decode_uri(text)
             .map(Provisioning::Migration)
             .map_err(ProvisionError::Migration);
     }
@@ -123,7 +123,7 @@ mod tests {
         let apple = classify("  apple-otpauth://totp/b?secret=JBSWY3DPEHPK3PXP\n").unwrap();
         assert!(matches!(apple, Provisioning::Account(_)));
         let push = classify(include_str!(
-            "../../fixtures/privacyidea/push_enroll_url.txt"
+            "../../../fixtures/privacyidea/push_enroll_url.txt"
         ));
         assert!(matches!(push, Ok(Provisioning::Push(p)) if p.serial == "PIPU0000668B"));
         let export = classify(

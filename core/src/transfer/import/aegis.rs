@@ -12,16 +12,16 @@
 //! "info": {"secret" (base32), "algo", "digits", "period" | "counter"}}]}`.
 //! Types totp, hotp and steam are read; yandex and motp are reported.
 //!
-//! `crate::export::aegis` writes the same format.
+//! `crate::transfer::export::aegis::aegis` writes the same format.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
-use super::crypto::{gcm_open, scrypt, unbase64, unhex};
 use super::json::{self, Number, Secret};
 use super::{Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of};
 use crate::secret::SecretString;
+use crate::transfer::crypto::{gcm_open, scrypt, unbase64, unhex};
 
 const F: Format = Format::Aegis;
 

@@ -28,7 +28,6 @@
 //! the field at fault, never a key.
 
 mod batches;
-mod export;
 pub(crate) mod proto;
 
 #[cfg(test)]
@@ -40,14 +39,10 @@ use zeroize::Zeroizing;
 
 use crate::account::{Account, OtpKind, OtpParams, OtpSecret};
 use crate::otp::{Algorithm, Digits, Period};
+use crate::provision::uri::{split_label, strip_prefix_ignore_case};
 use crate::secret::SecretBytes;
-use crate::uri::{split_label, strip_prefix_ignore_case};
 
 pub use batches::{BatchError, Fed, MigrationBatches, MissingCodes};
-pub use export::{
-    ExportCode, ExportPlan, MAX_ACCOUNTS_PER_CODE, MAX_URI_BYTES, NotExportable,
-    NotExportableReason, TARGET_URI_BYTES, export, new_batch_id,
-};
 
 /// The scheme and host of an export code.
 pub const PREFIX: &str = "otpauth-migration://offline";

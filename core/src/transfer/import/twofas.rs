@@ -16,10 +16,10 @@
 
 use serde::Deserialize;
 
-use super::crypto::{Prf, gcm_open, pbkdf2, unbase64};
 use super::json::{self, Number, Secret};
 use super::{Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of};
 use crate::secret::SecretString;
+use crate::transfer::crypto::{Prf, gcm_open, pbkdf2, unbase64};
 
 const F: Format = Format::TwoFas;
 const PBKDF2_ITERATIONS: u32 = 10_000;

@@ -1,0 +1,12 @@
+//! Provisioning: what a scanned or typed text holds — one account from an
+//! `otpauth://` URI ([`uri`]) or a typed key ([`keytext`]), a Google
+//! Authenticator export ([`google_export`]), or a privacyIDEA push enrolment
+//! ([`push_enrolment`]) — and which of them a text is ([`classify`]).
+
+pub mod classify;
+pub mod google_export;
+pub mod keytext;
+pub mod push_enrolment;
+pub mod uri;
+
+pub use classify::{ProvisionError, Provisioning, classify, scheme_of};
