@@ -8,8 +8,11 @@ use crate::backup::{BackupError, Contents};
 use crate::rng::random_array;
 use crate::secret::{Key256, SecretString};
 
-use super::store::{StoreError, Tx};
-use super::{Inner, Session, UnblockCode, Unreadable, VaultError, account_aad, aead, record};
+use super::accounts::account_aad;
+use super::handle::Inner;
+use super::{Session, UnblockCode, Unreadable, VaultError, record};
+use crate::crypto::aead;
+use crate::store::{StoreError, Tx};
 
 const META_KEY: &str = "backup_key";
 const META_ID: &str = "backup_id";

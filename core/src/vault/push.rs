@@ -27,8 +27,9 @@ use crate::push::{
 use crate::rng::random_array;
 use crate::secret::SecretBytes;
 
-use super::store::{ChallengeRow, Tx};
-use super::{Session, Unreadable, VaultError, aead};
+use super::{Session, Unreadable, VaultError};
+use crate::crypto::aead;
+use crate::store::{ChallengeRow, Tx};
 
 const OPEN: u8 = 1;
 const SENDING: u8 = 2;

@@ -16,11 +16,12 @@ use crate::backup::format::{self, SlotKind};
 use crate::backup::{BackupError, Contents};
 use crate::secret::SecretString;
 
-use super::store::{AccountRow, Store, StoreError};
+use super::locked::NewVault;
+use super::slots::SLOT_PIN;
 use super::{
-    NewVault, Pin, SLOT_PIN, Services, Session, UnblockCode, Vault, VaultConfig, VaultError,
-    backup_key, unblock_delay,
+    Pin, Services, Session, UnblockCode, Vault, VaultConfig, VaultError, backup_key, unblock_delay,
 };
+use crate::store::{AccountRow, Store, StoreError};
 
 /// The secret that opens a backup.
 #[derive(Clone, Copy, Debug)]

@@ -1,6 +1,10 @@
 use super::*;
+use crate::account::Account;
 use crate::rng::DeterministicRandom;
+use crate::secret::Key256;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 #[derive(Default)]
 struct RecordedPause(AtomicU64);
@@ -274,7 +278,7 @@ fn files_that_cannot_be_read_are_left_untouched() {
         Vault::open(&newer, f.services.clone(), config()).map(|_| ()),
         Err(VaultError::Unreadable(Unreadable::NewerSchema {
             found: 99,
-            supported: store::SCHEMA_VERSION
+            supported: crate::store::SCHEMA_VERSION
         }))
     );
 

@@ -1,0 +1,305 @@
+//! A vault opened but locked ([`Vault`]): create, open, status, unlock (the PIN
+//! check with its lockout), PIN change, and unblock with the unblock code.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::rng::random_array;
+use crate::secret::Key256;
+use crate::store::{self, SlotRow, Store, StoreError};
+
+use super::backup_key;
+use super::config::{Services, VaultConfig};
+use super::error::{Unreadable, VaultError};
+use super::handle::Inner;
+use super::lockout::{LockStatus, MAX_PIN_ATTEMPTS, check_turn, unblock_delay};
+use super::pin::Pin;
+use super::session::Session;
+use super::slots::{SLOT_PIN, SLOT_UNBLOCK};
+use super::unblock_code::UnblockCode;
+use crate::crypto::kdf::KdfParams;
+
+/// A vault file, opened but locked: it can report its lockout state, check a
+/// PIN, or be unblocked.
+#[derive(Clone)]
+pub struct Vault {
+    pub(super) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Vault")
+    }
+}
+
+impl Inner {
+    /// The PIN check with its lockout: count first, then check.
+    pub(super) fn check_pin(&self, pin: &Pin) -> Result<Key256, VaultError> {
+        let _turn = check_turn();
+        let (slot, inner) = self.unwrap_slot(SLOT_PIN)?;
+        let failed = self.store()?.write(|tx| {
+            let (pin_failures, unblock_failures) = tx.lockout()?;
+            if pin_failures >= MAX_PIN_ATTEMPTS {
+                return Err(VaultError::Blocked);
+            }
+            tx.set_lockout(pin_failures + 1, unblock_failures)?;
+            Ok(pin_failures + 1)
+        })?;
+        match self.open_slot(SLOT_PIN, &slot, &inner, pin.expose().as_bytes())? {
+            Some(vault_key) => {
+                // Unsynced on purpose: losing this reset to a power cut only
+                // leaves the count higher (see Store::write_unsynced).
+                self.store()?.write_unsynced(|tx| {
+                    let (_, unblock_failures) = tx.lockout()?;
+                    tx.set_lockout(0, unblock_failures)
+                        .map_err(VaultError::from)
+                })?;
+                Ok(vault_key)
+            }
+            None => match MAX_PIN_ATTEMPTS.saturating_sub(failed) {
+                0 => Err(VaultError::Blocked),
+                attempts_left => Err(VaultError::WrongPin { attempts_left }),
+            },
+        }
+    }
+}
+
+/// Everything a new vault starts with: its id and key, its first unblock code,
+/// and the slots that open it. Shared by `Vault::create` and restore, so that
+/// both make keys the same way.
+pub(super) struct NewVault {
+    pub(super) inner: Inner,
+    pub(super) vault_key: Key256,
+    pub(super) code: UnblockCode,
+    pub(super) keys: NewKeys,
+}
+
+/// The rows that make a file a vault: its id and its slots.
+pub(super) struct NewKeys {
+    vault_id: [u8; 16],
+    pin_slot: SlotRow,
+    unblock_slot: SlotRow,
+    backup_slot: backup_key::NewCodeSlot,
+}
+
+impl NewVault {
+    /// Draws a vault id, a vault key and an unblock code, and seals the key
+    /// into the PIN, unblock and backup slots (the KDFs run here).
+    pub(super) fn generate(
+        store: Store,
+        services: Services,
+        config: VaultConfig,
+        pin: &Pin,
+    ) -> Result<Self, VaultError> {
+        let rng = services.rng.clone();
+        let vault_id: [u8; 16] = random_array(rng.as_ref())?;
+        let vault_key = Key256::new(random_array(rng.as_ref())?);
+        let code = UnblockCode::generate(rng.as_ref())?;
+        let inner = Inner {
+            store: Mutex::new(store),
+            services,
+            config,
+            vault_id,
+        };
+        let pin_slot = inner.make_slot(
+            SLOT_PIN,
+            config.pin_kdf,
+            pin.expose().as_bytes(),
+            &vault_key,
+        )?;
+        let unblock_slot = inner.make_slot(
+            SLOT_UNBLOCK,
+            config.unblock_kdf,
+            code.canonical().as_bytes(),
+            &vault_key,
+        )?;
+        let backup_slot = inner.backup_slot_for_code(&vault_key, &code)?;
+        Ok(Self {
+            inner,
+            vault_key,
+            code,
+            keys: NewKeys {
+                vault_id,
+                pin_slot,
+                unblock_slot,
+                backup_slot,
+            },
+        })
+    }
+}
+
+impl NewKeys {
+    /// Writes the id, the slots and a clean lockout state, inside the caller's
+    /// transaction; refuses if the file already holds a vault.
+    pub(super) fn write(&self, tx: &store::Tx<'_>) -> Result<(), VaultError> {
+        if tx.slot(SLOT_PIN)?.is_some() {
+            return Err(VaultError::AlreadyInitialized);
+        }
+        tx.set_meta("vault_id", &self.vault_id)?;
+        tx.set_slot(SLOT_PIN, &self.pin_slot)?;
+        tx.set_slot(SLOT_UNBLOCK, &self.unblock_slot)?;
+        self.backup_slot.write(tx)?;
+        tx.set_lockout(0, 0)?;
+        Ok(())
+    }
+}
+
+impl Vault {
+    /// Creates a vault at `path` (the database file) protected by `pin`, and
+    /// returns it with its first unblock code — shown to the user once.
+    ///
+    /// Refuses if a vault already exists there, and never touches a file it
+    /// cannot read.
+    pub fn create(
+        path: &Path,
+        services: Services,
+        config: VaultConfig,
+        pin: &Pin,
+    ) -> Result<(Vault, UnblockCode), VaultError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| VaultError::Storage(StoreError::Failed(e.kind().to_string())))?;
+        }
+        let mut store = Store::open(path, true)?;
+        if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
+            return Err(VaultError::AlreadyInitialized);
+        }
+        let NewVault {
+            inner, code, keys, ..
+        } = NewVault::generate(store, services, config, pin)?;
+        inner.store()?.write(|tx| keys.write(tx))?;
+        Ok((
+            Vault {
+                inner: Arc::new(inner),
+            },
+            code,
+        ))
+    }
+
+    /// Opens an existing vault (locked). Reports, and leaves untouched, a file
+    /// that is missing, foreign, damaged or from a newer version.
+    pub fn open(path: &Path, services: Services, config: VaultConfig) -> Result<Vault, VaultError> {
+        let mut store = Store::open(path, false)?;
+        let vault_id = store.read(|tx| {
+            if tx.slot(SLOT_PIN)?.is_none() {
+                return Err(VaultError::NotInitialized);
+            }
+            let id = tx
+                .meta("vault_id")?
+                .ok_or(VaultError::Unreadable(Unreadable::Damaged))?;
+            <[u8; 16]>::try_from(id).map_err(|_| VaultError::Unreadable(Unreadable::Damaged))
+        })?;
+        Ok(Vault {
+            inner: Arc::new(Inner {
+                store: Mutex::new(store),
+                services,
+                config,
+                vault_id,
+            }),
+        })
+    }
+
+    /// The key-derivation costs stored with the PIN slot (no secret needed).
+    pub fn pin_kdf(&self) -> Result<KdfParams, VaultError> {
+        let slot = self
+            .inner
+            .store()?
+            .read(|tx| tx.slot(SLOT_PIN))?
+            .ok_or(VaultError::NotInitialized)?;
+        KdfParams::from_bytes(&slot.kdf).map_err(|_| VaultError::Unreadable(Unreadable::Damaged))
+    }
+
+    /// The lockout state.
+    pub fn status(&self) -> Result<LockStatus, VaultError> {
+        let (pin, unblock) = self.inner.store()?.read(|tx| tx.lockout())?;
+        Ok(LockStatus {
+            failed_pin_attempts: pin,
+            attempts_left: MAX_PIN_ATTEMPTS.saturating_sub(pin),
+            blocked: pin >= MAX_PIN_ATTEMPTS,
+            failed_unblock_attempts: unblock,
+            next_unblock_delay: unblock_delay(unblock.saturating_add(1)),
+        })
+    }
+
+    /// Checks the PIN (counting the attempt first) and opens a session.
+    pub fn unlock(&self, pin: &Pin) -> Result<Session, VaultError> {
+        let key = self.inner.check_pin(pin)?;
+        Ok(Session {
+            inner: self.inner.clone(),
+            key,
+        })
+    }
+
+    /// Changes the PIN; the current PIN counts as an attempt like any other.
+    pub fn change_pin(&self, current: &Pin, new: &Pin) -> Result<(), VaultError> {
+        let key = self.inner.check_pin(current)?;
+        let slot = self.inner.make_slot(
+            SLOT_PIN,
+            self.inner.config.pin_kdf,
+            new.expose().as_bytes(),
+            &key,
+        )?;
+        self.inner.store()?.write(|tx| {
+            tx.set_slot(SLOT_PIN, &slot)?;
+            let (_, unblock_failures) = tx.lockout()?;
+            tx.set_lockout(0, unblock_failures)
+                .map_err(VaultError::from)
+        })
+    }
+
+    /// Opens the vault with the unblock code and sets `new_pin`; the lockout is
+    /// reset and a **new unblock code** replaces the old one, which stops
+    /// working. Works whether or not the vault is blocked (it is also the
+    /// forgotten-PIN path).
+    ///
+    /// Wrong codes are counted before the check, and from the fourth on each
+    /// attempt first waits [`unblock_delay`].
+    pub fn unblock(
+        &self,
+        code: &UnblockCode,
+        new_pin: &Pin,
+    ) -> Result<(Session, UnblockCode), VaultError> {
+        let _turn = check_turn();
+        let inner = &self.inner;
+        let (slot, sealed) = inner.unwrap_slot(SLOT_UNBLOCK)?;
+        let attempt = inner.store()?.write(|tx| {
+            let (pin_failures, unblock_failures) = tx.lockout()?;
+            let attempt = unblock_failures.saturating_add(1);
+            tx.set_lockout(pin_failures, attempt)?;
+            Ok::<_, VaultError>(attempt)
+        })?;
+        inner.services.pause.pause(unblock_delay(attempt));
+        let key = inner
+            .open_slot(SLOT_UNBLOCK, &slot, &sealed, code.canonical().as_bytes())?
+            .ok_or(VaultError::WrongUnblockCode {
+                failed_attempts: attempt,
+            })?;
+        let new_code = UnblockCode::generate(inner.services.rng.as_ref())?;
+        let pin_slot = inner.make_slot(
+            SLOT_PIN,
+            inner.config.pin_kdf,
+            new_pin.expose().as_bytes(),
+            &key,
+        )?;
+        let unblock_slot = inner.make_slot(
+            SLOT_UNBLOCK,
+            inner.config.unblock_kdf,
+            new_code.canonical().as_bytes(),
+            &key,
+        )?;
+        let backup_slot = inner.backup_slot_for_code(&key, &new_code)?;
+        inner.store()?.write(|tx| {
+            tx.set_slot(SLOT_PIN, &pin_slot)?;
+            tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
+            backup_slot.write(tx)?;
+            tx.set_lockout(0, 0).map_err(VaultError::from)
+        })?;
+        Ok((
+            Session {
+                inner: inner.clone(),
+                key,
+            },
+            new_code,
+        ))
+    }
+}
