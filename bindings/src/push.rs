@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use vakt_core::provision::{self, Provisioning};
+use vakt_core::push::{AnswerOutcome, ChallengeState, EnrolOptions};
 use vakt_core::push::{
     ChallengeFields, ConnectionPolicy, Decision, DeclineReason as CoreDeclineReason, PushContext,
     TokenState,
 };
-use vakt_core::vault::{AnswerOutcome, ChallengeState, EnrolOptions};
 use zeroize::Zeroizing;
 
 use crate::VaktError;
@@ -55,8 +55,8 @@ pub struct PushToken {
     pub poll_only: bool,
 }
 
-impl From<&vakt_core::vault::PushTokenInfo> for PushToken {
-    fn from(t: &vakt_core::vault::PushTokenInfo) -> Self {
+impl From<&vakt_core::push::PushTokenInfo> for PushToken {
+    fn from(t: &vakt_core::push::PushTokenInfo) -> Self {
         Self {
             id: t.id,
             serial: t.serial.clone(),
@@ -178,8 +178,8 @@ pub struct PushChallenge {
     pub display_code: Option<String>,
 }
 
-impl From<vakt_core::vault::PushChallengeInfo> for PushChallenge {
-    fn from(c: vakt_core::vault::PushChallengeInfo) -> Self {
+impl From<vakt_core::push::PushChallengeInfo> for PushChallenge {
+    fn from(c: vakt_core::push::PushChallengeInfo) -> Self {
         Self {
             id: c.id,
             token_id: c.token_id,

@@ -41,11 +41,10 @@ use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::push::http::UreqTransport;
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{
-    ChallengeFields, ConnectionPolicy, Decision, DeclineReason, PushContext, PushError, TokenState,
+    AnswerOutcome, ChallengeFields, ChallengeState, ConnectionPolicy, Decision, DeclineReason,
+    EnrolOptions, PushChallengeInfo, PushContext, PushError, PushTokenInfo, TokenState,
 };
-use vakt_core::vault::{
-    AnswerOutcome, ChallengeState, EnrolOptions, PushChallengeInfo, PushTokenInfo, Session,
-};
+use vakt_core::vault::Session;
 
 use crate::error::{CliError, Status, print_line, print_warning};
 use crate::vault_commands::unlock;

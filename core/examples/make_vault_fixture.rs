@@ -17,13 +17,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use vakt_core::push::{
-    ChallengeFields, ConnectionPolicy, HttpRequest, HttpResponse, HttpTransport, PushContext,
-    TransportError,
+    ChallengeFields, ConnectionPolicy, EnrolOptions, HttpRequest, HttpResponse, HttpTransport,
+    PushContext, TransportError,
 };
 use vakt_core::rng::DeterministicRandom;
 use vakt_core::vault::{
-    EnrolOptions, KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE,
-    Vault, VaultConfig,
+    KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, VAULT_FILE, Vault,
+    VaultConfig,
 };
 
 fn main() {

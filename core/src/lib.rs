@@ -13,6 +13,7 @@ pub mod account;
 pub mod backup;
 pub mod clock;
 pub mod crypto;
+pub mod entries;
 pub mod otp;
 pub mod provision;
 pub mod push;

@@ -332,4 +332,4 @@ fn errors_and_debug_output_hold_no_secrets() {
 /// The vault operations against a fake privacyIDEA: they generate RSA keys (the
 /// fake server's and the software keystore's).
 #[cfg(feature = "rsa-keygen")]
-mod vault_ops;
+mod operations;

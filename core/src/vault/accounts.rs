@@ -2,7 +2,6 @@
 //! codes, HOTP counters.
 
 use crate::account::{Account, OtpKind};
-use crate::crypto::aead;
 use crate::otp::{Algorithm, Code, CodeView};
 use crate::store::AccountRow;
 
@@ -10,12 +9,8 @@ use super::error::{Unreadable, VaultError};
 use super::record;
 use super::session::Session;
 
-pub(super) fn account_aad(vault_id: &[u8; 16], id: u64) -> Vec<u8> {
-    let mut aad = b"vakt/account/v1/".to_vec();
-    aad.extend_from_slice(vault_id);
-    aad.extend_from_slice(&id.to_be_bytes());
-    aad
-}
+/// The purpose label of account records sealed under the vault key.
+pub(crate) const ACCOUNT_RECORD: &[u8] = b"vakt/account/v1/";
 
 /// An account as listed: everything but the key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,28 +70,30 @@ fn exact_duplicate(a: &Account, b: &Account) -> bool {
 }
 
 impl Session {
-    pub(super) fn open_row(&self, row: &AccountRow) -> Result<Account, VaultError> {
-        let plain = aead::open(
-            &self.key,
-            &account_aad(&self.inner.vault_id, row.id),
-            &row.sealed,
-        )?;
+    /// Decrypts an account row.
+    pub(crate) fn open_row(&self, row: &AccountRow) -> Result<Account, VaultError> {
+        let plain = self.open_account_record(row)?;
         record::decode(&plain).map_err(|_| VaultError::Unreadable(Unreadable::Damaged))
     }
 
-    pub(super) fn seal_row(
+    /// The plaintext record of an account row (the vault's account encoding,
+    /// which backups carry as it is).
+    pub(crate) fn open_account_record(
+        &self,
+        row: &AccountRow,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
+        self.open(ACCOUNT_RECORD, &[&row.id.to_be_bytes()], &row.sealed)
+    }
+
+    /// Encrypts an account as row `id` at `position`.
+    pub(crate) fn seal_row(
         &self,
         id: u64,
         position: i64,
         account: &Account,
     ) -> Result<AccountRow, VaultError> {
         let plain = record::encode(account).map_err(|e| VaultError::InvalidInput(e.to_string()))?;
-        let sealed = aead::seal(
-            &self.key,
-            &account_aad(&self.inner.vault_id, id),
-            &plain,
-            self.inner.services.rng.as_ref(),
-        )?;
+        let sealed = self.seal(ACCOUNT_RECORD, &[&id.to_be_bytes()], &plain)?;
         Ok(AccountRow {
             id,
             position,
@@ -104,7 +101,7 @@ impl Session {
         })
     }
 
-    pub(super) fn all(&self) -> Result<Vec<(AccountRow, Account)>, VaultError> {
+    pub(crate) fn all(&self) -> Result<Vec<(AccountRow, Account)>, VaultError> {
         let rows = self.inner.store()?.read(|tx| tx.accounts())?;
         rows.into_iter()
             .map(|row| {
@@ -170,21 +167,11 @@ impl Session {
 
     /// Deletes an account, or a push token (with its challenges and its
     /// device key).
-    pub fn delete(&self, id: u64) -> Result<(), VaultError> {
-        let alias = self.inner.store()?.write(|tx| {
-            if tx.delete_account(id)? {
-                return Ok(None);
-            }
-            match self.delete_push_token_in(tx, id)? {
-                Some(alias) => Ok(Some(alias)),
-                None => Err(VaultError::NoSuchAccount { id }),
-            }
-        })?;
-        if let Some(alias) = alias {
-            // The token is gone; a key left behind is harmless but useless.
-            let _ = self.inner.services.keystore.delete_signing_key(&alias);
-        }
-        Ok(())
+    pub fn delete_account(&self, id: u64) -> Result<(), VaultError> {
+        self.write(|tx| match tx.delete_account(id)? {
+            true => Ok(()),
+            false => Err(VaultError::NoSuchAccount { id }),
+        })
     }
 
     /// Puts the accounts in the order given; `ids` must list every account once.

@@ -8,7 +8,6 @@ use crate::backup::{BackupError, Contents};
 use crate::rng::random_array;
 use crate::secret::{Key256, SecretString};
 
-use super::accounts::account_aad;
 use super::handle::Inner;
 use super::{Session, UnblockCode, Unreadable, VaultError, record};
 use crate::crypto::aead;
@@ -193,12 +192,7 @@ impl Session {
         let records = rows
             .iter()
             .map(|row| {
-                let plain = aead::open(
-                    &self.key,
-                    &account_aad(&self.inner.vault_id, row.id),
-                    &row.sealed,
-                )
-                .map_err(VaultError::from)?;
+                let plain = self.open_account_record(row)?;
                 // The vault's record is the backup's record; check it reads.
                 record::decode(&plain).map_err(|_| damaged())?;
                 Ok(Record {

@@ -29,7 +29,6 @@ mod handle;
 mod locked;
 mod lockout;
 pub mod pin;
-mod push;
 pub(crate) mod record;
 mod restore;
 mod session;
@@ -49,9 +48,6 @@ pub use lockout::{
     FREE_UNBLOCK_ATTEMPTS, LockStatus, MAX_PIN_ATTEMPTS, MAX_UNBLOCK_DELAY, unblock_delay,
 };
 pub use pin::{Pin, PinError, PinPolicy};
-pub use push::{
-    AnswerOutcome, ChallengeState, EnrolOptions, PollReport, PushChallengeInfo, PushTokenInfo,
-};
 pub use restore::{BackupSecret, RestoreReport, Restored};
 pub use session::Session;
 pub use unblock_code::{UnblockCode, UnblockCodeError};

@@ -4,8 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::secret::Key256;
+use zeroize::Zeroizing;
 
+use crate::crypto::aead;
+use crate::secret::Key256;
+use crate::store::{StoreError, Tx};
+
+use super::config::Services;
 use super::error::VaultError;
 use super::handle::Inner;
 use super::slots::SLOT_UNBLOCK;
@@ -21,6 +26,77 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Session(<redacted>)")
+    }
+}
+
+/// The associated data of a record sealed under the vault key: its purpose
+/// (a versioned label such as `vakt/account/v1/`), the vault id, and the
+/// record's own identifiers — so a record cannot be moved to another vault,
+/// another row or another purpose.
+fn record_aad(purpose: &[u8], vault_id: &[u8; 16], context: &[&[u8]]) -> Vec<u8> {
+    let mut aad = purpose.to_vec();
+    aad.extend_from_slice(vault_id);
+    for part in context {
+        aad.extend_from_slice(part);
+    }
+    aad
+}
+
+/// The narrow API the layers above the vault (push, backup) build on: sealed
+/// records under the vault key, the store inside a transaction, and the
+/// platform services. The vault key itself never leaves the session.
+impl Session {
+    /// The platform services (keystore, randomness, pauses).
+    pub(crate) fn services(&self) -> &Services {
+        &self.inner.services
+    }
+
+    /// Seals `plain` under the vault key for `purpose`, bound to this vault and
+    /// to `context` (the record's ids).
+    pub(crate) fn seal(
+        &self,
+        purpose: &[u8],
+        context: &[&[u8]],
+        plain: &[u8],
+    ) -> Result<Vec<u8>, VaultError> {
+        Ok(aead::seal(
+            &self.key,
+            &record_aad(purpose, &self.inner.vault_id, context),
+            plain,
+            self.inner.services.rng.as_ref(),
+        )?)
+    }
+
+    /// Opens what [`Session::seal`] sealed with the same purpose and context;
+    /// anything else is `Unreadable(Damaged)`.
+    pub(crate) fn open(
+        &self,
+        purpose: &[u8],
+        context: &[&[u8]],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        Ok(aead::open(
+            &self.key,
+            &record_aad(purpose, &self.inner.vault_id, context),
+            sealed,
+        )?)
+    }
+
+    /// Runs `f` in a read transaction of the vault's store.
+    pub(crate) fn read<T, E>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError> + From<VaultError>,
+    {
+        self.inner.store()?.read(f)
+    }
+
+    /// Runs `f` in a write transaction of the vault's store (committed and
+    /// synced when `f` succeeds, rolled back when it fails).
+    pub(crate) fn write<T, E>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError> + From<VaultError>,
+    {
+        self.inner.store()?.write(f)
     }
 }
 

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::push::transport::{HttpRequest, HttpTransport, Method, TransportError};
+use crate::push::{AnswerOutcome, ChallengeState, EnrolOptions};
 use crate::rng::DeterministicRandom;
 use crate::secret::Key256;
 use crate::vault::{
-    AnswerOutcome, ChallengeState, DeviceKeystore, EnrolOptions, KdfParams, Pin, PinPolicy,
-    Services, SoftwareKeystore, ThreadSleep, Vault, VaultConfig, VaultError,
+    DeviceKeystore, KdfParams, Pin, PinPolicy, Services, SoftwareKeystore, ThreadSleep, Vault,
+    VaultConfig, VaultError,
 };
 
 #[test]
@@ -339,7 +340,7 @@ impl Phone {
         }
     }
 
-    fn enrol(&self) -> crate::vault::PushTokenInfo {
+    fn enrol(&self) -> crate::push::PushTokenInfo {
         self.session
             .enrol_push(
                 &enrolment(),
@@ -352,7 +353,7 @@ impl Phone {
             .unwrap()
     }
 
-    fn poll(&self, now: u64) -> crate::vault::PollReport {
+    fn poll(&self, now: u64) -> crate::push::PollReport {
         self.session.poll_push(&self.ctx(now)).unwrap()
     }
 }
