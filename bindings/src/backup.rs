@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use vakt_core::SecretString;
-use vakt_core::vault::{self as core, BackupSecret, Pin, UnblockCode};
+use vakt_core::backup::{BackupSecret, PassphraseAfterRestore};
+use vakt_core::vault::{self as core, Pin, UnblockCode};
 use zeroize::Zeroizing;
 
 use crate::VaktError;
@@ -50,6 +51,30 @@ pub struct RestoredVault {
     /// (`push_tokens` lists them as `NeedsReenrolment`; scan a new enrolment
     /// code for each).
     pub needs_reenrolment: Vec<String>,
+    /// What became of the backup passphrase.
+    pub passphrase: RestoredPassphrase,
+}
+
+/// What became of the backup passphrase in a restored vault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum RestoredPassphrase {
+    /// The backup had none.
+    NoneSet,
+    /// Restored with the passphrase: it opens the new vault's backups too.
+    Kept,
+    /// The backup had one but was restored with the unblock code: tell the
+    /// user to set it again if it is wanted.
+    Dropped,
+}
+
+impl From<PassphraseAfterRestore> for RestoredPassphrase {
+    fn from(p: PassphraseAfterRestore) -> Self {
+        match p {
+            PassphraseAfterRestore::NoneSet => RestoredPassphrase::NoneSet,
+            PassphraseAfterRestore::Kept => RestoredPassphrase::Kept,
+            PassphraseAfterRestore::Dropped => RestoredPassphrase::Dropped,
+        }
+    }
 }
 
 /// Reads a backup's header (integrity-checked) without any secret. Throws
@@ -112,6 +137,7 @@ pub fn restore_backup(
         // EXPOSE: the new unblock code is shown to the user once.
         unblock_code: restored.unblock_code.to_display().expose().to_owned(),
         restored: u64::try_from(restored.report.restored).unwrap_or(u64::MAX),
+        passphrase: restored.report.passphrase.into(),
         needs_reenrolment: restored.report.needs_reenrolment,
     })
 }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::Subcommand;
 use serde_json::json;
 use vakt_core::backup::{self, format::MAX_PAYLOAD_LEN};
+use vakt_core::backup::{BackupSecret, PassphraseAfterRestore};
 use vakt_core::secret::SecretString;
-use vakt_core::vault::{BackupSecret, UnblockCode, Vault, VaultError};
+use vakt_core::vault::{UnblockCode, Vault, VaultError};
 
 use crate::error::{CliError, print_line};
 use crate::files;
@@ -37,7 +38,7 @@ pub enum BackupCommand {
     Restore {
         /// The backup file.
         file: PathBuf,
-        /// Print {"unblock_code", "restored", "needs_reenrolment"}.
+        /// Print {"unblock_code", "restored", "needs_reenrolment", "passphrase"}.
         #[arg(long)]
         json: bool,
     },
@@ -144,6 +145,11 @@ fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
                 "unblock_code": shown.expose(),
                 "restored": report.restored,
                 "needs_reenrolment": report.needs_reenrolment,
+                "passphrase": match report.passphrase {
+                    PassphraseAfterRestore::NoneSet => "none",
+                    PassphraseAfterRestore::Kept => "kept",
+                    PassphraseAfterRestore::Dropped => "dropped",
+                },
             })
             .to_string(),
         );
@@ -160,6 +166,16 @@ fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
         for label in &report.needs_reenrolment {
             extra.push_str(&format!("    {label}\n"));
         }
+    }
+    match report.passphrase {
+        PassphraseAfterRestore::Kept => {
+            extra.push_str("The backup passphrase opens this vault's backups too.\n")
+        }
+        PassphraseAfterRestore::Dropped => extra.push_str(
+            "The backup's passphrase was not given, so this vault's backups open with the \
+             unblock code only (vakt backup passphrase set, to add it again).\n",
+        ),
+        PassphraseAfterRestore::NoneSet => {}
     }
     extra.push_str("This vault has a new unblock code; the backup's code does not open it.\n");
     print_unblock_code(&restored.unblock_code, false, &extra)
@@ -198,7 +214,7 @@ fn passphrase(dir: &Path, command: &PassphraseCommand) -> Result<(), CliError> {
                 secrets::read_secret(secrets::BACKUP_PASSPHRASE, "Backup passphrase: ")?;
             session
                 .set_backup_passphrase(&phrase)
-                .map_err(|e| CliError::backup(&e))?;
+                .map_err(|e| CliError::vault(&e))?;
             print_line("The backup passphrase opens backups made from now on (vakt backup export).")
         }
         PassphraseCommand::Remove => {

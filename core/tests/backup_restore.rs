@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use vakt_core::backup::{self, BackupError};
+use vakt_core::backup::{self, BackupError, BackupSecret};
 use vakt_core::rng::DeterministicRandom;
 use vakt_core::secret::{Key256, SecretString};
 use vakt_core::vault::{
-    BackupSecret, KdfParams, Pause, Pin, PinPolicy, Services, Session, SoftwareKeystore,
-    UnblockCode, VAULT_FILE, Vault, VaultConfig, VaultError,
+    KdfParams, Pause, Pin, PinPolicy, Services, Session, SoftwareKeystore, UnblockCode, VAULT_FILE,
+    Vault, VaultConfig, VaultError,
 };
 
 #[derive(Default)]
@@ -118,7 +118,7 @@ fn restore(
     bytes: &[u8],
     code: &UnblockCode,
     pause: Arc<RecordedPause>,
-) -> Result<vakt_core::vault::Restored, BackupError> {
+) -> Result<vakt_core::backup::Restored, BackupError> {
     Vault::restore(
         path,
         services(77, pause),
@@ -403,10 +403,16 @@ fn a_reissued_code_does_not_orphan_older_backups() {
     let second_code = src.session.reissue_unblock_code().unwrap();
     let second = src.session.backup().unwrap();
     assert_eq!(backup::inspect(&second).unwrap().generation, 2);
-    // Same backup key lineage.
-    assert_eq!(
+    // Every backup has its own backup key and id.
+    assert_ne!(
         backup::inspect(&first).unwrap().backup_id,
         backup::inspect(&second).unwrap().backup_id
+    );
+    assert_ne!(
+        backup::inspect(&second).unwrap().backup_id,
+        backup::inspect(&src.session.backup().unwrap())
+            .unwrap()
+            .backup_id
     );
     // Unblocking makes a third code (generation 3).
     let (_, third_code) = src.vault.unblock(&second_code, &pin("6071")).unwrap();
@@ -442,7 +448,7 @@ fn a_backup_passphrase_opens_later_backups_too() {
     let short = SecretString::from_str_copy("too short");
     assert!(matches!(
         src.session.set_backup_passphrase(&short),
-        Err(BackupError::Vault(VaultError::InvalidInput(_)))
+        Err(VaultError::InvalidInput(_))
     ));
     let phrase = SecretString::from_str_copy("correct horse battery staple");
     src.session.set_backup_passphrase(&phrase).unwrap();
@@ -540,4 +546,202 @@ fn a_backup_shows_no_names_or_keys() {
             String::from_utf8_lossy(needle)
         );
     }
+}
+
+/// The 20 characters a backup's code slot is derived from (the display form
+/// without its dashes, as docs/backup-format.md says).
+fn canonical(code: &UnblockCode) -> String {
+    // EXPOSE: the test plays the attacker who knows the code.
+    code.to_display().expose().replace('-', "")
+}
+
+/// What an attacker holding `secret` and one backup recovers: the backup key,
+/// opened from the backup's own slot by deriving the slot's KEK (the same
+/// Argon2id + AES-GCM a script written from docs/backup-format.md would use).
+fn recover_backup_key(bytes: &[u8], kind: backup::SlotKind, secret: &[u8]) -> Key256 {
+    let parsed = backup::format::parse(bytes).unwrap();
+    parsed
+        .header
+        .slot(kind)
+        .unwrap()
+        .open(secret, &parsed.header.backup_id)
+        .unwrap()
+        .expect("the secret opens the backup it was current for")
+}
+
+/// Whether `key` decrypts the payload of `bytes` (directly, not via a slot).
+fn key_opens(bytes: &[u8], key: &Key256) -> bool {
+    backup::format::parse(bytes).unwrap().open(key).is_ok()
+}
+
+/// Whether `secret` opens a slot of `bytes` of this kind (if it has one).
+fn secret_opens(bytes: &[u8], kind: backup::SlotKind, secret: &[u8]) -> bool {
+    let parsed = backup::format::parse(bytes).unwrap();
+    parsed.header.slot(kind).is_some_and(|slot| {
+        slot.open(secret, &parsed.header.backup_id)
+            .unwrap()
+            .is_some()
+    })
+}
+
+#[test]
+fn an_old_unblock_code_and_an_old_backup_open_nothing_made_after_the_code_changed() {
+    let src = source(13);
+    let old = src.session.backup().unwrap();
+    let old_code = canonical(&src.code);
+    let stolen = recover_backup_key(&old, backup::SlotKind::UnblockCode, old_code.as_bytes());
+    assert!(key_opens(&old, &stolen));
+
+    // The user lost the paper: a new code, then an account only later backups hold.
+    let new_code = src.session.reissue_unblock_code().unwrap();
+    src.session
+        .add(
+            &vakt_core::provision::uri::parse("otpauth://totp/Later:carol?secret=MFRGGZDFMZTWQ2LK")
+                .unwrap(),
+        )
+        .unwrap();
+    let after_reissue = src.session.backup().unwrap();
+    // And the forgotten-PIN path: unblocking makes yet another code.
+    let (session, newest_code) = src.vault.unblock(&new_code, &pin("6071")).unwrap();
+    let after_unblock = session.backup().unwrap();
+
+    for later in [&after_reissue, &after_unblock] {
+        assert!(
+            !key_opens(later, &stolen),
+            "the old backup key opens a later backup"
+        );
+        assert!(!secret_opens(
+            later,
+            backup::SlotKind::UnblockCode,
+            old_code.as_bytes()
+        ));
+        let (_dir, path) = target();
+        assert!(matches!(
+            restore(&path, later, &src.code, Arc::default()),
+            Err(BackupError::Vault(VaultError::WrongUnblockCode { .. }))
+        ));
+    }
+    // Each later backup opens with its own code, and its key opens only itself.
+    let later_key = recover_backup_key(
+        &after_reissue,
+        backup::SlotKind::UnblockCode,
+        canonical(&new_code).as_bytes(),
+    );
+    assert!(!key_opens(&after_unblock, &later_key));
+    assert!(!key_opens(&old, &later_key));
+    assert!(secret_opens(
+        &after_unblock,
+        backup::SlotKind::UnblockCode,
+        canonical(&newest_code).as_bytes()
+    ));
+    // Two backups in a row under the same code do not share a key either.
+    let again = session.backup().unwrap();
+    let newest_key = recover_backup_key(
+        &after_unblock,
+        backup::SlotKind::UnblockCode,
+        canonical(&newest_code).as_bytes(),
+    );
+    assert!(!key_opens(&again, &newest_key));
+}
+
+#[test]
+fn a_removed_or_replaced_passphrase_and_an_old_backup_open_nothing_made_after() {
+    let src = source(14);
+    let first = SecretString::from_str_copy("correct horse battery staple");
+    src.session.set_backup_passphrase(&first).unwrap();
+    let with_first = src.session.backup().unwrap();
+    // EXPOSE: the test plays the attacker who knows the passphrase.
+    let first_bytes = first.expose().as_bytes();
+    let stolen = recover_backup_key(&with_first, backup::SlotKind::Passphrase, first_bytes);
+
+    // Removed: later backups have no passphrase slot, and the old key is useless.
+    assert!(src.session.remove_backup_passphrase().unwrap());
+    let after_removal = src.session.backup().unwrap();
+    assert!(!backup::inspect(&after_removal).unwrap().has_passphrase);
+    assert!(!key_opens(&after_removal, &stolen));
+
+    // Replaced: the new passphrase opens later backups, the old one does not.
+    let second = SecretString::from_str_copy("another long passphrase here");
+    src.session.set_backup_passphrase(&second).unwrap();
+    let with_second = src.session.backup().unwrap();
+    assert!(!key_opens(&with_second, &stolen));
+    assert!(!secret_opens(
+        &with_second,
+        backup::SlotKind::Passphrase,
+        first_bytes
+    ));
+    assert!(secret_opens(
+        &with_second,
+        backup::SlotKind::Passphrase,
+        second.expose().as_bytes()
+    ));
+
+    // A new unblock code keeps the (unchanged) passphrase working, under new keys.
+    src.session.reissue_unblock_code().unwrap();
+    let after_code = src.session.backup().unwrap();
+    assert!(secret_opens(
+        &after_code,
+        backup::SlotKind::Passphrase,
+        second.expose().as_bytes()
+    ));
+    let second_key = recover_backup_key(
+        &with_second,
+        backup::SlotKind::Passphrase,
+        second.expose().as_bytes(),
+    );
+    assert!(!key_opens(&after_code, &second_key));
+}
+
+#[test]
+fn restoring_with_the_passphrase_keeps_it_and_with_the_code_says_it_was_dropped() {
+    let src = source(15);
+    let phrase = SecretString::from_str_copy("correct horse battery staple");
+    src.session.set_backup_passphrase(&phrase).unwrap();
+    let bytes = src.session.backup().unwrap();
+
+    let (_dir, path) = target();
+    let by_code = restore(&path, &bytes, &src.code, Arc::default()).unwrap();
+    assert_eq!(
+        by_code.report.passphrase,
+        backup::PassphraseAfterRestore::Dropped
+    );
+    assert!(
+        !backup::inspect(&by_code.session.backup().unwrap())
+            .unwrap()
+            .has_passphrase
+    );
+
+    let (_dir, path) = target();
+    let by_phrase = Vault::restore(
+        &path,
+        services(79, Arc::default()),
+        config(),
+        &bytes,
+        BackupSecret::Passphrase(&phrase),
+        &pin("5837"),
+    )
+    .unwrap();
+    assert_eq!(
+        by_phrase.report.passphrase,
+        backup::PassphraseAfterRestore::Kept
+    );
+    let next = by_phrase.session.backup().unwrap();
+    assert!(secret_opens(
+        &next,
+        backup::SlotKind::Passphrase,
+        phrase.expose().as_bytes()
+    ));
+
+    let plain = src.session.backup().unwrap();
+    src.session.remove_backup_passphrase().unwrap();
+    let without = src.session.backup().unwrap();
+    let (_dir, path) = target();
+    assert_eq!(
+        restore(&path, &without, &src.code, Arc::default())
+            .unwrap()
+            .report
+            .passphrase,
+        backup::PassphraseAfterRestore::NoneSet
+    );
+    drop(plain);
 }

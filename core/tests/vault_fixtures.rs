@@ -13,12 +13,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use vakt_core::OtpKind;
-use vakt_core::backup::BackupError;
+use vakt_core::backup::{BackupError, BackupSecret};
 use vakt_core::rng::DeterministicRandom;
 use vakt_core::secret::Key256;
 use vakt_core::vault::{
-    BackupSecret, Pin, Services, Session, SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE,
-    Vault, VaultConfig,
+    Pin, Services, Session, SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault,
+    VaultConfig,
 };
 
 fn fixture_dir(version: &str) -> std::path::PathBuf {
@@ -95,7 +95,7 @@ fn check_accounts(session: &Session) {
 
 #[test]
 fn every_schema_opens_and_works() {
-    for version in ["v1", "v2", "v3"] {
+    for version in ["v1", "v2", "v3", "v4"] {
         let (_dir, vault) = open_copy(version);
         let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
         check_accounts(&session);
@@ -106,6 +106,31 @@ fn every_schema_opens_and_works() {
         // Its unblock code still opens it.
         let code = UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap();
         vault.unblock(&code, &Pin::parse("5837").unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn a_vault_with_one_backup_key_for_every_backup_backs_up_again_after_its_next_unblock_code() {
+    // Schemas 2 and 3 kept one backup key for every backup; schema 4 drops it.
+    for version in ["v2", "v3"] {
+        let (_dir, vault) = open_copy(version);
+        let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
+        assert_eq!(session.backup().unwrap_err(), BackupError::NoBackupKey);
+        let code = session.reissue_unblock_code().unwrap();
+        let bytes = session.backup().unwrap();
+        // The generation keeps counting from the saved vault's first code.
+        assert_eq!(vakt_core::backup::inspect(&bytes).unwrap().generation, 2);
+        let target = tempfile::tempdir().unwrap();
+        let restored = Vault::restore(
+            &target.path().join(VAULT_FILE),
+            services(),
+            VaultConfig::default(),
+            &bytes,
+            BackupSecret::UnblockCode(&code),
+            &Pin::parse("5837").unwrap(),
+        )
+        .unwrap();
+        check_accounts(&restored.session);
     }
 }
 
@@ -141,7 +166,7 @@ fn services() -> Services {
 }
 
 /// Fixture folders that hold a `backup.vaktbkp` (schema 2 on).
-const WITH_BACKUP: &[&str] = &["v2", "v3"];
+const WITH_BACKUP: &[&str] = &["v2", "v3", "v4"];
 
 /// Schema 3's push token (enrolled from the captured code) and its challenge.
 fn check_push(session: &Session) {

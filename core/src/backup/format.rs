@@ -89,6 +89,28 @@ fn slot_aad(kind: SlotKind, backup_id: &[u8; BACKUP_ID_LEN]) -> Vec<u8> {
 }
 
 impl KeySlot {
+    /// Seals `backup_key` under a key-encryption key already derived
+    /// (`kek` = Argon2id(secret, `salt`) at cost `kdf`): no KDF runs.
+    pub fn seal_with_kek(
+        kind: SlotKind,
+        kdf: KdfParams,
+        salt: [u8; SALT_LEN],
+        kek: &Key256,
+        backup_id: &[u8; BACKUP_ID_LEN],
+        backup_key: &Key256,
+        rng: &dyn RandomSource,
+    ) -> Result<Self, BackupError> {
+        // EXPOSE: the backup key is sealed under the slot's key-encryption key.
+        let sealed = aead::seal(kek, &slot_aad(kind, backup_id), backup_key.expose(), rng)
+            .map_err(|_| BackupError::Random)?;
+        Ok(Self {
+            kind,
+            kdf,
+            salt,
+            sealed,
+        })
+    }
+
     /// Seals `backup_key` under Argon2id(`secret`) with a fresh salt.
     pub fn seal(
         kind: SlotKind,
@@ -102,15 +124,7 @@ impl KeySlot {
         let kek = kdf
             .derive(secret, &salt)
             .map_err(|_| BackupError::Damaged)?;
-        // EXPOSE: the backup key is sealed under the slot's key-encryption key.
-        let sealed = aead::seal(&kek, &slot_aad(kind, backup_id), backup_key.expose(), rng)
-            .map_err(|_| BackupError::Random)?;
-        Ok(Self {
-            kind,
-            kdf,
-            salt,
-            sealed,
-        })
+        Self::seal_with_kek(kind, kdf, salt, &kek, backup_id, backup_key, rng)
     }
 
     /// Opens the slot with `secret`: `Ok(None)` when the secret is wrong (AEAD

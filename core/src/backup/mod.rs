@@ -3,25 +3,30 @@
 //! current unblock code opens, and optionally a separate backup passphrase. No
 //! device key is inside: a backup restores on any device.
 //!
-//! The vault keeps the backup key sealed under its vault key and, whenever an
-//! unblock code is made, a key slot for that code (see `vault::backup_key`), so
-//! [`crate::vault::Session::backup`] runs no key derivation: an app can make a
-//! fresh backup after every change and store it. When the unblock code is
-//! re-issued the backup key stays; backups made before open with the previous
-//! code (the header's `generation` says which code a backup needs).
+//! The vault keeps, sealed under its vault key, the key-encryption key of its
+//! current unblock code (and of the backup passphrase), derived when the
+//! secret was known (see `vault::recovery`); so [`crate::vault::Session::backup`]
+//! (`make`) runs no key derivation: an app can make a fresh backup after
+//! every change and store it. Every backup has its own backup key and id;
+//! backups made before a new unblock code open with the previous code (the
+//! header's `generation` says which code a backup needs), and nothing made
+//! after it opens with the previous code.
 //!
-//! Restoring ([`crate::vault::Vault::restore`]) makes a new vault: new vault key,
-//! device key, unblock code and backup key; wrong codes are counted in that new
-//! vault's lockout table before each check.
+//! Restoring (`restore`: `Vault::restore`) makes a new vault: new vault key,
+//! device key and unblock code; wrong codes are counted in that new vault's
+//! lockout table before each check.
 //!
 //! The byte format is in [`format`] and docs/backup-format.md.
 
 pub mod format;
+mod make;
+mod restore;
 
 use crate::account::Account;
 use crate::vault::VaultError;
 
 pub use format::{FORMAT_VERSION, MAGIC, SlotKind};
+pub use restore::{BackupSecret, PassphraseAfterRestore, RestoreReport, Restored};
 
 /// Why a backup could not be made, read or restored. Messages carry no secret
 /// and no account name.
@@ -55,9 +60,12 @@ pub enum BackupError {
         "this backup cannot be opened with a backup passphrase (it has none); use the unblock code"
     )]
     NoPassphraseSlot,
-    /// The vault has no backup key yet (made before backups existed): a new
-    /// unblock code makes one.
-    #[error("this vault has no backup key yet: make a new unblock code first, then back up")]
+    /// The vault has nothing to seal backups for yet: it was made before
+    /// backups existed, or before every backup had its own key (schema 3 and
+    /// older). Its next unblock code makes backups possible again.
+    #[error(
+        "this vault needs a new unblock code before it can make backups (a backup passphrase set before must be set again)"
+    )]
     NoBackupKey,
     /// More accounts than a backup holds.
     #[error("too many accounts for one backup")]

@@ -22,10 +22,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_backups.sql"),
     include_str!("migrations/0003_push.sql"),
+    include_str!("migrations/0004_backup_rekey.sql"),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Why the file could not be opened or used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

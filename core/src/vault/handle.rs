@@ -4,11 +4,29 @@
 
 use std::sync::{Mutex, MutexGuard};
 
+use zeroize::Zeroizing;
+
+use crate::crypto::aead;
+use crate::secret::Key256;
 use crate::store::{Store, StoreError};
 
 use super::config::{Services, VaultConfig};
 use super::error::VaultError;
 
+/// The associated data of a record sealed under the vault key: its purpose
+/// (a versioned label such as `vakt/account/v1/`), the vault id, and the
+/// record's own identifiers — so a record cannot be moved to another vault,
+/// another row or another purpose.
+fn record_aad(purpose: &[u8], vault_id: &[u8; 16], context: &[&[u8]]) -> Vec<u8> {
+    let mut aad = purpose.to_vec();
+    aad.extend_from_slice(vault_id);
+    for part in context {
+        aad.extend_from_slice(part);
+    }
+    aad
+}
+
+/// What every handle on one open vault shares.
 pub(crate) struct Inner {
     pub(super) store: Mutex<Store>,
     pub(crate) services: Services,
@@ -21,5 +39,37 @@ impl Inner {
         self.store
             .lock()
             .map_err(|_| VaultError::Storage(StoreError::Failed("vault lock poisoned".into())))
+    }
+
+    /// Seals a record under `vault_key` for `purpose` and `context`.
+    pub(super) fn seal_record(
+        &self,
+        vault_key: &Key256,
+        purpose: &[u8],
+        context: &[&[u8]],
+        plain: &[u8],
+    ) -> Result<Vec<u8>, VaultError> {
+        Ok(aead::seal(
+            vault_key,
+            &record_aad(purpose, &self.vault_id, context),
+            plain,
+            self.services.rng.as_ref(),
+        )?)
+    }
+
+    /// Opens what [`Inner::seal_record`] sealed with the same purpose and
+    /// context; anything else is `Unreadable(Damaged)`.
+    pub(super) fn open_record(
+        &self,
+        vault_key: &Key256,
+        purpose: &[u8],
+        context: &[&[u8]],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        Ok(aead::open(
+            vault_key,
+            &record_aad(purpose, &self.vault_id, context),
+            sealed,
+        )?)
     }
 }

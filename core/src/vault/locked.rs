@@ -4,12 +4,11 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::rng::random_array;
 use crate::secret::Key256;
-use crate::store::{self, SlotRow, Store, StoreError};
+use crate::store::Store;
 
-use super::backup_key;
 use super::config::{Services, VaultConfig};
+use super::create::EmptyVault;
 use super::error::{Unreadable, VaultError};
 use super::handle::Inner;
 use super::lockout::{LockStatus, MAX_PIN_ATTEMPTS, check_turn, unblock_delay};
@@ -64,86 +63,6 @@ impl Inner {
     }
 }
 
-/// Everything a new vault starts with: its id and key, its first unblock code,
-/// and the slots that open it. Shared by `Vault::create` and restore, so that
-/// both make keys the same way.
-pub(super) struct NewVault {
-    pub(super) inner: Inner,
-    pub(super) vault_key: Key256,
-    pub(super) code: UnblockCode,
-    pub(super) keys: NewKeys,
-}
-
-/// The rows that make a file a vault: its id and its slots.
-pub(super) struct NewKeys {
-    vault_id: [u8; 16],
-    pin_slot: SlotRow,
-    unblock_slot: SlotRow,
-    backup_slot: backup_key::NewCodeSlot,
-}
-
-impl NewVault {
-    /// Draws a vault id, a vault key and an unblock code, and seals the key
-    /// into the PIN, unblock and backup slots (the KDFs run here).
-    pub(super) fn generate(
-        store: Store,
-        services: Services,
-        config: VaultConfig,
-        pin: &Pin,
-    ) -> Result<Self, VaultError> {
-        let rng = services.rng.clone();
-        let vault_id: [u8; 16] = random_array(rng.as_ref())?;
-        let vault_key = Key256::new(random_array(rng.as_ref())?);
-        let code = UnblockCode::generate(rng.as_ref())?;
-        let inner = Inner {
-            store: Mutex::new(store),
-            services,
-            config,
-            vault_id,
-        };
-        let pin_slot = inner.make_slot(
-            SLOT_PIN,
-            config.pin_kdf,
-            pin.expose().as_bytes(),
-            &vault_key,
-        )?;
-        let unblock_slot = inner.make_slot(
-            SLOT_UNBLOCK,
-            config.unblock_kdf,
-            code.canonical().as_bytes(),
-            &vault_key,
-        )?;
-        let backup_slot = inner.backup_slot_for_code(&vault_key, &code)?;
-        Ok(Self {
-            inner,
-            vault_key,
-            code,
-            keys: NewKeys {
-                vault_id,
-                pin_slot,
-                unblock_slot,
-                backup_slot,
-            },
-        })
-    }
-}
-
-impl NewKeys {
-    /// Writes the id, the slots and a clean lockout state, inside the caller's
-    /// transaction; refuses if the file already holds a vault.
-    pub(super) fn write(&self, tx: &store::Tx<'_>) -> Result<(), VaultError> {
-        if tx.slot(SLOT_PIN)?.is_some() {
-            return Err(VaultError::AlreadyInitialized);
-        }
-        tx.set_meta("vault_id", &self.vault_id)?;
-        tx.set_slot(SLOT_PIN, &self.pin_slot)?;
-        tx.set_slot(SLOT_UNBLOCK, &self.unblock_slot)?;
-        self.backup_slot.write(tx)?;
-        tx.set_lockout(0, 0)?;
-        Ok(())
-    }
-}
-
 impl Vault {
     /// Creates a vault at `path` (the database file) protected by `pin`, and
     /// returns it with its first unblock code — shown to the user once.
@@ -156,24 +75,8 @@ impl Vault {
         config: VaultConfig,
         pin: &Pin,
     ) -> Result<(Vault, UnblockCode), VaultError> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| VaultError::Storage(StoreError::Failed(e.kind().to_string())))?;
-        }
-        let mut store = Store::open(path, true)?;
-        if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
-            return Err(VaultError::AlreadyInitialized);
-        }
-        let NewVault {
-            inner, code, keys, ..
-        } = NewVault::generate(store, services, config, pin)?;
-        inner.store()?.write(|tx| keys.write(tx))?;
-        Ok((
-            Vault {
-                inner: Arc::new(inner),
-            },
-            code,
-        ))
+        let made = EmptyVault::open(path)?.fill(services, config, pin, |_, _| Ok(()))?;
+        Ok((made.vault, made.code))
     }
 
     /// Opens an existing vault (locked). Reports, and leaves untouched, a file
@@ -287,11 +190,11 @@ impl Vault {
             new_code.canonical().as_bytes(),
             &key,
         )?;
-        let backup_slot = inner.backup_slot_for_code(&key, &new_code)?;
+        let backup_kek = inner.backup_kek_for_code(&key, &new_code)?;
         inner.store()?.write(|tx| {
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
-            backup_slot.write(tx)?;
+            backup_kek.write(tx)?;
             tx.set_lockout(0, 0).map_err(VaultError::from)
         })?;
         Ok((

@@ -21,16 +21,16 @@
 //! itself, so neither a restart nor a clock change shortens it.
 
 mod accounts;
-mod backup_key;
 mod bulk;
 mod config;
+mod create;
 mod error;
 mod handle;
 mod locked;
 mod lockout;
 pub mod pin;
 pub(crate) mod record;
-mod restore;
+mod recovery;
 mod session;
 mod slots;
 pub mod unblock_code;
@@ -39,16 +39,16 @@ pub use crate::crypto::kdf::KdfParams;
 pub use crate::crypto::keystore::{DeviceKeystore, KeystoreError, SoftwareKeystore};
 pub use crate::store::StoreError;
 pub use accounts::{AccountInfo, CodeEntry};
-pub use backup_key::MIN_PASSPHRASE_CHARS;
 pub use bulk::AddOutcome;
 pub use config::{Pause, Services, ThreadSleep, VaultConfig};
+pub(crate) use create::EmptyVault;
 pub use error::{Unreadable, VaultError};
 pub use locked::Vault;
 pub use lockout::{
     FREE_UNBLOCK_ATTEMPTS, LockStatus, MAX_PIN_ATTEMPTS, MAX_UNBLOCK_DELAY, unblock_delay,
 };
 pub use pin::{Pin, PinError, PinPolicy};
-pub use restore::{BackupSecret, RestoreReport, Restored};
+pub use recovery::MIN_PASSPHRASE_CHARS;
 pub use session::Session;
 pub use unblock_code::{UnblockCode, UnblockCodeError};
 

@@ -1,12 +1,11 @@
 //! An unlocked vault ([`Session`]): it holds the vault key and nothing else.
-//! Account operations are in `accounts`, push in `push`, backups in
-//! `backup_key`.
+//! Account operations are in `accounts`, what opens backups in `recovery`;
+//! the layers above (push, backup) add theirs through the narrow API below.
 
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::crypto::aead;
 use crate::secret::Key256;
 use crate::store::{StoreError, Tx};
 
@@ -29,19 +28,6 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The associated data of a record sealed under the vault key: its purpose
-/// (a versioned label such as `vakt/account/v1/`), the vault id, and the
-/// record's own identifiers — so a record cannot be moved to another vault,
-/// another row or another purpose.
-fn record_aad(purpose: &[u8], vault_id: &[u8; 16], context: &[&[u8]]) -> Vec<u8> {
-    let mut aad = purpose.to_vec();
-    aad.extend_from_slice(vault_id);
-    for part in context {
-        aad.extend_from_slice(part);
-    }
-    aad
-}
-
 /// The narrow API the layers above the vault (push, backup) build on: sealed
 /// records under the vault key, the store inside a transaction, and the
 /// platform services. The vault key itself never leaves the session.
@@ -59,12 +45,7 @@ impl Session {
         context: &[&[u8]],
         plain: &[u8],
     ) -> Result<Vec<u8>, VaultError> {
-        Ok(aead::seal(
-            &self.key,
-            &record_aad(purpose, &self.inner.vault_id, context),
-            plain,
-            self.inner.services.rng.as_ref(),
-        )?)
+        self.inner.seal_record(&self.key, purpose, context, plain)
     }
 
     /// Opens what [`Session::seal`] sealed with the same purpose and context;
@@ -75,11 +56,7 @@ impl Session {
         context: &[&[u8]],
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        Ok(aead::open(
-            &self.key,
-            &record_aad(purpose, &self.inner.vault_id, context),
-            sealed,
-        )?)
+        self.inner.open_record(&self.key, purpose, context, sealed)
     }
 
     /// Runs `f` in a read transaction of the vault's store.
@@ -112,10 +89,10 @@ impl Session {
             code.canonical().as_bytes(),
             &self.key,
         )?;
-        let backup_slot = inner.backup_slot_for_code(&self.key, &code)?;
+        let backup_kek = inner.backup_kek_for_code(&self.key, &code)?;
         inner.store()?.write(|tx| {
             tx.set_slot(SLOT_UNBLOCK, &slot)?;
-            backup_slot.write(tx).map_err(VaultError::from)
+            backup_kek.write(tx)
         })?;
         Ok(code)
     }

@@ -696,7 +696,7 @@ fn restored_push_tokens_need_re_enrolment() {
         services,
         config(),
         &backup,
-        crate::vault::BackupSecret::UnblockCode(&code),
+        crate::backup::BackupSecret::UnblockCode(&code),
         &Pin::parse("1357").unwrap(),
     )
     .unwrap();

@@ -1,0 +1,123 @@
+//! Making a vault: a vault file with no vault in it yet ([`EmptyVault`]: new,
+//! or left by an unfinished restore) gets an id, a vault key, a first unblock
+//! code and the slots that open it — and, for a restore, its contents — in
+//! one transaction. A process killed at any instant leaves either no vault or
+//! a complete one.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use crate::rng::random_array;
+use crate::secret::Key256;
+use crate::store::{Store, StoreError, Tx};
+
+use super::config::{Services, VaultConfig};
+use super::error::VaultError;
+use super::handle::Inner;
+use super::locked::Vault;
+use super::pin::Pin;
+use super::session::Session;
+use super::slots::{SLOT_PIN, SLOT_UNBLOCK};
+use super::unblock_code::UnblockCode;
+
+/// A vault file without a vault in it (no key slots).
+pub(crate) struct EmptyVault {
+    store: Store,
+}
+
+/// A vault just made: locked handle, an open session, and its first unblock
+/// code (to show once).
+pub(crate) struct Made {
+    /// The vault.
+    pub(crate) vault: Vault,
+    /// A session on it.
+    pub(crate) session: Session,
+    /// Its first unblock code.
+    pub(crate) code: UnblockCode,
+}
+
+impl EmptyVault {
+    /// Opens (creating it and its folder if needed) the file at `path`, which
+    /// must not hold a vault yet; a file that is not a vault is never touched.
+    pub(crate) fn open(path: &Path) -> Result<Self, VaultError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| VaultError::Storage(StoreError::Failed(e.kind().to_string())))?;
+        }
+        let mut store = Store::open(path, true)?;
+        if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
+            return Err(VaultError::AlreadyInitialized);
+        }
+        Ok(Self { store })
+    }
+
+    /// Counts one recovery attempt (an unblock code or passphrase about to be
+    /// checked) and commits it before returning the attempt's number.
+    pub(crate) fn count_attempt(&mut self) -> Result<u32, VaultError> {
+        self.store.write(|tx| {
+            if tx.slot(SLOT_PIN)?.is_some() {
+                return Err(VaultError::AlreadyInitialized);
+            }
+            let (pin_failures, unblock_failures) = tx.lockout()?;
+            let attempt = unblock_failures.saturating_add(1);
+            tx.set_lockout(pin_failures, attempt)?;
+            Ok(attempt)
+        })
+    }
+
+    /// Makes the vault: draws its id, vault key and unblock code, seals the
+    /// key into the PIN and unblock slots and the code's backup KEK (the KDFs
+    /// run here), then writes them together with whatever `fill` writes
+    /// (through the new session, in the same transaction).
+    pub(crate) fn fill(
+        self,
+        services: Services,
+        config: VaultConfig,
+        pin: &Pin,
+        fill: impl FnOnce(&Session, &Tx<'_>) -> Result<(), VaultError>,
+    ) -> Result<Made, VaultError> {
+        let rng = services.rng.clone();
+        let vault_id: [u8; 16] = random_array(rng.as_ref())?;
+        let vault_key = Key256::new(random_array(rng.as_ref())?);
+        let code = UnblockCode::generate(rng.as_ref())?;
+        let inner = Arc::new(Inner {
+            store: Mutex::new(self.store),
+            services,
+            config,
+            vault_id,
+        });
+        let pin_slot = inner.make_slot(
+            SLOT_PIN,
+            config.pin_kdf,
+            pin.expose().as_bytes(),
+            &vault_key,
+        )?;
+        let unblock_slot = inner.make_slot(
+            SLOT_UNBLOCK,
+            config.unblock_kdf,
+            code.canonical().as_bytes(),
+            &vault_key,
+        )?;
+        let backup_kek = inner.backup_kek_for_code(&vault_key, &code)?;
+        let session = Session {
+            inner: inner.clone(),
+            key: vault_key,
+        };
+        inner.store()?.write(|tx| {
+            if tx.slot(SLOT_PIN)?.is_some() {
+                return Err(VaultError::AlreadyInitialized);
+            }
+            tx.set_meta("vault_id", &vault_id)?;
+            tx.set_slot(SLOT_PIN, &pin_slot)?;
+            tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
+            backup_kek.write(tx)?;
+            tx.set_lockout(0, 0)?;
+            fill(&session, tx)
+        })?;
+        Ok(Made {
+            vault: Vault { inner },
+            session,
+            code,
+        })
+    }
+}
