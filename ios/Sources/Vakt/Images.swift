@@ -1,38 +1,18 @@
-import CoreGraphics
-import Foundation
-import ImageIO
-import VaktFFI
-
 // Still images on Apple platforms: ImageIO decodes the file (every format the
 // phone makes, HEIC included), downsampled while decoding to at most
 // `QrScanner.maxImagePixels`; CoreGraphics turns it into 8-bit grey; Rust
 // receives luma (`scanStillImage`). Export codes come as modules (`QrImage`)
-// that the app draws.
-
-/// A QR code as its modules, for the app to draw: `side` × `side` bytes in
-/// `luma`, 0 dark and 255 light, quiet zone included. Draw it with
-/// `cgImage(scale:)` and scale it without smoothing (`.interpolation(.none)`,
-/// `magnificationFilter = .nearest`) so it stays crisp. **It carries keys**:
-/// show it, do not store or share it.
-public typealias QrImage = VaktFFI.QrImage
+// that the app draws with `cgImage(scale:)`.
+//
+// Compiled on Apple platforms only (these frameworks do not exist elsewhere);
+// on Linux the test command compiles everything else.
+import Foundation
+import VaktFFI
+#if canImport(CoreGraphics) && canImport(ImageIO)
+import CoreGraphics
+import ImageIO
 
 extension QrScanner {
-    /// The most pixels Vakt decodes in one image (the Rust core's limit): 40 megapixels.
-    public static let maxImagePixels = 40_000_000
-
-    /// Every QR code in a decoded still image's 8-bit luma, `bytesPerRow`
-    /// bytes per row, looking thoroughly (unlike `scanFrame`). Throws
-    /// `.noQrCode` when there is none, `.invalidInput` for a geometry that
-    /// does not fit the buffer.
-    public static func scanImage(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
-        try ffi {
-            try scanStillImage(
-                luma: luma, width: UInt32(clamping: width), height: UInt32(clamping: height),
-                rowStride: UInt32(clamping: bytesPerRow)
-            ).map(ScannedQr.init)
-        }
-    }
-
     /// Every QR code in `image`, looking thoroughly. It is drawn into an 8-bit
     /// grey context filled white first, so a transparent background reads as
     /// light. Throws `.noQrCode` when there is none, `.invalidInput` for more
@@ -132,3 +112,5 @@ extension QrImage {
         )
     }
 }
+#endif
+

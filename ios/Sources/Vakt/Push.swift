@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking // URLSession on Linux
+#endif
 import VaktFFI
 
 /// Sends push requests with the platform's HTTP stack: implement it, or use
