@@ -5,11 +5,14 @@
 #  1. generates the Swift bindings (scripts/bindings) and stages them with a
 #     module map that links libvakt_ffi (target/swift-linux/stage);
 #  2. `swift build --build-tests`: every compile error fails the step;
-#  3. `swift test`: every test runs (prints one line per test and XCTest's
-#     summary); a failed test fails the step. Tests of Apple-only code
-#     (ImageIO/CoreGraphics, Keychain/Secure Enclave) report themselves
-#     skipped by name;
-#  4. every exported function is called by name in some XCTest (a text search).
+#  3. `swift test --enable-code-coverage`: every test runs (prints one line per
+#     test and XCTest's summary); a failed test fails the step. Tests of
+#     Apple-only code (ImageIO/CoreGraphics, Keychain/Secure Enclave) report
+#     themselves skipped by name;
+#  4. from the coverage counts of that run, every exported function, method
+#     and constructor must have been called from Swift into Rust, and every
+#     method of a foreign trait (Clock, DeviceKeystore, HttpTransport) called
+#     from Rust into a Swift implementation, at least once.
 # What still needs a Mac or a device: docs/bindings.md ("What runs where").
 #
 #   scripts/test.d/41-swift.sh [REPO_ROOT]
@@ -53,7 +56,7 @@ grep -q 'link "vakt_ffi"' "$stage/VaktFFIFFI/module.modulemap" || {
 
 build=$root/$work/build
 link=(-Xlinker -L"$lib_dir" -Xlinker -rpath -Xlinker "$lib_dir")
-swiftpm=(--package-path "$root/ios" --scratch-path "$build" "${link[@]}")
+swiftpm=(--package-path "$root/ios" --scratch-path "$build" --enable-code-coverage "${link[@]}")
 in_root() {
   "$swift_chroot" "$swift_root" \
     --bind-ro "$root" \
@@ -72,8 +75,9 @@ if ! in_root swift build --build-tests "${swiftpm[@]}" >"$log" 2>&1; then
 fi
 echo "compiled: $(grep -c '' "$stage/VaktFFI/VaktFFI.swift") lines generated + $(cat ios/Sources/Vakt/*.swift | wc -l) wrapper + $(cat ios/Tests/VaktTests/*.swift | wc -l) test lines"
 
-echo "swift test"
+echo "swift test --enable-code-coverage"
 log=$work/test.log
+rm -rf "$build/debug/codecov" # counts of this run only
 status=0
 in_root swift test --skip-build "${swiftpm[@]}" >"$log" 2>&1 || status=$?
 # One line per test (not the "started" ones), failures with their message,
@@ -90,5 +94,18 @@ fi
 echo "$summary"
 echo "skipped on Linux (they need Apple frameworks): ${skipped:-none}"
 
-python3 scripts/test.d/bindings_check.py coverage "$stage/VaktFFI/VaktFFI.swift" ios/Tests
+echo "what ran across the FFI, from the execution counts of that run (llvm-cov export)"
+profile=$(in_root swift test --show-codecov-path "${swiftpm[@]}" 2>/dev/null | tail -1)
+profdata=$(dirname "$profile")/default.profdata
+binary=$(find "$build/debug/" -maxdepth 1 -name '*.xctest' | head -1)
+[ -n "$binary" ] || { echo "no test binary under $build/debug" >&2; exit 1; }
+[ -d "$binary" ] && binary="$binary/Contents/MacOS/$(basename "$binary" .xctest)"
+coverage=$work/coverage.json
+in_root /usr/libexec/swift/bin/llvm-cov export -instr-profile "$profdata" "$binary" \
+  "$root/ios/Sources/VaktFFI/VaktFFI.swift" "$root"/ios/Sources/Vakt/*.swift >"$coverage"
+python3 scripts/test.d/bindings_check.py executed "$coverage" \
+  "$root/ios/Sources/VaktFFI/VaktFFI.swift=$stage/VaktFFI/VaktFFI.swift" "$root/ios/Sources/Vakt/" || {
+  echo "Swift checks FAILED: an export no test executed (add a test in ios/Tests/VaktTests that calls it)" >&2
+  exit 1
+}
 echo "Swift checks passed in $((SECONDS - started)) s"
