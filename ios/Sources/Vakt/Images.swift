@@ -2,7 +2,8 @@
 // phone makes, HEIC included), downsampled while decoding to at most
 // `QrScanner.maxImagePixels`; CoreGraphics turns it into 8-bit grey; Rust
 // receives luma (`scanStillImage`). Export codes come as modules (`QrImage`)
-// that the app draws with `cgImage(scale:)`.
+// that the app draws with `cgImage(scale:)`. Camera frames: `scanFrame(_:)`
+// for a `CVPixelBuffer`.
 //
 // Compiled on Apple platforms only (these frameworks do not exist elsewhere);
 // on Linux the test command compiles everything else.
@@ -114,3 +115,44 @@ extension QrImage {
 }
 #endif
 
+#if canImport(CoreVideo)
+import CoreVideo
+
+extension QrScanner {
+    /// Every QR code in a live camera frame (`CMSampleBufferGetImageBuffer` of
+    /// an `AVCaptureVideoDataOutput` sample), within the live-camera time
+    /// budget; empty when this frame has none. Reads the luma plane in place —
+    /// plane 0 of the 8-bit YCbCr formats cameras deliver (`420v`, `420f`, and
+    /// their three-plane variants) or an 8-bit grey buffer — with its own bytes
+    /// per row, the buffer locked read-only meanwhile. Other pixel formats
+    /// (BGRA, 10-bit) throw `.invalidInput`: set the output's `videoSettings`
+    /// to `kCVPixelFormatType_420YpCbCr8BiPlanarFullRange`.
+    public static func scanFrame(_ pixelBuffer: CVPixelBuffer) throws -> [ScannedQr] {
+        let planar: Bool
+        switch CVPixelBufferGetPixelFormatType(pixelBuffer) {
+        case kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange, kCVPixelFormatType_420YpCbCr8BiPlanarFullRange,
+             kCVPixelFormatType_420YpCbCr8Planar, kCVPixelFormatType_420YpCbCr8PlanarFullRange:
+            planar = true
+        case kCVPixelFormatType_OneComponent8:
+            planar = false
+        default:
+            throw VaktError.invalidInput(message: "camera frames must be 8-bit YCbCr (420v, 420f) or 8-bit grey")
+        }
+        guard CVPixelBufferLockBaseAddress(pixelBuffer, .readOnly) == kCVReturnSuccess else {
+            throw VaktError.invalidInput(message: "the camera frame cannot be read")
+        }
+        defer { CVPixelBufferUnlockBaseAddress(pixelBuffer, .readOnly) }
+        let base = planar ? CVPixelBufferGetBaseAddressOfPlane(pixelBuffer, 0) : CVPixelBufferGetBaseAddress(pixelBuffer)
+        let width = planar ? CVPixelBufferGetWidthOfPlane(pixelBuffer, 0) : CVPixelBufferGetWidth(pixelBuffer)
+        let height = planar ? CVPixelBufferGetHeightOfPlane(pixelBuffer, 0) : CVPixelBufferGetHeight(pixelBuffer)
+        let bytesPerRow = planar ? CVPixelBufferGetBytesPerRowOfPlane(pixelBuffer, 0) : CVPixelBufferGetBytesPerRow(pixelBuffer)
+        let (size, overflow) = bytesPerRow.multipliedReportingOverflow(by: height)
+        guard let base, !overflow else {
+            throw VaktError.invalidInput(message: "the camera frame has no luma plane")
+        }
+        return try scanFrame(
+            luma: UnsafeRawBufferPointer(start: base, count: size), width: width, height: height, bytesPerRow: bytesPerRow
+        )
+    }
+}
+#endif

@@ -199,6 +199,30 @@ public final class VaktPush: @unchecked Sendable {
         PushChallenge(try await session.run { try $0.receivePush(data: data) })
     }
 
+    /// The same for a notification's `userInfo` as it arrives
+    /// (`UNNotificationContent.userInfo`, `didReceiveRemoteNotification`):
+    /// see `notificationData(_:)` for what is taken from it.
+    public func receive(notification userInfo: [AnyHashable: Any]) async throws -> PushChallenge {
+        try await receive(Self.notificationData(userInfo))
+    }
+
+    /// The string pairs of a notification's `userInfo`, as `receive(_:)` takes
+    /// them: every string key with a string value. privacyIDEA's fields arrive
+    /// as strings (Firebase data values always are) and are kept exactly, since
+    /// the server signed their text. Everything else — the `aps` dictionary,
+    /// numbers, arrays, keys that are not strings — is left out; a field the
+    /// challenge needs that is missing is refused by name
+    /// (`.challengeRefused(.malformed, field:)`).
+    public static func notificationData(_ userInfo: [AnyHashable: Any]) -> [String: String] {
+        var data: [String: String] = [:]
+        for (key, value) in userInfo {
+            if let key = key.base as? String, let text = value as? String {
+                data[key] = text
+            }
+        }
+        return data
+    }
+
     /// The login requests waiting for an answer, oldest first (no network).
     public func challenges() async throws -> [PushChallenge] {
         try await session.run { try $0.pushChallenges().map(PushChallenge.init) }

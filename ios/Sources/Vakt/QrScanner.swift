@@ -78,7 +78,7 @@ public typealias QrImage = VaktFFI.QrImage
 /// Reading QR codes: still images (a screenshot, a picked photo: decoded by the
 /// platform, see `scanImage(data:)` and `scanImage(_:)` for a `CGImage` in
 /// Images.swift, or `scanImage(luma:…)`) and live camera frames
-/// (`scanFrame`: the luma plane's bytes). Rust
+/// (`scanFrame(_:)` for a `CVPixelBuffer`, or the luma plane's bytes). Rust
 /// receives luma. Decoding is CPU work: call it off the main thread (an
 /// `AVCaptureVideoDataOutput` delegate queue already is).
 public enum QrScanner {
@@ -93,6 +93,21 @@ public enum QrScanner {
         let (w, h, stride) = try geometry(width, height, bytesPerRow)
         return try ffi {
             try scanCameraFrame(luma: luma, width: w, height: h, rowStride: stride).map(ScannedQr.init)
+        }
+    }
+
+    /// The same for a luma plane read in place (e.g. `CVPixelBufferGetBaseAddressOfPlane`
+    /// while the buffer is locked): `luma` holds at least
+    /// `bytesPerRow × (height − 1) + width` bytes.
+    public static func scanFrame(luma: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
+        let (w, h, stride) = try geometry(width, height, bytesPerRow)
+        guard let base = luma.baseAddress, !luma.isEmpty else {
+            throw VaktError.invalidInput(message: "the camera frame is empty")
+        }
+        // No copy here: Rust copies the bytes during the call, while the caller keeps them alive.
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: luma.count, deallocator: .none)
+        return try ffi {
+            try scanCameraFrame(luma: data, width: w, height: h, rowStride: stride).map(ScannedQr.init)
         }
     }
 

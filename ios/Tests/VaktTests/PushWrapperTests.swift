@@ -118,6 +118,45 @@ final class PushWrapperTests: VaktTestCase {
         }
     }
 
+    func testNotificationUserInfoAsItArrives() async throws {
+        let fake = FakePrivacyIdea()
+        let (vault, _) = try await VaktVault.create(
+            at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: RsaTestKeystore(), pin: pin, clock: ManualClock(t0),
+            options: fastWrapper
+        )
+        let push = try await vault.unlock(pin: pin).push(transport: fake)
+        _ = try await push.enrol(uri: fake.enrolmentUri)
+
+        // As APNs delivers it: the data keys beside the `aps` dictionary, and
+        // whatever else the sender added.
+        var userInfo: [AnyHashable: Any] = [:]
+        for (key, value) in fake.item(fake.trigger()) { userInfo[key] = value }
+        userInfo["aps"] = ["content-available": 1, "alert": ["title": "Log in?"]] as [String: Any]
+        userInfo["gcm.message_id"] = "0:1700000000000000%abc"
+        userInfo["badge"] = 3
+        userInfo[7] = "a key that is not a string"
+        let data = VaktPush.notificationData(userInfo)
+        XCTAssertNil(data["aps"])
+        XCTAssertNil(data["badge"])
+        XCTAssertEqual(data["gcm.message_id"], "0:1700000000000000%abc")
+        XCTAssertEqual(data.count, userInfo.count - 3)
+        let challenge = try await push.receive(notification: userInfo)
+        XCTAssertEqual(challenge.title, "DemoIdP")
+        XCTAssertEqual(fake.polls, 0, "no network")
+        let waiting = try await push.challenges()
+        XCTAssertEqual(waiting, [challenge])
+        try await push.approve(id: challenge.id)
+        let replay = await vaktError { try await push.receive(notification: userInfo) }
+        XCTAssertEqual(replay, .alreadyAnswered)
+
+        // A signed field that does not arrive as a string is missing, by name.
+        var numeric: [AnyHashable: Any] = [:]
+        for (key, value) in fake.item(fake.trigger()) { numeric[key] = value }
+        numeric["sslverify"] = 0
+        let malformed = await vaktError { try await push.receive(notification: numeric) }
+        XCTAssertEqual(malformed, .challengeRefused(reason: .malformed, field: "sslverify"))
+    }
+
     func testWrapperErrorsOverTheNetworkAndAfterRestore() async throws {
         let created = try await VaktVault.create(
             at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: RsaTestKeystore(), pin: pin, clock: ManualClock(t0),

@@ -183,8 +183,22 @@ final class WrapperTests: VaktTestCase {
         let plane = try lumaPlane(try fixture("qr/generated/clean.png"), padding: 16)
         let framed = try QrScanner.scanFrame(luma: plane.data, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
         guard case .account? = try framed.first?.content() else { return XCTFail() }
+        // The same frame read in place, as from a locked CVPixelBuffer's plane 0.
+        let inPlace = try plane.data.withUnsafeBytes {
+            try QrScanner.scanFrame(luma: $0, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
+        }
+        guard case let .account(inPlaceDetails)? = try inPlace.first?.content() else { return XCTFail() }
+        XCTAssertEqual(inPlaceDetails.issuer, "Amazon Web Services")
         let blank = Data(repeating: 0xFF, count: 120 * 120)
-        XCTAssertTrue(try QrScanner.scanFrame(luma: blank, width: 120, height: 120, bytesPerRow: 120).isEmpty)
+        XCTAssertTrue(try blank.withUnsafeBytes { try QrScanner.scanFrame(luma: $0, width: 120, height: 120, bytesPerRow: 120) }.isEmpty)
+        XCTAssertThrowsError(try blank.prefix(100).withUnsafeBytes {
+            try QrScanner.scanFrame(luma: $0, width: 120, height: 120, bytesPerRow: 120)
+        }) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try QrScanner.scanFrame(luma: UnsafeRawBufferPointer(start: nil, count: 0), width: 1, height: 1, bytesPerRow: 1)) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
         XCTAssertThrowsError(try QrScanner.scanFrame(luma: blank, width: -1, height: 120, bytesPerRow: 120)) {
             guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
         }
