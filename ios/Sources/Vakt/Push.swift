@@ -282,7 +282,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             }
             delegate = appDelegate
         }
-        let timeout = TimeInterval(request.timeoutMs) / 1000
+        let timeout = Self.timeoutInterval(milliseconds: request.timeoutMs)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
@@ -291,6 +291,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         defer { session.finishTasksAndInvalidate() }
 
         var urlRequest = URLRequest(url: url)
+        urlRequest.timeoutInterval = timeout
         switch request.method {
         case .get:
             urlRequest.httpMethod = "GET"
@@ -322,6 +323,18 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         task.resume()
         done.wait()
         return try outcome.get()
+    }
+
+    /// `timeoutMs` as URLSession takes it. FoundationNetworking (Linux) drops
+    /// the fraction of a second — a timeout under one second fails at once —
+    /// so there it is rounded up to whole seconds.
+    static func timeoutInterval(milliseconds: UInt64) -> TimeInterval {
+        let seconds = TimeInterval(milliseconds) / 1000
+        #if canImport(FoundationNetworking)
+        return seconds.rounded(.up)
+        #else
+        return seconds
+        #endif
     }
 
     /// The error's code only: its description may name the URL.

@@ -257,6 +257,24 @@ final class PushWrapperTests: VaktTestCase {
         XCTAssertEqual(server.requests, 1)
     }
 
+    func testURLSessionTransportSubSecondTimeouts() throws {
+        #if canImport(FoundationNetworking)
+        // FoundationNetworking truncates to whole seconds (0.3 s would time out at once): rounded up.
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 300), 1)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 1500), 2)
+        #else
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 300), 0.3)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 1500), 1.5)
+        #endif
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 10_000), 10)
+        let server = try LoopbackServer { _, _, _ in (200, Data("{}".utf8)) }
+        defer { server.stop() }
+        for _ in 0..<10 {
+            let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeoutMs: 300)
+            XCTAssertEqual(try URLSessionTransport().send(request: request).status, 200, "a prompt answer within a short timeout")
+        }
+    }
+
     func testURLSessionTransportNeverSkipsCertificateChecksOnItsOwn() {
         let request = HttpRequest(
             method: .post, url: "https://127.0.0.1:1/ttype/push", body: Data("enrollment_credential=x".utf8),
