@@ -1,165 +1,195 @@
-"""Checks of the generated bindings that need no Swift compiler (run by
-40-kotlin.sh and 41-swift.sh).
+"""Checks that every export of the generated bindings is exercised by the tests
+(run by 40-kotlin.sh and 41-swift.sh).
 
-    python bindings_check.py parse FILE...
-        Parses each file with tree-sitter-swift and fails on any ERROR or MISSING
-        node. Only in uniffi's generated file (name ending in `FFI.swift`), two
-        constructs the grammar cannot read are first rewritten, keeping every line
-        and column in place:
-          1. `#if swift(>=5.8)` / one attribute line / `#endif` → the attribute
-             alone (the branch a Swift ≥ 5.8 compiler takes);
-          2. the closure `{ () }` → `{    }` (both are `() -> ()`).
-
-    python bindings_check.py contract LIBRARY SWIFT_FILE KOTLIN_FILE
-        Checks that the generated Swift matches the built library: the uniffi
-        contract version and every `uniffi_vakt_ffi_checksum_*` value it expects
-        equal what the library's functions return (called through ctypes), the
-        library exports no checksum the Swift file does not check, every
-        `uniffi_vakt_ffi_fn_*` / `ffi_vakt_ffi_*` function the Swift file calls is
-        exported, and the Kotlin file expects the same values.
+    python bindings_check.py executed COVERAGE_JSON GENERATED[=LOCAL_COPY] WRAPPER_DIR
+        Swift, from what actually ran. COVERAGE_JSON is `llvm-cov export` of a
+        `swift test --enable-code-coverage` run; GENERATED is uniffi's
+        VaktFFI.swift as the compiler saw it (LOCAL_COPY: where to read that
+        same file here, when the build ran elsewhere). Fails unless
+          - for every export (one `uniffi_vakt_ffi_checksum_*` each: function,
+            constructor, method), the line of VaktFFI.swift that calls its Rust
+            scaffolding function (`uniffi_vakt_ffi_fn_<export>(`) executed at
+            least once: some test called that export across the FFI (a
+            foreign trait's method only if some export returns a Rust
+            implementation of that trait: otherwise Swift cannot call it); and
+          - for every method of a foreign trait (Clock, DeviceKeystore,
+            HttpTransport), the vtable entry through which Rust calls a Swift
+            implementation (`uniffiObj.<method>(`) executed at least once:
+            Rust called a Swift implementation of it.
+        The count of a position is that of the innermost coverage region
+        holding it (llvm-cov's segments), as `llvm-cov show` reports it.
+        Also prints, for information, how much of the wrapper under
+        WRAPPER_DIR ran.
 
     python bindings_check.py coverage GENERATED_FILE TEST_DIR
-        Fails unless every exported function, constructor and method (one
-        `uniffi_vakt_ffi_checksum_*` each in the generated file) is called by
-        name in some test under TEST_DIR: `func_parse_uri` → `parseUri(`,
-        `method_session_codes_at` → `codesAt(`, `constructor_vault_open` → `open(`.
-        A guard that new exports get tests in both languages, not a proof.
+        Kotlin, a text search only: fails unless every export's name is
+        called somewhere in the tests under TEST_DIR (`func_parse_uri` →
+        `parseUri(`, `method_session_codes_at` → `codesAt(`,
+        `constructor_vault_open` → `open(`). It cannot tell a call that runs
+        from one that does not (a test that never runs, a call in a comment):
+        a guard that new exports get Kotlin tests, not a proof that they ran.
 """
 
 from __future__ import annotations
 
-import ctypes
+import bisect
+import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
-IF_SWIFT_ATTRIBUTE = re.compile(
-    r"^(?P<if>[ \t]*#if swift\([^)\n]*\)[ \t]*)\n"
-    r"(?P<attr>[ \t]*@[A-Za-z_]\w*(?:\([^()\n]*\))?[ \t]*)\n"
-    r"(?P<endif>[ \t]*#endif[ \t]*)$",
-    re.M,
-)
-UNIT_CLOSURE = "{ () }"
+CHECKSUM = re.compile(r"\buniffi_vakt_ffi_checksum_(\w+?)\(")
 
 
-def work_around_grammar_gaps(text: str) -> tuple[str, int, int]:
-    """Rewrites the two known gaps; returns the text and how many of each."""
-
-    def blank_directives(m: re.Match[str]) -> str:
-        return " " * len(m["if"]) + "\n" + m["attr"] + "\n" + " " * len(m["endif"])
-
-    text, attributes = IF_SWIFT_ATTRIBUTE.subn(blank_directives, text)
-    closures = text.count(UNIT_CLOSURE)
-    text = text.replace(UNIT_CLOSURE, "{" + " " * (len(UNIT_CLOSURE) - 2) + "}")
-    return text, attributes, closures
+def exports_of(text: str) -> list[str]:
+    """`func_parse_uri`, `method_session_codes_at`, … (one per checksum)."""
+    return sorted(set(CHECKSUM.findall(text)))
 
 
-def parse(files: list[str]) -> int:
-    import tree_sitter_swift
-    from tree_sitter import Language, Parser
-
-    parser = Parser(Language(tree_sitter_swift.language()))
-    failed = 0
-    for name in files:
-        text = Path(name).read_text(encoding="utf-8")
-        note = ""
-        if name.endswith("FFI.swift"):
-            text, attributes, closures = work_around_grammar_gaps(text)
-            note = f" (generated; grammar gaps rewritten: {attributes} #if-attribute, {closures} {UNIT_CLOSURE})"
-        tree = parser.parse(text.encode("utf-8"))
-        problems = []
-
-        def walk(node) -> None:
-            if node.is_error or node.is_missing:
-                problems.append(node)
-                return
-            if node.has_error:
-                for child in node.children:
-                    walk(child)
-
-        walk(tree.root_node)
-        lines = text.splitlines()
-        if problems:
-            failed += 1
-            print(f"FAIL  {name}: {len(problems)} syntax error(s){note}")
-            for node in problems[:20]:
-                row, col = node.start_point
-                kind = "MISSING " + node.type if node.is_missing else "ERROR"
-                print(f"      {name}:{row + 1}:{col + 1}: {kind}: {lines[row].strip()[:100] if row < len(lines) else ''}")
-        else:
-            print(f"ok    {name}: {len(lines)} lines{note}")
-    return failed
+def camel(rest: str) -> str:
+    """`func_parse_uri` → `parseUri`; `method_session_codes_at` → `codesAt`."""
+    name = rest[len("func_"):] if rest.startswith("func_") else rest.split("_", 2)[2]
+    return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), name)
 
 
-def exported_symbols(library: str) -> set[str]:
-    out = subprocess.run(
-        ["nm", "-D", "--defined-only", library], check=True, capture_output=True, text=True
-    ).stdout
-    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+class Counts:
+    """Execution counts at source positions of one file of an llvm-cov export."""
+
+    def __init__(self, segments: list[list]) -> None:
+        # [line, column, count, has_count, is_region_entry, is_gap_region], sorted.
+        self.segments = segments
+        self.keys = [(s[0], s[1]) for s in segments]
+
+    def at(self, line: int, column: int) -> int | None:
+        i = bisect.bisect_right(self.keys, (line, column)) - 1
+        if i < 0 or not self.segments[i][3]:
+            return None  # not in any code region
+        return int(self.segments[i][2])
 
 
-def contract(library: str, swift_file: str, kotlin_file: str) -> int:
-    swift = Path(swift_file).read_text(encoding="utf-8")
-    kotlin = Path(kotlin_file).read_text(encoding="utf-8")
-    lib = ctypes.CDLL(str(Path(library).resolve()))
-    errors: list[str] = []
+def positions(lines: list[str], needle: str) -> list[tuple[int, int]]:
+    """1-based (line, column) of every occurrence of `needle`."""
+    found = []
+    for number, line in enumerate(lines, 1):
+        start = line.find(needle)
+        while start >= 0:
+            found.append((number, start + 1))
+            start = line.find(needle, start + 1)
+    return found
 
-    # The contract version.
-    m = re.search(r"let bindings_contract_version = (\d+)", swift)
-    if not m:
-        errors.append("no bindings_contract_version in the Swift file")
-    else:
-        fn = lib.ffi_vakt_ffi_uniffi_contract_version
-        fn.restype, fn.argtypes = ctypes.c_uint32, []
-        if int(m[1]) != fn():
-            errors.append(f"contract version: Swift expects {m[1]}, the library is {fn()}")
-        k = re.search(r"val bindings_contract_version = (\d+)", kotlin)
-        if not k or k[1] != m[1]:
-            errors.append(f"contract version: Kotlin expects {k and k[1]}, Swift {m[1]}")
 
-    # Every checksum the Swift file checks, against the library and the Kotlin file.
-    swift_sums = {
-        name: int(value)
-        for name, value in re.findall(r"\b(uniffi_vakt_ffi_checksum_\w+)\(\) != (\d+)\)", swift)
-    }
-    kotlin_sums = {
-        name: int(value)
-        for name, value in re.findall(
-            r"lib\.(uniffi_vakt_ffi_checksum_\w+)\(\) and 0xFFFF\) != (\d+)\)", kotlin
-        )
-    }
-    if not swift_sums:
-        errors.append("no checksums found in the Swift file")
-    for name, expected in sorted(swift_sums.items()):
-        try:
-            fn = getattr(lib, name)
-        except AttributeError:
-            errors.append(f"{name}: expected by Swift, not exported by the library")
-            continue
-        fn.restype, fn.argtypes = ctypes.c_uint16, []
-        actual = fn()
-        if actual != expected:
-            errors.append(f"{name}: Swift expects {expected}, the library returns {actual}")
-        if kotlin_sums.get(name) != expected:
-            errors.append(f"{name}: Kotlin expects {kotlin_sums.get(name)}, Swift {expected}")
+def callback_sites(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """`Clock.nowUnix` → where the vtable of a foreign trait calls the Swift object."""
+    sites: dict[str, list[tuple[int, int]]] = {}
+    trait = None
+    for number, line in enumerate(lines, 1):
+        m = re.match(r"\s*fileprivate struct UniffiCallbackInterface(\w+)\s*\{", line)
+        if m:
+            trait = m[1]
+        elif re.match(r"^\S", line):
+            trait = None  # a top-level declaration ends the struct
+        if trait:
+            for call in re.finditer(r"\buniffiObj\.(\w+)\(", line):
+                sites.setdefault(f"{trait}.{call[1]}", []).append((number, call.start() + 1))
+    return sites
 
-    exported = exported_symbols(library)
-    for name in sorted(s for s in exported if s.startswith("uniffi_vakt_ffi_checksum_")):
-        if name not in swift_sums:
-            errors.append(f"{name}: exported by the library, not checked by the Swift file")
-    # Every scaffolding function the Swift file calls exists in the library.
-    called = set(re.findall(r"\b((?:uniffi_vakt_ffi_fn|ffi_vakt_ffi)_\w+)\(", swift))
-    for name in sorted(called - exported):
-        errors.append(f"{name}: called by Swift, not exported by the library")
 
-    for e in errors:
-        print(f"FAIL  {e}")
-    print(
-        f"contract: version {m[1] if m else '?'}, {len(swift_sums)} checksums, "
-        f"{len(called)} scaffolding functions checked against {library}"
+def rust_implementation_reaches_swift(lines: list[str], trait: str) -> bool:
+    """Whether any generated code lifts a Rust-made `trait` object into Swift
+    (a function returning one, or a record or option holding one)."""
+    lift, read = f"FfiConverterType{trait}_lift(", f"FfiConverterType{trait}.read("
+    return any(
+        (lift in line and not line.lstrip().startswith("public func ")) or read in line for line in lines
     )
-    return len(errors)
+
+
+def executed(coverage_json: str, generated: str, wrapper_dir: str) -> int:
+    compiled_path, _, local_copy = generated.partition("=")
+    text = Path(local_copy or compiled_path).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    export = json.loads(Path(coverage_json).read_text(encoding="utf-8"))
+    files = {f["filename"]: f for data in export["data"] for f in data["files"]}
+    if compiled_path not in files:
+        print(f"FAIL  the coverage export has no counts for {compiled_path} (files: {sorted(files)})")
+        return 1
+    counts = Counts(files[compiled_path]["segments"])
+    name = Path(compiled_path).name
+    failures: list[str] = []
+
+    exports = exports_of(text)
+    if not exports:
+        failures.append(f"no exports (uniffi_vakt_ffi_checksum_*) found in {name}")
+    sites_by_method = callback_sites(lines)
+    traits = {method.split(".")[0] for method in sites_by_method}
+    # A foreign trait's method also has a Swift → Rust wrapper (its `…Impl` class),
+    # reachable only if some export hands Swift a Rust implementation of the trait.
+    unreachable = [
+        rest
+        for rest in exports
+        for trait in traits
+        if rest.startswith(f"method_{trait.lower()}_") and not rust_implementation_reaches_swift(lines, trait)
+    ]
+    calls: dict[str, int] = {}
+    for rest in exports:
+        if rest in unreachable:
+            continue
+        sites = positions(lines, f"uniffi_vakt_ffi_fn_{rest}(")
+        if not sites:
+            failures.append(f"{camel(rest)} ({rest}): no call of uniffi_vakt_ffi_fn_{rest} in {name}")
+            continue
+        found = [counts.at(*site) for site in sites]
+        if all(c is None for c in found):
+            failures.append(f"{camel(rest)} ({rest}): {name}:{sites[0][0]} is in no coverage region")
+            continue
+        calls[rest] = sum(c or 0 for c in found)
+        if calls[rest] == 0:
+            failures.append(
+                f"{camel(rest)} ({rest}): never called from Swift into Rust by any test "
+                f"({name}:{sites[0][0]} executed 0 times)"
+            )
+
+    callbacks: dict[str, int] = {}
+    for method, sites in sorted(sites_by_method.items()):
+        total = sum(counts.at(*site) or 0 for site in sites)
+        callbacks[method] = total
+        if total == 0:
+            failures.append(
+                f"{method}: Rust never called a Swift implementation of it in any test "
+                f"({name}:{sites[0][0]} executed 0 times)"
+            )
+    if not callbacks:
+        failures.append(f"no foreign-trait vtable (UniffiCallbackInterface*) found in {name}")
+
+    for failure in failures:
+        print(f"FAIL  {failure}")
+    ran = [r for r in calls if calls[r] > 0]
+    print(
+        f"exports executed across the FFI: {len(ran)} of {len(calls)} functions, methods and "
+        f"constructors called from Swift into Rust"
+        + (f" (fewest: {camel(min(calls, key=calls.get))}, {min(calls.values())} calls)" if calls else "")
+        + (
+            f"; not reachable from Swift, no export returns a Rust implementation of the trait: "
+            f"{', '.join(unreachable)}"
+            if unreachable
+            else ""
+        )
+    )
+    hit = [m for m in callbacks if callbacks[m] > 0]
+    print(
+        f"foreign-trait methods executed: {len(hit)} of {len(callbacks)} called from Rust into "
+        f"a Swift implementation ({', '.join(sorted(callbacks))})"
+    )
+
+    # For information: how much of the wrapper ran (Apple-only code is not compiled here).
+    wrapper = sorted(f for f in files if f.startswith(wrapper_dir.rstrip("/") + "/"))
+    covered = sum(files[f]["summary"]["lines"]["covered"] for f in wrapper)
+    total = sum(files[f]["summary"]["lines"]["count"] for f in wrapper)
+    if total:
+        per_file = ", ".join(
+            f"{Path(f).name} {files[f]['summary']['lines']['percent']:.0f}%" for f in wrapper
+        )
+        print(f"wrapper lines executed (information): {covered} of {total} ({100 * covered / total:.0f}%): {per_file}")
+    return len(failures)
 
 
 def coverage(generated: str, test_dir: str) -> int:
@@ -169,33 +199,27 @@ def coverage(generated: str, test_dir: str) -> int:
         for p in sorted(Path(test_dir).rglob("*"))
         if p.suffix in (".kt", ".swift")
     )
-    symbols = sorted(set(re.findall(r"\buniffi_vakt_ffi_checksum_(\w+?)\(", text)))
+    symbols = exports_of(text)
     missing = []
     for rest in symbols:
-        if rest.startswith("func_"):
-            name = rest[len("func_"):]
-        else:  # method_<object>_<name>, constructor_<object>_<name>
-            name = rest.split("_", 2)[2]
-        camel = re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), name)
-        if not re.search(r"(?<![A-Za-z0-9_])" + re.escape(camel) + r"\(", tests):
-            missing.append(f"{camel} ({rest})")
+        name = camel(rest)
+        if not re.search(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"\(", tests):
+            missing.append(f"{name} ({rest})")
     for m in missing:
-        print(f"FAIL  exported but called by no test in {test_dir}: {m}")
+        print(f"FAIL  exported but named in no test in {test_dir}: {m}")
     if not symbols:
         print(f"FAIL  no exports found in {generated}")
         return 1
     if not missing:
-        print(f"all {len(symbols)} exported functions and methods are called by the tests in {test_dir}")
+        print(f"all {len(symbols)} exports are named in calls in {test_dir} (a text search, not execution)")
     return len(missing)
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) >= 2 and argv[0] == "parse":
-        return 1 if parse(argv[1:]) else 0
+    if len(argv) == 4 and argv[0] == "executed":
+        return 1 if executed(*argv[1:]) else 0
     if len(argv) == 3 and argv[0] == "coverage":
         return 1 if coverage(*argv[1:]) else 0
-    if len(argv) == 4 and argv[0] == "contract":
-        return 1 if contract(*argv[1:]) else 0
     print(__doc__)
     return 2
 

@@ -1,38 +1,19 @@
-import CoreGraphics
-import Foundation
-import ImageIO
-import VaktFFI
-
 // Still images on Apple platforms: ImageIO decodes the file (every format the
 // phone makes, HEIC included), downsampled while decoding to at most
 // `QrScanner.maxImagePixels`; CoreGraphics turns it into 8-bit grey; Rust
 // receives luma (`scanStillImage`). Export codes come as modules (`QrImage`)
-// that the app draws.
-
-/// A QR code as its modules, for the app to draw: `side` × `side` bytes in
-/// `luma`, 0 dark and 255 light, quiet zone included. Draw it with
-/// `cgImage(scale:)` and scale it without smoothing (`.interpolation(.none)`,
-/// `magnificationFilter = .nearest`) so it stays crisp. **It carries keys**:
-/// show it, do not store or share it.
-public typealias QrImage = VaktFFI.QrImage
+// that the app draws with `cgImage(scale:)`. Camera frames: `scanFrame(_:)`
+// for a `CVPixelBuffer`.
+//
+// Compiled on Apple platforms only (these frameworks do not exist elsewhere);
+// on Linux the test command compiles everything else.
+import Foundation
+import VaktFFI
+#if canImport(CoreGraphics) && canImport(ImageIO)
+import CoreGraphics
+import ImageIO
 
 extension QrScanner {
-    /// The most pixels Vakt decodes in one image (the Rust core's limit): 40 megapixels.
-    public static let maxImagePixels = 40_000_000
-
-    /// Every QR code in a decoded still image's 8-bit luma, `bytesPerRow`
-    /// bytes per row, looking thoroughly (unlike `scanFrame`). Throws
-    /// `.noQrCode` when there is none, `.invalidInput` for a geometry that
-    /// does not fit the buffer.
-    public static func scanImage(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
-        try ffi {
-            try scanStillImage(
-                luma: luma, width: UInt32(clamping: width), height: UInt32(clamping: height),
-                rowStride: UInt32(clamping: bytesPerRow)
-            ).map(ScannedQr.init)
-        }
-    }
-
     /// Every QR code in `image`, looking thoroughly. It is drawn into an 8-bit
     /// grey context filled white first, so a transparent background reads as
     /// light. Throws `.noQrCode` when there is none, `.invalidInput` for more
@@ -132,3 +113,46 @@ extension QrImage {
         )
     }
 }
+#endif
+
+#if canImport(CoreVideo)
+import CoreVideo
+
+extension QrScanner {
+    /// Every QR code in a live camera frame (`CMSampleBufferGetImageBuffer` of
+    /// an `AVCaptureVideoDataOutput` sample), within the live-camera time
+    /// budget; empty when this frame has none. Reads the luma plane in place —
+    /// plane 0 of the 8-bit YCbCr formats cameras deliver (`420v`, `420f`, and
+    /// their three-plane variants) or an 8-bit grey buffer — with its own bytes
+    /// per row, the buffer locked read-only meanwhile. Other pixel formats
+    /// (BGRA, 10-bit) throw `.invalidInput`: set the output's `videoSettings`
+    /// to `kCVPixelFormatType_420YpCbCr8BiPlanarFullRange`.
+    public static func scanFrame(_ pixelBuffer: CVPixelBuffer) throws -> [ScannedQr] {
+        let planar: Bool
+        switch CVPixelBufferGetPixelFormatType(pixelBuffer) {
+        case kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange, kCVPixelFormatType_420YpCbCr8BiPlanarFullRange,
+             kCVPixelFormatType_420YpCbCr8Planar, kCVPixelFormatType_420YpCbCr8PlanarFullRange:
+            planar = true
+        case kCVPixelFormatType_OneComponent8:
+            planar = false
+        default:
+            throw VaktError.invalidInput(message: "camera frames must be 8-bit YCbCr (420v, 420f) or 8-bit grey")
+        }
+        guard CVPixelBufferLockBaseAddress(pixelBuffer, .readOnly) == kCVReturnSuccess else {
+            throw VaktError.invalidInput(message: "the camera frame cannot be read")
+        }
+        defer { CVPixelBufferUnlockBaseAddress(pixelBuffer, .readOnly) }
+        let base = planar ? CVPixelBufferGetBaseAddressOfPlane(pixelBuffer, 0) : CVPixelBufferGetBaseAddress(pixelBuffer)
+        let width = planar ? CVPixelBufferGetWidthOfPlane(pixelBuffer, 0) : CVPixelBufferGetWidth(pixelBuffer)
+        let height = planar ? CVPixelBufferGetHeightOfPlane(pixelBuffer, 0) : CVPixelBufferGetHeight(pixelBuffer)
+        let bytesPerRow = planar ? CVPixelBufferGetBytesPerRowOfPlane(pixelBuffer, 0) : CVPixelBufferGetBytesPerRow(pixelBuffer)
+        let (size, overflow) = bytesPerRow.multipliedReportingOverflow(by: height)
+        guard let base, !overflow else {
+            throw VaktError.invalidInput(message: "the camera frame has no luma plane")
+        }
+        return try scanFrame(
+            luma: UnsafeRawBufferPointer(start: base, count: size), width: width, height: height, bytesPerRow: bytesPerRow
+        )
+    }
+}
+#endif

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking // URLSession on Linux
+#endif
 import VaktFFI
 
 /// Sends push requests with the platform's HTTP stack: implement it, or use
@@ -196,6 +199,30 @@ public final class VaktPush: @unchecked Sendable {
         PushChallenge(try await session.run { try $0.receivePush(data: data) })
     }
 
+    /// The same for a notification's `userInfo` as it arrives
+    /// (`UNNotificationContent.userInfo`, `didReceiveRemoteNotification`):
+    /// see `notificationData(_:)` for what is taken from it.
+    public func receive(notification userInfo: [AnyHashable: Any]) async throws -> PushChallenge {
+        try await receive(Self.notificationData(userInfo))
+    }
+
+    /// The string pairs of a notification's `userInfo`, as `receive(_:)` takes
+    /// them: every string key with a string value. privacyIDEA's fields arrive
+    /// as strings (Firebase data values always are) and are kept exactly, since
+    /// the server signed their text. Everything else — the `aps` dictionary,
+    /// numbers, arrays, keys that are not strings — is left out; a field the
+    /// challenge needs that is missing is refused by name
+    /// (`.challengeRefused(.malformed, field:)`).
+    public static func notificationData(_ userInfo: [AnyHashable: Any]) -> [String: String] {
+        var data: [String: String] = [:]
+        for (key, value) in userInfo {
+            if let key = key.base as? String, let text = value as? String {
+                data[key] = text
+            }
+        }
+        return data
+    }
+
     /// The login requests waiting for an answer, oldest first (no network).
     public func challenges() async throws -> [PushChallenge] {
         try await session.run { try $0.pushChallenges().map(PushChallenge.init) }
@@ -255,7 +282,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             }
             delegate = appDelegate
         }
-        let timeout = TimeInterval(request.timeoutMs) / 1000
+        let timeout = Self.timeoutInterval(milliseconds: request.timeoutMs)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
@@ -264,6 +291,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         defer { session.finishTasksAndInvalidate() }
 
         var urlRequest = URLRequest(url: url)
+        urlRequest.timeoutInterval = timeout
         switch request.method {
         case .get:
             urlRequest.httpMethod = "GET"
@@ -295,6 +323,18 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         task.resume()
         done.wait()
         return try outcome.get()
+    }
+
+    /// `timeoutMs` as URLSession takes it. FoundationNetworking (Linux) drops
+    /// the fraction of a second — a timeout under one second fails at once —
+    /// so there it is rounded up to whole seconds.
+    static func timeoutInterval(milliseconds: UInt64) -> TimeInterval {
+        let seconds = TimeInterval(milliseconds) / 1000
+        #if canImport(FoundationNetworking)
+        return seconds.rounded(.up)
+        #else
+        return seconds
+        #endif
     }
 
     /// The error's code only: its description may name the URL.

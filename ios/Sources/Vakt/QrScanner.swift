@@ -68,22 +68,57 @@ public final class ScannedQr: @unchecked Sendable, CustomStringConvertible {
     public var description: String { "ScannedQr" }
 }
 
-/// Reading QR codes: still images (a screenshot, a picked photo; see
-/// `scanImage(data:)`, `scanImage(_:)` for a `CGImage`, and `scanImage(luma:…)`
-/// in Images.swift) and live camera frames. The platform decodes image files;
-/// Rust receives luma. Decoding is CPU work: call it off the main thread (an
+/// A QR code as its modules, for the app to draw: `side` × `side` bytes in
+/// `luma`, 0 dark and 255 light, quiet zone included. Draw it scaled without
+/// smoothing so it stays crisp (on Apple platforms `cgImage(scale:)`, then
+/// `.interpolation(.none)` / `magnificationFilter = .nearest`). **It carries
+/// keys**: show it, do not store or share it.
+public typealias QrImage = VaktFFI.QrImage
+
+/// Reading QR codes: still images (a screenshot, a picked photo: decoded by the
+/// platform, see `scanImage(data:)` and `scanImage(_:)` for a `CGImage` in
+/// Images.swift, or `scanImage(luma:…)`) and live camera frames
+/// (`scanFrame(_:)` for a `CVPixelBuffer`, or the luma plane's bytes). Rust
+/// receives luma. Decoding is CPU work: call it off the main thread (an
 /// `AVCaptureVideoDataOutput` delegate queue already is).
 public enum QrScanner {
+    /// The most pixels Vakt decodes in one image (the Rust core's limit): 40 megapixels.
+    public static let maxImagePixels = 40_000_000
+
     /// Every QR code in a camera frame's luma (Y) plane, `bytesPerRow` bytes per
-    /// row (`CVPixelBufferGetBaseAddressOfPlane(buffer, 0)`,
-    /// `CVPixelBufferGetBytesPerRowOfPlane(buffer, 0)`), within the live-camera
-    /// time budget. Empty when this frame has none: try the next one.
+    /// row, within the live-camera time budget. Empty when this frame has none:
+    /// try the next one. Throws `.invalidInput` for a geometry that does not
+    /// fit the buffer.
     public static func scanFrame(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
-        try ffi {
-            try scanCameraFrame(
-                luma: luma, width: UInt32(clamping: width), height: UInt32(clamping: height),
-                rowStride: UInt32(clamping: bytesPerRow)
-            ).map(ScannedQr.init)
+        let (w, h, stride) = try geometry(width, height, bytesPerRow)
+        return try ffi {
+            try scanCameraFrame(luma: luma, width: w, height: h, rowStride: stride).map(ScannedQr.init)
+        }
+    }
+
+    /// The same for a luma plane read in place (e.g. `CVPixelBufferGetBaseAddressOfPlane`
+    /// while the buffer is locked): `luma` holds at least
+    /// `bytesPerRow × (height − 1) + width` bytes.
+    public static func scanFrame(luma: UnsafeRawBufferPointer, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
+        let (w, h, stride) = try geometry(width, height, bytesPerRow)
+        guard let base = luma.baseAddress, !luma.isEmpty else {
+            throw VaktError.invalidInput(message: "the camera frame is empty")
+        }
+        // No copy here: Rust copies the bytes during the call, while the caller keeps them alive.
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: luma.count, deallocator: .none)
+        return try ffi {
+            try scanCameraFrame(luma: data, width: w, height: h, rowStride: stride).map(ScannedQr.init)
+        }
+    }
+
+    /// Every QR code in a decoded still image's 8-bit luma, `bytesPerRow`
+    /// bytes per row, looking thoroughly (unlike `scanFrame`). Throws
+    /// `.noQrCode` when there is none, `.invalidInput` for a geometry that
+    /// does not fit the buffer.
+    public static func scanImage(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> [ScannedQr] {
+        let (w, h, stride) = try geometry(width, height, bytesPerRow)
+        return try ffi {
+            try scanStillImage(luma: luma, width: w, height: h, rowStride: stride).map(ScannedQr.init)
         }
     }
 
@@ -91,6 +126,14 @@ public enum QrScanner {
     /// (`AVMetadataMachineReadableCodeObject.stringValue`).
     public static func fromText(_ text: String) -> ScannedQr {
         ScannedQr(ScannedCode.fromText(text: text))
+    }
+
+    /// Sizes as the FFI takes them; negative or too large ones are refused here.
+    private static func geometry(_ width: Int, _ height: Int, _ bytesPerRow: Int) throws -> (UInt32, UInt32, UInt32) {
+        guard let w = UInt32(exactly: width), let h = UInt32(exactly: height), let stride = UInt32(exactly: bytesPerRow) else {
+            throw VaktError.invalidInput(message: "the image size is out of range (\(width) × \(height), \(bytesPerRow) bytes per row)")
+        }
+        return (w, h, stride)
     }
 }
 

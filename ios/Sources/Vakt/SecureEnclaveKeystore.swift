@@ -1,3 +1,5 @@
+// Apple platforms only (Keychain and Secure Enclave): not compiled on Linux.
+#if canImport(Security) && canImport(CryptoKit)
 import CryptoKit
 import Foundation
 import Security
@@ -217,3 +219,4 @@ public final class SecureEnclaveKeystore: DeviceKeystore, @unchecked Sendable {
         return "keystore error \(CFErrorGetCode(error))"
     }
 }
+#endif

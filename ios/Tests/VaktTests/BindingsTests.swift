@@ -1,4 +1,3 @@
-import CryptoKit
 import Foundation
 import VaktFFI
 import XCTest
@@ -273,7 +272,7 @@ final class ForeignTraitTests: VaktTestCase {
     }
 
     func testSwiftKeystoreCreatesAndReopens() throws {
-        let key = SymmetricKey(size: .bits256)
+        let key = randomBytes(32)
         let keystore = ScriptedKeystore(AESGCMKeystore(key: key))
         let created = try createVault(path: path("v/vault.sqlite3"), keystore: keystore, clock: fixedClock(unixSeconds: 59),
                                       pin: pin, options: fast)

@@ -1,6 +1,4 @@
-import CryptoKit
 import Foundation
-import Security
 import VaktFFI
 
 // The Swift twins of android/vakt/src/jvmTest/kotlin/app/vakt/FakePrivacyIdea.kt.
@@ -49,69 +47,29 @@ enum Base32 {
     }
 }
 
-/// A new RSA key pair that lives in memory only (not in the Keychain).
-func newRsaKey(bits: Int = 2048) -> SecKey {
-    let attributes: [String: Any] = [
-        kSecAttrKeyType as String: kSecAttrKeyTypeRSA,
-        kSecAttrKeySizeInBits as String: bits,
-    ]
-    var error: Unmanaged<CFError>?
-    return SecKeyCreateRandomKey(attributes as CFDictionary, &error)!
+/// A new RSA key pair that lives in memory only (see `RsaKey`).
+func newRsaKey(bits: Int = 2048) -> RsaKey {
+    guard let key = RsaKey(bits: bits) else { fatalError("RSA key generation failed") }
+    return key
 }
 
-/// PKCS#1 `RSAPublicKey` DER of a key's public half.
-func pkcs1(_ key: SecKey) -> Data {
-    var error: Unmanaged<CFError>?
-    return SecKeyCopyExternalRepresentation(SecKeyCopyPublicKey(key)!, &error)! as Data
+func rsaSign(_ key: RsaKey, _ message: String) -> Data {
+    key.sign(Data(message.utf8)) ?? Data()
 }
 
-func rsaSign(_ key: SecKey, _ message: String) -> Data {
-    var error: Unmanaged<CFError>?
-    return SecKeyCreateSignature(key, .rsaSignatureMessagePKCS1v15SHA256, Data(message.utf8) as CFData, &error)! as Data
-}
-
-func rsaVerify(_ publicKey: SecKey, _ message: String, _ signatureB32: String) -> Bool {
+/// Whether `signatureB32` (base32) is `publicKey`'s signature of `message`.
+func rsaVerify(_ publicKey: RsaPublicKey, _ message: String, _ signatureB32: String) -> Bool {
     guard let signature = Base32.decode(signatureB32) else { return false }
-    var error: Unmanaged<CFError>?
-    return SecKeyVerifySignature(
-        publicKey, .rsaSignatureMessagePKCS1v15SHA256, Data(message.utf8) as CFData, signature as CFData, &error
-    )
+    return publicKey.verify(Data(message.utf8), signature: signature)
 }
 
-/// A public key from SPKI or PKCS#1 DER (SecKey wants PKCS#1: the SPKI wrapper is stripped).
-func rsaPublicKey(_ der: Data) -> SecKey? {
-    var bytes = [UInt8](der)
-    // SPKI: SEQUENCE { SEQUENCE { OID rsaEncryption, NULL }, BIT STRING { 0, RSAPublicKey } }
-    func header(_ at: Int) -> Int {
-        let length = Int(bytes[at + 1])
-        return length < 0x80 ? 2 : 2 + (length & 0x7F)
-    }
-    func contentLength(_ at: Int) -> Int {
-        let first = Int(bytes[at + 1])
-        if first < 0x80 { return first }
-        return (0 ..< (first & 0x7F)).reduce(0) { ($0 << 8) | Int(bytes[at + 2 + $1]) }
-    }
-    if bytes.count > 32, bytes[0] == 0x30 {
-        let inner = header(0)
-        if bytes[inner] == 0x30, bytes[inner + header(inner)] == 0x06 {
-            let bitString = inner + header(inner) + contentLength(inner)
-            bytes = Array(bytes[(bitString + header(bitString) + 1)...])
-        }
-    }
-    let attributes: [String: Any] = [
-        kSecAttrKeyType as String: kSecAttrKeyTypeRSA,
-        kSecAttrKeyClass as String: kSecAttrKeyClassPublic,
-    ]
-    return SecKeyCreateWithData(Data(bytes) as CFData, attributes as CFDictionary, nil)
-}
-
-/// A Swift DeviceKeystore with RSA signing keys in memory (SecKey, not the
-/// Keychain) besides CryptoKit AES-GCM wrap/unwrap. Public keys go out as
-/// PKCS#1 (as `SecKeyCopyExternalRepresentation` gives them).
+/// A Swift DeviceKeystore with RSA signing keys in memory (`RsaKey`, not a
+/// keychain) besides AES-GCM wrap/unwrap. Public keys go out as PKCS#1 (as
+/// `SecKeyCopyExternalRepresentation` gives them).
 final class RsaTestKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
     private let aes = AESGCMKeystore()
     private let lock = NSLock()
-    private var keys: [String: SecKey] = [:]
+    private var keys: [String: RsaKey] = [:]
     private(set) var requestedBits: UInt32 = 0
 
     var aliases: [String] {
@@ -130,7 +88,7 @@ final class RsaTestKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
         keys[alias] = key
         requestedBits = bits
         lock.unlock()
-        return pkcs1(key)
+        return key.publicKeyPkcs1
     }
 
     func sign(alias: String, message: Data) throws -> Data {
@@ -138,11 +96,10 @@ final class RsaTestKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
         let key = keys[alias]
         lock.unlock()
         guard let key else { throw KeystoreFailure.KeyMissing }
-        var error: Unmanaged<CFError>?
-        guard let signature = SecKeyCreateSignature(key, .rsaSignatureMessagePKCS1v15SHA256, message as CFData, &error) else {
+        guard let signature = key.sign(message) else {
             throw KeystoreFailure.Failed(message: "sign failed")
         }
-        return signature as Data
+        return signature
     }
 
     func deleteSigningKey(alias: String) throws {
@@ -185,7 +142,7 @@ final class FakePrivacyIdea: VaktFFI.HttpTransport, @unchecked Sendable {
     let serial: String
     let credential = "6ed5882c2d97952ad8b8e944c8e7f46274fbb5fe"
     private let lock = NSLock()
-    private var phone: SecKey?
+    private var phone: RsaPublicKey?
     private(set) var challenges: [Challenge] = []
     private(set) var requests = 0
     private(set) var polls = 0
@@ -208,9 +165,7 @@ final class FakePrivacyIdea: VaktFFI.HttpTransport, @unchecked Sendable {
 
     @discardableResult
     func trigger(presence: (options: String, correct: String)? = nil, displayCode: String? = nil) -> Challenge {
-        var random = [UInt8](repeating: 0, count: 20)
-        _ = SecRandomCopyBytes(kSecRandomDefault, random.count, &random)
-        let challenge = Challenge(nonce: Base32.encode(Data(random)), presence: presence, displayCode: displayCode)
+        let challenge = Challenge(nonce: Base32.encode(randomBytes(20)), presence: presence, displayCode: displayCode)
         lock.lock()
         challenges.append(challenge)
         lock.unlock()
@@ -283,13 +238,13 @@ final class FakePrivacyIdea: VaktFFI.HttpTransport, @unchecked Sendable {
             guard credential == self.credential, form["serial"] == serial,
                   let spki = Data(base64Encoded: (form["pubkey"] ?? "")
                       .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")),
-                  let key = rsaPublicKey(spki) else {
+                  let key = RsaPublicKey(der: spki) else {
                 return error(400, 905)
             }
             phone = key
             fbtoken = form["fbtoken"]
             enrolled = true
-            return ok(true, detail: ["public_key": pkcs1(Self.serverKey).base64EncodedString(), "rollout_state": "enrolled"])
+            return ok(true, detail: ["public_key": Self.serverKey.publicKeyPkcs1.base64EncodedString(), "rollout_state": "enrolled"])
         }
         guard let phone else { return error(400, 905) }
         let decline = form["decline"] == "1"

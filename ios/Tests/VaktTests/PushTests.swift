@@ -1,5 +1,5 @@
 import Foundation
-import Security
+import class Vakt.URLSessionTransport
 import VaktFFI
 import XCTest
 
@@ -32,23 +32,6 @@ final class PushPhone {
     }
 }
 
-/// A port on this machine where nothing listens (bound, then closed).
-func closedPort() -> UInt16 {
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var size = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
-    }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &size) }
-    }
-    return UInt16(bigEndian: address.sin_port)
-}
-
 final class PushTests: VaktTestCase {
     func testSoftwareKeystoreMakesNoSigningKeysSwiftKeystoreDoes() throws {
         // The phone library is built without RSA key generation (vakt-core's
@@ -72,9 +55,10 @@ final class PushTests: VaktTestCase {
         XCTAssertTrue(try s.pushTokens().isEmpty)
         // The Swift keystore used by the other tests (PKCS#1 out), and base32 as privacyIDEA spells it.
         let swift = RsaTestKeystore()
-        let publicKey = try XCTUnwrap(rsaPublicKey(try swift.createSigningKey(alias: "a", bits: 3072)))
+        let publicKey = try XCTUnwrap(RsaPublicKey(der: try swift.createSigningKey(alias: "a", bits: 3072)))
         let signature = try swift.sign(alias: "a", message: Data("hello".utf8))
-        XCTAssertTrue(rsaVerify(publicKey, "hello", Base32.encode(signature)), "SecKey signs what Security verifies")
+        XCTAssertTrue(rsaVerify(publicKey, "hello", Base32.encode(signature)), "the test keystore signs what verifies")
+        XCTAssertFalse(rsaVerify(publicKey, "hello!", Base32.encode(signature)), "and only that")
         try swift.deleteSigningKey(alias: "a")
         XCTAssertThrowsError(try swift.sign(alias: "a", message: Data([1]))) {
             XCTAssertEqual($0 as? KeystoreFailure, .KeyMissing)

@@ -5,58 +5,201 @@ import XCTest
 // The wrapper's push API (VaktPush, URLSessionTransport, the VaktError cases);
 // the same cases as PushWrapperTests.kt.
 
+private let fastWrapper = VaktVault.Options(insecureFastKdfForTests: true)
+
+/// `fake` served over real HTTP on a loopback port (for URLSessionTransport).
+private func serving<T>(_ body: (FakePrivacyIdea) async throws -> T) async throws -> T {
+    let server = try LoopbackServer()
+    defer { server.stop() }
+    let base = "http://127.0.0.1:\(server.port)"
+    let fake = FakePrivacyIdea(url: "\(base)/ttype/push")
+    server.handle { method, path, body in
+        let request = HttpRequest(method: method == "POST" ? .post : .get, url: base + path, body: body, verifyTls: true, timeoutMs: 5000)
+        guard let response = try? fake.send(request: request) else { return (500, Data()) }
+        return (Int(response.status), response.body)
+    }
+    return try await body(fake)
+}
+
 final class PushWrapperTests: VaktTestCase {
-    func testVaktPushEnrolPollApproveDeclineReceive() async throws {
-        let fake = FakePrivacyIdea()
-        let keystore = RsaTestKeystore()
-        let clock = ManualClock(t0)
-        let (vault, _) = try await VaktVault.create(
-            at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: keystore, pin: pin, clock: clock,
-            options: .init(insecureFastKdfForTests: true)
-        )
-        let session = try await vault.unlock(pin: pin)
-        let push = session.push(transport: fake)
-        let token = try await push.enrol(scanned: QrScanner.fromText(fake.enrolmentUri), notificationToken: "apns")
-        XCTAssertEqual(token.displayName, "privacyIDEA: PIPU0000TEST")
-        XCTAssertEqual(token.enrolledAt, Date(timeIntervalSince1970: TimeInterval(t0)))
-        let tokens = try await push.tokens()
-        XCTAssertEqual(tokens, [token])
-
-        fake.trigger(presence: (options: "X,L,Z", correct: "Z"))
-        var updates = push.pollUpdates(every: 0.05).makeAsyncIterator()
-        let first = try XCTUnwrap(try await updates.next())
-        XCTAssertEqual(first.newCount, 1)
-        let c = first.challenges[0]
-        XCTAssertTrue(c.hasPresenceCheck)
+    /// The error `body` throws, as a wrapper `VaktError`.
+    private func vaktError<T>(_ body: () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async -> VaktError? {
         do {
-            try await push.approve(id: c.id)
-            XCTFail("no presence answer")
-        } catch VaktError.presenceRequired(let options) {
-            XCTAssertEqual(options, ["X", "L", "Z"])
-        }
-        do {
-            try await push.approve(id: c.id, presenceAnswer: "X")
-            XCTFail("wrong answer")
-        } catch VaktError.wrongPresenceAnswer {}
-        XCTAssertNil(try await push.approve(id: c.id, presenceAnswer: "Z"))
-
-        let notified = try await push.receive(fake.item(fake.trigger(displayCode: "88")))
-        let waiting = try await push.challenges()
-        XCTAssertEqual(waiting, [notified])
-        XCTAssertEqual(try await push.approve(id: notified.id), "88")
-        let declined = try await push.receive(fake.item(fake.trigger()))
-        try await push.decline(id: declined.id, reason: .cancelled)
-        do {
-            try await push.approve(id: declined.id)
-            XCTFail("already answered")
+            _ = try await body()
+            XCTFail("nothing was thrown", file: file, line: line)
         } catch let error as VaktError {
-            XCTAssertEqual(error, .alreadyAnswered)
-            XCTAssertTrue(error.isChallengeGone)
+            return error
+        } catch {
+            XCTFail("not a VaktError: \(error)", file: file, line: line)
         }
-        let state = try await push.challenge(id: declined.id).state
-        XCTAssertEqual(state, .answered(decision: .decline(reason: .cancelled)))
-        try await session.delete(id: token.id)
-        XCTAssertTrue(keystore.aliases.isEmpty)
+        return nil
+    }
+
+    func testVaktPushOverURLSessionAndLoopbackServer() async throws {
+        try await serving { fake in
+            let clock = ManualClock(t0)
+            let keystore = RsaTestKeystore()
+            let (vault, _) = try await VaktVault.create(
+                at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: keystore, pin: pin, clock: clock, options: fastWrapper
+            )
+            let session = try await vault.unlock(pin: pin)
+            let push = session.push(transport: URLSessionTransport())
+            let token = try await push.enrol(scanned: QrScanner.fromText(fake.enrolmentUri), notificationToken: "apns")
+            XCTAssertEqual(token.displayName, "privacyIDEA: PIPU0000TEST")
+            XCTAssertEqual(token.enrolledAt, Date(timeIntervalSince1970: TimeInterval(t0)))
+            XCTAssertEqual(token.state, .enrolled)
+            XCTAssertEqual(fake.fbtoken, "apns")
+            let tokens = try await push.tokens()
+            XCTAssertEqual(tokens, [token])
+            let duplicate = await vaktError { try await push.enrol(uri: fake.enrolmentUri) }
+            XCTAssertEqual(duplicate, .duplicate(existingId: token.id))
+
+            fake.trigger(presence: (options: "X,L,Z", correct: "Z"))
+            var updates = push.pollUpdates(every: 0.05).makeAsyncIterator()
+            let polled = try await updates.next()
+            let first = try XCTUnwrap(polled)
+            XCTAssertEqual(first.newCount, 1)
+            XCTAssertEqual(first.challenges.count, 1)
+            let c = first.challenges[0]
+            XCTAssertTrue(c.hasPresenceCheck)
+            XCTAssertEqual(c.expiresAt, Date(timeIntervalSince1970: TimeInterval(t0 + 120)))
+            let missing = await vaktError { try await push.approve(id: c.id) }
+            XCTAssertEqual(missing, .presenceRequired(options: ["X", "L", "Z"]))
+            let notAnOption = await vaktError { try await push.approve(id: c.id, presenceAnswer: "Q") }
+            XCTAssertEqual(notAnOption, .notAnOption)
+            XCTAssertEqual(notAnOption?.isBadInput, true)
+            let wrong = await vaktError { try await push.approve(id: c.id, presenceAnswer: "X") }
+            XCTAssertEqual(wrong, .wrongPresenceAnswer)
+            let approved = try await push.approve(id: c.id, presenceAnswer: "Z")
+            XCTAssertNil(approved)
+            guard case .answered = try await push.challenge(id: c.id).state else { return XCTFail("not answered") }
+
+            let notified = try await push.receive(fake.item(fake.trigger(displayCode: "88")))
+            let waiting = try await push.challenges()
+            XCTAssertEqual(waiting, [notified])
+            let displayCode = try await push.approve(id: notified.id)
+            XCTAssertEqual(displayCode, "88")
+            let declined = try await push.receive(fake.item(fake.trigger()))
+            try await push.decline(id: declined.id, reason: .cancelled)
+            XCTAssertEqual(fake.challenges.last?.declineReason, "cancelled")
+            let again = await vaktError { try await push.approve(id: declined.id) }
+            XCTAssertEqual(again, .alreadyAnswered)
+            XCTAssertEqual(again?.isChallengeGone, true)
+            let state = try await push.challenge(id: declined.id).state
+            XCTAssertEqual(state, .answered(decision: .decline(reason: .cancelled)))
+            let noSuch = await vaktError { try await push.challenge(id: 404) }
+            XCTAssertEqual(noSuch, .noSuchChallenge(id: 404))
+
+            let expiring = try await push.receive(fake.item(fake.trigger()))
+            clock.set(t0 + 500)
+            let expired = await vaktError { try await push.approve(id: expiring.id) }
+            XCTAssertEqual(expired, .challengeExpired)
+            var forged = fake.item(fake.trigger())
+            forged["title"] = "Bank"
+            let refused = await vaktError { try await push.receive(forged) }
+            XCTAssertEqual(refused, .challengeRefused(reason: .forged, field: nil))
+            var other = fake.item(fake.trigger())
+            other["serial"] = "OTHER"
+            let unknown = await vaktError { try await push.receive(other) }
+            XCTAssertEqual(unknown, .unknownPushToken)
+
+            try await session.delete(id: token.id)
+            let left = try await push.tokens()
+            XCTAssertTrue(left.isEmpty)
+            XCTAssertTrue(keystore.aliases.isEmpty)
+
+            // A locked session: the polling stream ends without a value.
+            let closing = try await vault.unlock(pin: pin)
+            let closedPush = closing.push(transport: FakePrivacyIdea())
+            closing.lock()
+            var emissions = 0
+            for try await _ in closedPush.pollUpdates(every: 0.01) { emissions += 1 }
+            XCTAssertEqual(emissions, 0)
+        }
+    }
+
+    func testNotificationUserInfoAsItArrives() async throws {
+        let fake = FakePrivacyIdea()
+        let (vault, _) = try await VaktVault.create(
+            at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: RsaTestKeystore(), pin: pin, clock: ManualClock(t0),
+            options: fastWrapper
+        )
+        let push = try await vault.unlock(pin: pin).push(transport: fake)
+        _ = try await push.enrol(uri: fake.enrolmentUri)
+
+        // As APNs delivers it: the data keys beside the `aps` dictionary, and
+        // whatever else the sender added.
+        var userInfo: [AnyHashable: Any] = [:]
+        for (key, value) in fake.item(fake.trigger()) { userInfo[key] = value }
+        userInfo["aps"] = ["content-available": 1, "alert": ["title": "Log in?"]] as [String: Any]
+        userInfo["gcm.message_id"] = "0:1700000000000000%abc"
+        userInfo["badge"] = 3
+        userInfo[7] = "a key that is not a string"
+        let data = VaktPush.notificationData(userInfo)
+        XCTAssertNil(data["aps"])
+        XCTAssertNil(data["badge"])
+        XCTAssertEqual(data["gcm.message_id"], "0:1700000000000000%abc")
+        XCTAssertEqual(data.count, userInfo.count - 3)
+        let challenge = try await push.receive(notification: userInfo)
+        XCTAssertEqual(challenge.title, "DemoIdP")
+        XCTAssertEqual(fake.polls, 0, "no network")
+        let waiting = try await push.challenges()
+        XCTAssertEqual(waiting, [challenge])
+        try await push.approve(id: challenge.id)
+        let replay = await vaktError { try await push.receive(notification: userInfo) }
+        XCTAssertEqual(replay, .alreadyAnswered)
+
+        // A signed field that does not arrive as a string is missing, by name.
+        var numeric: [AnyHashable: Any] = [:]
+        for (key, value) in fake.item(fake.trigger()) { numeric[key] = value }
+        numeric["sslverify"] = 0
+        let malformed = await vaktError { try await push.receive(notification: numeric) }
+        XCTAssertEqual(malformed, .challengeRefused(reason: .malformed, field: "sslverify"))
+    }
+
+    func testWrapperErrorsOverTheNetworkAndAfterRestore() async throws {
+        let created = try await VaktVault.create(
+            at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: RsaTestKeystore(), pin: pin, clock: ManualClock(t0),
+            options: fastWrapper
+        )
+        let fake = FakePrivacyIdea()
+        let s = try await created.vault.unlock(pin: pin)
+        let remote = FakePrivacyIdea(url: "http://pi.example/ttype/push", serial: "PIPU0000REMOTE")
+        let insecure = await vaktError { try await s.push(transport: remote).enrol(uri: remote.enrolmentUri) }
+        XCTAssertEqual(insecure, .insecureServer)
+        XCTAssertEqual(remote.requests, 0)
+        _ = try await s.push(transport: remote, allowInsecure: true).enrol(uri: remote.enrolmentUri)
+        let push = s.push(transport: fake)
+        _ = try await push.enrol(uri: fake.enrolmentUri)
+        let used = FakePrivacyIdea(serial: "PIPU0000USED")
+        used.enrolled = true
+        let refused = await vaktError { try await s.push(transport: used).enrol(uri: used.enrolmentUri) }
+        XCTAssertEqual(refused, .pushServer(status: 404, code: 601))
+        let down = FakePrivacyIdea(url: "http://127.0.0.1:\(closedPort())/ttype/push", serial: "PIPU0000DOWN")
+        let network = await vaktError { try await s.push(transport: URLSessionTransport()).enrol(uri: down.enrolmentUri) }
+        guard case .pushNetwork(.unreachable, _)? = network else { return XCTFail("\(String(describing: network))") }
+        let c = fake.trigger()
+        let polled = try await push.poll()
+        XCTAssertEqual(polled.challenges.count, 1)
+        c.answered = false
+        let closed = await vaktError { try await push.approve(id: polled.challenges[0].id) }
+        XCTAssertEqual(closed, .challengeClosed)
+        fake.reply = (status: 502, body: "bad gateway")
+        let result = try await push.poll()
+        XCTAssertEqual(result.problems.filter { $0.kind != .insecureServer }.map(\.kind), [.server(status: 502, code: nil)])
+        fake.reply = nil
+        let backup = try await s.backup()
+
+        let restored = try await VaktVault.restore(
+            at: dir.appendingPathComponent("r/vault.sqlite3"), keystore: RsaTestKeystore(), backup: backup,
+            secret: .unblockCode(created.unblockCode), newPin: otherPin, clock: ManualClock(t0), options: fastWrapper
+        )
+        XCTAssertEqual(restored.needsReenrolment.count, 2)
+        let restoredPush = restored.session.push(transport: fake)
+        let tokens = try await restoredPush.tokens()
+        XCTAssertTrue(tokens.allSatisfy { $0.state == .needsReenrolment })
+        let needs = await vaktError { try await restoredPush.receive(fake.item(fake.trigger())) }
+        XCTAssertEqual(needs, .needsReenrolment(tokenId: try XCTUnwrap(tokens.first { $0.serial == fake.serial }).id))
     }
 
     func testWrapperErrorsMapped() {
@@ -85,6 +228,53 @@ final class PushWrapperTests: VaktTestCase {
         XCTAssertTrue(VaktError.challengeClosed.isChallengeGone)
     }
 
+    func testURLSessionTransportGetPostStatusBody() throws {
+        let server = try LoopbackServer { method, path, body in
+            (method == "POST" ? 201 : 404, Data("\(method) \(path) \(String(decoding: body, as: UTF8.self))".utf8))
+        }
+        defer { server.stop() }
+        let base = "http://127.0.0.1:\(server.port)"
+        let post = try URLSessionTransport().send(request: HttpRequest(
+            method: .post, url: "\(base)/ttype/push", body: Data("a=1&b=2".utf8), verifyTls: true, timeoutMs: 5000
+        ))
+        XCTAssertEqual(post.status, 201)
+        XCTAssertEqual(String(decoding: post.body, as: UTF8.self), "POST /ttype/push a=1&b=2")
+        let get = try URLSessionTransport().send(request: HttpRequest(
+            method: .get, url: "\(base)/ttype/push?serial=S&signature=X", body: Data(), verifyTls: true, timeoutMs: 5000
+        ))
+        XCTAssertEqual(get.status, 404, "an error status is an answer, not a failure")
+        XCTAssertEqual(String(decoding: get.body, as: UTF8.self), "GET /ttype/push?serial=S&signature=X ")
+        XCTAssertEqual(server.requests, 2)
+    }
+
+    func testURLSessionTransportTimeout() throws {
+        let server = try LoopbackServer(silent: true)
+        defer { server.stop() }
+        let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeoutMs: 300)
+        XCTAssertThrowsError(try URLSessionTransport().send(request: request)) {
+            guard case .Timeout? = $0 as? TransportFailure else { return XCTFail("not Timeout: \($0)") }
+        }
+        XCTAssertEqual(server.requests, 1)
+    }
+
+    func testURLSessionTransportSubSecondTimeouts() throws {
+        #if canImport(FoundationNetworking)
+        // FoundationNetworking truncates to whole seconds (0.3 s would time out at once): rounded up.
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 300), 1)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 1500), 2)
+        #else
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 300), 0.3)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 1500), 1.5)
+        #endif
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 10_000), 10)
+        let server = try LoopbackServer { _, _, _ in (200, Data("{}".utf8)) }
+        defer { server.stop() }
+        for _ in 0..<10 {
+            let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeoutMs: 300)
+            XCTAssertEqual(try URLSessionTransport().send(request: request).status, 200, "a prompt answer within a short timeout")
+        }
+    }
+
     func testURLSessionTransportNeverSkipsCertificateChecksOnItsOwn() {
         let request = HttpRequest(
             method: .post, url: "https://127.0.0.1:1/ttype/push", body: Data("enrollment_credential=x".utf8),
@@ -96,6 +286,11 @@ final class PushWrapperTests: VaktTestCase {
         let closed = HttpRequest(method: .get, url: "http://127.0.0.1:\(closedPort())/x", body: Data(), verifyTls: true, timeoutMs: 2000)
         XCTAssertThrowsError(try URLSessionTransport().send(request: closed)) {
             guard case .Unreachable? = $0 as? TransportFailure else { return XCTFail("not Unreachable: \($0)") }
+        }
+        XCTAssertThrowsError(try URLSessionTransport().send(request: HttpRequest(
+            method: .get, url: "not a url", body: Data(), verifyTls: true, timeoutMs: 1000
+        ))) {
+            guard case .Other? = $0 as? TransportFailure else { return XCTFail("not Other: \($0)") }
         }
     }
 }

@@ -1,7 +1,8 @@
+#if canImport(ImageIO)
 import CoreGraphics
-import CryptoKit
-import Foundation
 import ImageIO
+#endif
+import Foundation
 import VaktFFI
 import XCTest
 
@@ -58,45 +59,8 @@ let blankPng = Data(base64Encoded:
 let migrationUri =
     "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC"
 
-/// An image as a camera's luma (Y) plane: 8-bit grey, `stride` bytes per row
-/// (padding bytes are `junk`, as a camera's may be; with `white`, drawn over
-/// white as the wrapper draws still images, else over `junk`).
-struct LumaPlane {
-    let data: Data
-    let width: Int
-    let height: Int
-    let stride: Int
-}
-
-func lumaPlane(_ image: Data, padding: Int = 0, white: Bool = false, junk: UInt8 = 0x5A) throws -> LumaPlane {
-    guard let source = CGImageSourceCreateWithData(image as CFData, nil),
-          let cgImage = CGImageSourceCreateImageAtIndex(source, 0, nil) else {
-        throw UnexpectedError(description: "not an image")
-    }
-    let width = cgImage.width
-    let height = cgImage.height
-    let stride = width + padding
-    var bytes = [UInt8](repeating: junk, count: stride * height)
-    let drawn: Bool = bytes.withUnsafeMutableBytes { buffer in
-        guard let context = CGContext(
-            data: buffer.baseAddress, width: width, height: height, bitsPerComponent: 8, bytesPerRow: stride,
-            space: CGColorSpaceCreateDeviceGray(), bitmapInfo: CGImageAlphaInfo.none.rawValue
-        ) else {
-            return false
-        }
-        if white {
-            context.setFillColor(gray: 1, alpha: 1)
-            context.fill(CGRect(x: 0, y: 0, width: width, height: height))
-        }
-        context.draw(cgImage, in: CGRect(x: 0, y: 0, width: width, height: height))
-        return true
-    }
-    guard drawn else { throw UnexpectedError(description: "no grey context") }
-    return LumaPlane(data: Data(bytes), width: width, height: height, stride: stride)
-}
-
 /// Every QR code in an image file, as an app scans one: decoded by the platform
-/// (ImageIO, drawn in grey on white), then `scanStillImage`.
+/// (drawn in grey on white; see `lumaPlane`), then `scanStillImage`.
 func scanFile(_ image: Data) throws -> [ScannedCode] {
     let plane = try lumaPlane(image, white: true)
     return try scanStillImage(
@@ -104,6 +68,7 @@ func scanFile(_ image: Data) throws -> [ScannedCode] {
     )
 }
 
+#if canImport(ImageIO)
 /// The same image in another file format (`com.compuserve.gif`, `com.microsoft.bmp`), written by ImageIO.
 func reencoded(_ image: Data, as type: String) throws -> Data {
     guard let source = CGImageSourceCreateWithData(image as CFData, nil),
@@ -119,28 +84,13 @@ func reencoded(_ image: Data, as type: String) throws -> Data {
     return out as Data
 }
 
+#endif
+
 /// privacyidea/totp_qr.png on a transparent background, as a PNG: dark modules
 /// opaque black, every other pixel black with alpha 0.
 func transparentQrPng() throws -> Data {
     let code = try lumaPlane(try fixture("privacyidea/totp_qr.png"), white: true)
-    let (width, height) = (code.width, code.height)
-    var rgba = [UInt8](repeating: 0, count: width * height * 4)
-    for (i, grey) in code.data.enumerated() where grey < 0x80 {
-        rgba[i * 4 + 3] = 0xFF
-    }
-    let transparent: CGImage? = rgba.withUnsafeMutableBytes { buffer in
-        CGContext(
-            data: buffer.baseAddress, width: width, height: height, bitsPerComponent: 8, bytesPerRow: width * 4,
-            space: CGColorSpaceCreateDeviceRGB(), bitmapInfo: CGImageAlphaInfo.premultipliedLast.rawValue
-        )?.makeImage()
-    }
-    let png = NSMutableData()
-    guard let image = transparent,
-          let destination = CGImageDestinationCreateWithData(png as CFMutableData, "public.png" as CFString, 1, nil)
-    else { throw UnexpectedError(description: "no PNG writer") }
-    CGImageDestinationAddImage(destination, image, nil)
-    guard CGImageDestinationFinalize(destination) else { throw UnexpectedError(description: "not written") }
-    return png as Data
+    return try transparentPng(width: code.width, height: code.height) { code.data[$0] < 0x80 }
 }
 
 /// A drawn `QrImage` as luma, `scale` pixels a module (nearest-neighbour), rows packed.
@@ -226,34 +176,28 @@ final class ManualClock: VaktFFI.Clock, @unchecked Sendable {
     }
 }
 
-/// A DeviceKeystore in Swift: CryptoKit AES-GCM over an in-memory key,
+/// A DeviceKeystore in Swift: AES-256-GCM over an in-memory key,
 /// `nonce ‖ ciphertext ‖ tag` (the Android format, to compare).
 final class AESGCMKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
-    let key: SymmetricKey
+    let key: Data
 
-    init(key: SymmetricKey = SymmetricKey(size: .bits256)) {
+    /// `key`: 32 bytes (default: new random ones).
+    init(key: Data = randomBytes(32)) {
         self.key = key
     }
 
     func wrap(plaintext: Data) throws -> Data {
-        do {
-            guard let combined = try AES.GCM.seal(plaintext, using: key).combined else {
-                throw KeystoreFailure.Failed(message: "no combined representation")
-            }
-            return combined
-        } catch let failure as KeystoreFailure {
-            throw failure
-        } catch {
+        guard let sealed = AesGcm.seal(plaintext, key: key) else {
             throw KeystoreFailure.Failed(message: "seal failed")
         }
+        return sealed
     }
 
     func unwrap(wrapped: Data) throws -> Data {
-        do {
-            return try AES.GCM.open(AES.GCM.SealedBox(combined: wrapped), using: key)
-        } catch {
+        guard let plaintext = AesGcm.open(wrapped, key: key) else {
             throw KeystoreFailure.Rejected
         }
+        return plaintext
     }
 
     // No signing keys: push enrolment fails with `.Keystore`.

@@ -26,17 +26,24 @@ final class ScanTests: VaktTestCase {
         XCTAssertFalse("\(details)".contains("ZOS4PCTV"))
     }
 
-    func testSeveralCodesInOneImageJpegGifBmp() throws {
+    func testSeveralCodesInOneImage() throws {
         let found = try scanFile(try fixture("qr/generated/multi.png")).map { try $0.content() }
         let issuers = Set(found.compactMap { content -> String? in
             if case let .account(details) = content { return details.issuer }
             return nil
         })
         XCTAssertEqual(issuers, ["OVH", "npm", "Dropbox"])
+    }
+
+    func testJpegGifBmpDecodedByImageIO() throws {
+        #if canImport(ImageIO)
         guard case .account = try onlyContent(try fixture("qr/generated/jpeg_q30.jpg")),
               case .account = try onlyContent(try reencoded(try fixture("qr/generated/clean.png"), as: "com.compuserve.gif")),
               case .account = try onlyContent(try reencoded(try fixture("privacyidea/totp_qr.png"), as: "com.microsoft.bmp"))
         else { return XCTFail() }
+        #else
+        throw XCTSkip("JPEG, GIF and BMP files are decoded by ImageIO (Apple platforms); the tests decode PNG only here")
+        #endif
     }
 
     func testExportCodeListsAccountsAndBatch() throws {
@@ -64,7 +71,7 @@ final class ScanTests: VaktTestCase {
 
     func testNoQrCodeNotAnAuthenticatorQr() throws {
         guard case .NoQrCode? = ffiError({ try scanFile(blankPng) }) else { return XCTFail() }
-        let url = try scanFile(try reencoded(try fixture("qr/zxing-cpp-samples/qrcode-2/35.png"), as: "com.compuserve.gif"))
+        let url = try scanFile(try fixture("qr/zxing-cpp-samples/qrcode-2/35.png"))
         guard case .NotAnAuthenticatorQr("http")? = ffiError({ try url[0].content() }) else { return XCTFail() }
         guard case .NotAnAuthenticatorQr("wifi")? = ffiError({ try ScannedCode.fromText(text: "WIFI:S:home;P:hunter2;;").content() })
         else { return XCTFail() }

@@ -1,4 +1,3 @@
-import CryptoKit
 import Foundation
 @testable import Vakt
 import XCTest
@@ -9,7 +8,7 @@ import XCTest
 private let fastWrapper = VaktVault.Options(minPinLength: 4, insecureFastKdfForTests: true)
 
 final class WrapperTests: VaktTestCase {
-    private let key = SymmetricKey(size: .bits256)
+    private let key = randomBytes(32)
 
     private func wrapperVault(at seconds: UInt64 = 59) async throws -> (vault: VaktVault, unblockCode: String) {
         try await VaktVault.create(
@@ -170,33 +169,52 @@ final class WrapperTests: VaktTestCase {
         XCTAssertEqual(codes, Array(repeating: "99943326", count: 32))
     }
 
+    /// An image file as an app on this platform decodes it (see `lumaPlane`), scanned by the wrapper.
+    private func scanned(_ image: Data) throws -> [ScannedQr] {
+        let plane = try lumaPlane(image, white: true)
+        return try QrScanner.scanImage(luma: plane.data, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
+    }
+
     func testQrScannerAndScannedQr() async throws {
-        let qr = try QrScanner.scanImage(data: try fixture("privacyidea/totp_qr.png"))
-        guard case let .account(details)? = try qr.first?.content() else { return XCTFail() }
+        let qr = try scanned(try fixture("privacyidea/totp_qr.png"))
+        guard case let .account(details)? = try qr.first?.content() else { return XCTFail("\(qr)") }
         XCTAssertEqual(details.accountName, "TOTP0000F42C")
         XCTAssertEqual("\(qr[0])", "ScannedQr")
         let plane = try lumaPlane(try fixture("qr/generated/clean.png"), padding: 16)
         let framed = try QrScanner.scanFrame(luma: plane.data, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
         guard case .account? = try framed.first?.content() else { return XCTFail() }
+        // The same frame read in place, as from a locked CVPixelBuffer's plane 0.
+        let inPlace = try plane.data.withUnsafeBytes {
+            try QrScanner.scanFrame(luma: $0, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
+        }
+        guard case let .account(inPlaceDetails)? = try inPlace.first?.content() else { return XCTFail() }
+        XCTAssertEqual(inPlaceDetails.issuer, "Amazon Web Services")
+        let blank = Data(repeating: 0xFF, count: 120 * 120)
+        XCTAssertTrue(try blank.withUnsafeBytes { try QrScanner.scanFrame(luma: $0, width: 120, height: 120, bytesPerRow: 120) }.isEmpty)
+        XCTAssertThrowsError(try blank.prefix(100).withUnsafeBytes {
+            try QrScanner.scanFrame(luma: $0, width: 120, height: 120, bytesPerRow: 120)
+        }) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try QrScanner.scanFrame(luma: UnsafeRawBufferPointer(start: nil, count: 0), width: 1, height: 1, bytesPerRow: 1)) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try QrScanner.scanFrame(luma: blank, width: -1, height: 120, bytesPerRow: 120)) {
+            guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
         guard case let .migration(batchIndex, batchSize, _, accounts, _) = try QrScanner.fromText(migrationUri).content() else {
             return XCTFail()
         }
         XCTAssertEqual([batchIndex, batchSize], [0, 1])
-        XCTAssertEqual(accounts.map(\.accountName), ["alice@google.com"])
+        XCTAssertEqual(accounts.map { $0.accountName }, ["alice@google.com"])
         let progress = MigrationScanProgress()
-        XCTAssertTrue(try progress.feed(try QrScanner.scanImage(data: try fixture("migration/vakt-export-1-of-2.png"))[0]))
-        XCTAssertEqual(try progress.missing().map(\.missing), [[1]])
+        XCTAssertTrue(try progress.feed(try scanned(try fixture("migration/vakt-export-1-of-2.png"))[0]))
+        XCTAssertEqual(try progress.missing().map { $0.missing }, [[1]])
         XCTAssertFalse(try progress.isComplete())
         XCTAssertThrowsError(try progress.feed(qr[0])) {
             guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
         }
-        XCTAssertThrowsError(try QrScanner.scanImage(data: blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
-        XCTAssertThrowsError(try QrScanner.scanImage(data: Data("not an image".utf8))) {
-            guard case .notAnImage? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
-        }
-        guard case .account? = try QrScanner.scanImage(data: try transparentQrPng()).first?.content() else {
-            return XCTFail("a transparent background reads as light")
-        }
+        XCTAssertThrowsError(try scanned(blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
         let still = try QrScanner.scanImage(luma: plane.data, width: plane.width, height: plane.height, bytesPerRow: plane.stride)
         guard case .account? = try still.first?.content() else { return XCTFail() }
         XCTAssertThrowsError(try QrScanner.scanImage(luma: Data(count: 10), width: 120, height: 120, bytesPerRow: 120)) {
@@ -209,12 +227,51 @@ final class WrapperTests: VaktTestCase {
             XCTAssertEqual($0 as? Vakt.VaktError, .notAnAuthenticatorQr(scheme: "https"))
         }
         let s = try await wrapperVault().vault.unlock(pin: pin)
-        let code = try QrScanner.scanImage(data: try fixture("migration/vakt-export-2-of-2.png"))[0]
+        let code = try scanned(try fixture("migration/vakt-export-2-of-2.png"))[0]
         let added = try await s.add(scanned: code)
         XCTAssertTrue(!added.isEmpty && added.allSatisfy { !$0.isDuplicate })
         let again = try await s.add(scanned: code)
-        XCTAssertEqual(again.map(\.id), added.map(\.id))
-        XCTAssertTrue(again.allSatisfy(\.isDuplicate))
+        XCTAssertEqual(again.map { $0.id }, added.map { $0.id })
+        XCTAssertTrue(again.allSatisfy { $0.isDuplicate })
+    }
+
+    func testScanImageFilesWithImageIO() throws {
+        #if canImport(ImageIO)
+        let qr = try QrScanner.scanImage(data: try fixture("privacyidea/totp_qr.png"))
+        guard case let .account(details)? = try qr.first?.content() else { return XCTFail() }
+        XCTAssertEqual(details.accountName, "TOTP0000F42C")
+        XCTAssertThrowsError(try QrScanner.scanImage(data: blankPng)) { XCTAssertEqual($0 as? Vakt.VaktError, .noQrCode) }
+        XCTAssertThrowsError(try QrScanner.scanImage(data: Data("not an image".utf8))) {
+            guard case .notAnImage? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
+        }
+        guard case .account? = try QrScanner.scanImage(data: try transparentQrPng()).first?.content() else {
+            return XCTFail("a transparent background reads as light")
+        }
+        guard case .migration? = try QrScanner.scanImage(data: try fixture("migration/vakt-export-2-of-2.png"))[0].content() else {
+            return XCTFail()
+        }
+        #else
+        throw XCTSkip("QrScanner.scanImage(data:) and scanImage(_: CGImage) need ImageIO and CoreGraphics (Apple platforms)")
+        #endif
+    }
+
+    func testQrImageDrawnWithCoreGraphicsScans() async throws {
+        #if canImport(ImageIO)
+        let s = try await wrapperVault().vault.unlock(pin: pin)
+        _ = try await s.add(uri: exampleUri)
+        let first = try await s.accounts()[0]
+        let image = try await s.accountQr(id: first.id)
+        guard let drawn = image.cgImage(scale: 4) else { return XCTFail("no CGImage") }
+        XCTAssertEqual(drawn.width, Int(image.side) * 4)
+        guard case let .account(details)? = try QrScanner.scanImage(drawn).first?.content() else { return XCTFail() }
+        XCTAssertEqual(details.accountName, first.accountName)
+        let export = try await s.exportMigrationQrCodes()
+        guard let exportDrawn = export.codes[0].image.cgImage(scale: 3),
+              case .migration? = try QrScanner.scanImage(exportDrawn).first?.content()
+        else { return XCTFail() }
+        #else
+        throw XCTSkip("QrImage.cgImage(scale:) needs CoreGraphics (Apple platforms)")
+        #endif
     }
 
     func testBackupsImportsExportsAndRestore() async throws {
@@ -236,13 +293,15 @@ final class WrapperTests: VaktTestCase {
         XCTAssertEqual(export.codes.count, 1)
         let first = try await s.accounts()[0]
         let image = try await s.accountQr(id: first.id)
-        guard let drawn = image.cgImage(scale: 4) else { return XCTFail("no CGImage") }
-        XCTAssertEqual(drawn.width, Int(image.side) * 4)
-        guard case let .account(details)? = try QrScanner.scanImage(drawn).first?.content() else { return XCTFail() }
+        let drawn = qrLuma(image, scale: 4)
+        guard case let .account(details)? = try QrScanner.scanImage(
+            luma: drawn.data, width: drawn.side, height: drawn.side, bytesPerRow: drawn.side
+        ).first?.content() else { return XCTFail() }
         XCTAssertEqual(details.accountName, first.accountName)
-        guard let exportDrawn = export.codes[0].image.cgImage(scale: 3),
-              case .migration? = try QrScanner.scanImage(exportDrawn).first?.content()
-        else { return XCTFail() }
+        let exportDrawn = qrLuma(export.codes[0].image, scale: 3)
+        guard case .migration? = try QrScanner.scanImage(
+            luma: exportDrawn.data, width: exportDrawn.side, height: exportDrawn.side, bytesPerRow: exportDrawn.side
+        ).first?.content() else { return XCTFail() }
         let before = try await s.changeCount()
         try await s.setBackupPassphrase("correct horse battery")
         let after = try await s.changeCount()
@@ -303,6 +362,7 @@ final class WrapperTests: VaktTestCase {
     }
 
     func testSecureEnclaveKeystoreRoundTrip() throws {
+        #if canImport(Security) && canImport(CryptoKit)
         // Runs on a device, a simulator or a Mac: in the Secure Enclave where there
         // is one, else on a Keychain P-256 key (see SecureEnclaveKeystore).
         let keystore = SecureEnclaveKeystore(tag: "app.vakt.test.\(UUID().uuidString)")
@@ -323,5 +383,8 @@ final class WrapperTests: VaktTestCase {
         XCTAssertThrowsError(try keystore.unwrap(wrapped: tampered)) {
             XCTAssertEqual($0 as? KeystoreFailure, .Rejected)
         }
+        #else
+        throw XCTSkip("SecureEnclaveKeystore needs the Keychain and the Secure Enclave (Apple platforms)")
+        #endif
     }
 }
