@@ -18,7 +18,7 @@ use crate::crypto::kdf::KdfParams;
 use crate::rng::{RandomSource, random_array};
 use crate::secret::Key256;
 
-use super::BackupError;
+use super::error::BackupError;
 
 /// The first seven bytes of every backup.
 pub const MAGIC: &[u8; 7] = b"VAKTBKP";

@@ -7,7 +7,7 @@ use crate::rng::random_array;
 use crate::secret::Key256;
 use crate::vault::{Session, Unreadable, VaultError};
 
-use super::BackupError;
+use super::error::BackupError;
 use super::format::{self, Header, KeySlot, Record, RecordKind, SlotKind};
 
 fn damaged() -> VaultError {

@@ -17,8 +17,9 @@ use crate::vault::{
     EmptyVault, Pin, Services, Session, UnblockCode, Vault, VaultConfig, VaultError, unblock_delay,
 };
 
+use super::contents::{Contents, decode_records};
+use super::error::BackupError;
 use super::format::{self, SlotKind};
-use super::{BackupError, Contents, decode_records};
 
 /// The secret that opens a backup.
 #[derive(Clone, Copy, Debug)]

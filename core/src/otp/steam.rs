@@ -1,6 +1,8 @@
 //! Steam Guard codes: RFC 4226 truncation, then five characters from Steam's alphabet.
 
-use super::{Algorithm, Code, truncated_value};
+use super::code::Code;
+use super::hotp::truncated_value;
+use super::params::Algorithm;
 use crate::secret::SecretBytes;
 
 /// The 26 characters Steam Guard codes are written with.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::secret::SecretBytes;
 
 fn key(bytes: &[u8]) -> SecretBytes {
     SecretBytes::from_slice(bytes)

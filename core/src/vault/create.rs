@@ -121,3 +121,20 @@ impl EmptyVault {
         })
     }
 }
+
+impl Vault {
+    /// Creates a vault at `path` (the database file) protected by `pin`, and
+    /// returns it with its first unblock code — shown to the user once.
+    ///
+    /// Refuses if a vault already exists there, and never touches a file it
+    /// cannot read.
+    pub fn create(
+        path: &Path,
+        services: Services,
+        config: VaultConfig,
+        pin: &Pin,
+    ) -> Result<(Vault, UnblockCode), VaultError> {
+        let made = EmptyVault::open(path)?.fill(services, config, pin, |_, _| Ok(()))?;
+        Ok((made.vault, made.code))
+    }
+}

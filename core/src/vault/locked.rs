@@ -8,7 +8,6 @@ use crate::secret::Key256;
 use crate::store::Store;
 
 use super::config::{Services, VaultConfig};
-use super::create::EmptyVault;
 use super::error::{Unreadable, VaultError};
 use super::handle::Inner;
 use super::lockout::{LockStatus, MAX_PIN_ATTEMPTS, check_turn, unblock_delay};
@@ -64,21 +63,6 @@ impl Inner {
 }
 
 impl Vault {
-    /// Creates a vault at `path` (the database file) protected by `pin`, and
-    /// returns it with its first unblock code — shown to the user once.
-    ///
-    /// Refuses if a vault already exists there, and never touches a file it
-    /// cannot read.
-    pub fn create(
-        path: &Path,
-        services: Services,
-        config: VaultConfig,
-        pin: &Pin,
-    ) -> Result<(Vault, UnblockCode), VaultError> {
-        let made = EmptyVault::open(path)?.fill(services, config, pin, |_, _| Ok(()))?;
-        Ok((made.vault, made.code))
-    }
-
     /// Opens an existing vault (locked). Reports, and leaves untouched, a file
     /// that is missing, foreign, damaged or from a newer version.
     pub fn open(path: &Path, services: Services, config: VaultConfig) -> Result<Vault, VaultError> {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::BatchInfo;
+use super::decode::BatchInfo;
 
 /// The most codes one export may claim to have. Google Authenticator puts ten
 /// accounts in a code, so this is room for 10,000 accounts.

@@ -3,7 +3,9 @@ use prost::Message;
 
 use super::batches::MAX_CODES;
 use super::*;
+use crate::account::{Account, OtpKind, OtpParams, OtpSecret};
 use crate::otp::{Algorithm, Digits, Period};
+use crate::secret::SecretBytes;
 use crate::transfer::export::google_authenticator::*;
 
 /// Published test vector (README of github.com/dim13/otpauth, and reused by

@@ -1,0 +1,45 @@
+//! The decrypted contents of a backup: accounts and push tokens.
+
+use crate::account::Account;
+
+use super::error::BackupError;
+use super::format;
+
+/// The decrypted contents of a backup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contents {
+    /// The accounts, in display order.
+    pub accounts: Vec<Account>,
+    /// Push tokens, restored as needing re-enrolment (their device keys stayed
+    /// on the old device).
+    pub push_tokens: Vec<crate::push::PushToken>,
+    /// Names of entries restored but in need of re-enrolment on the new device
+    /// (the push tokens, `issuer: label`).
+    pub needs_reenrolment: Vec<String>,
+}
+
+/// Decodes the records of an opened payload.
+pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, BackupError> {
+    let mut accounts = Vec::with_capacity(records.len());
+    let mut push_tokens = Vec::new();
+    let mut needs_reenrolment = Vec::new();
+    for record in records {
+        match record.kind {
+            format::RecordKind::Account => accounts.push(
+                crate::vault::record::decode(&record.bytes).map_err(|_| BackupError::Damaged)?,
+            ),
+            format::RecordKind::PushToken => {
+                let mut token = crate::push::PushToken::decode(&record.bytes)
+                    .map_err(|_| BackupError::Damaged)?;
+                token.state = crate::push::TokenState::NeedsReenrolment;
+                needs_reenrolment.push(token.display_name());
+                push_tokens.push(token);
+            }
+        }
+    }
+    Ok(Contents {
+        accounts,
+        push_tokens,
+        needs_reenrolment,
+    })
+}
