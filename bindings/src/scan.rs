@@ -285,7 +285,16 @@ pub enum AddOutcome {
         /// The new account's id.
         id: u64,
     },
-    /// Not added: the vault already holds this key (same kind).
+    /// Added with this id, but it gives the same codes as the account
+    /// `like_id`, which has other names: show both; the user may delete one.
+    AddedLike {
+        /// The new account's id.
+        id: u64,
+        /// The account that gives the same codes.
+        like_id: u64,
+    },
+    /// Not added: the vault already holds this account (same codes, same
+    /// names).
     Duplicate {
         /// The account that has it.
         existing_id: u64,
@@ -296,6 +305,7 @@ impl From<CoreAddOutcome> for AddOutcome {
     fn from(o: CoreAddOutcome) -> Self {
         match o {
             CoreAddOutcome::Added(id) => AddOutcome::Added { id },
+            CoreAddOutcome::AddedLike { id, like } => AddOutcome::AddedLike { id, like_id: like },
             CoreAddOutcome::Duplicate(existing_id) => AddOutcome::Duplicate { existing_id },
         }
     }

@@ -78,13 +78,28 @@ pub struct SkippedEntry {
 pub struct ImportReport {
     /// Added, in the file's order.
     pub added: Vec<ImportedAccount>,
-    /// Not added: the vault already holds the same key and kind (or an earlier
-    /// entry of the file did).
+    /// Not added: the vault already holds the same account — same codes,
+    /// same names — (or an earlier entry of the file did); `id` is that
+    /// account's.
     pub duplicates: Vec<ImportedAccount>,
+    /// Added (and in `added`) but giving the same codes as an account with
+    /// other names: show them, the user may delete one.
+    pub look_alikes: Vec<LookAlike>,
     /// Entries that cannot be used.
     pub skipped: Vec<SkippedEntry>,
     /// Caveats about the file (fields it does not record, values assumed).
     pub notes: Vec<String>,
+}
+
+/// An imported account that gives the same codes as another one.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct LookAlike {
+    /// The new account's id.
+    pub id: u64,
+    /// The account already there that gives the same codes.
+    pub like_id: u64,
+    /// Issuer and name as the file has them.
+    pub label: String,
 }
 
 fn listed(pairs: Vec<(u64, String)>) -> Vec<ImportedAccount> {
@@ -187,6 +202,11 @@ impl Session {
         Ok(ImportReport {
             added: listed(report.added),
             duplicates: listed(report.duplicates),
+            look_alikes: report
+                .look_alikes
+                .into_iter()
+                .map(|(id, like_id, label)| LookAlike { id, like_id, label })
+                .collect(),
             skipped: report
                 .unsupported
                 .into_iter()

@@ -63,6 +63,7 @@ pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
             &json!({
                 "added": report.added.iter().map(|(id, label)| json!({"id": id, "label": label})).collect::<Vec<_>>(),
                 "duplicates": report.duplicates.iter().map(|(id, label)| json!({"existing_id": id, "label": label})).collect::<Vec<_>>(),
+                "look_alikes": report.look_alikes.iter().map(|(id, like, label)| json!({"id": id, "like_id": like, "label": label})).collect::<Vec<_>>(),
                 "unsupported": report.unsupported.iter().map(|s| json!({"label": s.label, "reason": s.reason})).collect::<Vec<_>>(),
                 "notes": report.notes,
             })
@@ -85,7 +86,20 @@ pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
             report
                 .duplicates
                 .iter()
-                .map(|(id, label)| format!("        {label} (same key as #{id})")),
+                .map(|(id, label)| format!("        {label} (the same as #{id})")),
+        );
+    }
+    if !report.look_alikes.is_empty() {
+        lines.push(format!(
+            "note: {} added account(s) give the same codes as an account with another name \
+             (the same account renamed? vakt delete ID removes one)",
+            report.look_alikes.len()
+        ));
+        lines.extend(
+            report
+                .look_alikes
+                .iter()
+                .map(|(id, like, label)| format!("        #{id} {label} = #{like}")),
         );
     }
     if !report.unsupported.is_empty() {

@@ -152,3 +152,22 @@ impl Account {
         }
     }
 }
+
+/// How an account is named on screen and in messages: "Issuer (name)", or
+/// whichever of the two is not empty, or "(no name)". The one label format of
+/// accounts everywhere (lists, scans, imports, exports).
+pub fn display_label(issuer: &str, name: &str) -> String {
+    match (issuer.is_empty(), name.is_empty()) {
+        (false, false) => format!("{issuer} ({name})"),
+        (false, true) => issuer.to_owned(),
+        (true, false) => name.to_owned(),
+        (true, true) => "(no name)".to_owned(),
+    }
+}
+
+impl Account {
+    /// The account's label on screen: see [`display_label`].
+    pub fn display_label(&self) -> String {
+        display_label(&self.issuer, &self.name)
+    }
+}

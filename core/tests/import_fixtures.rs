@@ -460,17 +460,170 @@ fn duplicates_are_skipped_and_reported() {
     assert!(second.added.is_empty());
     assert_eq!(second.duplicates.len(), 7);
     assert_eq!(second.duplicates[0], (1, "Deno (Mason)".to_owned()));
-    // Twice in one file: the second is a duplicate of the first.
-    let twice =
-        "otpauth://totp/X:x?secret=JBSWY3DPEHPK3PXP\notpauth://totp/Y:y?secret=JBSWY3DPEHPK3PXP\n";
+    // Twice in one file: the second is a duplicate of the first; the same
+    // key under another name is added and reported as a look-alike.
+    let twice = "otpauth://totp/X:x?secret=JBSWY3DPEHPK3PXP\n\
+                 otpauth://totp/X:x?secret=JBSWY3DPEHPK3PXP\n\
+                 otpauth://totp/Y:y?secret=JBSWY3DPEHPK3PXP\n";
     let report = import::apply(
         &session,
         import::read(Format::UriList, twice.as_bytes(), None).unwrap(),
     )
     .unwrap();
-    assert_eq!(report.added, vec![(8, "X (x)".to_owned())]);
-    assert_eq!(report.duplicates, vec![(8, "Y (y)".to_owned())]);
-    assert_eq!(session.accounts().unwrap().len(), 8);
+    assert_eq!(
+        report.added,
+        vec![(8, "X (x)".to_owned()), (9, "Y (y)".to_owned())]
+    );
+    assert_eq!(report.duplicates, vec![(8, "X (x)".to_owned())]);
+    assert_eq!(report.look_alikes, vec![(9, 8, "Y (y)".to_owned())]);
+    assert_eq!(session.accounts().unwrap().len(), 9);
+}
+
+/// Adds to a plain export file, next to the entry at `index`: an exact copy,
+/// a copy under another name, and copies that give other codes (digits,
+/// period); `entries` points at the file's entry list, `rename` and `retune`
+/// edit an entry in the format's own fields.
+fn with_variants(
+    file: &str,
+    entries: fn(&mut serde_json::Value) -> &mut Vec<serde_json::Value>,
+    rename: fn(&mut serde_json::Value),
+    retune: &[fn(&mut serde_json::Value)],
+) -> (Vec<u8>, usize) {
+    let mut json: serde_json::Value = serde_json::from_slice(&read_file(file)).unwrap();
+    let list = entries(&mut json);
+    let first = list[0].clone();
+    list.push(first.clone());
+    let mut renamed = first.clone();
+    rename(&mut renamed);
+    list.push(renamed);
+    for change in retune {
+        let mut other = first.clone();
+        change(&mut other);
+        list.push(other);
+    }
+    let total = list.len();
+    (serde_json::to_vec(&json).unwrap(), total)
+}
+
+#[test]
+fn nothing_is_lost_on_import_only_exact_duplicates_are_skipped() {
+    use serde_json::{Value, json};
+    type Edit = fn(&mut Value);
+    let aegis: (Edit, [Edit; 3]) = (
+        |e| e["name"] = json!("Someone else"),
+        [
+            |e| e["info"]["digits"] = json!(8),
+            |e| e["info"]["period"] = json!(60),
+            |e| e["info"]["algo"] = json!("SHA256"),
+        ],
+    );
+    let andotp: (Edit, [Edit; 3]) = (
+        |e| e["label"] = json!("Someone else"),
+        [
+            |e| e["digits"] = json!(8),
+            |e| e["period"] = json!(60),
+            |e| e["algorithm"] = json!("SHA256"),
+        ],
+    );
+    let twofas: (Edit, [Edit; 3]) = (
+        |e| {
+            e["name"] = json!("Someone else");
+            e["otp"]["account"] = json!("Someone else");
+            e["otp"]["label"] = json!("Someone else");
+        },
+        [
+            |e| e["otp"]["digits"] = json!(8),
+            |e| e["otp"]["period"] = json!(60),
+            |e| e["otp"]["algorithm"] = json!("SHA256"),
+        ],
+    );
+    let freeotp: (Edit, [Edit; 3]) = (
+        |e| e["label"] = json!("Someone else"),
+        [
+            |e| e["digits"] = json!(7),
+            |e| e["counter"] = json!(1),
+            |e| e["algo"] = json!("SHA1"),
+        ],
+    );
+    type Entries = fn(&mut Value) -> &mut Vec<Value>;
+    type Variants = (Edit, [Edit; 3]);
+    type Case<'a> = (Format, &'a str, Entries, Variants);
+    let cases: [Case<'_>; 4] = [
+        (
+            Format::Aegis,
+            "aegis_plain.json",
+            |j| j["db"]["entries"].as_array_mut().unwrap(),
+            aegis,
+        ),
+        (
+            Format::AndOtp,
+            "andotp_plain.json",
+            |j| j.as_array_mut().unwrap(),
+            andotp,
+        ),
+        (
+            Format::TwoFas,
+            "2fas_authenticator_plain_v4.2fas",
+            |j| j["services"].as_array_mut().unwrap(),
+            twofas,
+        ),
+        (
+            Format::FreeOtp,
+            "freeotp_plus.json",
+            |j| j["tokens"].as_array_mut().unwrap(),
+            freeotp,
+        ),
+    ];
+    for (format, file, entries, (rename, retune)) in cases {
+        let (bytes, total) = with_variants(file, entries, rename, &retune);
+        let imported = import::read(format, &bytes, None).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (_dir, session) = vault();
+        let report = import::apply(&session, imported).unwrap();
+        let skipped = report.unsupported.len();
+        // Only the exact copy is left out; the renamed copy is a look-alike.
+        assert_eq!(report.duplicates.len(), 1, "{file}: {report:?}");
+        assert_eq!(
+            report.added.len() + skipped,
+            total - 1,
+            "{file}: {report:?}"
+        );
+        assert_eq!(report.look_alikes.len(), 1, "{file}: {report:?}");
+        assert_eq!(
+            session.accounts().unwrap().len(),
+            report.added.len(),
+            "{file}"
+        );
+    }
+
+    // A Google Authenticator export and a list of otpauth URIs: the same rule.
+    let list = "otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP\n\
+                otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP\n\
+                otpauth://totp/B:b?secret=JBSWY3DPEHPK3PXP\n\
+                otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP&digits=8\n\
+                otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP&period=60\n\
+                otpauth://hotp/A:a?secret=JBSWY3DPEHPK3PXP&counter=3\n";
+    let accounts = import::read(Format::UriList, list.as_bytes(), None)
+        .unwrap()
+        .accounts;
+    let plan = vakt_core::transfer::export::google_authenticator::export(&accounts, 7);
+    let google: String = plan
+        .codes
+        .iter()
+        .map(|c| format!("{}\n", c.uri.expose()))
+        .collect();
+    // Google Authenticator's format has no period: the 60 s account stays out.
+    assert_eq!(plan.not_exportable.len(), 1);
+    for (name, text, added) in [("uri list", list.to_owned(), 5), ("google", google, 4)] {
+        let (_dir, session) = vault();
+        let report = import::apply(
+            &session,
+            import::read(Format::UriList, text.as_bytes(), None).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report.added.len(), added, "{name}");
+        assert_eq!(report.duplicates.len(), 1, "{name}");
+        assert_eq!(report.look_alikes.len(), 1, "{name}");
+    }
 }
 
 #[test]

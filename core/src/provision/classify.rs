@@ -14,7 +14,7 @@
 
 use crate::account::Account;
 use crate::provision::google_export::{self, MigrationError, MigrationPayload};
-use crate::provision::push_enrolment::{self, PushEnrolment, PushError};
+use crate::provision::push_enrolment::{self, EnrolmentCodeError, PushEnrolment};
 use crate::provision::uri::{self, UriError, strip_prefix_ignore_case};
 
 /// What a scanned code provisions.
@@ -45,7 +45,7 @@ pub enum ProvisionError {
     Migration(MigrationError),
     /// A push enrolment code that cannot be used.
     #[error("privacyIDEA push enrolment: {0}")]
-    Push(PushError),
+    Push(EnrolmentCodeError),
 }
 
 fn describe_scheme(scheme: &Option<String>) -> String {

@@ -29,7 +29,7 @@ use crate::secret::SecretString;
 
 /// Why a push enrolment code was refused; names the field at fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PushError {
+pub enum EnrolmentCodeError {
     /// Not `otpauth://pipush/`.
     #[error("scheme: expected otpauth://pipush/")]
     Scheme,
@@ -61,15 +61,15 @@ pub enum PushError {
     },
 }
 
-impl PushError {
+impl EnrolmentCodeError {
     /// The name of the field at fault.
     pub fn field(&self) -> &'static str {
         match self {
-            PushError::Scheme => "scheme",
-            PushError::Missing { field }
-            | PushError::Invalid { field, .. }
-            | PushError::Encoding { field }
-            | PushError::Duplicate { field } => field,
+            EnrolmentCodeError::Scheme => "scheme",
+            EnrolmentCodeError::Missing { field }
+            | EnrolmentCodeError::Invalid { field, .. }
+            | EnrolmentCodeError::Encoding { field }
+            | EnrolmentCodeError::Duplicate { field } => field,
         }
     }
 }
@@ -145,17 +145,21 @@ struct Params {
     firebase: FirebaseConfig,
 }
 
-fn decode(raw: &str, field: &'static str) -> Result<String, PushError> {
+fn decode(raw: &str, field: &'static str) -> Result<String, EnrolmentCodeError> {
     percent_decode_str(&raw.replace('+', " "))
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| PushError::Encoding { field })
+        .map_err(|_| EnrolmentCodeError::Encoding { field })
 }
 
-fn set_once(slot: &mut Option<String>, raw: &str, field: &'static str) -> Result<(), PushError> {
+fn set_once(
+    slot: &mut Option<String>,
+    raw: &str,
+    field: &'static str,
+) -> Result<(), EnrolmentCodeError> {
     let value = decode(raw, field)?;
     match slot {
-        Some(old) if *old != value => Err(PushError::Duplicate { field }),
+        Some(old) if *old != value => Err(EnrolmentCodeError::Duplicate { field }),
         Some(_) => Ok(()),
         None => {
             *slot = Some(value);
@@ -164,7 +168,7 @@ fn set_once(slot: &mut Option<String>, raw: &str, field: &'static str) -> Result
     }
 }
 
-fn parse_query(query: &str) -> Result<Params, PushError> {
+fn parse_query(query: &str) -> Result<Params, EnrolmentCodeError> {
     let mut p = Params::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (raw_key, raw) = pair.split_once('=').unwrap_or((pair, ""));
@@ -176,7 +180,9 @@ fn parse_query(query: &str) -> Result<Params, PushError> {
                 let field = "enrollment_credential";
                 let value = Zeroizing::new(decode(raw, field)?);
                 match &p.credential {
-                    Some(old) if **old != *value => return Err(PushError::Duplicate { field }),
+                    Some(old) if **old != *value => {
+                        return Err(EnrolmentCodeError::Duplicate { field });
+                    }
                     Some(_) => {}
                     None => p.credential = Some(value),
                 }
@@ -203,28 +209,38 @@ fn parse_query(query: &str) -> Result<Params, PushError> {
 }
 
 /// privacyIDEA's truth values (`is_true`): 1/true/yes/on, 0/false/no/off.
-fn flag(value: Option<&str>, field: &'static str, default: bool) -> Result<bool, PushError> {
+fn flag(
+    value: Option<&str>,
+    field: &'static str,
+    default: bool,
+) -> Result<bool, EnrolmentCodeError> {
     let Some(value) = value.map(str::trim) else {
         return Ok(default);
     };
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(PushError::Invalid {
+        _ => Err(EnrolmentCodeError::Invalid {
             field,
             expected: "expected 1/true or 0/false",
         }),
     }
 }
 
-fn number(value: Option<&str>, field: &'static str, default: u32) -> Result<u32, PushError> {
+fn number(
+    value: Option<&str>,
+    field: &'static str,
+    default: u32,
+) -> Result<u32, EnrolmentCodeError> {
     match value.map(str::trim) {
         None => Ok(default),
-        Some(text) if !text.starts_with('+') => text.parse().map_err(|_| PushError::Invalid {
-            field,
-            expected: "not a whole number",
-        }),
-        Some(_) => Err(PushError::Invalid {
+        Some(text) if !text.starts_with('+') => {
+            text.parse().map_err(|_| EnrolmentCodeError::Invalid {
+                field,
+                expected: "not a whole number",
+            })
+        }
+        Some(_) => Err(EnrolmentCodeError::Invalid {
             field,
             expected: "not a whole number",
         }),
@@ -236,41 +252,42 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 /// Parses a push enrolment code.
-pub fn parse(text: &str) -> Result<PushEnrolment, PushError> {
+pub fn parse(text: &str) -> Result<PushEnrolment, EnrolmentCodeError> {
     let text = text.trim();
-    let rest = strip_prefix_ignore_case(text, "otpauth://pipush").ok_or(PushError::Scheme)?;
+    let rest =
+        strip_prefix_ignore_case(text, "otpauth://pipush").ok_or(EnrolmentCodeError::Scheme)?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let raw_label = match path.strip_prefix('/') {
         Some(label) => label,
         None if path.is_empty() => "",
-        None => return Err(PushError::Scheme),
+        None => return Err(EnrolmentCodeError::Scheme),
     };
     let label = percent_decode_str(raw_label)
         .decode_utf8()
-        .map_err(|_| PushError::Encoding { field: "label" })?
+        .map_err(|_| EnrolmentCodeError::Encoding { field: "label" })?
         .trim()
         .to_owned();
     let p = parse_query(query)?;
 
-    let url = non_empty(p.url).ok_or(PushError::Missing { field: "url" })?;
+    let url = non_empty(p.url).ok_or(EnrolmentCodeError::Missing { field: "url" })?;
     let scheme_ok = ["https://", "http://"]
         .iter()
         .any(|s| strip_prefix_ignore_case(&url, s).is_some_and(|host| !host.is_empty()));
     if !scheme_ok {
-        return Err(PushError::Invalid {
+        return Err(EnrolmentCodeError::Invalid {
             field: "url",
             expected: "expected an http:// or https:// address",
         });
     }
-    let credential = p
-        .credential
-        .filter(|c| !c.trim().is_empty())
-        .ok_or(PushError::Missing {
-            field: "enrollment_credential",
-        })?;
+    let credential =
+        p.credential
+            .filter(|c| !c.trim().is_empty())
+            .ok_or(EnrolmentCodeError::Missing {
+                field: "enrollment_credential",
+            })?;
     let serial = non_empty(p.serial)
         .or_else(|| (!label.is_empty()).then(|| label.clone()))
-        .ok_or(PushError::Missing { field: "serial" })?;
+        .ok_or(EnrolmentCodeError::Missing { field: "serial" })?;
     let firebase = (p.firebase != FirebaseConfig::default()).then_some(p.firebase);
     Ok(PushEnrolment {
         label: if label.is_empty() {

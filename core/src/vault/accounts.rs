@@ -5,6 +5,7 @@ use crate::account::{Account, OtpKind};
 use crate::otp::{Algorithm, Code, CodeView};
 use crate::store::AccountRow;
 
+use super::bulk::AddOutcome;
 use super::error::{Unreadable, VaultError};
 use super::record;
 use super::session::Session;
@@ -32,6 +33,13 @@ pub struct AccountInfo {
 }
 
 impl AccountInfo {
+    /// The account's label on screen: see [`crate::account::display_label`].
+    pub fn display_label(&self) -> String {
+        crate::account::display_label(&self.issuer, &self.name)
+    }
+}
+
+impl AccountInfo {
     fn new(id: u64, position: i64, account: &Account) -> Self {
         Self {
             id,
@@ -53,20 +61,6 @@ pub struct CodeEntry {
     /// The code, seconds left and next code; `None` for HOTP (showing a code
     /// would spend a counter value — use [`Session::next_code`]).
     pub view: Option<CodeView>,
-}
-
-fn exact_duplicate(a: &Account, b: &Account) -> bool {
-    let same_kind = match (a.params.kind, b.params.kind) {
-        (OtpKind::Totp { period: x }, OtpKind::Totp { period: y }) => x == y,
-        (OtpKind::Hotp { .. }, OtpKind::Hotp { .. }) | (OtpKind::Steam, OtpKind::Steam) => true,
-        _ => false,
-    };
-    same_kind
-        && a.params.algorithm == b.params.algorithm
-        && a.params.digits == b.params.digits
-        && a.params.secret == b.params.secret
-        && a.issuer == b.issuer
-        && a.name == b.name
 }
 
 impl Session {
@@ -120,21 +114,16 @@ impl Session {
             .collect())
     }
 
-    /// Adds an account; refuses an exact duplicate (same key, kind, parameters
-    /// and names) with the existing account's id.
+    /// Adds an account and returns its id. Refuses a duplicate — the same
+    /// codes under the same names — with the existing account's id; the same
+    /// codes under other names are added (see `duplicates`; [`Session::add_all`]
+    /// reports them).
     pub fn add(&self, account: &Account) -> Result<u64, VaultError> {
-        let mut store = self.inner.store()?;
-        store.write(|tx| {
-            for row in tx.accounts()? {
-                if exact_duplicate(&self.open_row(&row)?, account) {
-                    return Err(VaultError::Duplicate { id: row.id });
-                }
-            }
-            let id = tx.next_account_id()?;
-            let row = self.seal_row(id, tx.next_position()?, account)?;
-            tx.put_account(&row)?;
-            Ok(id)
-        })
+        match self.add_all(std::slice::from_ref(account))?.first() {
+            Some(AddOutcome::Added(id) | AddOutcome::AddedLike { id, .. }) => Ok(*id),
+            Some(AddOutcome::Duplicate(id)) => Err(VaultError::Duplicate { id: *id }),
+            None => Err(VaultError::InvalidInput("nothing to add".into())),
+        }
     }
 
     fn update(

@@ -1,8 +1,10 @@
-//! Adding many accounts at once (imports): one transaction, duplicates of keys
-//! already in the vault (or earlier in the batch) skipped and reported.
+//! Adding many accounts at once (imports, export codes): one transaction,
+//! duplicates of accounts already in the vault (or earlier in the batch)
+//! skipped and reported, look-alikes added and reported (`duplicates`).
 
 use crate::account::Account;
 
+use super::duplicates::{Likeness, find_like};
 use super::{Session, VaultError};
 
 /// What [`Session::add_all`] did with one account.
@@ -10,21 +12,25 @@ use super::{Session, VaultError};
 pub enum AddOutcome {
     /// Added with this id.
     Added(u64),
-    /// Not added: the account with this id has the same key and kind.
+    /// Added with this id, but it gives the same codes as account `like`,
+    /// which has other names: perhaps the same account (the user may delete
+    /// one), perhaps two accounts sharing a key.
+    AddedLike {
+        /// The new account's id.
+        id: u64,
+        /// The account that gives the same codes.
+        like: u64,
+    },
+    /// Not added: the account with this id gives the same codes under the
+    /// same names.
     Duplicate(u64),
 }
 
-/// The same key used the same way (TOTP, HOTP or Steam), whatever the names,
-/// parameters or counter: the user already has this account.
-fn same_key(a: &Account, b: &Account) -> bool {
-    std::mem::discriminant(&a.params.kind) == std::mem::discriminant(&b.params.kind)
-        && a.params.secret == b.params.secret
-}
-
 impl Session {
-    /// Adds `accounts` in one transaction (all or none). An account whose key
-    /// is already in the vault with the same kind, or earlier in `accounts`, is
-    /// not added; its outcome names the account that has it.
+    /// Adds `accounts` in one transaction (all or none). A duplicate of an
+    /// account in the vault, or earlier in `accounts`, is not added; one that
+    /// gives the same codes under other names is added and says which it is
+    /// like (see `duplicates`).
     pub fn add_all(&self, accounts: &[Account]) -> Result<Vec<AddOutcome>, VaultError> {
         let mut store = self.inner.store()?;
         store.write(|tx| {
@@ -35,15 +41,19 @@ impl Session {
                 .collect::<Result<_, VaultError>>()?;
             let mut outcomes = Vec::with_capacity(accounts.len());
             for account in accounts {
-                if let Some((id, _)) = known.iter().find(|(_, k)| same_key(k, account)) {
-                    outcomes.push(AddOutcome::Duplicate(*id));
+                let like = find_like(account, &known);
+                if let Some((id, Likeness::Duplicate)) = like {
+                    outcomes.push(AddOutcome::Duplicate(id));
                     continue;
                 }
                 let id = tx.next_account_id()?;
                 let row = self.seal_row(id, tx.next_position()?, account)?;
                 tx.put_account(&row)?;
                 known.push((id, account.clone()));
-                outcomes.push(AddOutcome::Added(id));
+                outcomes.push(match like {
+                    Some((like, _)) => AddOutcome::AddedLike { id, like },
+                    None => AddOutcome::Added(id),
+                });
             }
             Ok(outcomes)
         })
@@ -56,25 +66,5 @@ impl Session {
             .into_iter()
             .map(|(_, account)| account)
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn account(uri: &str) -> Account {
-        crate::provision::uri::parse(uri).unwrap()
-    }
-
-    #[test]
-    fn same_key_ignores_names_but_not_kind() {
-        let a = account("otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP");
-        let b = account("otpauth://totp/B:b?secret=JBSWY3DPEHPK3PXP&period=60&digits=8");
-        let c = account("otpauth://hotp/A:a?secret=JBSWY3DPEHPK3PXP&counter=1");
-        let d = account("otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXQ");
-        assert!(same_key(&a, &b));
-        assert!(!same_key(&a, &c));
-        assert!(!same_key(&a, &d));
     }
 }

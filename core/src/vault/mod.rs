@@ -24,6 +24,7 @@ mod accounts;
 mod bulk;
 mod config;
 mod create;
+mod duplicates;
 mod error;
 mod handle;
 mod locked;

@@ -33,8 +33,10 @@ public struct ScannedAccount: Equatable, Hashable, Sendable {
     public let accountName: String
     /// The new account's id; if `isDuplicate`, the id of the account that already has this key.
     public let id: UInt64
-    /// The vault already held this key: nothing was added.
+    /// The vault already held this account (same codes, same names): nothing was added.
     public let isDuplicate: Bool
+    /// Added, but it gives the same codes as this account, which has other names (show both).
+    public let likeId: UInt64?
 
     init(_ a: ScannedAccountAdded) {
         issuer = a.issuer
@@ -43,9 +45,15 @@ public struct ScannedAccount: Equatable, Hashable, Sendable {
         case let .added(id):
             self.id = id
             isDuplicate = false
+            likeId = nil
+        case let .addedLike(id, like):
+            self.id = id
+            isDuplicate = false
+            likeId = like
         case let .duplicate(existingId):
             id = existingId
             isDuplicate = true
+            likeId = nil
         }
     }
 }

@@ -113,12 +113,10 @@ pub struct UnusableEntry {
 impl UnusableEntry {
     /// "Issuer (name)", "Issuer", "name", or "entry N" when both are empty.
     pub fn label(&self) -> String {
-        match (self.issuer.is_empty(), self.name.is_empty()) {
-            (false, false) => format!("{} ({})", self.issuer, self.name),
-            (false, true) => self.issuer.clone(),
-            (true, false) => self.name.clone(),
-            (true, true) => format!("entry {}", self.position + 1),
+        if self.issuer.is_empty() && self.name.is_empty() {
+            return format!("entry {}", self.position + 1);
         }
+        crate::account::display_label(&self.issuer, &self.name)
     }
 }
 

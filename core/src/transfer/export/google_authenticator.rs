@@ -200,7 +200,7 @@ pub fn export(accounts: &[Account], batch_id: i32) -> ExportPlan {
 
 /// The label Google Authenticator writes: `issuer:account`, or the account
 /// alone (behind an empty issuer if it has a colon of its own).
-fn label(account: &Account) -> String {
+fn otpauth_label(account: &Account) -> String {
     if !account.issuer.is_empty() {
         format!("{}:{}", account.issuer, account.name)
     } else if account.name.contains(':') {
@@ -241,7 +241,7 @@ fn parameters(account: &Account) -> Result<proto::Parameters, NotExportableReaso
         // EXPOSE: the key goes into an export the user asked for; the entry
         // wipes its copy when dropped.
         secret: p.secret.bytes().expose().to_vec(),
-        name: label(account).into_bytes(),
+        name: otpauth_label(account).into_bytes(),
         issuer: account.issuer.clone().into_bytes(),
         algorithm,
         digits,

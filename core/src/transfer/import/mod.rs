@@ -175,23 +175,29 @@ pub fn read(
 pub struct ImportReport {
     /// Added: new id and label.
     pub added: Vec<(u64, String)>,
-    /// Not added because the vault already holds the same key and kind: the
-    /// existing account's id and the file's label.
+    /// Not added because the vault already holds the same account (same
+    /// codes, same names): the existing account's id and the file's label.
     pub duplicates: Vec<(u64, String)>,
+    /// Added (and also in `added`), but they give the same codes as an
+    /// account with other names: the new id, the other account's id, the
+    /// file's label. Worth showing: the user may delete one.
+    pub look_alikes: Vec<(u64, u64, String)>,
     /// Entries of the file that could not be imported.
     pub unsupported: Vec<Skipped>,
     /// Caveats about the file.
     pub notes: Vec<String>,
 }
 
-/// Adds what was read to the vault in one transaction. An entry whose key is
-/// already in the vault with the same kind (TOTP/HOTP/Steam), or earlier in the
-/// same file, is skipped and reported, whatever its names.
+/// Adds what was read to the vault in one transaction. An entry that is
+/// already in the vault (same codes, same names), or earlier in the same file,
+/// is skipped and reported; one that gives the same codes under other names is
+/// added and reported as a look-alike; nothing else is left out.
 pub fn apply(session: &Session, imported: Imported) -> Result<ImportReport, VaultError> {
     let outcomes = session.add_all(&imported.accounts)?;
     let mut report = ImportReport {
         added: Vec::new(),
         duplicates: Vec::new(),
+        look_alikes: Vec::new(),
         unsupported: imported.unsupported,
         notes: imported.notes,
     };
@@ -199,21 +205,17 @@ pub fn apply(session: &Session, imported: Imported) -> Result<ImportReport, Vaul
         let label = label_of(&account.issuer, &account.name);
         match outcome {
             AddOutcome::Added(id) => report.added.push((id, label)),
+            AddOutcome::AddedLike { id, like } => {
+                report.look_alikes.push((id, like, label.clone()));
+                report.added.push((id, label));
+            }
             AddOutcome::Duplicate(id) => report.duplicates.push((id, label)),
         }
     }
     Ok(report)
 }
 
-/// "Issuer (name)", or whichever of the two is not empty.
-pub fn label_of(issuer: &str, name: &str) -> String {
-    match (issuer.is_empty(), name.is_empty()) {
-        (false, false) => format!("{issuer} ({name})"),
-        (false, true) => issuer.to_owned(),
-        (true, false) => name.to_owned(),
-        (true, true) => "(no name)".to_owned(),
-    }
-}
+pub(crate) use crate::account::display_label as label_of;
 
 /// The fields most formats record, before validation.
 pub(crate) struct Fields<'a> {

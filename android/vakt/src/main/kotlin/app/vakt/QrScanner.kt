@@ -48,17 +48,21 @@ data class ScannedAccount(
     val accountName: String,
     /** The new account's id; if [isDuplicate], the id of the account that already has this key. */
     val id: Long,
-    /** The vault already held this key: nothing was added. */
+    /** The vault already held this account (same codes, same names): nothing was added. */
     val isDuplicate: Boolean,
+    /** Added, but it gives the same codes as this account, which has other names (show both). */
+    val likeId: Long? = null,
 ) {
     internal constructor(a: ScannedAccountAdded) : this(
         a.issuer,
         a.accountName,
         when (val o = a.outcome) {
             is AddOutcome.Added -> o.id.toLong()
+            is AddOutcome.AddedLike -> o.id.toLong()
             is AddOutcome.Duplicate -> o.existingId.toLong()
         },
         a.outcome is AddOutcome.Duplicate,
+        (a.outcome as? AddOutcome.AddedLike)?.likeId?.toLong(),
     )
 }
 
