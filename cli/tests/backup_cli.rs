@@ -10,6 +10,7 @@
     clippy::panic
 )]
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -315,14 +316,17 @@ fn a_killed_restore_leaves_an_empty_or_a_complete_vault() {
     let full = started.elapsed();
     let want = codes(&timed, NEW_PIN, 59);
 
+    // Kill instants spread over [0, 1.5 × the timed restore]: early ones find
+    // an empty vault, late ones (and restores that finished) a complete one.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let (mut empty, mut complete) = (0, 0);
-    for round in 0..16u32 {
+    let (mut empty, mut complete, mut killed) = (0, 0, 0);
+    let rounds = 16u32;
+    for round in 0..rounds {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         let fraction = (seed >> 33) as f64 / f64::from(1u32 << 31);
-        let delay = full.mul_f64(fraction * 1.1);
+        let delay = full.mul_f64(fraction * 1.5);
         let target = s.root.join(format!("kill{round}"));
         let mut child = restore_cmd(&target, &s.file, &s.code, false)
             .stdout(Stdio::null())
@@ -331,7 +335,9 @@ fn a_killed_restore_leaves_an_empty_or_a_complete_vault() {
             .unwrap();
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL on Unix
-        let _ = child.wait();
+        if child.wait().unwrap().signal() == Some(9) {
+            killed += 1;
+        }
 
         let list = run(&target, &["list", "--json"], &[("VAKT_PIN", NEW_PIN)]);
         match list.status.code() {
@@ -366,8 +372,15 @@ fn a_killed_restore_leaves_an_empty_or_a_complete_vault() {
             ),
         }
     }
-    println!("killed restores: {empty} empty, {complete} complete");
-    assert_eq!(empty + complete, 16);
+    let report = format!(
+        "{rounds} restores under the kill schedule (full restore {full:?}): {killed} killed, \
+         {} finished; found {empty} empty, {complete} complete",
+        rounds - killed
+    );
+    println!("{report}");
+    // Both outcomes, each checked above, must really have occurred: a
+    // schedule that only ever hits one side checks half of the claim.
+    assert!(empty >= 1 && complete >= 1, "{report}");
 }
 
 #[test]

@@ -24,10 +24,12 @@
 //! Which PIN works is found on a *copy* of the vault with its counters
 //! cleared, so probing never disturbs the counts under test.
 //!
-//! The schedule (operation, arguments, kill delay) comes from a seeded RNG:
-//! `VAKT_CRASH_SEED=N` replays it (timing aside), `VAKT_CRASH_ITERATIONS=N`
-//! sets the length (default [`DEFAULT_ITERATIONS`]). Kill delays are uniform
-//! in [0, 1.2 × the operation's measured duration].
+//! The schedule (operation, arguments, kill delay) comes from a seeded RNG,
+//! seeded with [`DEFAULT_SEED`] unless `VAKT_CRASH_SEED` says otherwise:
+//! `VAKT_CRASH_SEED=N` replays schedule N (timing aside), `VAKT_CRASH_SEED=random`
+//! picks a new one from the clock (the log prints how to replay it).
+//! `VAKT_CRASH_ITERATIONS=N` sets the length (default [`DEFAULT_ITERATIONS`]).
+//! Kill delays are uniform in [0, 1.2 × the operation's measured duration].
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -39,6 +41,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const DEFAULT_ITERATIONS: usize = 240;
+/// The schedule the test command runs (the same every run, so a failure in CI
+/// replays with the same operations, arguments and relative kill instants).
+const DEFAULT_SEED: u64 = 0x5EED_C0DE_2024_0021;
 /// Iterations between two measurements of the operations' durations.
 const RECALIBRATE_EVERY: usize = 40;
 /// PINs the harness sets (all acceptable as new PINs).
@@ -817,21 +822,31 @@ fn calibrate(scratch: &Path, rounds: usize) -> BTreeMap<Op, Duration> {
 
 #[test]
 fn killed_commands_leave_a_consistent_vault() {
-    let seed = std::env::var("VAKT_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
+    let seed = match std::env::var("VAKT_CRASH_SEED").ok().as_deref() {
+        None | Some("") => DEFAULT_SEED,
+        Some("random") => {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_nanos();
             (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
-        });
+        }
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            panic!("VAKT_CRASH_SEED={text:?}: a number, or `random` for a new schedule")
+        }),
+    };
     let iterations: usize = std::env::var("VAKT_CRASH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(DEFAULT_ITERATIONS);
-    eprintln!("crash: seed {seed} (replay with VAKT_CRASH_SEED={seed}), {iterations} iterations");
+    eprintln!(
+        "crash: seed {seed}{} (replay with VAKT_CRASH_SEED={seed}; VAKT_CRASH_SEED=random for a new schedule), {iterations} iterations",
+        if seed == DEFAULT_SEED {
+            ", the default"
+        } else {
+            ""
+        }
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     // The probe copies need no durability: on tmpfs when there is one, so the

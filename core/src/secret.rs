@@ -161,13 +161,54 @@ mod tests {
         assert!(Key256::from_slice(&[0; 31]).is_none());
     }
 
+    /// The bytes of `v`'s whole allocation (its capacity), also past its length.
+    /// Only for vectors whose every byte up to the capacity has been written
+    /// (here: zeroized, which writes them all).
+    #[allow(unsafe_code)]
+    fn allocation(v: &mut Vec<u8>) -> Vec<u8> {
+        let len = v.len();
+        // SAFETY: u8 has no invalid values, and every byte up to the capacity
+        // was written (see above); the length is put back before returning.
+        unsafe { v.set_len(v.capacity()) };
+        let bytes = v.clone();
+        // SAFETY: `len` was the length before, so at most the capacity.
+        unsafe { v.set_len(len) };
+        bytes
+    }
+
     #[test]
     fn zeroize_clears_the_buffer() {
-        let mut bytes = SecretBytes::from_slice(b"secret");
+        // The wipe must overwrite the memory that held the secret, not only
+        // forget it: the same allocation, every byte of it zero.
+        let secret = b"secret bytes that must not stay in memory";
+        let mut bytes = SecretBytes::from_slice(secret);
+        assert_eq!(bytes.expose(), secret);
+        let at = bytes.0.as_ptr();
         bytes.zeroize();
-        assert!(bytes.expose().iter().all(|b| *b == 0) || bytes.is_empty());
+        assert_eq!(bytes.0.as_ptr(), at, "wiped in place, not reallocated");
+        let wiped = allocation(&mut bytes.0);
+        assert!(wiped.len() >= secret.len(), "the whole allocation is seen");
+        assert!(wiped.iter().all(|b| *b == 0), "{wiped:?}");
+
+        let phrase = "correct horse battery staple";
+        let mut text = SecretString::from_str_copy(phrase);
+        text.zeroize();
+        let mut raw = std::mem::take(&mut text.0).into_bytes();
+        let wiped = allocation(&mut raw);
+        assert!(wiped.len() >= phrase.len(), "the whole allocation is seen");
+        assert!(wiped.iter().all(|b| *b == 0), "{wiped:?}");
+
         let mut key = Key256::new([7; 32]);
         key.zeroize();
         assert_eq!(key.expose(), &[0; 32]);
+    }
+
+    #[test]
+    fn secrets_are_wiped_when_dropped() {
+        // Compile-time: each type zeroizes itself in `Drop`.
+        fn zeroized_on_drop<T: ZeroizeOnDrop>() {}
+        zeroized_on_drop::<SecretBytes>();
+        zeroized_on_drop::<SecretString>();
+        zeroized_on_drop::<Key256>();
     }
 }

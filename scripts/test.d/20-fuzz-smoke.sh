@@ -3,6 +3,8 @@
 # short while (VAKT_FUZZ_SECONDS, default 15), seeded with the URIs and keys of
 # fixtures/uri-corpus.json. Any crash, panic, sanitizer report or time-out
 # fails the run; the input that caused it is kept in fuzz/artifacts/TARGET/.
+# So does a seeded target left without seeds (a fixture moved or renamed), or a
+# target that ran no input. Prints, per target, its seeds and inputs run.
 #
 #   scripts/test.d/20-fuzz-smoke.sh [REPO_ROOT]     (scripts/test passes the root)
 #
@@ -14,6 +16,8 @@ root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 seconds=${VAKT_FUZZ_SECONDS:-15}
 targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame push_message)
+# Targets fuzzed from no seeds (libFuzzer starts from nothing): all others must have some.
+unseeded=(qr_frame)
 cargo_fuzz_version=0.13.2
 
 # cargo finds `cargo-fuzz` on PATH or in $CARGO_HOME/bin, where `cargo install`
@@ -25,16 +29,28 @@ fi
 
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
-mkdir -p "$seeds/uri_parse" "$seeds/keytext"
+mkdir -p "$seeds/uri_parse" "$seeds/keytext" "$seeds/migration"
 if command -v python3 >/dev/null 2>&1; then
   python3 - "$root/fixtures/uri-corpus.json" "$seeds" <<'PY'
-import json, sys, urllib.parse
+import base64, json, sys, urllib.parse
 cases = json.load(open(sys.argv[1], encoding="utf-8"))
 out = sys.argv[2]
 for i, case in enumerate(cases):
     uri = case["uri"]
     with open(f"{out}/uri_parse/{i:04}", "w", encoding="utf-8") as f:
         f.write(uri)
+    if uri.startswith("otpauth-migration:"):
+        # The migration target reads the text and the raw protobuf payload.
+        with open(f"{out}/migration/{i:04}.txt", "w", encoding="utf-8") as f:
+            f.write(uri)
+        data = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query).get("data", [""])[0]
+        try:
+            payload = base64.b64decode(data + "=" * (-len(data) % 4))
+        except ValueError:
+            payload = b""
+        if payload:
+            with open(f"{out}/migration/{i:04}.bin", "wb") as f:
+                f.write(payload)
     query = uri.split("?", 1)[1] if "?" in uri else ""
     for j, pair in enumerate(query.split("&")):
         key, _, value = pair.partition("=")
@@ -46,16 +62,28 @@ elif command -v jq >/dev/null 2>&1; then
   i=0
   while IFS= read -r uri; do
     printf '%s' "$uri" >"$seeds/uri_parse/$i"
+    j=0
+    IFS='&' read -ra pairs <<<"${uri#*\?}"
+    for pair in "${pairs[@]}"; do
+      key=${pair%%=*}
+      if [ "${key,,}" = secret ] && [ "$pair" != "$key" ]; then
+        value=${pair#*=}
+        value=${value//+/ }
+        printf '%b' "${value//%/\\x}" >"$seeds/keytext/$i-$j"
+      fi
+      j=$((j + 1))
+    done
     i=$((i + 1))
   done < <(jq -r '.[].uri' fixtures/uri-corpus.json)
 else
-  echo "neither python3 nor jq: fuzzing without the corpus seeds" >&2
+  echo "neither python3 nor jq: cannot read the URI seeds from fixtures/uri-corpus.json" >&2
+  exit 1
 fi
 # Seeds for the file parsers: the real files in fixtures/ (the import target's
 # first byte picks the format, in the order of import::Format::ALL).
-mkdir -p "$seeds/migration" "$seeds/import_file" "$seeds/backup_parse"
-for f in fixtures/migration/*.txt; do
-  [ -e "$f" ] && cp "$f" "$seeds/migration/"
+mkdir -p "$seeds/import_file" "$seeds/backup_parse"
+for f in fixtures/qr/generated/*.txt; do
+  if grep -q '^otpauth-migration:' "$f"; then cp "$f" "$seeds/migration/"; fi
 done
 imports=fixtures/imports/aegis
 seed_import() { { printf "\\$(printf '%03o' "$1")"; cat "$imports/$2"; } >"$seeds/import_file/$2"; }
@@ -69,12 +97,28 @@ seed_import 4 bitwarden.json
 seed_import 4 bitwarden.csv
 seed_import 5 authy_plain.xml
 seed_import 6 ente_auth.txt
-cp fixtures/vaults/v*/backup.vaktbkp "$seeds/backup_parse/" 2>/dev/null || true
+# A missing fixture leaves its glob unexpanded: the copy fails, and so does the run.
+for f in fixtures/vaults/v*/backup.vaktbkp; do
+  cp "$f" "$seeds/backup_parse/$(basename "$(dirname "$f")").vaktbkp"
+done
 mkdir -p "$seeds/push_message"
-cp fixtures/privacyidea/*_response.json "$seeds/push_message/" 2>/dev/null || true
+cp fixtures/privacyidea/*_response.json "$seeds/push_message/"
 mkdir -p "$seeds/qr_image"
-cp fixtures/qr/generated/*.png fixtures/privacyidea/*.png "$seeds/qr_image/" 2>/dev/null || true
-echo "seeds: $(ls "$seeds/uri_parse" | wc -l) URIs, $(ls "$seeds/keytext" | wc -l) keys, $(ls "$seeds/import_file" | wc -l) export files, $(ls "$seeds/backup_parse" | wc -l) backups"
+cp fixtures/qr/generated/*.png fixtures/privacyidea/*.png "$seeds/qr_image/"
+seed_count() {
+  if [ -d "$seeds/$1" ]; then find "$seeds/$1" -type f | wc -l; else echo 0; fi
+}
+for target in "${targets[@]}"; do
+  n=$(seed_count "$target")
+  if [[ " ${unseeded[*]} " == *" $target "* ]]; then
+    echo "seeds: $target none (fuzzed from scratch)"
+  elif [ "$n" -eq 0 ]; then
+    echo "seeds: $target has NO seeds: the fixtures it is seeded from are missing" >&2
+    exit 1
+  else
+    echo "seeds: $target $n"
+  fi
+done
 
 cd fuzz
 cargo fmt --check
@@ -85,18 +129,29 @@ if ! RUSTC_BOOTSTRAP=1 cargo fuzz build >"$log" 2>&1; then
   echo "fuzz build failed" >&2
   exit 1
 fi
+total=0
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target" "$seeds/$target"
+  kept=$(find "corpus/$target" -type f | wc -l)
   max_len=4096
   case $target in import_file | backup_parse | qr_image | qr_frame | push_message) max_len=65536 ;; esac
   if RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" "$seeds/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
     -print_final_stats=1 >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    echo "fuzz $target: ${runs:-?} inputs in ${seconds}s, no crash"
+    if [ -z "$runs" ] || [ "$runs" -eq 0 ]; then
+      tail -n 30 "$log"
+      echo "fuzz $target: ran no input" >&2
+      exit 1
+    fi
+    total=$((total + runs))
+    echo "fuzz $target: $(seed_count "$target") seeds + $kept kept inputs, $runs inputs run in ${seconds}s, no crash"
   else
     tail -n 60 "$log"
+    # The panic message itself (printed before the long stack trace).
+    grep -m 2 -A 1 '^panicked at\|^thread .* panicked at' "$log" >&2 || true
     echo "fuzz $target: FAILED (input kept in fuzz/artifacts/$target/)" >&2
     exit 1
   fi
 done
+echo "ran: ${#targets[@]} fuzz targets, $total inputs"

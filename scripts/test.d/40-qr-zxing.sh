@@ -3,7 +3,8 @@
 # `vakt qr --png` write (and the ones in fixtures/migration/) must be read by an
 # independent decoder, zxing-cpp (PyPI), to exactly the text that `vakt scan
 # --raw` reads from it. Installs zxing-cpp and Pillow (pinned) into
-# .cache/zxing-venv the first time.
+# .cache/zxing-venv, again whenever the pins below change (the venv is stamped
+# with them).
 #
 #   scripts/test.d/40-qr-zxing.sh [REPO_ROOT]     (scripts/test passes the root)
 set -euo pipefail
@@ -11,15 +12,31 @@ root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 venv=.cache/zxing-venv
 packages=(zxing-cpp==3.1.1 pillow==13.0.0)
-if ! "$venv/bin/python" -c 'import zxingcpp, PIL' 2>/dev/null; then
-  echo "installing ${packages[*]} into $venv"
+stamp=$venv/.vakt-requirements
+# What the venv holds, spelled as the pins are (empty if there is no venv).
+installed() {
+  "$venv/bin/python" - "${packages[@]}" 2>/dev/null <<'PY' || true
+import importlib.metadata as m, sys
+print(" ".join(f"{n}=={m.version(n)}" for n in (p.split("==")[0] for p in sys.argv[1:])))
+PY
+}
+have=$(installed)
+if [ "$(cat "$stamp" 2>/dev/null)" != "${packages[*]}" ] || [ "$have" != "${packages[*]}" ]; then
+  echo "installing ${packages[*]} into $venv (it holds: ${have:-nothing})"
   rm -rf "$venv"
   if ! python3 -m venv "$venv" 2>/dev/null; then
     apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
     python3 -m venv "$venv"
   fi
   "$venv/bin/pip" install -q --disable-pip-version-check "${packages[@]}"
+  echo "${packages[*]}" >"$stamp"
+  have=$(installed)
+  if [ "$have" != "${packages[*]}" ]; then
+    echo "$venv holds ${have:-nothing} after installing ${packages[*]}" >&2
+    exit 1
+  fi
 fi
+echo "zxing venv: $have"
 cargo build -q -p vakt
 vakt=$root/target/debug/vakt
 
@@ -44,15 +61,21 @@ import zxingcpp
 from PIL import Image
 
 vakt, files = sys.argv[1], sys.argv[2:]
+if not files:
+    print("no QR images to cross-check")
+    sys.exit(1)
 failed = 0
 for path in files:
     ours = json.loads(subprocess.run([vakt, "scan", "--raw", "--json", path],
                                      check=True, capture_output=True, text=True).stdout)
     theirs = [r.text for r in zxingcpp.read_barcodes(Image.open(path))
               if r.format == zxingcpp.BarcodeFormat.QRCode]
-    if ours != theirs:
+    if ours != theirs or not ours:
         failed += 1
         print(f"MISMATCH {path}: vakt read {len(ours)} code(s), zxing-cpp {len(theirs)}")
-print(f"zxing-cpp read {len(files) - failed} of {len(files)} images exactly as vakt did")
+print(f"zxing-cpp read {len(files) - failed} of {len(files)} images exactly as vakt did "
+      f"(each holds at least one code)")
+if not failed:
+    print(f"ran: {len(files)} images cross-checked")
 sys.exit(1 if failed else 0)
 PY

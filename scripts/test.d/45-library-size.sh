@@ -21,23 +21,51 @@ strip --strip-all -o "$stripped" "$lib"
 size=$(stat -c %s "$stripped")
 
 status=0
-undefined=$(nm -D --undefined-only "$lib" | awk '{print $NF}' | grep -i '^sqlite3' || true)
+# Every nm below must succeed: a failing nm is a failure, never "nothing found".
+if ! nm -D --undefined-only "$lib" >"$symbols"; then
+  echo "nm -D --undefined-only failed on $lib" >&2
+  exit 1
+fi
+# Positive control: the library calls the C library, so a working nm lists it.
+if ! grep -Eq ' (malloc|free)(@|$)' "$symbols"; then
+  echo "nm -D lists no malloc/free among the undefined symbols of $lib: nm or the library is not what this check expects" >&2
+  exit 1
+fi
+undefined=$(awk '{print $NF}' "$symbols" | grep -i '^sqlite3' || true)
 if [ -n "$undefined" ]; then
   echo "SQLite functions the library calls but the trimmed SQLite lacks: $undefined" >&2
   status=1
 fi
-# Crates the phone library must not contain (their features are off for it).
-nm --demangle=rust "$lib" >"$symbols"
-for crate in image zune_jpeg image_webp png num_bigint_dig rsa ureq rustls; do
-  if grep -Eq "[ <]${crate}::" "$symbols"; then
+# Crates the phone library must not contain (their features are off for it),
+# and, as a positive control for the same search, crates it must contain: a
+# broken nm, a change in demangling or a renamed crate cannot make "absent"
+# trivially true.
+if ! nm --demangle=rust "$lib" >"$symbols"; then
+  echo "nm --demangle=rust failed on $lib" >&2
+  exit 1
+fi
+has_crate() { grep -Eq "[ <]$1::" "$symbols"; }
+for crate in vakt_core vakt_ffi rxing rusqlite uniffi_core; do
+  if ! has_crate "$crate"; then
+    echo "no symbol of \`$crate\` found in $lib, which must contain it: the search below would prove nothing" >&2
+    exit 1
+  fi
+done
+absent=(image zune_jpeg image_webp png num_bigint_dig rsa ureq rustls)
+present=0
+for crate in "${absent[@]}"; do
+  if has_crate "$crate"; then
     echo "the phone library contains code of \`$crate\`, which it should not link" >&2
+    present=$((present + 1))
     status=1
   fi
 done
+echo "$(wc -l <"$symbols") symbols: the 5 crates that must be there found; $present of the ${#absent[@]} that must not"
 awk -v s="$size" -v b="$budget" \
   'BEGIN { printf "libvakt_ffi.so (release-small, stripped): %d bytes (%.2f MB); budget %d bytes\n", s, s / 1e6, b }'
 if [ "$size" -gt "$budget" ]; then
   echo "over the size budget by $((size - budget)) bytes" >&2
   status=1
 fi
+[ "$status" = 0 ] && echo "ran: 3 library checks (size, undefined SQLite, $((5 + ${#absent[@]})) crates)"
 exit "$status"

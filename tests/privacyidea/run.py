@@ -2,9 +2,15 @@
 
 Starts the server (harness.Server), runs every `test_*` function of the test
 modules below with a fresh `Ctx`, stops the server by its PID, and prints
-`N passed, M failed`. Exit status 1 if anything failed.
+`N passed, M failed`. Exit status 1 if anything failed, or if the modules do
+not hold exactly the tests listed in EXPECTED_TESTS (checked before the server
+starts): a test module that fails to import, or a test lost in an edit, fails
+the run instead of shrinking it.
 
-    python tests/privacyidea/run.py [--vakt target/debug/vakt] [--work DIR]
+    python tests/privacyidea/run.py [--vakt target/debug/vakt] [--work DIR] [--only TEXT]
+
+`--only TEXT` runs the tests whose name contains TEXT (then the count of tests
+run is not checked; the modules' count still is).
 """
 
 from __future__ import annotations
@@ -64,21 +70,28 @@ def check(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
+# How many `test_*` functions each module holds. Change with the modules.
+EXPECTED_TESTS = {"test_otp_interop": 9, "test_push": 6}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     root = Path(__file__).resolve().parents[2]
     parser.add_argument("--vakt", default=str(root / "target" / "debug" / "vakt"))
     parser.add_argument("--work", default=None)
+    parser.add_argument("--only", default=None)
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="vakt-pi-"))
     server = harness.Server(harness.venv_from_env(), work / "server")
     import test_otp_interop
-    modules = [test_otp_interop]
-    try:
-        import test_push  # noqa: F401  (added with push support)
-        modules.append(test_push)
-    except ImportError:
-        pass
+    import test_push
+
+    modules = [test_otp_interop, test_push]
+    tests = {m.__name__: sorted(n for n in dir(m) if n.startswith("test_")) for m in modules}
+    found = {name: len(names) for name, names in tests.items()}
+    if found != EXPECTED_TESTS:
+        print(f"FAILED the test modules hold {found} tests, expected {EXPECTED_TESTS}")
+        return 1
     passed = failed = 0
     try:
         server.setup()
@@ -90,7 +103,9 @@ def main() -> int:
         for module in modules:
             if hasattr(module, "setup_server"):
                 module.setup_server(api, server)
-            for name in sorted(n for n in dir(module) if n.startswith("test_")):
+            for name in tests[module.__name__]:
+                if args.only and args.only not in name:
+                    continue
                 scratch = work / name
                 scratch.mkdir(parents=True, exist_ok=True)
                 ctx = Ctx(api, Path(args.vakt), scratch, users)
@@ -103,6 +118,10 @@ def main() -> int:
                     print(f"FAILED {name}\n{traceback.format_exc()}", flush=True)
     finally:
         server.stop()
+    expected = sum(EXPECTED_TESTS.values())
+    if passed + failed == 0 or (not args.only and passed + failed != expected):
+        print(f"FAILED {passed + failed} tests ran, expected {expected if not args.only else 'some'}")
+        failed = max(failed, 1)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -1,14 +1,18 @@
 """TOTP and HOTP tokens enrolled on privacyIDEA validate with codes from Vakt.
 
 Each token is enrolled with `/token/init genkey=1` for its own user and PIN;
-Vakt provisions it from the server's own QR PNG (decoded by Vakt) into a vault,
-makes a code, and `/validate/check` must ACCEPT it once and REJECT its reuse.
+the server must have made the token asked for (its algorithm, digits and
+period, in its token list and in its QR code); Vakt must read the server's own
+QR PNG (no fallback to the URI text) and provision it into a vault with the
+same parameters, make a code, and `/validate/check` must ACCEPT it once and
+REJECT its reuse.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 
 from run import check
 
@@ -25,18 +29,44 @@ HOTP_VARIANTS = [("sha1", 6), ("sha256", 8), ("sha512", 6)]
 
 
 def provision(ctx, detail: dict, name: str) -> int:
-    """Adds the token to the vault from its QR PNG (or its URL); returns the id."""
+    """Adds the token to the vault from its QR PNG; returns the id."""
     ctx.init_vault()
     png = ctx.save_png(detail["googleurl"]["img"], f"{name}.png")
     scanned = ctx.vakt("scan", "--raw", "--json", str(png), check=False)
-    if scanned.returncode == 0:
-        texts = json.loads(scanned.stdout)
-        check(texts == [detail["googleurl"]["value"]], f"QR text differs: {texts}")
-        ctx.vakt("add", "--qr", str(png))
-    else:
-        ctx.vakt("add", "--uri", detail["googleurl"]["value"])
+    check(scanned.returncode == 0,
+          f"vakt cannot read the server's QR code {png} (exit {scanned.returncode}): "
+          f"{scanned.stderr.strip()}")
+    texts = json.loads(scanned.stdout)
+    check(texts == [detail["googleurl"]["value"]], f"QR text differs: {texts}")
+    before = json.loads(ctx.vakt("list", "--json").stdout)
+    ctx.vakt("add", "--qr", str(png))
     listed = json.loads(ctx.vakt("list", "--json").stdout)
+    check(len(listed) == len(before) + 1, f"add --qr added {len(listed) - len(before)} accounts")
     return listed[-1]["id"]
+
+
+def check_parameters(ctx, detail: dict, account_id: int, kind: str, hashlib: str,
+                     digits: int, period: int | None) -> None:
+    """The server made the token asked for, and the vault holds the same."""
+    what = f"{kind} {hashlib}/{digits}" + (f"/{period}" if period else "")
+    serial = detail["serial"]
+    tokens = ctx.api.ok("GET", "/token/", {"serial": serial})["result"]["value"]["tokens"]
+    check(len(tokens) == 1, f"{serial}: {len(tokens)} tokens listed")
+    token, info = tokens[0], tokens[0].get("info", {})
+    server = (token.get("tokentype"), info.get("hashlib"), int(token.get("otplen", 0)),
+              int(info["timeStep"]) if period else None)
+    check(server == (kind, hashlib, digits, period),
+          f"{what}: the server made (type, hashlib, otplen, timeStep) = {server}")
+    uri = urllib.parse.urlsplit(detail["googleurl"]["value"])
+    query = dict(urllib.parse.parse_qsl(uri.query))
+    in_qr = (uri.netloc, query.get("algorithm", "SHA1").lower(), int(query.get("digits", 6)),
+             int(query.get("period", 30)) if period else None)
+    check(in_qr == (kind, hashlib, digits, period), f"{what}: the QR code says {in_qr}")
+    account = next(a for a in json.loads(ctx.vakt("list", "--json").stdout)
+                   if a["id"] == account_id)
+    held = (account["kind"], account["algorithm"].lower(), account["digits"],
+            account.get("period"))
+    check(held == (kind, hashlib, digits, period), f"{what}: the vault holds {held}")
 
 
 def totp_code(ctx, account_id: int, at: int) -> str:
@@ -51,6 +81,7 @@ def _totp(ctx, hashlib: str, digits: int, period: int) -> None:
                            otplen=str(digits), timeStep=str(period))
     detail = r["detail"]
     account_id = provision(ctx, detail, f"totp-{hashlib}-{digits}-{period}")
+    check_parameters(ctx, detail, account_id, "totp", hashlib, digits, period)
     now = int(time.time())
     code = totp_code(ctx, account_id, now)
     check(len(code) == digits, f"code {code!r} should have {digits} digits")
@@ -71,6 +102,7 @@ def _hotp(ctx, hashlib: str, digits: int) -> None:
     r = ctx.api.init_token(type="hotp", user=user, pin=token_pin, hashlib=hashlib,
                            otplen=str(digits))
     account_id = provision(ctx, r["detail"], f"hotp-{hashlib}-{digits}")
+    check_parameters(ctx, r["detail"], account_id, "hotp", hashlib, digits, None)
     codes = json.loads(ctx.vakt("codes", "--json").stdout)
     check(next(c for c in codes if c["id"] == account_id)["code"] is None,
           "an HOTP account must be listed without a code")

@@ -8,8 +8,10 @@
 //! processing, which is much cheaper than processing the whole frame again.
 //! Passes run in order until one finds a code, or until the next pass's cost
 //! would exceed the work budget (counted work, `work.rs`; with a wall-clock
-//! ceiling, `clock.rs`). Every pass runs under `catch_unwind`.
+//! ceiling, `clock.rs`). Only the calls into rxing run under `catch_unwind`
+//! ([`rxing`]): a panic in our own code is a bug, and reaches the caller.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
@@ -105,7 +107,7 @@ pub(crate) enum Step {
 /// What a plan run gives back.
 pub(crate) struct Outcome {
     pub texts: Vec<SecretString>,
-    /// At least one pass panicked (and was contained).
+    /// A call into rxing panicked (and was contained, [`rxing`]).
     pub panicked: bool,
     /// The work charged for the passes that ran.
     pub work: Work,
@@ -274,6 +276,7 @@ pub(crate) fn run_with_clock(
         work: 0,
         passes: 0,
     };
+    RXING_PANICKED.set(false);
     let mut meter = Meter {
         budget: plan.budget,
         clock,
@@ -308,20 +311,14 @@ pub(crate) fn run_with_clock(
                             width: plane.width,
                             height: plane.height,
                         };
-                        let found = catch_unwind(AssertUnwindSafe(|| {
-                            let plane = match p.ops[0] {
-                                Variant::Original => sub,
-                                op => make_variant(op, &sub)?,
-                            };
-                            Some(run_pass(p, &plane).texts)
-                        }));
-                        match found {
-                            Ok(Some(texts)) if !texts.is_empty() => {
-                                add_texts(&mut out, texts);
-                                break;
-                            }
-                            Ok(_) => {}
-                            Err(_) => out.panicked = true,
+                        let plane = match p.ops[0] {
+                            Variant::Original => Some(sub),
+                            op => make_variant(op, &sub),
+                        };
+                        let texts = plane.map(|plane| run_pass(p, &plane).texts);
+                        if let Some(texts) = texts.filter(|t| !t.is_empty()) {
+                            add_texts(&mut out, texts);
+                            break;
                         }
                     }
                 }
@@ -351,47 +348,36 @@ pub(crate) fn run_with_clock(
                         .and_then(|(_, plane)| plane.as_ref())
                 };
                 let op = if key == first { p.ops[0] } else { p.ops[1] };
-                let made = match base {
-                    Some(base) => catch_unwind(AssertUnwindSafe(|| make_variant(op, base))),
-                    None => Ok(None),
-                };
-                let made = made.unwrap_or_else(|_| {
-                    out.panicked = true;
-                    None
-                });
-                variants.push((key, made));
+                variants.push((key, base.and_then(|base| make_variant(op, base))));
             }
             match variants.iter().find(|(v, _)| *v == p.ops) {
                 Some((_, Some(plane))) => plane,
                 _ => continue,
             }
         };
-        match catch_unwind(AssertUnwindSafe(|| run_pass(p, plane))) {
-            Ok(found) => {
-                let scale = scale_of(p.ops);
-                for r in found.misses {
-                    let r = Region {
-                        x0: r.x0 * scale,
-                        y0: r.y0 * scale,
-                        x1: r.x1 * scale,
-                        y1: r.y1 * scale,
-                    };
-                    if let Some(q) = regions.iter_mut().find(|q| overlaps(q, &r)) {
-                        *q = Region {
-                            x0: q.x0.min(r.x0),
-                            y0: q.y0.min(r.y0),
-                            x1: q.x1.max(r.x1),
-                            y1: q.y1.max(r.y1),
-                        };
-                    } else if regions.len() < MAX_REGIONS {
-                        regions.push(r);
-                    }
-                }
-                add_texts(&mut out, found.texts);
+        let found = run_pass(p, plane);
+        let scale = scale_of(p.ops);
+        for r in found.misses {
+            let r = Region {
+                x0: r.x0 * scale,
+                y0: r.y0 * scale,
+                x1: r.x1 * scale,
+                y1: r.y1 * scale,
+            };
+            if let Some(q) = regions.iter_mut().find(|q| overlaps(q, &r)) {
+                *q = Region {
+                    x0: q.x0.min(r.x0),
+                    y0: q.y0.min(r.y0),
+                    x1: q.x1.max(r.x1),
+                    y1: q.y1.max(r.y1),
+                };
+            } else if regions.len() < MAX_REGIONS {
+                regions.push(r);
             }
-            Err(_) => out.panicked = true,
         }
+        add_texts(&mut out, found.texts);
     }
+    out.panicked = RXING_PANICKED.replace(false);
     out.work = meter.spent;
     out.passes = meter.passes;
     out
@@ -485,16 +471,16 @@ fn binarize(kind: Binarize, plane: &Plane<'_>) -> Option<BitMatrix> {
     );
     match kind {
         Binarize::Local(rule) => local_matrix(&plane.data, plane.width, plane.height, rule),
-        Binarize::Hybrid => {
+        Binarize::Hybrid => rxing(|| {
             let source = Luma8Source::new_with_slice(&plane.data, w, h).ok()?;
             let bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
             Some(bitmap.get_black_matrix().clone())
-        }
-        Binarize::Global => {
+        }),
+        Binarize::Global => rxing(|| {
             let source = Luma8Source::new_with_slice(&plane.data, w, h).ok()?;
             let bitmap = BinaryBitmap::new(GlobalHistogramBinarizer::new(source));
             Some(bitmap.get_black_matrix().clone())
-        }
+        }),
     }
 }
 
@@ -516,11 +502,33 @@ fn run_pass(p: &Pass, plane: &Plane<'_>) -> PassResult {
     result
 }
 
+thread_local! {
+    /// Whether a call into rxing panicked during this thread's current run.
+    static RXING_PANICKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Calls into rxing, the third-party decoder, containing its panics (it has
+/// integer overflows that panic where overflow checks are on): such a call
+/// found nothing, and the run reports `panicked`. Nothing else is wrapped: a
+/// panic in our own code (binarizer, filters, finder, crops) is a bug, and
+/// reaches the caller and the fuzzer.
+fn rxing<T>(call: impl FnOnce() -> Option<T>) -> Option<T> {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        RXING_PANICKED.set(true);
+        None
+    })
+}
+
 /// Finds and decodes every QR code in a binarized image.
 fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
     let mut result = PassResult::default();
-    let mut patterns = FindFinderPatterns(matrix, try_harder, 0);
-    let mut sets = GenerateFinderPatternSets(&mut patterns);
+    let Some((patterns, mut sets)) = rxing(|| {
+        let mut patterns = FindFinderPatterns(matrix, try_harder, 0);
+        let sets = GenerateFinderPatternSets(&mut patterns);
+        Some((patterns, sets))
+    }) else {
+        return result;
+    };
     // A strongly tilted code's far pattern is too small for rxing's sets. Those
     // looser triples are tried last, and one that does not decode is no region
     // to retry (weaker evidence of a code; the lone patterns below still are).
@@ -533,13 +541,18 @@ fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
         if corners.iter().any(|c| used.contains(c)) {
             continue;
         }
-        let decoded = SampleQR(matrix, &set).and_then(|d| Decode(d.getBits()));
+        let decoded = rxing(|| {
+            let d = SampleQR(matrix, &set)
+                .and_then(|d| Decode(d.getBits()))
+                .ok()?;
+            d.isValid().then(|| d.text())
+        });
         match decoded {
-            Ok(d) if d.isValid() => {
+            Some(text) => {
                 used.extend(corners);
-                result.texts.push(SecretString::new(d.text()));
+                result.texts.push(SecretString::new(text));
             }
-            _ => {
+            None => {
                 if n < plausible && result.misses.len() < MAX_REGIONS {
                     result.misses.push(region_of(&corners));
                 }
@@ -719,6 +732,15 @@ mod tests {
         };
         let out = run_with_clock(&plan, &luma, w, h, &mut clock);
         (out.texts.len(), out.work, out.passes, clock.readings)
+    }
+
+    #[test]
+    fn a_panic_in_rxing_is_contained_and_reported() {
+        RXING_PANICKED.set(false);
+        assert_eq!(rxing(|| Some(7)), Some(7));
+        assert!(!RXING_PANICKED.get());
+        assert_eq!(rxing::<u8>(|| panic!("a panic inside rxing")), None);
+        assert!(RXING_PANICKED.replace(false));
     }
 
     #[test]

@@ -51,22 +51,37 @@ fun Tests.lifetimeTests() =
 
         test("objects and Kotlin callbacks never closed are reclaimed by the cleaner") {
             val vault = newVault().vault
-            var clockRef: WeakReference<ManualClock>? = null
+            // A Kotlin clock handed to Rust stays held by Rust until every Rust object that
+            // uses it is freed: its release proves the cleaner freed the Rust side of
+            // Vaults and Sessions nobody closed (and, for the control, of a closed one).
+            val neverClosed = mutableListOf<WeakReference<ManualClock>>()
             repeat(200) { i ->
                 vault.unlock(PIN).addUri("otpauth://totp/I:$i?secret=JBSWY3DPEHPK3PXP") // never closed
-                Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), fixedClock(0u), FAST)
+                if (i % 20 == 0) {
+                    val clock = ManualClock(0)
+                    neverClosed += WeakReference(clock)
+                    // Neither the Vault nor its Session is ever closed.
+                    Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), clock, FAST).unlock(PIN)
+                } else {
+                    Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), fixedClock(0u), FAST)
+                }
             }
-            // A Kotlin clock handed to Rust is held by the vault, and let go with it.
-            run {
-                val clock = ManualClock(0)
-                clockRef = WeakReference(clock)
-                Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), clock, FAST).close()
-            }
-            repeat(20) {
+            val closed =
+                run {
+                    val clock = ManualClock(0)
+                    Vault.open(path("vault/vault.sqlite3"), softwareKeystore(path("vault/device.key")), clock, FAST).close()
+                    WeakReference(clock)
+                }
+            // The cleaner runs on its own thread after a collection; each round gives it a turn.
+            var rounds = 0
+            while ((neverClosed + closed).any { it.get() != null } && rounds < 200) {
                 System.gc()
-                Thread.sleep(20)
+                Thread.sleep(10)
+                rounds++
             }
-            assertTrue(clockRef?.get() == null, "the Kotlin clock was released when its vault was destroyed")
+            assertTrue(closed.get() == null, "the Kotlin clock of a closed vault was released")
+            val held = neverClosed.count { it.get() != null }
+            assertEquals(0, held, "Kotlin clocks still held by never-closed Vaults/Sessions after $rounds collections")
             vault.unlock(PIN).use { assertEquals(200, it.accounts().size) }
         }
     }

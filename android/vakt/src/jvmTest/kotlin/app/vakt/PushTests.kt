@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
-import kotlin.test.assertIs
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import app.vakt.ffi.VaktException as FfiError
@@ -355,6 +354,8 @@ fun Tests.pushTests() =
             val fake = FakePrivacyIdea()
             val response = fake.send(HttpRequest(HttpMethod.GET, fake.url + "?serial=X", ByteArray(0), true, 1000u))
             assertEquals(400.toUShort(), response.status, "not enrolled: refused")
-            assertIs<PushChallengeState.Open>(PushChallengeState.Open)
+            assertTrue(response.body.decodeToString().contains("\"code\":905"), "privacyIDEA's error 905: ${response.body.decodeToString()}")
+            assertEquals(listOf(HttpMethod.GET to fake.url), fake.requests, "recorded, without its query")
+            assertEquals(1, fake.polls.get())
         }
     }
