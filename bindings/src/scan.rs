@@ -7,6 +7,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use vakt_core::SecretString;
+use vakt_core::entries::Added;
 use vakt_core::provision::google_export::{
     BatchError, BatchInfo, Fed, MigrationBatches, MigrationPayload, UnusableEntry,
 };
@@ -14,7 +16,6 @@ use vakt_core::provision::push_enrolment::{FirebaseConfig, PushEnrolment};
 use vakt_core::provision::{self, ProvisionError, Provisioning};
 use vakt_core::qr::{self, Effort, LumaFrame};
 use vakt_core::vault::AddOutcome as CoreAddOutcome;
-use vakt_core::{Account, SecretString};
 use zeroize::Zeroizing;
 
 use crate::VaktError;
@@ -333,25 +334,27 @@ impl Session {
         &self,
         code: Arc<ScannedCode>,
     ) -> Result<Vec<ScannedAccountAdded>, VaktError> {
-        let accounts: &[Account] = match code.provisioning()? {
-            Provisioning::Account(a) => std::slice::from_ref(a),
-            Provisioning::Migration(payload) => &payload.accounts,
-            Provisioning::Push(_) => {
-                return Err(VaktError::InvalidInput {
-                    message: "a push token enrolment code: enrol it with enrol_push".into(),
-                });
-            }
-        };
-        let outcomes = self.with(|s| s.add_all(accounts))?;
-        Ok(accounts
-            .iter()
-            .zip(outcomes)
-            .map(|(a, o)| ScannedAccountAdded {
-                issuer: a.issuer.clone(),
-                account_name: a.name.clone(),
-                outcome: o.into(),
-            })
-            .collect())
+        if let Provisioning::Push(_) = code.provisioning()? {
+            return Err(VaktError::InvalidInput {
+                message: "a push token enrolment code: enrol it with enrol_push".into(),
+            });
+        }
+        match self.with(|s| {
+            s.provision(code.provisioning()?, None)
+                .map_err(VaktError::from)
+        })? {
+            Added::Accounts(added) => Ok(added
+                .into_iter()
+                .map(|a| ScannedAccountAdded {
+                    issuer: a.issuer,
+                    account_name: a.name,
+                    outcome: a.outcome.into(),
+                })
+                .collect()),
+            Added::PushToken(_) => Err(VaktError::Internal {
+                message: "a push token was enrolled without a transport".into(),
+            }),
+        }
     }
 }
 
