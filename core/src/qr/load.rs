@@ -1,6 +1,6 @@
 //! Reading an encoded image file into an 8-bit luma plane, within limits.
 
-use super::{MAX_IMAGE_BYTES, MAX_PIXELS, QrError};
+use super::frame::{MAX_IMAGE_BYTES, MAX_PIXELS, QrError};
 
 /// Decodes `bytes` (PNG, JPEG, WebP, GIF, BMP) to luma: (pixels, width, height).
 ///

@@ -15,7 +15,7 @@
 //! `calibrate` below, which also prints, per frame, the work the camera plan
 //! needs to find its code; docs/qr-decoding.md says how to rerun it.
 
-use super::decode::{Binarize, Pass, Polarity, Variant};
+use super::passes::{Binarize, Pass, Polarity, Variant};
 
 /// Counted work (≈ ns of CPU time on the calibration machine).
 pub(crate) type Work = u64;

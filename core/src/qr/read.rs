@@ -1,0 +1,148 @@
+//! Reading QR codes: the entry points, each with its plan.
+
+use super::frame::{LumaFrame, QrError};
+#[cfg(feature = "image-files")]
+use super::load;
+use super::plan::{self, Plan};
+use super::scheduler;
+use crate::secret::SecretString;
+
+/// How hard the decoder looks before it gives up on an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Effort {
+    /// For a live camera: the cheap passes first and a bounded amount of work
+    /// per frame ([`FRAME_WORK_BUDGET`], at most [`FRAME_WALL_CEILING`] of wall
+    /// time); the next frame is the next try.
+    #[default]
+    Camera,
+    /// For an image file or a screenshot: every pass, however long it takes.
+    Thorough,
+}
+
+fn plan_for(effort: Effort) -> Plan {
+    match effort {
+        Effort::Camera => plan::camera_plan(),
+        Effort::Thorough => plan::thorough_plan(),
+    }
+}
+
+/// The text of every QR code in a luma frame (none found: an empty list).
+///
+/// Looks as a camera preview needs ([`Effort::Camera`]): bounded time per frame.
+pub fn decode_frame(frame: &LumaFrame<'_>) -> Result<Vec<SecretString>, QrError> {
+    decode_frame_with(frame, Effort::Camera)
+}
+
+/// The text of every QR code in a luma frame, looking with the given effort.
+pub fn decode_frame_with(
+    frame: &LumaFrame<'_>,
+    effort: Effort,
+) -> Result<Vec<SecretString>, QrError> {
+    run_plan(frame, &plan_for(effort))
+}
+
+/// Runs a plan written in the benchmark's plan notation (for measuring
+/// strategies; not a stable interface). `None` when the notation is invalid.
+#[doc(hidden)]
+pub fn decode_frame_with_plan(
+    frame: &LumaFrame<'_>,
+    plan: &str,
+) -> Option<Result<Vec<SecretString>, QrError>> {
+    let plan = Plan::parse(plan)?;
+    Some(run_plan(frame, &plan))
+}
+
+fn run_plan(frame: &LumaFrame<'_>, plan: &Plan) -> Result<Vec<SecretString>, QrError> {
+    frame.validate()?;
+    let packed = frame.packed();
+    let outcome = scheduler::run(plan, &packed, frame.width as usize, frame.height as usize);
+    if outcome.texts.is_empty() && outcome.panicked {
+        return Err(QrError::DecoderFailed);
+    }
+    Ok(outcome.texts)
+}
+
+/// The text of every QR code in an encoded image (PNG, JPEG, WebP, GIF, BMP).
+///
+/// Looks thoroughly ([`Effort::Thorough`]): a file is decoded once, so it may
+/// take longer than a camera frame. Needs the `image-files` feature.
+#[cfg(feature = "image-files")]
+pub fn decode_image(bytes: &[u8]) -> Result<Vec<SecretString>, QrError> {
+    decode_image_with(bytes, Effort::Thorough)
+}
+
+/// The text of every QR code in an encoded image, looking with the given effort.
+/// Needs the `image-files` feature.
+#[cfg(feature = "image-files")]
+pub fn decode_image_with(bytes: &[u8], effort: Effort) -> Result<Vec<SecretString>, QrError> {
+    let (data, width, height) = load::luma(bytes)?;
+    decode_frame_with(
+        &LumaFrame {
+            data: &data,
+            width,
+            height,
+            stride: width,
+        },
+        effort,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(feature = "image-files")]
+    #[test]
+    fn decodes_the_privacyidea_totp_qr() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/privacyidea/totp_qr.png"
+        ))
+        .unwrap();
+        let texts = decode_image(&bytes).unwrap();
+        assert_eq!(texts.len(), 1);
+        assert!(texts[0].expose().starts_with("otpauth://totp/"));
+    }
+
+    #[test]
+    fn refuses_bad_geometry() {
+        let data = [0u8; 100];
+        let frame = |width, height, stride| LumaFrame {
+            data: &data,
+            width,
+            height,
+            stride,
+        };
+        assert_eq!(frame(0, 10, 10).validate(), Err(QrError::Empty));
+        assert_eq!(
+            frame(10, 10, 9).validate(),
+            Err(QrError::StrideTooSmall {
+                stride: 9,
+                width: 10
+            })
+        );
+        assert_eq!(
+            frame(10, 11, 10).validate(),
+            Err(QrError::BufferTooShort {
+                needed: 110,
+                actual: 100
+            })
+        );
+        assert!(frame(10, 10, 10).validate().is_ok());
+        // The last row needs only `width` bytes, not a whole stride.
+        assert!(frame(4, 10, 10).validate().is_ok());
+        assert!(matches!(
+            frame(100_000, 100_000, 100_000).validate(),
+            Err(QrError::TooLarge { .. })
+        ));
+    }
+
+    #[cfg(feature = "image-files")]
+    #[test]
+    fn refuses_what_is_not_an_image() {
+        assert!(matches!(
+            decode_image(b"not an image"),
+            Err(QrError::NotAnImage(_))
+        ));
+    }
+}
