@@ -248,6 +248,36 @@ fn wrong_codes_are_counted_in_the_target_before_each_check() {
     assert_eq!(restored.vault.status().unwrap().failed_unblock_attempts, 0);
 }
 
+#[test]
+fn a_fresh_target_file_per_guess_is_not_a_fresh_count() {
+    let src = source(16);
+    let bytes = src.session.backup().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pause = Arc::new(RecordedPause::default());
+    let wrong = UnblockCode::generate(&DeterministicRandom::new(98)).unwrap();
+    for attempt in 1..=5u32 {
+        // Each guess into a new file of the same folder (the phone's app
+        // folder): the folder's record counts them all.
+        let path = dir.path().join(format!("guess-{attempt}.sqlite3"));
+        match restore(&path, &bytes, &wrong, pause.clone()) {
+            Err(BackupError::Vault(VaultError::WrongUnblockCode { failed_attempts })) => {
+                assert_eq!(failed_attempts, attempt)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // The 4th and 5th guesses waited 2 and 4 seconds, as on one target.
+    assert_eq!(pause.0.load(Ordering::SeqCst), 6);
+    let record = std::fs::read(dir.path().join(vakt_core::vault::RESTORE_ATTEMPTS_FILE)).unwrap();
+    assert_eq!(record, 5u32.to_be_bytes());
+    // The right code (after its wait) restores and clears the record.
+    let path = dir.path().join(VAULT_FILE);
+    restore(&path, &bytes, &src.code, pause.clone()).unwrap();
+    assert_eq!(pause.0.load(Ordering::SeqCst), 6 + 8);
+    let record = std::fs::read(dir.path().join(vakt_core::vault::RESTORE_ATTEMPTS_FILE)).unwrap();
+    assert_eq!(record, 0u32.to_be_bytes());
+}
+
 /// A pause that, at the moment it is called (after the attempt is counted,
 /// before the key derivation), reads the count from the file with its own
 /// connection: what a process killed right then would leave behind.

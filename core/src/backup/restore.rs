@@ -8,7 +8,9 @@
 //! → one transaction writes everything: vault id, PIN and unblock slots, the
 //! backup KEK of the new code, accounts, push tokens, lockout reset. A process
 //! killed at any instant leaves either an empty vault (no slots, attempts
-//! counted) or a complete one.
+//! counted) or a complete one. Attempts are also counted in the target
+//! folder's record (`restore-attempts`), so a fresh target file per guess
+//! waits like the next guess on the same target.
 
 use std::path::Path;
 
@@ -99,7 +101,7 @@ impl Vault {
 
         let mut target = EmptyVault::open(path)?;
         // Count first (committed, synced), in the target vault.
-        let attempt = target.count_attempt()?;
+        let (turn, attempt) = target.count_attempt(services.pause.as_ref())?;
         services.pause.pause(unblock_delay(attempt));
         let backup_key = slot
             .open(secret_bytes.as_bytes(), &parsed.header.backup_id)?
@@ -109,6 +111,7 @@ impl Vault {
         let contents = decode_records(&parsed.open(&backup_key)?)?;
         let had_passphrase = parsed.header.slot(SlotKind::Passphrase).is_some();
         let restored = build(target, services, config, contents, new_pin)?;
+        turn.succeeded()?;
         let passphrase = match (secret, had_passphrase) {
             (BackupSecret::Passphrase(text), _) => {
                 restored.session.set_backup_passphrase(text)?;

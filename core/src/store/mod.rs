@@ -232,6 +232,26 @@ impl Store {
     }
 }
 
+/// The path of the lock file beside the vault file at `path`
+/// (`vault.sqlite3.lock`): the vault's check turn (`vault::lockout`).
+pub fn lock_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    name.into()
+}
+
+/// Opens (creating it if needed, readable and writable by the owner only) the
+/// lock file at `path`; its content is never read or written.
+pub fn open_lock_file(path: &Path) -> Result<std::fs::File, StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map_err(|e| StoreError::Failed(format!("cannot open the vault's lock file: {}", e.kind())))
+}
+
 /// A `push_challenges` row as SQLite returns it.
 type RawChallenge = (i64, i64, String, i64, i64, i64, Vec<u8>);
 

@@ -23,6 +23,24 @@ use super::unblock_code::UnblockCode;
 /// A vault file without a vault in it (no key slots).
 pub(crate) struct EmptyVault {
     store: Store,
+    lock_path: std::path::PathBuf,
+    /// The folder's record of recovery attempts (see `count_attempt`).
+    record_path: std::path::PathBuf,
+}
+
+/// The name of the per-folder record of restore attempts.
+pub const RESTORE_ATTEMPTS_FILE: &str = "restore-attempts";
+
+/// A folder's recovery turn, held while a restore is counted, checked and
+/// written.
+pub(crate) struct RecoveryTurn(super::lockout::CheckTurn);
+
+impl RecoveryTurn {
+    /// The secret was right and the vault is made: the folder's count starts
+    /// again from zero.
+    pub(crate) fn succeeded(mut self) -> Result<(), VaultError> {
+        self.0.set_count(0)
+    }
 }
 
 /// A vault just made: locked handle, an open session, and its first unblock
@@ -48,21 +66,43 @@ impl EmptyVault {
         if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
             return Err(VaultError::AlreadyInitialized);
         }
-        Ok(Self { store })
+        let folder = path.parent().unwrap_or_else(|| Path::new("."));
+        // The check turn's lock file is made with the vault, so that checking
+        // a PIN later never adds a file beside a vault it cannot read.
+        crate::store::open_lock_file(&crate::store::lock_path(path))?;
+        Ok(Self {
+            store,
+            lock_path: crate::store::lock_path(path),
+            record_path: folder.join(RESTORE_ATTEMPTS_FILE),
+        })
     }
 
-    /// Counts one recovery attempt (an unblock code or passphrase about to be
-    /// checked) and commits it before returning the attempt's number.
-    pub(crate) fn count_attempt(&mut self) -> Result<u32, VaultError> {
-        self.store.write(|tx| {
+    /// Takes the recovery turn of the target's folder (held until the
+    /// returned guard drops: keep it across counting, checking and filling)
+    /// and counts one recovery attempt (an unblock code or passphrase about to
+    /// be checked), committed before the attempt's number is returned.
+    ///
+    /// Attempts are counted in the folder's record (`restore-attempts`, which
+    /// is also the lock), so a fresh target file per guess is not a fresh
+    /// count, and in the target's own lockout row; the attempt's number is
+    /// the higher of the two. [`RecoveryTurn::succeeded`] clears the record.
+    pub(crate) fn count_attempt(
+        &mut self,
+        pause: &dyn super::config::Pause,
+    ) -> Result<(RecoveryTurn, u32), VaultError> {
+        let mut turn = super::lockout::CheckTurn::take(&self.record_path, pause)?;
+        let recorded = turn.count()?.saturating_add(1);
+        turn.set_count(recorded)?;
+        let attempt = self.store.write(|tx| {
             if tx.slot(SLOT_PIN)?.is_some() {
                 return Err(VaultError::AlreadyInitialized);
             }
             let (pin_failures, unblock_failures) = tx.lockout()?;
             let attempt = unblock_failures.saturating_add(1);
             tx.set_lockout(pin_failures, attempt)?;
-            Ok(attempt)
-        })
+            Ok::<_, VaultError>(attempt)
+        })?;
+        Ok((RecoveryTurn(turn), attempt.max(recorded)))
     }
 
     /// Makes the vault: draws its id, vault key and unblock code, seals the
@@ -85,6 +125,7 @@ impl EmptyVault {
             services,
             config,
             vault_id,
+            lock_path: self.lock_path,
         });
         let pin_slot = inner.make_slot(
             SLOT_PIN,

@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub(crate) services: Services,
     pub(super) config: VaultConfig,
     pub(crate) vault_id: [u8; 16],
+    /// The lock file of the vault's check turn (`lockout::CheckTurn`).
+    pub(super) lock_path: std::path::PathBuf,
 }
 
 impl Inner {

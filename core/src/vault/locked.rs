@@ -10,7 +10,7 @@ use crate::store::Store;
 use super::config::{Services, VaultConfig};
 use super::error::{Unreadable, VaultError};
 use super::handle::Inner;
-use super::lockout::{LockStatus, MAX_PIN_ATTEMPTS, check_turn, unblock_delay};
+use super::lockout::{CheckTurn, LockStatus, MAX_PIN_ATTEMPTS, unblock_delay};
 use super::pin::Pin;
 use super::session::Session;
 use super::slots::{SLOT_PIN, SLOT_UNBLOCK};
@@ -31,9 +31,11 @@ impl std::fmt::Debug for Vault {
 }
 
 impl Inner {
-    /// The PIN check with its lockout: count first, then check.
+    /// The PIN check with its lockout: in the vault's check turn, count first
+    /// (committed), then check; a correct PIN sets the count back to zero if
+    /// it is still the one this check committed (compare and set).
     pub(super) fn check_pin(&self, pin: &Pin) -> Result<Key256, VaultError> {
-        let _turn = check_turn();
+        let _turn = self.check_turn()?;
         let (slot, inner) = self.unwrap_slot(SLOT_PIN)?;
         let failed = self.store()?.write(|tx| {
             let (pin_failures, unblock_failures) = tx.lockout()?;
@@ -48,9 +50,11 @@ impl Inner {
                 // Unsynced on purpose: losing this reset to a power cut only
                 // leaves the count higher (see Store::write_unsynced).
                 self.store()?.write_unsynced(|tx| {
-                    let (_, unblock_failures) = tx.lockout()?;
-                    tx.set_lockout(0, unblock_failures)
-                        .map_err(VaultError::from)
+                    let (pin_failures, unblock_failures) = tx.lockout()?;
+                    if pin_failures == failed {
+                        tx.set_lockout(0, unblock_failures)?;
+                    }
+                    Ok::<_, VaultError>(())
                 })?;
                 Ok(vault_key)
             }
@@ -59,6 +63,11 @@ impl Inner {
                 attempts_left => Err(VaultError::WrongPin { attempts_left }),
             },
         }
+    }
+
+    /// This vault's check turn (see [`CheckTurn`]).
+    pub(super) fn check_turn(&self) -> Result<CheckTurn, VaultError> {
+        CheckTurn::take(&self.lock_path, self.services.pause.as_ref())
     }
 }
 
@@ -82,6 +91,7 @@ impl Vault {
                 services,
                 config,
                 vault_id,
+                lock_path: crate::store::lock_path(path),
             }),
         })
     }
@@ -146,8 +156,8 @@ impl Vault {
         code: &UnblockCode,
         new_pin: &Pin,
     ) -> Result<(Session, UnblockCode), VaultError> {
-        let _turn = check_turn();
         let inner = &self.inner;
+        let _turn = inner.check_turn()?;
         let (slot, sealed) = inner.unwrap_slot(SLOT_UNBLOCK)?;
         let attempt = inner.store()?.write(|tx| {
             let (pin_failures, unblock_failures) = tx.lockout()?;

@@ -43,6 +43,7 @@ pub use accounts::{AccountInfo, CodeEntry};
 pub use bulk::AddOutcome;
 pub use config::{Pause, Services, ThreadSleep, VaultConfig};
 pub(crate) use create::EmptyVault;
+pub use create::RESTORE_ATTEMPTS_FILE;
 pub use error::{Unreadable, VaultError};
 pub use locked::Vault;
 pub use lockout::{
