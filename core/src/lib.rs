@@ -14,6 +14,7 @@ pub mod backup;
 pub mod clock;
 pub mod crypto;
 pub mod entries;
+pub mod files;
 pub mod otp;
 pub mod provision;
 pub mod push;

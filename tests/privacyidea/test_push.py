@@ -223,11 +223,18 @@ def test_push_presence_check(ctx):
     wrong = next(o for o in options if o != right)
     p = ctx.vakt("push", "approve", str(c["id"]), check=False)
     check(p.returncode == 2 and "pick the option" in p.stderr, f"{p.returncode} {p.stderr}")
+    # A wrong pick declines the sign-in (signed decline sent): no second guess.
     p = ctx.vakt("push", "approve", str(c["id"]), "--answer", wrong, check=False)
-    check(p.returncode == 2 and "wrong answer" in p.stderr, f"{p.returncode} {p.stderr}")
-    check(login_status(ctx, tid)["result"]["value"] is False, "still pending after a wrong answer")
-    still = poll_one(ctx, serial)
-    check(still["id"] == c["id"] and still["state"] == "open", f"{still}")
+    check(p.returncode == 2 and "declined" in p.stderr, f"{p.returncode} {p.stderr}")
+    status = login_status(ctx, tid)
+    check(json.dumps(status).lower().count("declined") >= 1, f"polltransaction: {status}")
+    check(finish(ctx, user, tid) == "REJECT", "declined after a wrong pick")
+    p = ctx.vakt("push", "approve", str(c["id"]), "--answer", right, check=False)
+    check(p.returncode == 2 and "already answered" in p.stderr, f"{p.returncode} {p.stderr}")
+    # A new sign-in with the right pick is accepted.
+    detail = trigger(ctx, user, token_pin)
+    tid, right = detail["transaction_id"], detail["presence_answer"]
+    c = poll_one(ctx, serial)
     ctx.vakt("push", "approve", str(c["id"]), "--answer", right)
     check(finish(ctx, user, tid) == "ACCEPT", "login accepted with the right option")
 

@@ -4,7 +4,6 @@
 //! implementation for the CLI and tests.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::crypto::aead;
@@ -150,7 +149,7 @@ impl SoftwareKeystore {
                 let key = Key256::new(
                     random_array(rng.as_ref()).map_err(|e| KeystoreError::Failed(e.to_string()))?,
                 );
-                write_private(path, key.expose())
+                crate::files::write_private_atomic(path, key.expose())
                     .map_err(|e| KeystoreError::Failed(e.kind().to_string()))?;
                 Ok(Self {
                     key,
@@ -168,30 +167,6 @@ impl SoftwareKeystore {
     }
 }
 
-/// Writes `bytes` to `path` atomically (temp file, fsync, rename) with mode 0600.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&tmp, path)?;
-    if let Some(parent) = path.parent() {
-        // Make the rename itself durable.
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
-    }
-    Ok(())
-}
-
 fn signing_aad(alias: &str) -> Vec<u8> {
     format!("vakt/signing-key/v1/{alias}").into_bytes()
 }
@@ -205,8 +180,9 @@ impl SoftwareKeystore {
     fn store_signing_key(&self, alias: &str, sealed: Vec<u8>) -> Result<(), KeystoreError> {
         match &self.signing {
             SigningKeys::Dir(dir) => {
-                fs::create_dir_all(dir).map_err(io_failure)?;
-                write_private(&dir.join(format!("{alias}.key")), &sealed).map_err(io_failure)
+                crate::files::create_private_dir_all(dir).map_err(io_failure)?;
+                crate::files::write_private_atomic(&dir.join(format!("{alias}.key")), &sealed)
+                    .map_err(io_failure)
             }
             SigningKeys::Memory(map) => {
                 map.lock()

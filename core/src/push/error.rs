@@ -65,8 +65,11 @@ pub enum PushError {
     /// The presence answer is not one of the challenge's options.
     #[error("that answer is not one of the offered options")]
     NotAnOption,
-    /// The server says the presence answer is wrong; the challenge stays open.
-    #[error("wrong answer: it is not the one the login screen shows (the challenge is still open)")]
+    /// The server says the presence answer is wrong: the sign-in has been
+    /// declined (a wrong pick is never retried, so guessing cannot approve).
+    #[error(
+        "wrong answer: it is not the one the login screen shows, so the sign-in was declined (sign in again if it was you)"
+    )]
     WrongPresenceAnswer,
     /// The server no longer has this challenge open (answered elsewhere,
     /// expired there, or an earlier attempt of ours went through).

@@ -50,6 +50,10 @@ impl HttpTransport for UreqTransport {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(request.timeout))
             .http_status_as_error(false)
+            // The address rules (https, loopback) were checked on this URL
+            // only: a redirect would take the request and its signed answer
+            // elsewhere. A 3xx comes back as the answer (and is refused).
+            .max_redirects(0)
             .tls_config(tls)
             .build()
             .into();
@@ -70,5 +74,62 @@ impl HttpTransport for UreqTransport {
             .read_to_vec()
             .map_err(map_error)?;
         Ok(HttpResponse { status, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::secret::SecretBytes;
+
+    /// A one-request HTTP server on loopback that answers with `reply`; the
+    /// number of connections it saw is returned by the join handle.
+    fn serve(reply: String) -> (u16, std::thread::JoinHandle<usize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let handle = std::thread::spawn(move || {
+            let mut seen = 0;
+            let start = std::time::Instant::now();
+            while start.elapsed() < Duration::from_millis(1500) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        seen += 1;
+                        stream.set_nonblocking(false).unwrap();
+                        let mut buf = [0u8; 4096];
+                        let _ = stream.read(&mut buf);
+                        let _ = stream.write_all(reply.as_bytes());
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            seen
+        });
+        (port, handle)
+    }
+
+    #[test]
+    fn redirects_are_never_followed() {
+        let (target, target_seen) = serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".into());
+        let (first, _) = serve(format!(
+            "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{target}/ttype/push\r\nContent-Length: 0\r\n\r\n"
+        ));
+        for method in [Method::Get, Method::Post] {
+            let response = UreqTransport::new()
+                .send(&HttpRequest {
+                    method,
+                    url: format!("http://127.0.0.1:{first}/ttype/push"),
+                    body: SecretBytes::new(b"nonce=x".to_vec()),
+                    verify_tls: true,
+                    timeout: Duration::from_secs(5),
+                })
+                .unwrap();
+            assert_eq!(response.status, 302, "{method:?}");
+        }
+        assert_eq!(target_seen.join().unwrap(), 0, "the redirect was followed");
     }
 }

@@ -84,7 +84,9 @@ pub enum TransportError {
 }
 
 /// Sends HTTP requests. Implemented by the platform (Kotlin, Swift) or by the
-/// Rust default. Must honour `verify_tls` and `timeout`.
+/// Rust default. Must honour `verify_tls` and `timeout`, and must **never
+/// follow a redirect**: the address rules were checked on the request's URL
+/// only, so a 3xx is returned as the response (which the protocol refuses).
 pub trait HttpTransport: Send + Sync {
     /// Sends `request` and returns the answer, whatever its status.
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;

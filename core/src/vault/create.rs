@@ -58,10 +58,13 @@ impl EmptyVault {
     /// Opens (creating it and its folder if needed) the file at `path`, which
     /// must not hold a vault yet; a file that is not a vault is never touched.
     pub(crate) fn open(path: &Path) -> Result<Self, VaultError> {
+        let failed =
+            |e: std::io::Error| VaultError::Storage(StoreError::Failed(e.kind().to_string()));
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| VaultError::Storage(StoreError::Failed(e.kind().to_string())))?;
+            crate::files::create_private_dir_all(parent).map_err(failed)?;
         }
+        // SQLite gives the -wal and -shm files the database file's mode.
+        crate::files::ensure_private_file(path).map_err(failed)?;
         let mut store = Store::open(path, true)?;
         if store.read(|tx| tx.slot(SLOT_PIN))?.is_some() {
             return Err(VaultError::AlreadyInitialized);

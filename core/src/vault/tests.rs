@@ -409,3 +409,28 @@ fn concurrent_correct_pins_are_never_refused() {
         assert_eq!(vault.status().unwrap().failed_pin_attempts, 0);
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_vault_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture(12);
+    let folder = f.path.parent().unwrap().join("fresh");
+    let path = folder.join(crate::vault::VAULT_FILE);
+    let (vault, _) = Vault::create(&path, f.services.clone(), config(), &pin("4829")).unwrap();
+    vault
+        .unlock(&pin("4829"))
+        .unwrap()
+        .add(&account(GITHUB))
+        .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700);
+    let mut files = 0;
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let entry = entry.unwrap().path();
+        assert_eq!(mode(&entry), 0o600, "{}", entry.display());
+        files += 1;
+    }
+    // The database, its WAL and shared-memory files, the lock file.
+    assert!(files >= 3, "{files} files");
+}

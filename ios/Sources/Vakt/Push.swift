@@ -259,29 +259,36 @@ public final class VaktPush: @unchecked Sendable {
 ///
 /// Certificates are always verified. A request with `verifyTls == false` (the
 /// app allowed insecure servers *and* the server asked not to verify) is
-/// refused with `.Tls` — unless the app passes `unverifiedTlsDelegate`, its own
-/// `URLSessionDelegate` that decides about the server trust (e.g. pins a
-/// self-signed test certificate). This class never accepts any certificate on
-/// its own.
+/// refused with `.Tls` — unless the app passes `unverifiedTlsTrust`, its own
+/// decision about the server trust (e.g. pins a self-signed test
+/// certificate). This class never accepts any certificate on its own.
+///
+/// Redirects are never followed: Vakt checked the address rules (https, or
+/// loopback) on the URL it asked for, and a redirect would carry the signed
+/// answer somewhere else. A 3xx comes back as the response, which Vakt refuses.
 public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
     private static let maxBody = 1 << 20
-    private let unverifiedTlsDelegate: URLSessionDelegate?
+    /// Decides about a server's trust for the requests that may skip
+    /// verification; see the class documentation.
+    public typealias TrustDecision = (URLAuthenticationChallenge) -> (URLSession.AuthChallengeDisposition, URLCredential?)
+    private let unverifiedTlsTrust: TrustDecision?
 
-    public init(unverifiedTlsDelegate: URLSessionDelegate? = nil) {
-        self.unverifiedTlsDelegate = unverifiedTlsDelegate
+    public init(unverifiedTlsTrust: TrustDecision? = nil) {
+        self.unverifiedTlsTrust = unverifiedTlsTrust
     }
 
     public func send(request: HttpRequest) throws -> HttpResponse {
         guard let url = URL(string: request.url) else {
             throw TransportFailure.Other(message: "malformed URL")
         }
-        var delegate: URLSessionDelegate?
+        var trust: TrustDecision?
         if !request.verifyTls && url.scheme == "https" {
-            guard let appDelegate = unverifiedTlsDelegate else {
+            guard let appTrust = unverifiedTlsTrust else {
                 throw TransportFailure.Tls(message: "the server asks not to verify its certificate; this transport verifies every certificate")
             }
-            delegate = appDelegate
+            trust = appTrust
         }
+        let delegate = TransportDelegate(trust: trust)
         let timeout = Self.timeoutInterval(milliseconds: request.timeoutMs)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
@@ -352,5 +359,38 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         default:
             return .Other(message: "URLError \(error.code.rawValue)")
         }
+    }
+}
+
+/// The session delegate of `URLSessionTransport`: refuses every redirect
+/// (the 3xx response is what the request gets), and hands server-trust
+/// challenges to the app's decision when it gave one (default handling
+/// otherwise).
+final class TransportDelegate: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    private let trust: URLSessionTransport.TrustDecision?
+
+    init(trust: URLSessionTransport.TrustDecision?) {
+        self.trust = trust
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        // `NSURLAuthenticationMethodServerTrust`, spelled out: the constant is
+        // unavailable in swift-corelibs-foundation (Linux).
+        guard let trust, challenge.protectionSpace.authenticationMethod == "NSURLAuthenticationMethodServerTrust" else {
+            completionHandler(.performDefaultHandling, nil)
+            return
+        }
+        let (disposition, credential) = trust(challenge)
+        completionHandler(disposition, credential)
     }
 }

@@ -39,7 +39,8 @@ func closedPort() -> UInt16 {
 
 /// A minimal HTTP/1.1 server on 127.0.0.1, one connection at a time, each
 /// closed after its answer. `handler` gets the method, the path with its
-/// query, and the body, and returns the status and body (JSON). With
+/// query, and the body, and returns the status and body (JSON; for a 3xx
+/// status, the body is sent as the Location too). With
 /// `silent`, it reads requests and never answers (for timeouts). `stop()`
 /// ends it.
 final class LoopbackServer: @unchecked Sendable {
@@ -137,7 +138,10 @@ final class LoopbackServer: @unchecked Sendable {
         }
         let body = Data(received[end.upperBound..<(end.upperBound + length)])
         let response = handler(String(requestLine[0]), String(requestLine[1]), body)
-        let header = "HTTP/1.1 \(response.status) Status\r\nContent-Type: application/json\r\n"
+        // A 3xx answer's body is its Location.
+        let location = (300..<400).contains(response.status)
+            ? "Location: \(String(decoding: response.body, as: UTF8.self))\r\n" : ""
+        let header = "HTTP/1.1 \(response.status) Status\r\nContent-Type: application/json\r\n" + location
             + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
         write(client, Data(header.utf8) + response.body)
     }

@@ -247,6 +247,23 @@ final class PushWrapperTests: VaktTestCase {
         XCTAssertEqual(server.requests, 2)
     }
 
+    func testURLSessionTransportNeverFollowsRedirects() throws {
+        let target = try LoopbackServer { _, _, _ in (200, Data("{}".utf8)) }
+        defer { target.stop() }
+        let elsewhere = "http://127.0.0.1:\(target.port)/ttype/push"
+        let first = try LoopbackServer { _, _, _ in (302, Data(elsewhere.utf8)) }
+        defer { first.stop() }
+        for method in [HttpMethod.get, .post] {
+            let response = try URLSessionTransport().send(request: HttpRequest(
+                method: method, url: "http://127.0.0.1:\(first.port)/ttype/push", body: Data("nonce=x".utf8),
+                verifyTls: true, timeoutMs: 5000
+            ))
+            XCTAssertEqual(response.status, 302, "\(method): the redirect is the answer")
+        }
+        XCTAssertEqual(first.requests, 2)
+        XCTAssertEqual(target.requests, 0, "the redirect was followed")
+    }
+
     func testURLSessionTransportTimeout() throws {
         let server = try LoopbackServer(silent: true)
         defer { server.stop() }

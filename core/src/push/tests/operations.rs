@@ -122,6 +122,15 @@ impl Fake {
         });
     }
 
+    /// How many POST requests (enrolment and answers) reached the server.
+    fn answers_received(&self) -> usize {
+        self.server()
+            .requests
+            .iter()
+            .filter(|(method, _)| *method == Method::Post)
+            .count()
+    }
+
     fn status(&self, nonce: &str) -> Option<bool> {
         self.server()
             .challenges
@@ -484,13 +493,17 @@ fn presence_check_right_and_wrong() {
         ),
         Err(PushError::WrongPresenceAnswer)
     );
-    // Still open, here and on the server; the right option then approves.
+    // Declined, here and on the server: the right option cannot approve now.
+    assert!(p.session.push_challenges(T0 + 2).unwrap().is_empty());
     assert_eq!(
-        p.session.push_challenges(T0 + 2).unwrap()[0].state,
-        ChallengeState::Open
+        p.session.push_challenge(c.id).unwrap().state,
+        ChallengeState::Answered(Decision::Decline { reason: None })
     );
-    assert_eq!(p.fake.status("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"), None);
-    assert!(matches!(
+    assert_eq!(
+        p.fake.status("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"),
+        Some(false)
+    );
+    assert_eq!(
         p.session.answer_push(
             c.id,
             Decision::Approve {
@@ -498,12 +511,97 @@ fn presence_check_right_and_wrong() {
             },
             &ctx
         ),
+        Err(PushError::AlreadyAnswered)
+    );
+
+    // On a new challenge the right option approves.
+    p.fake
+        .trigger("EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE", Some(("X,L,Z", "L")));
+    let c = p.poll(T0 + 3).challenges.remove(0);
+    assert!(matches!(
+        p.session.answer_push(
+            c.id,
+            Decision::Approve {
+                presence: Some("L".into())
+            },
+            &p.ctx(T0 + 4)
+        ),
         Ok(AnswerOutcome::Approved { .. })
     ));
     assert_eq!(
-        p.fake.status("CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"),
+        p.fake.status("EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE"),
         Some(true)
     );
+}
+
+#[test]
+fn an_answer_claims_the_challenge_against_its_state_now_not_as_first_read() {
+    let p = phone(32);
+    p.enrol();
+    p.fake.trigger("GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGG", None);
+    let c = p.poll(T0).challenges.remove(0);
+    // What a second answer read before the first one went through: open.
+    let stale = p
+        .session
+        .read(|tx| Ok::<_, VaultError>(tx.challenge(c.id)?))
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        p.session
+            .answer_push(c.id, Decision::Approve { presence: None }, &p.ctx(T0 + 1)),
+        Ok(AnswerOutcome::Approved { .. })
+    ));
+    let decline = Decision::Decline { reason: None };
+    assert!(matches!(
+        p.session.claim(&stale, SERIAL, &decline, T0 + 1),
+        Err(PushError::AlreadyAnswered)
+    ));
+    // The approval can be asked again (it is done), the decline cannot.
+    assert!(matches!(
+        p.session.claim(
+            &stale,
+            SERIAL,
+            &Decision::Approve { presence: None },
+            T0 + 1
+        ),
+        Ok(crate::push::answer::Claim::Done(_))
+    ));
+}
+
+#[test]
+fn two_answers_at_once_send_exactly_one() {
+    let p = phone(31);
+    p.enrol();
+    for round in 0..24u8 {
+        let nonce: String = std::iter::repeat_n(char::from(b'F' + round % 20), 31)
+            .chain(std::iter::once(char::from(b'A' + round % 26)))
+            .collect();
+        p.fake.trigger(&nonce, None);
+        let now = T0 + u64::from(round) * 10;
+        let c = p.poll(now).challenges.remove(0);
+        let sent_before = p.fake.answers_received();
+        std::thread::scope(|scope| {
+            let approve = scope.spawn(|| {
+                p.session
+                    .answer_push(c.id, Decision::Approve { presence: None }, &p.ctx(now + 1))
+            });
+            let decline = scope.spawn(|| {
+                p.session
+                    .answer_push(c.id, Decision::Decline { reason: None }, &p.ctx(now + 1))
+            });
+            let results = [approve.join().unwrap(), decline.join().unwrap()];
+            let ok = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(ok, 1, "round {round}: {results:?}");
+            assert!(
+                results
+                    .iter()
+                    .any(|r| r == &Err(PushError::AlreadyAnswered)),
+                "round {round}: {results:?}"
+            );
+        });
+        // Exactly one answer reached the server.
+        assert_eq!(p.fake.answers_received(), sent_before + 1, "round {round}");
+    }
 }
 
 #[test]
