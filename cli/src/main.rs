@@ -3,17 +3,11 @@
 //! Contract (scripts rely on it): results on stdout, one-line messages on
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
 
-mod backup_commands;
+mod commands;
 mod error;
-mod export_commands;
 mod files;
-mod import_commands;
-mod otp_commands;
-mod push_commands;
-mod qr_scan;
-mod scan_commands;
+mod qr_reader;
 mod secrets;
-mod vault_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,10 +35,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the current code of an otpauth URI (for hotp: the URI's counter).
-    Code(otp_commands::CodeArgs),
+    Code(commands::otp::CodeArgs),
     /// Work with otpauth URIs.
     #[command(subcommand)]
-    Uri(otp_commands::UriCommand),
+    Uri(commands::otp::UriCommand),
     /// Create a vault protected by VAKT_PIN; prints the unblock code once.
     Init {
         /// Print {"unblock_code": "..."}.
@@ -52,13 +46,13 @@ enum Command {
         json: bool,
     },
     /// Add an account from an otpauth URI, a QR code image, or a key typed by hand (VAKT_SECRET).
-    Add(vault_commands::AddArgs),
+    Add(commands::vault::AddArgs),
     /// Show what QR codes in images (or a raw luma frame) hold; needs no vault.
-    Scan(scan_commands::ScanArgs),
+    Scan(commands::scan::ScanArgs),
     /// Write accounts as Google Authenticator export QR codes (PNG files).
-    Export(export_commands::ExportArgs),
+    Export(commands::export::ExportArgs),
     /// Draw one account's otpauth QR code in the terminal (or as a PNG).
-    Qr(export_commands::QrArgs),
+    Qr(commands::export::QrArgs),
     /// List the accounts (never their keys).
     List {
         /// Print JSON.
@@ -114,7 +108,7 @@ enum Command {
     },
     /// Change the PIN.
     #[command(subcommand)]
-    Pin(vault_commands::PinCommand),
+    Pin(commands::vault::PinCommand),
     /// Replace the unblock code with a new one (needs VAKT_PIN).
     NewUnblockCode {
         /// Print {"unblock_code": "..."}.
@@ -123,43 +117,43 @@ enum Command {
     },
     /// Back up every account to one encrypted file, or restore one.
     #[command(subcommand)]
-    Backup(backup_commands::BackupCommand),
+    Backup(commands::backup::BackupCommand),
     /// Add the accounts of another app's export file (needs VAKT_PIN).
-    Import(import_commands::ImportArgs),
+    Import(commands::import::ImportArgs),
     /// Push login requests (privacyIDEA): poll, approve, deny.
     #[command(subcommand)]
-    Push(push_commands::PushCommand),
+    Push(commands::push::PushCommand),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    push_commands::set_allow_insecure(cli.allow_insecure);
+    commands::push::set_allow_insecure(cli.allow_insecure);
     let dir = || match &cli.vault {
         Some(dir) => Ok(dir.clone()),
-        None => vault_commands::default_dir(),
+        None => commands::vault::default_dir(),
     };
     match &cli.command {
-        Command::Code(args) => otp_commands::code(args),
-        Command::Uri(command) => otp_commands::uri(command),
-        Command::Init { json } => vault_commands::init(&dir()?, *json),
-        Command::Add(args) => vault_commands::add(&dir()?, args),
-        Command::Scan(args) => scan_commands::scan(args),
-        Command::Export(args) => export_commands::export(&dir()?, args),
-        Command::Qr(args) => export_commands::qr(&dir()?, args),
-        Command::List { json } => vault_commands::list(&dir()?, *json),
+        Command::Code(args) => commands::otp::code(args),
+        Command::Uri(command) => commands::otp::uri(command),
+        Command::Init { json } => commands::vault::init(&dir()?, *json),
+        Command::Add(args) => commands::vault::add(&dir()?, args),
+        Command::Scan(args) => commands::scan::scan(args),
+        Command::Export(args) => commands::export::export(&dir()?, args),
+        Command::Qr(args) => commands::export::qr(&dir()?, args),
+        Command::List { json } => commands::vault::list(&dir()?, *json),
         Command::Rename { id, name, issuer } => {
-            vault_commands::rename(&dir()?, *id, name, issuer.as_deref())
+            commands::vault::rename(&dir()?, *id, name, issuer.as_deref())
         }
-        Command::Delete { id } => vault_commands::delete(&dir()?, *id),
-        Command::Reorder { ids } => vault_commands::reorder(&dir()?, ids),
-        Command::Codes { json, at } => vault_commands::codes(&dir()?, *json, *at),
-        Command::Next { id } => vault_commands::next(&dir()?, *id),
-        Command::Status { json } => vault_commands::status(&dir()?, *json),
-        Command::Unblock { json } => vault_commands::unblock(&dir()?, *json),
-        Command::Pin(command) => vault_commands::pin(&dir()?, command),
-        Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
-        Command::Backup(command) => backup_commands::run(&dir()?, command),
-        Command::Import(args) => import_commands::import(&dir()?, args),
-        Command::Push(command) => push_commands::run(&dir()?, command),
+        Command::Delete { id } => commands::vault::delete(&dir()?, *id),
+        Command::Reorder { ids } => commands::vault::reorder(&dir()?, ids),
+        Command::Codes { json, at } => commands::vault::codes(&dir()?, *json, *at),
+        Command::Next { id } => commands::vault::next(&dir()?, *id),
+        Command::Status { json } => commands::vault::status(&dir()?, *json),
+        Command::Unblock { json } => commands::vault::unblock(&dir()?, *json),
+        Command::Pin(command) => commands::vault::pin(&dir()?, command),
+        Command::NewUnblockCode { json } => commands::vault::new_unblock_code(&dir()?, *json),
+        Command::Backup(command) => commands::backup::run(&dir()?, command),
+        Command::Import(args) => commands::import::import(&dir()?, args),
+        Command::Push(command) => commands::push::run(&dir()?, command),
     }
 }
 

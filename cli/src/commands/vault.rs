@@ -312,7 +312,7 @@ fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
 /// `vakt add --uri URI`, `vakt add --qr IMAGE` or `vakt add --issuer I --account A [...]`.
 pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
-        return crate::scan_commands::add_from_images(dir, &args.qr);
+        return crate::commands::scan::add_from_images(dir, &args.qr);
     }
     if let Some(text) = args
         .uri
@@ -322,7 +322,7 @@ pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
         let push = vakt_core::provision::push_enrolment::parse(text)
             .map_err(|e| CliError::bad_input(e.to_string()))?;
         let session = unlock(dir)?;
-        let lines = crate::push_commands::enrol(&session, &[push])?;
+        let lines = crate::commands::push::enrol(&session, &[push])?;
         return print_line(&lines.join("\n"));
     }
     let account = match &args.uri {

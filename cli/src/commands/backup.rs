@@ -9,13 +9,13 @@ use vakt_core::backup::{BackupSecret, PassphraseAfterRestore};
 use vakt_core::secret::SecretString;
 use vakt_core::vault::{UnblockCode, Vault, VaultError};
 
-use crate::error::{CliError, print_line};
-use crate::files;
-use crate::secrets;
-use crate::vault_commands::{
+use crate::commands::vault::{
     ensure_no_vault, new_device_services, new_vault_config, print_unblock_code, read_new_pin,
     unlock, vault_file,
 };
+use crate::error::{CliError, print_line};
+use crate::files;
+use crate::secrets;
 
 /// The largest backup file read.
 const MAX_BACKUP_LEN: usize = MAX_PAYLOAD_LEN + 8192;

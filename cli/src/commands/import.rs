@@ -8,10 +8,10 @@ use vakt_core::rng::SystemRandom;
 use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::import::{self, Format, ImportError, MAX_FILE_LEN};
 
+use crate::commands::vault::unlock;
 use crate::error::{CliError, print_line};
 use crate::files;
 use crate::secrets;
-use crate::vault_commands::unlock;
 
 /// Arguments of `vakt import`.
 #[derive(Args)]

@@ -33,10 +33,12 @@ use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::vault::VaultError;
 use zeroize::Zeroizing;
 
+use crate::commands::otp::account_json;
+use crate::commands::vault::unlock;
 use crate::error::{CliError, print_line, print_warning};
-use crate::otp_commands::account_json;
-use crate::qr_scan::{Found, Source, account_label, distinct, interpret, scan_frame, scan_images};
-use crate::vault_commands::unlock;
+use crate::qr_reader::{
+    Found, Source, account_label, distinct, interpret, scan_frame, scan_images,
+};
 
 /// Arguments of `vakt scan`.
 #[derive(Args)]
@@ -251,7 +253,7 @@ pub fn add_from_images(dir: &Path, images: &[PathBuf]) -> Result<(), CliError> {
     findings.report("no usable authenticator QR code found")?;
 
     let session = unlock(dir)?;
-    let mut lines = crate::push_commands::enrol(&session, &pushes)?;
+    let mut lines = crate::commands::push::enrol(&session, &pushes)?;
     for account in &accounts {
         let label = account_label(account);
         match session.add(account) {

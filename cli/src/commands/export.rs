@@ -22,9 +22,9 @@ use vakt_core::rng::SystemRandom;
 use vakt_core::transfer::export::google_authenticator;
 use vakt_core::{SecretBytes, SecretString};
 
+use crate::commands::vault::unlock;
 use crate::error::{CliError, print_line, print_warning};
-use crate::qr_scan::account_label;
-use crate::vault_commands::unlock;
+use crate::qr_reader::account_label;
 
 /// Arguments of `vakt export`.
 #[derive(Args)]
@@ -86,7 +86,7 @@ fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
 /// `vakt export --qr DIR [ID...]`: export codes as PNG files.
 pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
     if let Some(file) = &args.aegis {
-        return crate::import_commands::export_aegis(dir, file, args.encrypt, args.json);
+        return crate::commands::import::export_aegis(dir, file, args.encrypt, args.json);
     }
     let Some(qr_dir) = &args.qr else {
         return Err(CliError::bad_input("give --qr DIR or --aegis FILE"));

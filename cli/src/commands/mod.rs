@@ -1,0 +1,9 @@
+//! The commands, one module per group.
+
+pub mod backup;
+pub mod export;
+pub mod import;
+pub mod otp;
+pub mod push;
+pub mod scan;
+pub mod vault;
