@@ -121,24 +121,3 @@ pub fn install_panic_hook() {
         );
     }));
 }
-
-/// Writes `vakt: TEXT` to stderr: a problem that does not stop the command.
-pub fn print_warning(text: &str) {
-    let line = text.replace(['\n', '\r'], " ");
-    let _ = writeln!(std::io::stderr(), "vakt: {line}");
-}
-
-/// Writes `text` and a newline to stdout; a closed pipe is not an error worth a
-/// panic.
-pub fn print_line(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(CliError::internal(format!("cannot write output: {e}")))
-            }
-        })
-}

@@ -6,6 +6,7 @@
 mod commands;
 mod error;
 mod files;
+mod output;
 mod qr_reader;
 mod secrets;
 

@@ -16,7 +16,8 @@ use vakt_core::provision::{self, Provisioning};
 use vakt_core::qr::{self, LumaFrame};
 use zeroize::Zeroizing;
 
-use crate::error::{CliError, print_warning};
+use crate::error::CliError;
+use crate::output::print_warning;
 
 /// The largest raw luma frame read, in bytes (after decompression).
 const MAX_FRAME_BYTES: u64 = 256 << 20;

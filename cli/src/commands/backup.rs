@@ -10,11 +10,11 @@ use vakt_core::secret::SecretString;
 use vakt_core::vault::{UnblockCode, Vault, VaultError};
 
 use crate::commands::vault::{
-    ensure_no_vault, new_device_services, new_vault_config, print_unblock_code, read_new_pin,
-    unlock, vault_file,
+    ensure_no_vault, new_device_services, new_vault_config, read_new_pin, unlock, vault_file,
 };
-use crate::error::{CliError, print_line};
+use crate::error::CliError;
 use crate::files;
+use crate::output::{print_line, print_unblock_code};
 use crate::secrets;
 
 /// The largest backup file read.

@@ -23,7 +23,8 @@ use vakt_core::transfer::export::google_authenticator;
 use vakt_core::{SecretBytes, SecretString};
 
 use crate::commands::vault::unlock;
-use crate::error::{CliError, print_line, print_warning};
+use crate::error::CliError;
+use crate::output::{print_line, print_warning};
 use crate::qr_reader::account_label;
 
 /// Arguments of `vakt export`.

@@ -9,8 +9,9 @@ use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::import::{self, Format, ImportError, MAX_FILE_LEN};
 
 use crate::commands::vault::unlock;
-use crate::error::{CliError, print_line};
+use crate::error::CliError;
 use crate::files;
+use crate::output::print_line;
 use crate::secrets;
 
 /// Arguments of `vakt import`.

@@ -47,7 +47,8 @@ use vakt_core::push::{
 use vakt_core::vault::Session;
 
 use crate::commands::vault::unlock;
-use crate::error::{CliError, Status, print_line, print_warning};
+use crate::error::{CliError, Status};
+use crate::output::{print_line, print_warning};
 
 static ALLOW_INSECURE: AtomicBool = AtomicBool::new(false);
 

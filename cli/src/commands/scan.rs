@@ -33,9 +33,9 @@ use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::vault::VaultError;
 use zeroize::Zeroizing;
 
-use crate::commands::otp::account_json;
 use crate::commands::vault::unlock;
-use crate::error::{CliError, print_line, print_warning};
+use crate::error::CliError;
+use crate::output::{account_json, print_line, print_warning};
 use crate::qr_reader::{
     Found, Source, account_label, distinct, interpret, scan_frame, scan_images,
 };

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use vakt_core::account::{Account, OtpKind, OtpParams};
 use vakt_core::clock::{Clock, SystemClock};
 use vakt_core::otp::{Algorithm, Digits, Period};
@@ -18,7 +18,8 @@ use vakt_core::vault::{
     SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault, VaultConfig, VaultError,
 };
 
-use crate::error::{CliError, print_line, print_warning};
+use crate::error::CliError;
+use crate::output::{account_info_json, print_line, print_unblock_code, print_warning};
 use crate::secrets;
 
 /// Set (to anything) at `vakt init` to use very cheap key-derivation costs.
@@ -159,23 +160,6 @@ pub(crate) fn unlock(dir: &Path) -> Result<Session, CliError> {
     let vault = open_vault(dir)?;
     let pin = read_pin(secrets::PIN, "PIN: ")?;
     vault.unlock(&pin).map_err(|e| CliError::vault(&e))
-}
-
-pub(crate) fn print_unblock_code(
-    code: &UnblockCode,
-    json: bool,
-    extra: &str,
-) -> Result<(), CliError> {
-    let shown = code.to_display();
-    if json {
-        // EXPOSE: the unblock code is shown once, on purpose.
-        return print_line(&json!({ "unblock_code": shown.expose() }).to_string());
-    }
-    // EXPOSE: as above.
-    print_line(&format!(
-        "{extra}Your unblock code (write it down; it is shown only now):\n\n    {}\n",
-        shown.expose()
-    ))
 }
 
 /// The costs of a new vault: the defaults, or trivial ones under
@@ -339,28 +323,6 @@ pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
     print_line(&format!("added #{id}"))
 }
 
-fn info_json(info: &AccountInfo) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(info.id));
-    m.insert("kind".into(), json!(info.kind.name()));
-    m.insert("issuer".into(), json!(info.issuer));
-    m.insert("account".into(), json!(info.name));
-    m.insert("algorithm".into(), json!(info.algorithm.name()));
-    m.insert("digits".into(), json!(info.digits));
-    match info.kind {
-        OtpKind::Totp { period } => {
-            m.insert("period".into(), json!(period.get()));
-        }
-        OtpKind::Steam => {
-            m.insert("period".into(), json!(30));
-        }
-        OtpKind::Hotp { counter } => {
-            m.insert("counter".into(), json!(counter));
-        }
-    }
-    m
-}
-
 fn label(info: &AccountInfo) -> String {
     match (info.issuer.is_empty(), info.name.is_empty()) {
         (false, false) => format!("{} ({})", info.issuer, info.name),
@@ -375,7 +337,7 @@ pub fn list(dir: &Path, json: bool) -> Result<(), CliError> {
     if json {
         let items: Vec<Value> = accounts
             .iter()
-            .map(|a| Value::Object(info_json(a)))
+            .map(|a| Value::Object(account_info_json(a)))
             .collect();
         return print_line(&Value::Array(items).to_string());
     }
@@ -417,7 +379,7 @@ pub fn codes(dir: &Path, json: bool, at: Option<u64>) -> Result<(), CliError> {
         let items: Vec<Value> = entries
             .iter()
             .map(|e| {
-                let mut m = info_json(&e.info);
+                let mut m = account_info_json(&e.info);
                 match &e.view {
                     Some(view) => {
                         m.insert("code".into(), json!(view.code.as_str()));
