@@ -4,6 +4,7 @@
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
 
 mod commands;
+mod context;
 mod error;
 mod files;
 mod output;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::context::Context;
 use crate::error::CliError;
 
 /// A command-line authenticator: one-time codes from otpauth URIs and vaults.
@@ -127,34 +129,31 @@ enum Command {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    commands::push::set_allow_insecure(cli.allow_insecure);
-    let dir = || match &cli.vault {
-        Some(dir) => Ok(dir.clone()),
-        None => commands::vault::default_dir(),
-    };
+    // Built by the commands that use a vault (the others need no folder).
+    let ctx = || Context::new(cli.vault.clone(), cli.allow_insecure);
     match &cli.command {
         Command::Code(args) => commands::otp::code(args),
         Command::Uri(command) => commands::otp::uri(command),
-        Command::Init { json } => commands::vault::init(&dir()?, *json),
-        Command::Add(args) => commands::vault::add(&dir()?, args),
+        Command::Init { json } => commands::vault::init(&ctx()?, *json),
+        Command::Add(args) => commands::vault::add(&ctx()?, args),
         Command::Scan(args) => commands::scan::scan(args),
-        Command::Export(args) => commands::export::export(&dir()?, args),
-        Command::Qr(args) => commands::export::qr(&dir()?, args),
-        Command::List { json } => commands::vault::list(&dir()?, *json),
+        Command::Export(args) => commands::export::export(&ctx()?, args),
+        Command::Qr(args) => commands::export::qr(&ctx()?, args),
+        Command::List { json } => commands::vault::list(&ctx()?, *json),
         Command::Rename { id, name, issuer } => {
-            commands::vault::rename(&dir()?, *id, name, issuer.as_deref())
+            commands::vault::rename(&ctx()?, *id, name, issuer.as_deref())
         }
-        Command::Delete { id } => commands::vault::delete(&dir()?, *id),
-        Command::Reorder { ids } => commands::vault::reorder(&dir()?, ids),
-        Command::Codes { json, at } => commands::vault::codes(&dir()?, *json, *at),
-        Command::Next { id } => commands::vault::next(&dir()?, *id),
-        Command::Status { json } => commands::vault::status(&dir()?, *json),
-        Command::Unblock { json } => commands::vault::unblock(&dir()?, *json),
-        Command::Pin(command) => commands::vault::pin(&dir()?, command),
-        Command::NewUnblockCode { json } => commands::vault::new_unblock_code(&dir()?, *json),
-        Command::Backup(command) => commands::backup::run(&dir()?, command),
-        Command::Import(args) => commands::import::import(&dir()?, args),
-        Command::Push(command) => commands::push::run(&dir()?, command),
+        Command::Delete { id } => commands::vault::delete(&ctx()?, *id),
+        Command::Reorder { ids } => commands::vault::reorder(&ctx()?, ids),
+        Command::Codes { json, at } => commands::vault::codes(&ctx()?, *json, *at),
+        Command::Next { id } => commands::vault::next(&ctx()?, *id),
+        Command::Status { json } => commands::vault::status(&ctx()?, *json),
+        Command::Unblock { json } => commands::vault::unblock(&ctx()?, *json),
+        Command::Pin(command) => commands::vault::pin(&ctx()?, command),
+        Command::NewUnblockCode { json } => commands::vault::new_unblock_code(&ctx()?, *json),
+        Command::Backup(command) => commands::backup::run(&ctx()?, command),
+        Command::Import(args) => commands::import::import(&ctx()?, args),
+        Command::Push(command) => commands::push::run(&ctx()?, command),
     }
 }
 

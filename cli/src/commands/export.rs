@@ -22,7 +22,7 @@ use vakt_core::rng::SystemRandom;
 use vakt_core::transfer::export::google_authenticator;
 use vakt_core::{SecretBytes, SecretString};
 
-use crate::commands::vault::unlock;
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{print_line, print_warning};
 use crate::qr_reader::account_label;
@@ -85,14 +85,14 @@ fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
 }
 
 /// `vakt export --qr DIR [ID...]`: export codes as PNG files.
-pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
+pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
     if let Some(file) = &args.aegis {
-        return crate::commands::import::export_aegis(dir, file, args.encrypt, args.json);
+        return crate::commands::import::export_aegis(ctx, file, args.encrypt, args.json);
     }
     let Some(qr_dir) = &args.qr else {
         return Err(CliError::bad_input("give --qr DIR or --aegis FILE"));
     };
-    let session = unlock(dir)?;
+    let session = ctx.unlock()?;
     let mut ids: Vec<u64> = Vec::new();
     if args.ids.is_empty() {
         let all = session.accounts().map_err(|e| CliError::vault(&e))?;
@@ -185,8 +185,9 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
 }
 
 /// `vakt qr ID [--png FILE] [--invert]`: one account's otpauth:// code.
-pub fn qr(dir: &Path, args: &QrArgs) -> Result<(), CliError> {
-    let account = unlock(dir)?
+pub fn qr(ctx: &Context, args: &QrArgs) -> Result<(), CliError> {
+    let account = ctx
+        .unlock()?
         .account(args.id)
         .map_err(|e| CliError::vault(&e))?;
     let text = uri::format(&account);

@@ -8,7 +8,7 @@ use vakt_core::rng::SystemRandom;
 use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::import::{self, Format, ImportError, MAX_FILE_LEN};
 
-use crate::commands::vault::unlock;
+use crate::context::Context;
 use crate::error::CliError;
 use crate::files;
 use crate::output::print_line;
@@ -33,7 +33,7 @@ fn format_names() -> String {
 }
 
 /// `vakt import --from FORMAT FILE [--json]`.
-pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
+pub fn import(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
     let format = Format::from_name(&args.from).ok_or_else(|| {
         CliError::bad_input(format!(
             "--from: '{}' is not a known format ({})",
@@ -57,7 +57,7 @@ pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
         other => other,
     }
     .map_err(|e| CliError::import(&e))?;
-    let session = unlock(dir)?;
+    let session = ctx.unlock()?;
     let report = import::apply(&session, imported).map_err(|e| CliError::vault(&e))?;
     if args.json {
         return print_line(
@@ -117,8 +117,8 @@ pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
 }
 
 /// `vakt export --aegis FILE [--encrypt] [--json]`.
-pub fn export_aegis(dir: &Path, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
-    let session = unlock(dir)?;
+pub fn export_aegis(ctx: &Context, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
     let accounts = session.export_accounts().map_err(|e| CliError::vault(&e))?;
     let password = if encrypt {
         let password = secrets::read_secret(secrets::EXPORT_PASSWORD, "Password for the export: ")?;

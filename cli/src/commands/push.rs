@@ -31,31 +31,21 @@
 //! open —, a refused challenge); 7 the push server could not be reached, or
 //! refused; plus the vault's statuses (3 wrong PIN, 4 blocked, 6 unreadable).
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
-use vakt_core::clock::{Clock, SystemClock};
 use vakt_core::provision::push_enrolment::PushEnrolment;
-use vakt_core::push::http::UreqTransport;
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{
-    AnswerOutcome, ChallengeFields, ChallengeState, ConnectionPolicy, Decision, DeclineReason,
-    EnrolOptions, PushChallengeInfo, PushContext, PushError, PushTokenInfo, TokenState,
+    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, EnrolOptions,
+    PushChallengeInfo, PushError, PushTokenInfo, TokenState,
 };
 use vakt_core::vault::Session;
 
-use crate::commands::vault::unlock;
+use crate::context::Context;
 use crate::error::{CliError, Status};
 use crate::output::{print_line, print_warning};
-
-static ALLOW_INSECURE: AtomicBool = AtomicBool::new(false);
-
-/// Sets the global `--allow-insecure` choice.
-pub fn set_allow_insecure(allow: bool) {
-    ALLOW_INSECURE.store(allow, Ordering::Relaxed);
-}
 
 /// `vakt push …`.
 #[derive(Subcommand)]
@@ -112,17 +102,6 @@ pub struct DenyArgs {
     json: bool,
 }
 
-fn context(transport: &UreqTransport) -> PushContext<'_> {
-    PushContext {
-        transport,
-        policy: ConnectionPolicy {
-            allow_insecure: ALLOW_INSECURE.load(Ordering::Relaxed),
-            ..ConnectionPolicy::default()
-        },
-        now: SystemClock.now_unix(),
-    }
-}
-
 /// Maps a push error to its exit status and message.
 pub fn push_error(e: &PushError) -> CliError {
     match e {
@@ -137,12 +116,15 @@ pub fn push_error(e: &PushError) -> CliError {
 }
 
 /// Enrols scanned or typed push tokens; one line per token.
-pub fn enrol(session: &Session, pushes: &[PushEnrolment]) -> Result<Vec<String>, CliError> {
-    let transport = UreqTransport::new();
-    let ctx = context(&transport);
+pub fn enrol(
+    ctx: &Context,
+    session: &Session,
+    pushes: &[PushEnrolment],
+) -> Result<Vec<String>, CliError> {
+    let net = ctx.push_context();
     let mut lines = Vec::new();
     for push in pushes {
-        match session.enrol_push(push, &ctx, &EnrolOptions::default()) {
+        match session.enrol_push(push, &net, &EnrolOptions::default()) {
             Ok(token) => lines.push(format!(
                 "enrolled push token #{}  {}  ({})",
                 token.id,
@@ -259,10 +241,9 @@ fn print_challenges(
 }
 
 /// `vakt push …`.
-pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
-    let session = unlock(dir)?;
-    let transport = UreqTransport::new();
-    let ctx = context(&transport);
+pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
+    let net = ctx.push_context();
     match command {
         PushCommand::List { json } => {
             let tokens = session.push_tokens().map_err(|e| CliError::vault(&e))?;
@@ -291,7 +272,7 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
             print_line(&lines.join("\n"))
         }
         PushCommand::Poll { json } => {
-            let report = session.poll_push(&ctx).map_err(|e| push_error(&e))?;
+            let report = session.poll_push(&net).map_err(|e| push_error(&e))?;
             let enrolled = session
                 .push_tokens()
                 .map_err(|e| CliError::vault(&e))?
@@ -305,7 +286,7 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
                     failed_tokens.push(*id);
                 }
             }
-            print_challenges(&report.challenges, *json, ctx.now)?;
+            print_challenges(&report.challenges, *json, net.now)?;
             if enrolled > 0
                 && failed_tokens.len() == enrolled
                 && let Some((_, problem)) = report.problems.first()
@@ -326,16 +307,16 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
                 .map_err(|_| CliError::bad_input("the notification data is not a JSON object"))?;
             let fields = ChallengeFields::from_json(&value).map_err(|e| push_error(&e.into()))?;
             let challenge = session
-                .receive_push(&fields, ctx.now)
+                .receive_push(&fields, net.now)
                 .map_err(|e| push_error(&e))?;
-            print_challenges(&[challenge], *json, ctx.now)
+            print_challenges(&[challenge], *json, net.now)
         }
         PushCommand::Approve(args) => {
             let decision = Decision::Approve {
                 presence: args.answer.clone(),
             };
             let outcome = session
-                .answer_push(args.id, decision, &ctx)
+                .answer_push(args.id, decision, &net)
                 .map_err(|e| push_error(&e))?;
             let display_code = match &outcome {
                 AnswerOutcome::Approved { display_code } => display_code.clone(),
@@ -364,7 +345,7 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
                 })?),
             };
             session
-                .answer_push(args.id, Decision::Decline { reason }, &ctx)
+                .answer_push(args.id, Decision::Decline { reason }, &net)
                 .map_err(|e| push_error(&e))?;
             if args.json {
                 return print_line(&json!({"id": args.id, "result": "declined"}).to_string());

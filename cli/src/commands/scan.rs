@@ -23,7 +23,7 @@
 //! Both exit 2, with a message, when nothing usable is found (no PIN is asked
 //! for then).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::{Map, Value, json};
@@ -33,7 +33,7 @@ use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::vault::VaultError;
 use zeroize::Zeroizing;
 
-use crate::commands::vault::unlock;
+use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{account_json, print_line, print_warning};
 use crate::qr_reader::{
@@ -239,7 +239,7 @@ pub fn scan(args: &ScanArgs) -> Result<(), CliError> {
 }
 
 /// `vakt add --qr IMAGE...`: adds every account the codes hold.
-pub fn add_from_images(dir: &Path, images: &[PathBuf]) -> Result<(), CliError> {
+pub fn add_from_images(ctx: &Context, images: &[PathBuf]) -> Result<(), CliError> {
     let findings = interpret(scan_images(images)?);
     let pushes: Vec<PushEnrolment> = findings
         .found
@@ -252,8 +252,8 @@ pub fn add_from_images(dir: &Path, images: &[PathBuf]) -> Result<(), CliError> {
     let accounts: Vec<Account> = findings.accounts().cloned().collect();
     findings.report("no usable authenticator QR code found")?;
 
-    let session = unlock(dir)?;
-    let mut lines = crate::commands::push::enrol(&session, &pushes)?;
+    let session = ctx.unlock()?;
+    let mut lines = crate::commands::push::enrol(ctx, &session, &pushes)?;
     for account in &accounts {
         let label = account_label(account);
         match session.add(account) {

@@ -1,8 +1,7 @@
 //! The vault commands: init, add, list, rename, delete, reorder, codes, next,
 //! status, unblock, pin change, new-unblock-code.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
@@ -11,30 +10,12 @@ use vakt_core::clock::{Clock, SystemClock};
 use vakt_core::otp::{Algorithm, Digits, Period};
 use vakt_core::provision::keytext::parse_base32_key;
 use vakt_core::provision::uri;
-use vakt_core::rng::SystemRandom;
-use vakt_core::secret::SecretBytes;
-use vakt_core::vault::{
-    AccountInfo, DeviceKeystore, KdfParams, KeystoreError, Pin, Services, Session,
-    SoftwareKeystore, ThreadSleep, UnblockCode, VAULT_FILE, Vault, VaultConfig, VaultError,
-};
+use vakt_core::vault::{AccountInfo, UnblockCode, Vault, VaultConfig, VaultError};
 
+use crate::context::Context;
 use crate::error::CliError;
-use crate::output::{account_info_json, print_line, print_unblock_code, print_warning};
+use crate::output::{account_info_json, print_line, print_unblock_code};
 use crate::secrets;
-
-/// Set (to anything) at `vakt init` to use very cheap key-derivation costs.
-/// For tests only: a vault made this way protects its PIN far less, and keeps
-/// these costs when its PIN or unblock code is set again.
-pub const INSECURE_TEST_KDF: &str = "VAKT_INSECURE_TEST_KDF";
-
-/// The configuration of a vault made with [`INSECURE_TEST_KDF`].
-fn insecure_test_config() -> VaultConfig {
-    VaultConfig {
-        pin_kdf: KdfParams::INSECURE_FOR_TESTS,
-        unblock_kdf: KdfParams::INSECURE_FOR_TESTS,
-        ..VaultConfig::default()
-    }
-}
 
 /// Arguments of `vakt add`.
 #[derive(Args)]
@@ -79,176 +60,23 @@ pub enum PinCommand {
     Change,
 }
 
-pub(crate) fn vault_file(dir: &Path) -> PathBuf {
-    dir.join(VAULT_FILE)
-}
-
-/// The default vault folder: `$XDG_DATA_HOME/vakt`, else `~/.local/share/vakt`.
-pub fn default_dir() -> Result<PathBuf, CliError> {
-    if let Some(data) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(data).join("vakt"));
-    }
-    std::env::var_os("HOME")
-        .filter(|v| !v.is_empty())
-        .map(|home| PathBuf::from(home).join(".local/share/vakt"))
-        .ok_or_else(|| {
-            CliError::bad_input("no --vault given and neither XDG_DATA_HOME nor HOME is set")
-        })
-}
-
-/// A keystore that has no (usable) key: every vault operation reports the
-/// device key as missing instead of silently making a new one.
-struct NoDeviceKey;
-
-impl DeviceKeystore for NoDeviceKey {
-    fn wrap(&self, _: &[u8]) -> Result<Vec<u8>, KeystoreError> {
-        Err(KeystoreError::Missing)
-    }
-    fn unwrap(&self, _: &[u8]) -> Result<SecretBytes, KeystoreError> {
-        Err(KeystoreError::Missing)
-    }
-}
-
-pub(crate) fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
-    Services {
-        keystore,
-        rng: Arc::new(SystemRandom::new()),
-        pause: Arc::new(ThreadSleep),
-    }
-}
-
-pub(crate) fn keystore_error(e: KeystoreError) -> CliError {
-    CliError::vault(&VaultError::Keystore(e))
-}
-
-pub(crate) fn open_vault(dir: &Path) -> Result<Vault, CliError> {
-    let key_path = SoftwareKeystore::path_in(dir);
-    let keystore: Arc<dyn DeviceKeystore> =
-        match SoftwareKeystore::open(&key_path, Box::new(SystemRandom::new())) {
-            Ok(k) => Arc::new(k),
-            // A key file that is not a key (damaged, truncated) makes the vault
-            // unreadable like a missing one; the lockout state stays readable.
-            Err(KeystoreError::Missing | KeystoreError::Rejected) => Arc::new(NoDeviceKey),
-            Err(e) => return Err(keystore_error(e)),
-        };
-    let file = vault_file(dir);
-    let services = services(keystore);
-    let vault = Vault::open(&file, services.clone(), VaultConfig::default())
-        .map_err(|e| CliError::vault(&e))?;
-    // A vault made with the test costs keeps them: a new PIN or unblock code
-    // would otherwise get the default costs.
-    if vault.pin_kdf().ok() == Some(KdfParams::INSECURE_FOR_TESTS) {
-        return Vault::open(&file, services, insecure_test_config())
-            .map_err(|e| CliError::vault(&e));
-    }
-    Ok(vault)
-}
-
-fn read_pin(var: &str, prompt: &str) -> Result<Pin, CliError> {
-    let text = secrets::read(var, prompt)?;
-    Pin::parse(&text).map_err(|e| CliError::bad_input(format!("{var}: {e}")))
-}
-
-pub(crate) fn read_new_pin(var: &str, config: &VaultConfig) -> Result<Pin, CliError> {
-    let text = secrets::read(var, "New PIN: ")?;
-    Pin::new_checked(&text, &config.pin_policy)
-        .map_err(|e| CliError::bad_input(format!("{var}: {e}")))
-}
-
-/// Opens the vault in `dir` and unlocks it with the PIN.
-pub(crate) fn unlock(dir: &Path) -> Result<Session, CliError> {
-    let vault = open_vault(dir)?;
-    let pin = read_pin(secrets::PIN, "PIN: ")?;
-    vault.unlock(&pin).map_err(|e| CliError::vault(&e))
-}
-
-/// The costs of a new vault: the defaults, or trivial ones under
-/// [`INSECURE_TEST_KDF`].
-pub(crate) fn new_vault_config() -> VaultConfig {
-    if std::env::var_os(INSECURE_TEST_KDF).is_some() {
-        insecure_test_config()
-    } else {
-        VaultConfig::default()
-    }
-}
-
-/// Tells whether `dir` holds a vault with slots (refused), none or an empty one
-/// (fine); an unreadable file is reported and left alone.
-pub(crate) fn ensure_no_vault(dir: &Path) -> Result<(), CliError> {
-    if vault_file(dir).exists() {
-        match open_vault(dir) {
-            Ok(_) => return Err(CliError::vault(&VaultError::AlreadyInitialized)),
-            Err(e) if !e.is_not_initialized() => return Err(e),
-            Err(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// The services of a vault about to be made in `dir` (the callers have made
-/// sure no vault is there): the folder is created and the software device key
-/// with it (or the existing key is reused). A key file that is not a key
-/// (damaged, truncated) protects no vault here, so it is moved aside — never
-/// deleted — and a new key made, with a warning naming where it went.
-pub(crate) fn new_device_services(dir: &Path) -> Result<Services, CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
-    let key_path = SoftwareKeystore::path_in(dir);
-    let open = || SoftwareKeystore::open_or_create(&key_path, Box::new(SystemRandom::new()));
-    let keystore = match open() {
-        Err(KeystoreError::Rejected) => {
-            let aside = move_aside(&key_path)?;
-            print_warning(&format!(
-                "the device key file {} was damaged and no vault used it; moved it to {} \
-                 and made a new key",
-                key_path.display(),
-                aside.display()
-            ));
-            open()
-        }
-        other => other,
-    }
-    .map_err(keystore_error)?;
-    Ok(services(Arc::new(keystore)))
-}
-
-/// Renames `path` to `<path>.damaged-<n>` (the first `n` not taken) and
-/// returns the new name.
-fn move_aside(path: &Path) -> Result<PathBuf, CliError> {
-    let cannot = |e: std::io::Error| {
-        CliError::internal(format!("cannot move {} aside: {e}", path.display()))
-    };
-    for n in 1..1000 {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!(".damaged-{n}"));
-        let aside = PathBuf::from(name);
-        if aside.exists() {
-            continue;
-        }
-        std::fs::rename(path, &aside).map_err(cannot)?;
-        return Ok(aside);
-    }
-    Err(cannot(std::io::Error::other("too many files moved aside")))
-}
-
 /// Said whenever a new unblock code replaces one.
 const BACKUP_NOTE: &str = "Backups made before now still need the previous unblock code; \
 make a new backup now (vakt backup export) so that this code opens it.\n";
 
 /// `vakt init [--json]`.
-pub fn init(dir: &Path, json: bool) -> Result<(), CliError> {
-    let config = new_vault_config();
-    let file = vault_file(dir);
+pub fn init(ctx: &Context, json: bool) -> Result<(), CliError> {
+    let config = ctx.new_vault_config();
     // Opening tells "already initialised" from "unreadable"; either way the
     // file is left alone.
-    ensure_no_vault(dir)?;
-    let pin = read_new_pin(secrets::PIN, &config)?;
-    let (_, code) = Vault::create(&file, new_device_services(dir)?, config, &pin)
+    ctx.ensure_no_vault()?;
+    let pin = secrets::read_new_pin(secrets::PIN, &config.pin_policy)?;
+    let (_, code) = Vault::create(&ctx.vault_file(), ctx.new_device_services()?, config, &pin)
         .map_err(|e| CliError::vault(&e))?;
     print_unblock_code(
         &code,
         json,
-        &format!("Created a vault in {}.\n", dir.display()),
+        &format!("Created a vault in {}.\n", ctx.dir().display()),
     )
 }
 
@@ -294,9 +122,9 @@ fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
 }
 
 /// `vakt add --uri URI`, `vakt add --qr IMAGE` or `vakt add --issuer I --account A [...]`.
-pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
+pub fn add(ctx: &Context, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
-        return crate::commands::scan::add_from_images(dir, &args.qr);
+        return crate::commands::scan::add_from_images(ctx, &args.qr);
     }
     if let Some(text) = args
         .uri
@@ -305,8 +133,8 @@ pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
     {
         let push = vakt_core::provision::push_enrolment::parse(text)
             .map_err(|e| CliError::bad_input(e.to_string()))?;
-        let session = unlock(dir)?;
-        let lines = crate::commands::push::enrol(&session, &[push])?;
+        let session = ctx.unlock()?;
+        let lines = crate::commands::push::enrol(ctx, &session, &[push])?;
         return print_line(&lines.join("\n"));
     }
     let account = match &args.uri {
@@ -318,7 +146,7 @@ pub fn add(dir: &Path, args: &AddArgs) -> Result<(), CliError> {
         }
         None => manual_account(args)?,
     };
-    let session = unlock(dir)?;
+    let session = ctx.unlock()?;
     let id = session.add(&account).map_err(|e| CliError::vault(&e))?;
     print_line(&format!("added #{id}"))
 }
@@ -332,8 +160,8 @@ fn label(info: &AccountInfo) -> String {
 }
 
 /// `vakt list [--json]`.
-pub fn list(dir: &Path, json: bool) -> Result<(), CliError> {
-    let accounts = unlock(dir)?.accounts().map_err(|e| CliError::vault(&e))?;
+pub fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
+    let accounts = ctx.unlock()?.accounts().map_err(|e| CliError::vault(&e))?;
     if json {
         let items: Vec<Value> = accounts
             .iter()
@@ -352,29 +180,31 @@ pub fn list(dir: &Path, json: bool) -> Result<(), CliError> {
 }
 
 /// `vakt rename ID NAME [--issuer I]`.
-pub fn rename(dir: &Path, id: u64, name: &str, issuer: Option<&str>) -> Result<(), CliError> {
-    unlock(dir)?
+pub fn rename(ctx: &Context, id: u64, name: &str, issuer: Option<&str>) -> Result<(), CliError> {
+    ctx.unlock()?
         .rename(id, issuer, name)
         .map_err(|e| CliError::vault(&e))?;
     print_line(&format!("renamed #{id}"))
 }
 
 /// `vakt delete ID`.
-pub fn delete(dir: &Path, id: u64) -> Result<(), CliError> {
-    unlock(dir)?.delete(id).map_err(|e| CliError::vault(&e))?;
+pub fn delete(ctx: &Context, id: u64) -> Result<(), CliError> {
+    ctx.unlock()?.delete(id).map_err(|e| CliError::vault(&e))?;
     print_line(&format!("deleted #{id}"))
 }
 
 /// `vakt reorder ID...`.
-pub fn reorder(dir: &Path, ids: &[u64]) -> Result<(), CliError> {
-    unlock(dir)?.reorder(ids).map_err(|e| CliError::vault(&e))?;
+pub fn reorder(ctx: &Context, ids: &[u64]) -> Result<(), CliError> {
+    ctx.unlock()?
+        .reorder(ids)
+        .map_err(|e| CliError::vault(&e))?;
     print_line("reordered")
 }
 
 /// `vakt codes [--json] [--at T]`.
-pub fn codes(dir: &Path, json: bool, at: Option<u64>) -> Result<(), CliError> {
+pub fn codes(ctx: &Context, json: bool, at: Option<u64>) -> Result<(), CliError> {
     let now = at.unwrap_or_else(|| SystemClock.now_unix());
-    let entries = unlock(dir)?.codes(now).map_err(|e| CliError::vault(&e))?;
+    let entries = ctx.unlock()?.codes(now).map_err(|e| CliError::vault(&e))?;
     if json {
         let items: Vec<Value> = entries
             .iter()
@@ -426,16 +256,20 @@ pub fn codes(dir: &Path, json: bool, at: Option<u64>) -> Result<(), CliError> {
 }
 
 /// `vakt next ID`: advances an HOTP counter (committed first) and prints the code.
-pub fn next(dir: &Path, id: u64) -> Result<(), CliError> {
-    let code = unlock(dir)?
+pub fn next(ctx: &Context, id: u64) -> Result<(), CliError> {
+    let code = ctx
+        .unlock()?
         .next_code(id)
         .map_err(|e| CliError::vault(&e))?;
     print_line(code.as_str())
 }
 
 /// `vakt status [--json]`: the lockout state; needs no PIN.
-pub fn status(dir: &Path, json: bool) -> Result<(), CliError> {
-    let s = open_vault(dir)?.status().map_err(|e| CliError::vault(&e))?;
+pub fn status(ctx: &Context, json: bool) -> Result<(), CliError> {
+    let s = ctx
+        .open_vault()?
+        .status()
+        .map_err(|e| CliError::vault(&e))?;
     if json {
         return print_line(
             &json!({
@@ -456,13 +290,12 @@ pub fn status(dir: &Path, json: bool) -> Result<(), CliError> {
 }
 
 /// `vakt unblock [--json]` with VAKT_UNBLOCK_CODE and VAKT_NEW_PIN.
-pub fn unblock(dir: &Path, json: bool) -> Result<(), CliError> {
-    let vault = open_vault(dir)?;
-    let config = VaultConfig::default();
+pub fn unblock(ctx: &Context, json: bool) -> Result<(), CliError> {
+    let vault = ctx.open_vault()?;
     let text = secrets::read(secrets::UNBLOCK_CODE, "Unblock code: ")?;
     let code = UnblockCode::parse(&text)
         .map_err(|e| CliError::vault(&VaultError::MistypedUnblockCode(e)))?;
-    let new_pin = read_new_pin(secrets::NEW_PIN, &config)?;
+    let new_pin = secrets::read_new_pin(secrets::NEW_PIN, &VaultConfig::default().pin_policy)?;
     let (_, new_code) = vault
         .unblock(&code, &new_pin)
         .map_err(|e| CliError::vault(&e))?;
@@ -476,11 +309,11 @@ pub fn unblock(dir: &Path, json: bool) -> Result<(), CliError> {
 }
 
 /// `vakt pin change` with VAKT_PIN and VAKT_NEW_PIN.
-pub fn pin(dir: &Path, command: &PinCommand) -> Result<(), CliError> {
+pub fn pin(ctx: &Context, command: &PinCommand) -> Result<(), CliError> {
     let PinCommand::Change = command;
-    let vault = open_vault(dir)?;
-    let current = read_pin(secrets::PIN, "Current PIN: ")?;
-    let new = read_new_pin(secrets::NEW_PIN, &VaultConfig::default())?;
+    let vault = ctx.open_vault()?;
+    let current = secrets::read_pin(secrets::PIN, "Current PIN: ")?;
+    let new = secrets::read_new_pin(secrets::NEW_PIN, &VaultConfig::default().pin_policy)?;
     vault
         .change_pin(&current, &new)
         .map_err(|e| CliError::vault(&e))?;
@@ -488,8 +321,9 @@ pub fn pin(dir: &Path, command: &PinCommand) -> Result<(), CliError> {
 }
 
 /// `vakt new-unblock-code [--json]`: replaces the unblock code (needs the PIN).
-pub fn new_unblock_code(dir: &Path, json: bool) -> Result<(), CliError> {
-    let code = unlock(dir)?
+pub fn new_unblock_code(ctx: &Context, json: bool) -> Result<(), CliError> {
+    let code = ctx
+        .unlock()?
         .reissue_unblock_code()
         .map_err(|e| CliError::vault(&e))?;
     print_unblock_code(
