@@ -44,7 +44,7 @@ use vakt_core::push::{
 use vakt_core::vault::Session;
 
 use crate::context::Context;
-use crate::error::{CliError, Status};
+use crate::error::CliError;
 use crate::output::{print_line, print_warning};
 
 /// `vakt push …`.
@@ -102,19 +102,6 @@ pub struct DenyArgs {
     json: bool,
 }
 
-/// Maps a push error to its exit status and message.
-pub fn push_error(e: &PushError) -> CliError {
-    match e {
-        PushError::Vault(inner) => CliError::vault(inner),
-        PushError::Network(_) | PushError::Server { .. } | PushError::UnexpectedReply(_) => {
-            CliError::with_status(Status::PushServer, e.to_string())
-        }
-        PushError::Keystore(_) => CliError::internal(e.to_string()),
-        PushError::Address(_) => CliError::bad_input(format!("{e} (--allow-insecure)")),
-        _ => CliError::bad_input(e.to_string()),
-    }
-}
-
 /// Enrols scanned or typed push tokens; one line per token.
 pub fn enrol(
     ctx: &Context,
@@ -137,18 +124,9 @@ pub fn enrol(
                     push.serial
                 ));
             }
-            Err(e @ PushError::Server { status: 404, .. }) => {
-                print_line(&lines.join("\n"))?;
-                return Err(CliError::with_status(
-                    Status::PushServer,
-                    format!(
-                        "{e} — the enrolment code was already used or has expired; ask for a new one"
-                    ),
-                ));
-            }
             Err(e) => {
                 print_line(&lines.join("\n"))?;
-                return Err(push_error(&e));
+                return Err(CliError::push_enrolment(&e));
             }
         }
     }
@@ -272,7 +250,7 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
             print_line(&lines.join("\n"))
         }
         PushCommand::Poll { json } => {
-            let report = session.poll_push(&net).map_err(|e| push_error(&e))?;
+            let report = session.poll_push(&net).map_err(|e| CliError::push(&e))?;
             let enrolled = session
                 .push_tokens()
                 .map_err(|e| CliError::vault(&e))?
@@ -291,7 +269,7 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
                 && failed_tokens.len() == enrolled
                 && let Some((_, problem)) = report.problems.first()
             {
-                return Err(push_error(problem));
+                return Err(CliError::push(problem));
             }
             Ok(())
         }
@@ -305,10 +283,11 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
             };
             let value: Value = serde_json::from_str(&text)
                 .map_err(|_| CliError::bad_input("the notification data is not a JSON object"))?;
-            let fields = ChallengeFields::from_json(&value).map_err(|e| push_error(&e.into()))?;
+            let fields =
+                ChallengeFields::from_json(&value).map_err(|e| CliError::push(&e.into()))?;
             let challenge = session
                 .receive_push(&fields, net.now)
-                .map_err(|e| push_error(&e))?;
+                .map_err(|e| CliError::push(&e))?;
             print_challenges(&[challenge], *json, net.now)
         }
         PushCommand::Approve(args) => {
@@ -317,7 +296,7 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
             };
             let outcome = session
                 .answer_push(args.id, decision, &net)
-                .map_err(|e| push_error(&e))?;
+                .map_err(|e| CliError::push(&e))?;
             let display_code = match &outcome {
                 AnswerOutcome::Approved { display_code } => display_code.clone(),
                 AnswerOutcome::Declined => None,
@@ -346,7 +325,7 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
             };
             session
                 .answer_push(args.id, Decision::Decline { reason }, &net)
-                .map_err(|e| push_error(&e))?;
+                .map_err(|e| CliError::push(&e))?;
             if args.json {
                 return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
             }
