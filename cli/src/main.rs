@@ -49,7 +49,7 @@ enum Command {
         json: bool,
     },
     /// Add an account from an otpauth URI, a QR code image, or a key typed by hand (VAKT_SECRET).
-    Add(commands::vault::AddArgs),
+    Add(commands::add::AddArgs),
     /// Show what QR codes in images (or a raw luma frame) hold; needs no vault.
     Scan(commands::scan::ScanArgs),
     /// Write accounts as Google Authenticator export QR codes (PNG files).
@@ -135,18 +135,18 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Code(args) => commands::otp::code(args),
         Command::Uri(command) => commands::otp::uri(command),
         Command::Init { json } => commands::vault::init(&ctx()?, *json),
-        Command::Add(args) => commands::vault::add(&ctx()?, args),
+        Command::Add(args) => commands::add::add(&ctx()?, args),
         Command::Scan(args) => commands::scan::scan(args),
         Command::Export(args) => commands::export::export(&ctx()?, args),
         Command::Qr(args) => commands::export::qr(&ctx()?, args),
-        Command::List { json } => commands::vault::list(&ctx()?, *json),
+        Command::List { json } => commands::accounts::list(&ctx()?, *json),
         Command::Rename { id, name, issuer } => {
-            commands::vault::rename(&ctx()?, *id, name, issuer.as_deref())
+            commands::accounts::rename(&ctx()?, *id, name, issuer.as_deref())
         }
-        Command::Delete { id } => commands::vault::delete(&ctx()?, *id),
-        Command::Reorder { ids } => commands::vault::reorder(&ctx()?, ids),
-        Command::Codes { json, at } => commands::vault::codes(&ctx()?, *json, *at),
-        Command::Next { id } => commands::vault::next(&ctx()?, *id),
+        Command::Delete { id } => commands::accounts::delete(&ctx()?, *id),
+        Command::Reorder { ids } => commands::accounts::reorder(&ctx()?, ids),
+        Command::Codes { json, at } => commands::accounts::codes(&ctx()?, *json, *at),
+        Command::Next { id } => commands::accounts::next(&ctx()?, *id),
         Command::Status { json } => commands::vault::status(&ctx()?, *json),
         Command::Unblock { json } => commands::vault::unblock(&ctx()?, *json),
         Command::Pin(command) => commands::vault::pin(&ctx()?, command),

@@ -15,17 +15,21 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::json;
 use vakt_core::account::Account;
 use vakt_core::provision::uri;
 use vakt_core::qr::render as qr_render;
 use vakt_core::rng::SystemRandom;
+use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::export::google_authenticator;
 use vakt_core::{SecretBytes, SecretString};
 
 use crate::context::Context;
 use crate::error::CliError;
+use crate::files;
 use crate::output::{print_line, print_warning};
 use crate::qr_reader::account_label;
+use crate::secrets;
 
 /// Arguments of `vakt export`.
 #[derive(Args)]
@@ -87,7 +91,7 @@ fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
 /// `vakt export --qr DIR [ID...]`: export codes as PNG files.
 pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
     if let Some(file) = &args.aegis {
-        return crate::commands::import::export_aegis(ctx, file, args.encrypt, args.json);
+        return export_aegis(ctx, file, args.encrypt, args.json);
     }
     let Some(qr_dir) = &args.qr else {
         return Err(CliError::bad_input("give --qr DIR or --aegis FILE"));
@@ -199,4 +203,51 @@ pub fn qr(ctx: &Context, args: &QrArgs) -> Result<(), CliError> {
         qr_render::terminal(&text, args.invert).map_err(|e| CliError::internal(e.to_string()))?;
     // EXPOSE: the code is drawn for the user who asked for it.
     print_line(drawn.expose().trim_end_matches('\n'))
+}
+
+/// `vakt export --aegis FILE [--encrypt] [--json]`.
+pub fn export_aegis(ctx: &Context, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
+    let accounts = session.export_accounts().map_err(|e| CliError::vault(&e))?;
+    let password = if encrypt {
+        let password = secrets::read_secret(secrets::EXPORT_PASSWORD, "Password for the export: ")?;
+        // EXPOSE: only checked for being empty.
+        if password.expose().is_empty() {
+            return Err(CliError::bad_input(format!(
+                "{}: the password is empty",
+                secrets::EXPORT_PASSWORD
+            )));
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let encryption = match &password {
+        Some(p) => AegisEncryption::Password(p),
+        None => AegisEncryption::None,
+    };
+    let bytes = aegis::aegis(&accounts, encryption, &SystemRandom::new())
+        .map_err(|e| CliError::internal(e.to_string()))?;
+    // EXPOSE: the export is written to the file the user asked for.
+    files::write_private(file, bytes.expose())?;
+    if json {
+        return print_line(
+            &json!({
+                "file": file.display().to_string(),
+                "accounts": accounts.len(),
+                "encrypted": encrypt,
+            })
+            .to_string(),
+        );
+    }
+    let how = if encrypt {
+        "encrypted with your password"
+    } else {
+        "NOT encrypted: anyone who gets this file has every key; delete it once imported"
+    };
+    print_line(&format!(
+        "Wrote {} account(s) to {} (Aegis format, {how}).",
+        accounts.len(),
+        file.display()
+    ))
 }

@@ -1,5 +1,7 @@
 //! The commands, one module per group.
 
+pub mod accounts;
+pub mod add;
 pub mod backup;
 pub mod export;
 pub mod import;

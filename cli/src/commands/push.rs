@@ -1,9 +1,7 @@
-//! `vakt push …` and push enrolment from `vakt add`: privacyIDEA push tokens.
+//! `vakt push …`: privacyIDEA push tokens and their login requests (enrolment
+//! is `vakt add`).
 //!
 //! # Contract
-//! - `vakt add --qr PUSH_QR.png` or `vakt add --uri otpauth://pipush/…` enrols
-//!   the push token (talks to the server): prints `enrolled push token #ID
-//!   SERIAL`.
 //! - `vakt push list [--json]`: the push tokens. JSON: an array of objects with
 //!   `id`, `serial`, `label`, `issuer`, `url`, `state` (`enrolled`,
 //!   `needs_reenrolment`, `interrupted`), `enrolled_at` (ISO 8601 or null).
@@ -35,13 +33,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
-use vakt_core::provision::push_enrolment::PushEnrolment;
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{
-    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, EnrolOptions,
-    PushChallengeInfo, PushError, PushTokenInfo, TokenState,
+    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PushChallengeInfo,
+    PushError, PushTokenInfo, TokenState,
 };
-use vakt_core::vault::Session;
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -100,37 +96,6 @@ pub struct DenyArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-}
-
-/// Enrols scanned or typed push tokens; one line per token.
-pub fn enrol(
-    ctx: &Context,
-    session: &Session,
-    pushes: &[PushEnrolment],
-) -> Result<Vec<String>, CliError> {
-    let net = ctx.push_context();
-    let mut lines = Vec::new();
-    for push in pushes {
-        match session.enrol_push(push, &net, &EnrolOptions::default()) {
-            Ok(token) => lines.push(format!(
-                "enrolled push token #{}  {}  ({})",
-                token.id,
-                token.display_name(),
-                token.serial
-            )),
-            Err(PushError::Vault(vakt_core::vault::VaultError::Duplicate { id })) => {
-                lines.push(format!(
-                    "push token {} is already enrolled as #{id}",
-                    push.serial
-                ));
-            }
-            Err(e) => {
-                print_line(&lines.join("\n"))?;
-                return Err(CliError::push_enrolment(&e));
-            }
-        }
-    }
-    Ok(lines)
 }
 
 fn state_name(state: TokenState) -> &'static str {

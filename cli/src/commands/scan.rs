@@ -1,5 +1,4 @@
-//! `vakt scan` and `vakt add --qr`: what QR codes hold, and adding their
-//! accounts.
+//! `vakt scan`: what QR codes hold (no vault).
 //!
 //! # Contract
 //! - `vakt scan IMAGE... [--json] [--reveal]` (no vault): what the codes hold.
@@ -14,26 +13,17 @@
 //!   (such as the chroma planes of an NV12 buffer) are ignored.
 //! - `vakt scan --raw`: the text of every code, one per line (`--json`: an
 //!   array of strings) — whatever it holds, keys included.
-//! - `vakt add --qr IMAGE`: adds every account found. Accounts already in the
-//!   vault are reported and not added again. Exit 0 when every usable account
-//!   found is now in the vault (added, or already there); unusable entries and
-//!   foreign codes are reported on stderr alongside. Push enrolment codes
-//!   enrol their token (see `push_commands`).
 //!
-//! Both exit 2, with a message, when nothing usable is found (no PIN is asked
-//! for then).
+//! Exit 2, with a message, when nothing usable is found.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::{Map, Value, json};
 use vakt_core::OtpKind;
-use vakt_core::account::Account;
 use vakt_core::provision::push_enrolment::PushEnrolment;
-use vakt_core::vault::VaultError;
 use zeroize::Zeroizing;
 
-use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{account_json, print_line, print_warning};
 use crate::qr_reader::{
@@ -236,36 +226,4 @@ pub fn scan(args: &ScanArgs) -> Result<(), CliError> {
         text.push_str("\n(keys hidden; --reveal shows them)");
     }
     print_line(&text)
-}
-
-/// `vakt add --qr IMAGE...`: adds every account the codes hold.
-pub fn add_from_images(ctx: &Context, images: &[PathBuf]) -> Result<(), CliError> {
-    let findings = interpret(scan_images(images)?);
-    let pushes: Vec<PushEnrolment> = findings
-        .found
-        .iter()
-        .filter_map(|f| match f {
-            Found::Push { push, .. } => Some((**push).clone()),
-            Found::Account { .. } => None,
-        })
-        .collect();
-    let accounts: Vec<Account> = findings.accounts().cloned().collect();
-    findings.report("no usable authenticator QR code found")?;
-
-    let session = ctx.unlock()?;
-    let mut lines = crate::commands::push::enrol(ctx, &session, &pushes)?;
-    for account in &accounts {
-        let label = account_label(account);
-        match session.add(account) {
-            Ok(id) => lines.push(format!("added #{id}  {label}")),
-            Err(VaultError::Duplicate { id }) => {
-                lines.push(format!("already in the vault as #{id}  {label}"));
-            }
-            Err(e) => {
-                print_line(&lines.join("\n"))?;
-                return Err(CliError::vault(&e));
-            }
-        }
-    }
-    print_line(&lines.join("\n"))
 }
