@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 
 use vakt_core::SecretString;
 use vakt_core::account::Account;
-use vakt_core::provision::google_export::{BatchInfo, MigrationBatches};
-use vakt_core::provision::push_enrolment::PushEnrolment;
+use vakt_core::provision::google_export::MigrationBatches;
 use vakt_core::provision::{self, Provisioning};
 use vakt_core::qr::{self, LumaFrame};
 use zeroize::Zeroizing;
@@ -110,24 +109,13 @@ pub fn scan_frame(
     Ok(vec![Source { name, texts }])
 }
 
-/// Something usable found in a code.
-pub enum Found {
-    /// An account, from an otpauth URI or an export code (with its place).
-    Account {
-        /// The account.
-        account: Account,
-        /// The image or frame it was found in.
-        source: String,
-        /// Its export code's place in the export, for an export code.
-        batch: Option<BatchInfo>,
-    },
-    /// A push token to enrol.
-    Push {
-        /// The enrolment request.
-        push: Box<PushEnrolment>,
-        /// The image or frame it was found in.
-        source: String,
-    },
+/// A usable code, and where it was found.
+pub struct Found {
+    /// The image or frame it was found in.
+    pub source: String,
+    /// What it holds: an account, an export code with at least one usable
+    /// account, or a push token to enrol.
+    pub code: Provisioning,
 }
 
 /// Everything the codes of some sources mean.
@@ -140,14 +128,6 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// The accounts found.
-    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
-        self.found.iter().filter_map(|f| match f {
-            Found::Account { account, .. } => Some(account),
-            Found::Push { .. } => None,
-        })
-    }
-
     /// Reports every problem on stderr; the error to exit with if nothing
     /// usable was found.
     pub fn report(mut self, none_found: &str) -> Result<Vec<Found>, CliError> {
@@ -197,12 +177,6 @@ pub fn interpret(sources: Vec<Source>) -> Findings {
     for (source, text) in distinct(sources, &mut findings.problems) {
         // EXPOSE: the code's text is read to learn what it holds.
         match provision::classify(text.expose()) {
-            Ok(Provisioning::Account(account)) => findings.found.push(Found::Account {
-                account,
-                source,
-                batch: None,
-            }),
-            Ok(Provisioning::Push(push)) => findings.found.push(Found::Push { push, source }),
             Ok(Provisioning::Migration(payload)) => {
                 if let Err(e) = batches.feed(&payload.batch) {
                     findings.problems.push(format!("{source}: {e}"));
@@ -219,14 +193,14 @@ pub fn interpret(sources: Vec<Source>) -> Findings {
                         .problems
                         .push(format!("{source}: the export code holds no accounts"));
                 }
-                for account in payload.accounts {
-                    findings.found.push(Found::Account {
-                        account,
-                        source: source.clone(),
-                        batch: Some(payload.batch),
+                if !payload.accounts.is_empty() {
+                    findings.found.push(Found {
+                        source,
+                        code: Provisioning::Migration(payload),
                     });
                 }
             }
+            Ok(code) => findings.found.push(Found { source, code }),
             Err(e) => findings.problems.push(format!("{source}: {e}")),
         }
     }

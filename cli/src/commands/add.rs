@@ -4,32 +4,41 @@
 //!
 //! # Contract
 //! - `vakt add --uri URI` or `vakt add --issuer I --account A [...]` (the key
-//!   from VAKT_SECRET or a prompt): prints `added #ID`. An account already in
-//!   the vault is refused (exit 2), naming its id.
-//! - `vakt add --qr IMAGE`: adds every account found. Accounts already in the
-//!   vault are reported and not added again. Exit 0 when every usable account
-//!   found is now in the vault (added, or already there); unusable entries and
-//!   foreign codes are reported on stderr alongside. Exit 2, with a message,
-//!   when nothing usable is found (no PIN is asked for then).
+//!   from VAKT_SECRET or a prompt): prints `added #ID` (and a note on stderr
+//!   when an account under other names gives the same codes). An account
+//!   already in the vault under the same names is refused (exit 2), naming
+//!   its id. `--uri` takes `otpauth://` URIs only.
+//! - `vakt add --qr IMAGE`: adds every account found, one line each:
+//!   `added #ID  LABEL` (with `(gives the same codes as #ID)` when an account
+//!   under other names does), or `already in the vault as #ID  LABEL` (not
+//!   added again). Exit 0 when every usable account found is now in the vault;
+//!   unusable entries and foreign codes are reported on stderr alongside.
+//!   Exit 2, with a message, when nothing usable is found (no PIN is asked
+//!   for then).
 //! - `vakt add --qr PUSH_QR.png` or `vakt add --uri otpauth://pipush/…` enrols
 //!   the push token (talks to the server): prints `enrolled push token #ID
-//!   SERIAL`.
+//!   NAME  (SERIAL)`, or `push token SERIAL is already enrolled as #ID`. Push
+//!   tokens are enrolled before any account is added; a server that cannot
+//!   be reached or refuses stops the command (exit 7).
+//!
+//! Every code is added through the core's one entry point,
+//! `Session::provision` (an export code's accounts in one transaction).
 
 use std::path::PathBuf;
 
 use clap::Args;
 use vakt_core::account::{Account, OtpKind, OtpParams};
+use vakt_core::entries::{AccountAdded, Added, PushSetup};
 use vakt_core::otp::{Algorithm, Digits, Period};
 use vakt_core::provision::keytext::parse_base32_key;
-use vakt_core::provision::push_enrolment::PushEnrolment;
-use vakt_core::provision::uri;
+use vakt_core::provision::{self, ProvisionError, Provisioning, uri};
 use vakt_core::push::{EnrolOptions, PushError};
-use vakt_core::vault::{Session, VaultError};
+use vakt_core::vault::{AddOutcome, Session, VaultError};
 
 use crate::context::Context;
 use crate::error::CliError;
-use crate::output::print_line;
-use crate::qr_reader::{Found, account_label, interpret, scan_images};
+use crate::output::{print_line, print_warning};
+use crate::qr_reader::{interpret, scan_images};
 use crate::secrets;
 
 /// Arguments of `vakt add`.
@@ -67,6 +76,9 @@ pub struct AddArgs {
     #[arg(long, default_value_t = 30)]
     period: u64,
 }
+
+/// The account of a key typed by hand (VAKT_SECRET or a prompt) and the
+/// flags.
 fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
     let key = secrets::read(secrets::SECRET, "Key (as the service shows it): ")?;
     let secret = parse_base32_key(&key).map_err(|e| CliError::bad_input(format!("key: {e}")))?;
@@ -112,90 +124,154 @@ pub fn add(ctx: &Context, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
         return add_from_images(ctx, &args.qr);
     }
-    if let Some(text) = args
-        .uri
-        .as_deref()
-        .filter(|t| vakt_core::provision::push_enrolment::is_push_uri(t))
-    {
-        let push = vakt_core::provision::push_enrolment::parse(text)
-            .map_err(|e| CliError::bad_input(e.to_string()))?;
-        let session = ctx.unlock()?;
-        let lines = enrol(ctx, &session, &[push])?;
-        return print_line(&lines.join("\n"));
-    }
-    let account = match &args.uri {
-        Some(text) => uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))?,
+    let code = match &args.uri {
+        Some(text) => classify_uri(text)?,
         None if args.issuer.is_none() && args.account.is_none() => {
             return Err(CliError::bad_input(
                 "give --uri, --qr, or --issuer and/or --account for a key typed by hand",
             ));
         }
-        None => manual_account(args)?,
+        None => Provisioning::Account(manual_account(args)?),
     };
     let session = ctx.unlock()?;
-    let id = session.add(&account).map_err(|e| CliError::vault(&e))?;
-    print_line(&format!("added #{id}"))
+    if !matches!(code, Provisioning::Account(_)) {
+        return add_codes(ctx, &session, [&code]);
+    }
+    let lines = match provision_one(ctx, &session, &code) {
+        Ok(Added::Accounts(accounts)) => accounts
+            .iter()
+            .map(added_line)
+            .collect::<Result<Vec<_>, _>>()?,
+        result => outcome_lines(&code, result)?,
+    };
+    print_line(&lines.join("\n"))
 }
 
-/// `vakt add --qr IMAGE...`: adds every account the codes hold.
-pub fn add_from_images(ctx: &Context, images: &[PathBuf]) -> Result<(), CliError> {
-    let findings = interpret(scan_images(images)?);
-    let pushes: Vec<PushEnrolment> = findings
-        .found
+/// `added #ID` for an account given by URI or by hand — the whole line, as
+/// scripts read it; that it gives the same codes as another account is a note
+/// on stderr. A duplicate is refused, naming the one there.
+fn added_line(account: &AccountAdded) -> Result<String, CliError> {
+    match account.outcome {
+        AddOutcome::Added(id) => Ok(format!("added #{id}")),
+        AddOutcome::AddedLike { id, like } => {
+            print_warning(&format!(
+                "note: #{id} gives the same codes as #{like}, which has other names \
+                 (the same account renamed? vakt delete ID removes one)"
+            ));
+            Ok(format!("added #{id}"))
+        }
+        AddOutcome::Duplicate(id) => Err(CliError::vault(&VaultError::Duplicate { id })),
+    }
+}
+
+/// What `--uri` names: an `otpauth://` URI's account, or a push token to
+/// enrol. Other text (an export code's, a web address) is refused the way
+/// the otpauth parser refuses it, naming the scheme it expects.
+fn classify_uri(text: &str) -> Result<Provisioning, CliError> {
+    match provision::classify(text) {
+        Ok(code @ (Provisioning::Account(_) | Provisioning::Push(_))) => Ok(code),
+        Err(ProvisionError::Uri(e)) => Err(CliError::bad_input(e.to_string())),
+        Err(ProvisionError::Push(e)) => Err(CliError::bad_input(e.to_string())),
+        Ok(Provisioning::Migration(_))
+        | Err(ProvisionError::NotAuthenticator { .. } | ProvisionError::Migration(_)) => {
+            Err(CliError::bad_input(match uri::parse(text) {
+                Err(e) => e.to_string(),
+                Ok(_) => "not an otpauth:// URI".to_owned(),
+            }))
+        }
+    }
+}
+
+/// `vakt add --qr IMAGE...`: adds what every code holds — push tokens first
+/// (so a server that fails stops the command before any account is added),
+/// then the accounts.
+fn add_from_images(ctx: &Context, images: &[PathBuf]) -> Result<(), CliError> {
+    let found = interpret(scan_images(images)?).report("no usable authenticator QR code found")?;
+    let (pushes, accounts): (Vec<_>, Vec<_>) = found
         .iter()
-        .filter_map(|f| match f {
-            Found::Push { push, .. } => Some((**push).clone()),
-            Found::Account { .. } => None,
-        })
-        .collect();
-    let accounts: Vec<Account> = findings.accounts().cloned().collect();
-    findings.report("no usable authenticator QR code found")?;
+        .partition(|f| matches!(f.code, Provisioning::Push(_)));
 
     let session = ctx.unlock()?;
-    let mut lines = enrol(ctx, &session, &pushes)?;
-    for account in &accounts {
-        let label = account_label(account);
-        match session.add(account) {
-            Ok(id) => lines.push(format!("added #{id}  {label}")),
-            Err(VaultError::Duplicate { id }) => {
-                lines.push(format!("already in the vault as #{id}  {label}"));
-            }
+    add_codes(
+        ctx,
+        &session,
+        pushes.into_iter().chain(accounts).map(|f| &f.code),
+    )
+}
+
+/// Adds `codes` in turn, printing a line for each push token and account;
+/// when one fails, the lines so far are printed before the error.
+fn add_codes<'a>(
+    ctx: &Context,
+    session: &Session,
+    codes: impl IntoIterator<Item = &'a Provisioning>,
+) -> Result<(), CliError> {
+    let mut lines = Vec::new();
+    for code in codes {
+        match outcome_lines(code, provision_one(ctx, session, code)) {
+            Ok(more) => lines.extend(more),
             Err(e) => {
                 print_line(&lines.join("\n"))?;
-                return Err(CliError::vault(&e));
+                return Err(e);
             }
         }
     }
     print_line(&lines.join("\n"))
 }
 
-/// Enrols scanned or typed push tokens; one line per token.
-pub fn enrol(
+/// Adds what one code holds through the core's one entry point; a push token
+/// is enrolled with its server under the user's connection rules.
+fn provision_one(
     ctx: &Context,
     session: &Session,
-    pushes: &[PushEnrolment],
+    code: &Provisioning,
+) -> Result<Added, PushError> {
+    let context = ctx.push_context();
+    let options = EnrolOptions::default();
+    session.provision(
+        code,
+        Some(PushSetup {
+            context: &context,
+            options: &options,
+        }),
+    )
+}
+
+/// The lines saying what adding `code` did — a push token enrolled (or
+/// already enrolled here), each account added or already there — or the error
+/// to stop with.
+fn outcome_lines(
+    code: &Provisioning,
+    result: Result<Added, PushError>,
 ) -> Result<Vec<String>, CliError> {
-    let net = ctx.push_context();
-    let mut lines = Vec::new();
-    for push in pushes {
-        match session.enrol_push(push, &net, &EnrolOptions::default()) {
-            Ok(token) => lines.push(format!(
-                "enrolled push token #{}  {}  ({})",
-                token.id,
-                token.display_name(),
-                token.serial
-            )),
-            Err(PushError::Vault(vakt_core::vault::VaultError::Duplicate { id })) => {
-                lines.push(format!(
-                    "push token {} is already enrolled as #{id}",
-                    push.serial
-                ));
-            }
-            Err(e) => {
-                print_line(&lines.join("\n"))?;
-                return Err(CliError::push_enrolment(&e));
-            }
+    match (code, result) {
+        (_, Ok(Added::PushToken(token))) => Ok(vec![format!(
+            "enrolled push token #{}  {}  ({})",
+            token.id,
+            token.display_name(),
+            token.serial
+        )]),
+        (_, Ok(Added::Accounts(accounts))) => Ok(accounts.iter().map(account_line).collect()),
+        (Provisioning::Push(push), Err(PushError::Vault(VaultError::Duplicate { id }))) => {
+            Ok(vec![format!(
+                "push token {} is already enrolled as #{id}",
+                push.serial
+            )])
         }
+        (Provisioning::Push(_), Err(e)) => Err(CliError::push_enrolment(&e)),
+        (_, Err(e)) => Err(CliError::push(&e)),
     }
-    Ok(lines)
+}
+
+/// `added #ID  LABEL` (with the account it gives the same codes as), or
+/// `already in the vault as #ID  LABEL`.
+fn account_line(account: &AccountAdded) -> String {
+    let label = account.display_label();
+    match account.outcome {
+        AddOutcome::Added(id) => format!("added #{id}  {label}"),
+        AddOutcome::AddedLike { id, like } => {
+            format!("added #{id}  {label} (gives the same codes as #{like})")
+        }
+        AddOutcome::Duplicate(id) => format!("already in the vault as #{id}  {label}"),
+    }
 }

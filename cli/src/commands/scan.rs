@@ -21,6 +21,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{Map, Value, json};
 use vakt_core::OtpKind;
+use vakt_core::account::Account;
+use vakt_core::provision::Provisioning;
+use vakt_core::provision::google_export::BatchInfo;
 use vakt_core::provision::push_enrolment::PushEnrolment;
 use zeroize::Zeroizing;
 
@@ -110,30 +113,73 @@ fn push_json(push: &PushEnrolment, reveal: bool) -> Map<String, Value> {
     m
 }
 
-fn found_json(found: &Found, reveal: bool) -> Value {
-    let (mut m, source) = match found {
-        Found::Account {
-            account,
-            source,
-            batch,
-        } => {
+/// One thing a scan shows: an account (with its export code's place, for an
+/// export code's) or a push token to enrol.
+enum Shown<'a> {
+    /// An account.
+    Account {
+        /// The account.
+        account: &'a Account,
+        /// Its export code's place in the export, for an export code's.
+        batch: Option<BatchInfo>,
+    },
+    /// A push token's enrolment.
+    Push(&'a PushEnrolment),
+}
+
+/// What the codes found hold, one by one (an export code's accounts each),
+/// with the image or frame each was found in.
+fn shown(found: &[Found]) -> Vec<(Shown<'_>, &str)> {
+    let mut out = Vec::new();
+    for f in found {
+        let source = f.source.as_str();
+        match &f.code {
+            Provisioning::Account(account) => out.push((
+                Shown::Account {
+                    account,
+                    batch: None,
+                },
+                source,
+            )),
+            Provisioning::Migration(payload) => {
+                out.extend(payload.accounts.iter().map(|account| {
+                    (
+                        Shown::Account {
+                            account,
+                            batch: Some(payload.batch),
+                        },
+                        source,
+                    )
+                }));
+            }
+            Provisioning::Push(push) => out.push((Shown::Push(push), source)),
+        }
+    }
+    out
+}
+
+/// The JSON object of one thing found (`source`: the image or frame).
+fn found_json(shown: &Shown<'_>, source: &str, reveal: bool) -> Value {
+    let mut m = match shown {
+        Shown::Account { account, batch } => {
             let mut m = account_json(account, reveal);
             if let Some(batch) = batch {
                 m.insert("batch_index".into(), json!(batch.index));
                 m.insert("batch_size".into(), json!(batch.codes()));
                 m.insert("batch_id".into(), json!(batch.id));
             }
-            (m, source)
+            m
         }
-        Found::Push { push, source } => (push_json(push, reveal), source),
+        Shown::Push(push) => push_json(push, reveal),
     };
     m.insert("source".into(), json!(source));
     Value::Object(m)
 }
 
-fn found_line(found: &Found, reveal: bool) -> String {
-    match found {
-        Found::Account { account, batch, .. } => {
+/// The line of one thing found.
+fn found_line(shown: &Shown<'_>, reveal: bool) -> String {
+    match shown {
+        Shown::Account { account, batch } => {
             let p = &account.params;
             let counting = match p.kind.period() {
                 Some(period) => format!("{} s", period.get()),
@@ -162,7 +208,7 @@ fn found_line(found: &Found, reveal: bool) -> String {
             }
             line
         }
-        Found::Push { push, .. } => {
+        Shown::Push(push) => {
             let name = match push.issuer.is_empty() {
                 true => push.label.clone(),
                 false => format!("{} ({})", push.issuer, push.label),
@@ -216,11 +262,18 @@ pub fn scan(args: &ScanArgs) -> Result<(), CliError> {
         return scan_raw(args);
     }
     let found = interpret(scan_sources(args)?).report("no usable authenticator QR code found")?;
+    let shown = shown(&found);
     if args.json {
-        let items: Vec<Value> = found.iter().map(|f| found_json(f, args.reveal)).collect();
+        let items: Vec<Value> = shown
+            .iter()
+            .map(|(item, source)| found_json(item, source, args.reveal))
+            .collect();
         return print_line(&Value::Array(items).to_string());
     }
-    let lines: Vec<String> = found.iter().map(|f| found_line(f, args.reveal)).collect();
+    let lines: Vec<String> = shown
+        .iter()
+        .map(|(item, _)| found_line(item, args.reveal))
+        .collect();
     let mut text = Zeroizing::new(lines.join("\n"));
     if !args.reveal {
         text.push_str("\n(keys hidden; --reveal shows them)");
