@@ -9,7 +9,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use vakt_core::SecretString;
-use vakt_core::account::Account;
 use vakt_core::provision::google_export::MigrationBatches;
 use vakt_core::provision::{self, Provisioning};
 use vakt_core::qr::{self, LumaFrame};
@@ -142,15 +141,6 @@ impl Findings {
         }
         self.problems.iter().for_each(|p| print_warning(p));
         Ok(self.found)
-    }
-}
-
-/// "Issuer (name)", "Issuer" or "name".
-pub fn account_label(account: &Account) -> String {
-    match (account.issuer.is_empty(), account.name.is_empty()) {
-        (false, false) => format!("{} ({})", account.issuer, account.name),
-        (false, true) => account.issuer.clone(),
-        (true, _) => account.name.clone(),
     }
 }
 

@@ -3,19 +3,10 @@
 
 use serde_json::{Value, json};
 use vakt_core::clock::{Clock, SystemClock};
-use vakt_core::vault::AccountInfo;
 
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{account_info_json, print_line};
-
-fn label(info: &AccountInfo) -> String {
-    match (info.issuer.is_empty(), info.name.is_empty()) {
-        (false, false) => format!("{} ({})", info.issuer, info.name),
-        (false, true) => info.issuer.clone(),
-        (true, _) => info.name.clone(),
-    }
-}
 
 /// `vakt list [--json]`.
 pub fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
@@ -32,7 +23,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), CliError> {
     }
     let lines: Vec<String> = accounts
         .iter()
-        .map(|a| format!("{:>4}  {:<5}  {}", a.id, a.kind.name(), label(a)))
+        .map(|a| format!("{:>4}  {:<5}  {}", a.id, a.kind.name(), a.display_label()))
         .collect();
     print_line(&lines.join("\n"))
 }
@@ -98,7 +89,7 @@ pub fn codes(ctx: &Context, json: bool, at: Option<u64>) -> Result<(), CliError>
                 view.code.as_str(),
                 view.seconds_left,
                 view.next_code.as_ref().map_or("", |c| c.as_str()),
-                label(&e.info)
+                e.info.display_label()
             ),
             None => format!(
                 "{:>4}  {:<10}  {:>4}  {:<15}  {}",
@@ -106,7 +97,7 @@ pub fn codes(ctx: &Context, json: bool, at: Option<u64>) -> Result<(), CliError>
                 "(hotp)",
                 "",
                 format!("vakt next {}", e.info.id),
-                label(&e.info)
+                e.info.display_label()
             ),
         })
         .collect();

@@ -28,7 +28,6 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::files;
 use crate::output::{print_line, print_warning};
-use crate::qr_reader::account_label;
 use crate::secrets;
 
 /// Arguments of `vakt export`.
@@ -150,7 +149,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
         };
         let why = format!(
             "#{id} {} cannot go into a Google Authenticator export ({})",
-            account_label(account),
+            account.display_label(),
             left_out.reason
         );
         match qr_render::png(&uri::format(account)) {

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{Map, Value, json};
 use vakt_core::OtpKind;
-use vakt_core::account::Account;
+use vakt_core::account::{Account, display_label};
 use vakt_core::provision::Provisioning;
 use vakt_core::provision::google_export::BatchInfo;
 use vakt_core::provision::push_enrolment::PushEnrolment;
@@ -29,9 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::error::CliError;
 use crate::output::{account_json, print_line, print_warning};
-use crate::qr_reader::{
-    Found, Source, account_label, distinct, interpret, scan_frame, scan_images,
-};
+use crate::qr_reader::{Found, Source, distinct, interpret, scan_frame, scan_images};
 
 /// Arguments of `vakt scan`.
 #[derive(Args)]
@@ -191,7 +189,7 @@ fn found_line(shown: &Shown<'_>, reveal: bool) -> String {
             let mut line = format!(
                 "{:<5}  {}  {}, {} digits, {counting}",
                 p.kind.name(),
-                account_label(account),
+                account.display_label(),
                 p.algorithm,
                 p.code_length()
             );
@@ -209,10 +207,7 @@ fn found_line(shown: &Shown<'_>, reveal: bool) -> String {
             line
         }
         Shown::Push(push) => {
-            let name = match push.issuer.is_empty() {
-                true => push.label.clone(),
-                false => format!("{} ({})", push.issuer, push.label),
-            };
+            let name = display_label(&push.issuer, &push.label);
             let mut line = format!(
                 "push   {name}  enrolment at {} (serial {}, within {} min, TLS check {})",
                 push.url,
