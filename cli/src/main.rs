@@ -2,6 +2,17 @@
 //!
 //! Contract (scripts rely on it): results on stdout, one-line messages on
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
+//!
+//! Layers, each using only those below it:
+//! - `main.rs`: parses the arguments (clap) and dispatches to a command.
+//! - `commands/`: one module per command group; commands never use each other.
+//! - [`context`]: the vault folder and the global flags of this run, and what
+//!   is done with them (open, unlock, make a vault; reach push servers).
+//! - [`qr_reader`]: QR codes read from image files and frames, and what they
+//!   hold.
+//! - [`output`] (what is printed, shared JSON shapes), [`secrets`] (from the
+//!   environment or a prompt), [`files`] (size-limited reads, private
+//!   writes), [`error`] (exit statuses, and every core error mapped to one).
 
 mod commands;
 mod context;
@@ -128,6 +139,7 @@ enum Command {
     Push(commands::push::PushCommand),
 }
 
+/// Runs the parsed command.
 fn run(cli: Cli) -> Result<(), CliError> {
     // Built by the commands that use a vault (the others need no folder).
     let ctx = || Context::new(cli.vault.clone(), cli.allow_insecure);
@@ -157,6 +169,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// Parses the arguments, runs the command, and exits with its status.
 fn main() -> ExitCode {
     error::install_panic_hook();
     let cli = match Cli::try_parse() {

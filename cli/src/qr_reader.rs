@@ -26,6 +26,7 @@ pub struct Source {
     texts: Vec<SecretString>,
 }
 
+/// Reads at most `limit` bytes from `reader`; more is refused, naming `name`.
 fn read_limited(reader: impl Read, limit: u64, name: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let mut bytes = Zeroizing::new(Vec::new());
     reader
@@ -41,6 +42,7 @@ fn read_limited(reader: impl Read, limit: u64, name: &str) -> Result<Zeroizing<V
     Ok(bytes)
 }
 
+/// Opens an input file.
 fn open(path: &Path) -> Result<std::fs::File, CliError> {
     std::fs::File::open(path)
         .map_err(|e| CliError::bad_input(format!("{}: cannot open: {e}", path.display())))
@@ -129,10 +131,10 @@ pub struct Findings {
 impl Findings {
     /// Reports every problem on stderr; the error to exit with if nothing
     /// usable was found.
-    pub fn report(mut self, none_found: &str) -> Result<Vec<Found>, CliError> {
+    pub fn report(self, none_found: &str) -> Result<Vec<Found>, CliError> {
         if self.found.is_empty() {
-            return Err(match self.problems.len() {
-                1 => CliError::bad_input(self.problems.remove(0)),
+            return Err(match self.problems.as_slice() {
+                [only] => CliError::bad_input(only.as_str()),
                 _ => {
                     self.problems.iter().for_each(|p| print_warning(p));
                     CliError::bad_input(none_found)

@@ -73,6 +73,7 @@ pub fn run(ctx: &Context, command: &BackupCommand) -> Result<(), CliError> {
     }
 }
 
+/// `vakt backup export FILE [--json]`.
 fn export(ctx: &Context, file: &Path, json: bool) -> Result<(), CliError> {
     let session = ctx.unlock()?;
     let bytes = session.backup().map_err(|e| CliError::backup(&e))?;
@@ -103,6 +104,7 @@ fn export(ctx: &Context, file: &Path, json: bool) -> Result<(), CliError> {
     ))
 }
 
+/// `vakt backup restore FILE [--json]`: into a new vault in the folder.
 fn restore(ctx: &Context, file: &Path, json: bool) -> Result<(), CliError> {
     let bytes = files::read_limited(file, MAX_BACKUP_LEN)?;
     // A bad or foreign file is reported before any secret is asked for.
@@ -179,6 +181,7 @@ fn restore(ctx: &Context, file: &Path, json: bool) -> Result<(), CliError> {
     print_unblock_code(&restored.unblock_code, false, &extra)
 }
 
+/// `vakt backup info FILE [--json]`: which unblock code opens it (no secret).
 fn info(file: &Path, json: bool) -> Result<(), CliError> {
     let bytes = files::read_limited(file, MAX_BACKUP_LEN)?;
     let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
@@ -204,6 +207,7 @@ fn info(file: &Path, json: bool) -> Result<(), CliError> {
     ))
 }
 
+/// `vakt backup passphrase set|remove`.
 fn passphrase(ctx: &Context, command: &PassphraseCommand) -> Result<(), CliError> {
     let session = ctx.unlock()?;
     match command {

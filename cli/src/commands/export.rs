@@ -63,26 +63,7 @@ pub struct QrArgs {
     invert: bool,
 }
 
-/// Writes a new file readable by its owner only; never overwrites.
-fn write_new(path: &Path, bytes: &SecretBytes) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => CliError::bad_input(format!(
-            "{} already exists (nothing was overwritten)",
-            path.display()
-        )),
-        _ => CliError::internal(format!("cannot create {}: {e}", path.display())),
-    })?;
-    // EXPOSE: the image goes to the file the user asked for.
-    file.write_all(bytes.expose())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
-}
-
+/// A PNG of the QR code of `text`.
 fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
     qr_render::png(text).map_err(|e| CliError::internal(e.to_string()))
 }
@@ -178,7 +159,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
     }
     let mut lines = Vec::new();
     for (path, png, what) in &files {
-        write_new(path, png)?;
+        files::write_new(path, png)?;
         lines.push(format!("wrote {} ({what})", path.display()));
     }
     skipped.iter().for_each(|s| print_warning(s));
@@ -195,7 +176,7 @@ pub fn qr(ctx: &Context, args: &QrArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::vault(&e))?;
     let text = uri::format(&account);
     if let Some(path) = &args.png {
-        write_new(path, &render_png(&text)?)?;
+        files::write_new(path, &render_png(&text)?)?;
         return print_line(&format!("wrote {}", path.display()));
     }
     let drawn =

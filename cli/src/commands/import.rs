@@ -26,6 +26,7 @@ pub struct ImportArgs {
     json: bool,
 }
 
+/// The names `--from` takes, for its error message.
 fn format_names() -> String {
     Format::ALL.map(Format::name).join(", ")
 }

@@ -37,6 +37,7 @@ pub enum UriCommand {
     },
 }
 
+/// The account of an otpauth URI given on the command line.
 fn parse(text: &str) -> Result<Account, CliError> {
     uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))
 }

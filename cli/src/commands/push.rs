@@ -98,6 +98,7 @@ pub struct DenyArgs {
     json: bool,
 }
 
+/// A token's state as `vakt push list --json` names it.
 fn state_name(state: TokenState) -> &'static str {
     match state {
         TokenState::Enrolled => "enrolled",
@@ -106,6 +107,7 @@ fn state_name(state: TokenState) -> &'static str {
     }
 }
 
+/// A push token as `vakt push list --json` prints it.
 fn token_json(token: &PushTokenInfo) -> Value {
     json!({
         "id": token.id,
@@ -118,6 +120,7 @@ fn token_json(token: &PushTokenInfo) -> Value {
     })
 }
 
+/// A login request as `vakt push poll --json` prints it.
 fn challenge_json(c: &PushChallengeInfo) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
@@ -146,6 +149,7 @@ fn challenge_json(c: &PushChallengeInfo) -> Value {
     Value::Object(m)
 }
 
+/// A login request's line (`now`: for the seconds left).
 fn challenge_line(c: &PushChallengeInfo, now: u64) -> String {
     let mut line = format!(
         "#{}  {}  {} — {}  (expires in {} s)",
@@ -167,6 +171,7 @@ fn challenge_line(c: &PushChallengeInfo, now: u64) -> String {
     line
 }
 
+/// Prints login requests: JSON, one line each, or that there are none.
 fn print_challenges(
     challenges: &[PushChallengeInfo],
     json: bool,

@@ -61,6 +61,7 @@ pub struct ScanArgs {
     reveal: bool,
 }
 
+/// Reads the codes of the images, or of the luma frame.
 fn scan_sources(args: &ScanArgs) -> Result<Vec<Source>, CliError> {
     match &args.luma {
         Some(path) => {
@@ -73,6 +74,8 @@ fn scan_sources(args: &ScanArgs) -> Result<Vec<Source>, CliError> {
     }
 }
 
+/// The JSON fields of a push token's enrolment code (the credential only
+/// with `reveal`).
 fn push_json(push: &PushEnrolment, reveal: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("kind".into(), json!("push"));
@@ -227,13 +230,14 @@ fn found_line(shown: &Shown<'_>, reveal: bool) -> String {
     }
 }
 
+/// `vakt scan --raw`: the text of every code.
 fn scan_raw(args: &ScanArgs) -> Result<(), CliError> {
     let mut problems = Vec::new();
     let texts = distinct(scan_sources(args)?, &mut problems);
     if texts.is_empty() {
-        return Err(CliError::bad_input(match problems.len() {
-            1 => problems.remove(0),
-            _ => "no QR code found".to_owned(),
+        return Err(CliError::bad_input(match problems.as_slice() {
+            [only] => only.as_str(),
+            _ => "no QR code found",
         }));
     }
     problems.iter().for_each(|p| print_warning(p));
