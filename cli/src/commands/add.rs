@@ -119,6 +119,7 @@ fn manual_account(args: &AddArgs) -> Result<Account, CliError> {
         },
     ))
 }
+
 /// `vakt add --uri URI`, `vakt add --qr IMAGE` or `vakt add --issuer I --account A [...]`.
 pub fn add(ctx: &Context, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
@@ -134,17 +135,22 @@ pub fn add(ctx: &Context, args: &AddArgs) -> Result<(), CliError> {
         None => Provisioning::Account(manual_account(args)?),
     };
     let session = ctx.unlock()?;
-    if !matches!(code, Provisioning::Account(_)) {
-        return add_codes(ctx, &session, [&code]);
+    match code {
+        // One account: `added #ID`, or refused as a duplicate.
+        Provisioning::Account(_) => {
+            let lines = match provision_one(ctx, &session, &code) {
+                Ok(Added::Accounts(accounts)) => accounts.iter().map(added_line).collect::<Result<
+                    Vec<_>,
+                    _,
+                >>(
+                )?,
+                result => outcome_lines(&code, result)?,
+            };
+            print_line(&lines.join("\n"))
+        }
+        // A push token: enrolled and reported as from a QR code.
+        _ => add_codes(ctx, &session, [&code]),
     }
-    let lines = match provision_one(ctx, &session, &code) {
-        Ok(Added::Accounts(accounts)) => accounts
-            .iter()
-            .map(added_line)
-            .collect::<Result<Vec<_>, _>>()?,
-        result => outcome_lines(&code, result)?,
-    };
-    print_line(&lines.join("\n"))
 }
 
 /// `added #ID` for an account given by URI or by hand — the whole line, as

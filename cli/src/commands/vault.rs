@@ -16,9 +16,11 @@ pub enum PinCommand {
     /// Change the PIN (VAKT_PIN, VAKT_NEW_PIN); the current PIN counts as an attempt.
     Change,
 }
+
 /// Said whenever a new unblock code replaces one.
 const BACKUP_NOTE: &str = "Backups made before now still need the previous unblock code; \
 make a new backup now (vakt backup export) so that this code opens it.\n";
+
 /// `vakt init [--json]`.
 pub fn init(ctx: &Context, json: bool) -> Result<(), CliError> {
     let config = ctx.new_vault_config();
@@ -34,6 +36,7 @@ pub fn init(ctx: &Context, json: bool) -> Result<(), CliError> {
         &format!("Created a vault in {}.\n", ctx.dir().display()),
     )
 }
+
 /// `vakt status [--json]`: the lockout state; needs no PIN.
 pub fn status(ctx: &Context, json: bool) -> Result<(), CliError> {
     let s = ctx
