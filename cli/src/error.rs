@@ -98,6 +98,37 @@ impl CliError {
         Self::bad_input(e.to_string())
     }
 
+    /// Maps a push error: the server could not be reached or refused (7),
+    /// an address refused by the connection rules (bad input, naming
+    /// `--allow-insecure`), the vault's own errors as [`CliError::vault`], the
+    /// rest (a refused challenge, a wrong answer, …) bad input.
+    pub fn push(e: &vakt_core::push::PushError) -> Self {
+        use vakt_core::push::PushError as E;
+        match e {
+            E::Vault(inner) => Self::vault(inner),
+            E::Network(_) | E::Server { .. } | E::UnexpectedReply(_) => {
+                Self::with_status(Status::PushServer, e.to_string())
+            }
+            E::Keystore(_) => Self::internal(e.to_string()),
+            E::Address(_) => Self::bad_input(format!("{e} (--allow-insecure)")),
+            _ => Self::bad_input(e.to_string()),
+        }
+    }
+
+    /// Maps an error of enrolling a push token as [`CliError::push`], saying
+    /// what a server's 404 means there: the enrolment code was used or expired.
+    pub fn push_enrolment(e: &vakt_core::push::PushError) -> Self {
+        match e {
+            vakt_core::push::PushError::Server { status: 404, .. } => Self::with_status(
+                Status::PushServer,
+                format!(
+                    "{e} — the enrolment code was already used or has expired; ask for a new one"
+                ),
+            ),
+            _ => Self::push(e),
+        }
+    }
+
     /// Whether this is the "no vault yet" error.
     pub fn is_not_initialized(&self) -> bool {
         self.status == Status::BadInput && self.message.starts_with("no vault here yet")
@@ -120,25 +151,4 @@ pub fn install_panic_hook() {
             "vakt: internal error (a bug; please report it)"
         );
     }));
-}
-
-/// Writes `vakt: TEXT` to stderr: a problem that does not stop the command.
-pub fn print_warning(text: &str) {
-    let line = text.replace(['\n', '\r'], " ");
-    let _ = writeln!(std::io::stderr(), "vakt: {line}");
-}
-
-/// Writes `text` and a newline to stdout; a closed pipe is not an error worth a
-/// panic.
-pub fn print_line(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Ok(())
-            } else {
-                Err(CliError::internal(format!("cannot write output: {e}")))
-            }
-        })
 }

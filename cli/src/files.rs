@@ -1,9 +1,11 @@
 //! Reading input files with a size limit, and writing output files that hold
-//! secrets: private (0600), atomically (temporary file, fsync, rename).
+//! secrets: private (0600), atomically (temporary file, fsync, rename) or
+//! only as new files (never overwriting).
 
 use std::io::{Read, Write};
 use std::path::Path;
 
+use vakt_core::SecretBytes;
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -61,4 +63,23 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         let _ = dir.sync_all();
     }
     Ok(())
+}
+
+/// Writes a new file readable by its owner only; never overwrites.
+pub fn write_new(path: &Path, bytes: &SecretBytes) -> Result<(), CliError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => CliError::bad_input(format!(
+            "{} already exists (nothing was overwritten)",
+            path.display()
+        )),
+        _ => CliError::internal(format!("cannot create {}: {e}", path.display())),
+    })?;
+    // EXPOSE: the image goes to the file the user asked for.
+    file.write_all(bytes.expose())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
 }

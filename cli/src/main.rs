@@ -2,24 +2,32 @@
 //!
 //! Contract (scripts rely on it): results on stdout, one-line messages on
 //! stderr, exit status 0 on success and 2 on bad input (see [`error::Status`]).
+//!
+//! Layers, each using only those below it:
+//! - `main.rs`: parses the arguments (clap) and dispatches to a command.
+//! - `commands/`: one module per command group; commands never use each other.
+//! - [`context`]: the vault folder and the global flags of this run, and what
+//!   is done with them (open, unlock, make a vault; reach push servers).
+//! - [`qr_reader`]: QR codes read from image files and frames, and what they
+//!   hold.
+//! - [`output`] (what is printed, shared JSON shapes), [`secrets`] (from the
+//!   environment or a prompt), [`files`] (size-limited reads, private
+//!   writes), [`error`] (exit statuses, and every core error mapped to one).
 
-mod backup_commands;
+mod commands;
+mod context;
 mod error;
-mod export_commands;
 mod files;
-mod import_commands;
-mod otp_commands;
-mod push_commands;
-mod qr_scan;
-mod scan_commands;
+mod output;
+mod qr_reader;
 mod secrets;
-mod vault_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::context::Context;
 use crate::error::CliError;
 
 /// A command-line authenticator: one-time codes from otpauth URIs and vaults.
@@ -41,10 +49,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the current code of an otpauth URI (for hotp: the URI's counter).
-    Code(otp_commands::CodeArgs),
+    Code(commands::otp::CodeArgs),
     /// Work with otpauth URIs.
     #[command(subcommand)]
-    Uri(otp_commands::UriCommand),
+    Uri(commands::otp::UriCommand),
     /// Create a vault protected by VAKT_PIN; prints the unblock code once.
     Init {
         /// Print {"unblock_code": "..."}.
@@ -52,13 +60,13 @@ enum Command {
         json: bool,
     },
     /// Add an account from an otpauth URI, a QR code image, or a key typed by hand (VAKT_SECRET).
-    Add(vault_commands::AddArgs),
+    Add(commands::add::AddArgs),
     /// Show what QR codes in images (or a raw luma frame) hold; needs no vault.
-    Scan(scan_commands::ScanArgs),
+    Scan(commands::scan::ScanArgs),
     /// Write accounts as Google Authenticator export QR codes (PNG files).
-    Export(export_commands::ExportArgs),
+    Export(commands::export::ExportArgs),
     /// Draw one account's otpauth QR code in the terminal (or as a PNG).
-    Qr(export_commands::QrArgs),
+    Qr(commands::export::QrArgs),
     /// List the accounts (never their keys).
     List {
         /// Print JSON.
@@ -114,7 +122,7 @@ enum Command {
     },
     /// Change the PIN.
     #[command(subcommand)]
-    Pin(vault_commands::PinCommand),
+    Pin(commands::vault::PinCommand),
     /// Replace the unblock code with a new one (needs VAKT_PIN).
     NewUnblockCode {
         /// Print {"unblock_code": "..."}.
@@ -123,46 +131,45 @@ enum Command {
     },
     /// Back up every account to one encrypted file, or restore one.
     #[command(subcommand)]
-    Backup(backup_commands::BackupCommand),
+    Backup(commands::backup::BackupCommand),
     /// Add the accounts of another app's export file (needs VAKT_PIN).
-    Import(import_commands::ImportArgs),
+    Import(commands::import::ImportArgs),
     /// Push login requests (privacyIDEA): poll, approve, deny.
     #[command(subcommand)]
-    Push(push_commands::PushCommand),
+    Push(commands::push::PushCommand),
 }
 
+/// Runs the parsed command.
 fn run(cli: Cli) -> Result<(), CliError> {
-    push_commands::set_allow_insecure(cli.allow_insecure);
-    let dir = || match &cli.vault {
-        Some(dir) => Ok(dir.clone()),
-        None => vault_commands::default_dir(),
-    };
+    // Built by the commands that use a vault (the others need no folder).
+    let ctx = || Context::new(cli.vault.clone(), cli.allow_insecure);
     match &cli.command {
-        Command::Code(args) => otp_commands::code(args),
-        Command::Uri(command) => otp_commands::uri(command),
-        Command::Init { json } => vault_commands::init(&dir()?, *json),
-        Command::Add(args) => vault_commands::add(&dir()?, args),
-        Command::Scan(args) => scan_commands::scan(args),
-        Command::Export(args) => export_commands::export(&dir()?, args),
-        Command::Qr(args) => export_commands::qr(&dir()?, args),
-        Command::List { json } => vault_commands::list(&dir()?, *json),
+        Command::Code(args) => commands::otp::code(args),
+        Command::Uri(command) => commands::otp::uri(command),
+        Command::Init { json } => commands::vault::init(&ctx()?, *json),
+        Command::Add(args) => commands::add::add(&ctx()?, args),
+        Command::Scan(args) => commands::scan::scan(args),
+        Command::Export(args) => commands::export::export(&ctx()?, args),
+        Command::Qr(args) => commands::export::qr(&ctx()?, args),
+        Command::List { json } => commands::accounts::list(&ctx()?, *json),
         Command::Rename { id, name, issuer } => {
-            vault_commands::rename(&dir()?, *id, name, issuer.as_deref())
+            commands::accounts::rename(&ctx()?, *id, name, issuer.as_deref())
         }
-        Command::Delete { id } => vault_commands::delete(&dir()?, *id),
-        Command::Reorder { ids } => vault_commands::reorder(&dir()?, ids),
-        Command::Codes { json, at } => vault_commands::codes(&dir()?, *json, *at),
-        Command::Next { id } => vault_commands::next(&dir()?, *id),
-        Command::Status { json } => vault_commands::status(&dir()?, *json),
-        Command::Unblock { json } => vault_commands::unblock(&dir()?, *json),
-        Command::Pin(command) => vault_commands::pin(&dir()?, command),
-        Command::NewUnblockCode { json } => vault_commands::new_unblock_code(&dir()?, *json),
-        Command::Backup(command) => backup_commands::run(&dir()?, command),
-        Command::Import(args) => import_commands::import(&dir()?, args),
-        Command::Push(command) => push_commands::run(&dir()?, command),
+        Command::Delete { id } => commands::accounts::delete(&ctx()?, *id),
+        Command::Reorder { ids } => commands::accounts::reorder(&ctx()?, ids),
+        Command::Codes { json, at } => commands::accounts::codes(&ctx()?, *json, *at),
+        Command::Next { id } => commands::accounts::next(&ctx()?, *id),
+        Command::Status { json } => commands::vault::status(&ctx()?, *json),
+        Command::Unblock { json } => commands::vault::unblock(&ctx()?, *json),
+        Command::Pin(command) => commands::vault::pin(&ctx()?, command),
+        Command::NewUnblockCode { json } => commands::vault::new_unblock_code(&ctx()?, *json),
+        Command::Backup(command) => commands::backup::run(&ctx()?, command),
+        Command::Import(args) => commands::import::import(&ctx()?, args),
+        Command::Push(command) => commands::push::run(&ctx()?, command),
     }
 }
 
+/// Parses the arguments, runs the command, and exits with its status.
 fn main() -> ExitCode {
     error::install_panic_hook();
     let cli = match Cli::try_parse() {

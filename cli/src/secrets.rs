@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 
 use vakt_core::secret::SecretString;
+use vakt_core::vault::{Pin, PinPolicy};
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -49,4 +50,17 @@ pub fn read(var: &str, prompt: &str) -> Result<Zeroizing<String>, CliError> {
     rpassword::prompt_password(prompt)
         .map(Zeroizing::new)
         .map_err(|e| CliError::bad_input(format!("cannot read {var} from the terminal: {e}")))
+}
+
+/// Reads a PIN from `var` (or asks with `prompt`); the message of a malformed
+/// one names `var`.
+pub fn read_pin(var: &str, prompt: &str) -> Result<Pin, CliError> {
+    let text = read(var, prompt)?;
+    Pin::parse(&text).map_err(|e| CliError::bad_input(format!("{var}: {e}")))
+}
+
+/// Reads a new PIN from `var` (or asks), held to `policy`.
+pub fn read_new_pin(var: &str, policy: &PinPolicy) -> Result<Pin, CliError> {
+    let text = read(var, "New PIN: ")?;
+    Pin::new_checked(&text, policy).map_err(|e| CliError::bad_input(format!("{var}: {e}")))
 }

@@ -838,6 +838,54 @@ fn add_qr_adds_every_account_once() {
 }
 
 #[test]
+fn an_account_under_other_names_with_the_same_codes_is_added_and_said_to_be_like() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_vault_tmp, dir) = new_vault();
+    add_uri(
+        &dir,
+        "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+    );
+
+    // By URI: stdout stays `added #ID` alone (scripts read it); the note is on stderr.
+    let run = with_pin(
+        &dir,
+        &[
+            "add",
+            "--uri",
+            "otpauth://totp/Other:bob?secret=JBSWY3DPEHPK3PXP&issuer=Other",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "added #2");
+    assert!(
+        run.stderr.contains("#2 gives the same codes as #1"),
+        "{}",
+        run.stderr
+    );
+
+    // From a QR code: said on the account's line.
+    let png = write_png(
+        tmp.path(),
+        "like.png",
+        "otpauth://totp/Third:carol?secret=JBSWY3DPEHPK3PXP&issuer=Third",
+    );
+    let run = with_pin(&dir, &["add", "--qr", p(&png)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.trim(),
+        "added #3  Third (carol) (gives the same codes as #1)"
+    );
+    // The same code again is a duplicate of #3, not a look-alike.
+    let run = with_pin(&dir, &["add", "--qr", p(&png)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.trim(),
+        "already in the vault as #3  Third (carol)"
+    );
+    assert_eq!(list(&dir).len(), 3);
+}
+
+#[test]
 fn add_qr_enrols_push_and_an_unreachable_server_stores_nothing() {
     // The captured code names a server on 127.0.0.1:5077 that is not running:
     // enrolment is attempted (exit 7, the server could not be reached), and

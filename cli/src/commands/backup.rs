@@ -9,13 +9,11 @@ use vakt_core::backup::{BackupSecret, PassphraseAfterRestore};
 use vakt_core::secret::SecretString;
 use vakt_core::vault::{UnblockCode, Vault, VaultError};
 
-use crate::error::{CliError, print_line};
+use crate::context::Context;
+use crate::error::CliError;
 use crate::files;
+use crate::output::{print_line, print_unblock_code};
 use crate::secrets;
-use crate::vault_commands::{
-    ensure_no_vault, new_device_services, new_vault_config, print_unblock_code, read_new_pin,
-    unlock, vault_file,
-};
 
 /// The largest backup file read.
 const MAX_BACKUP_LEN: usize = MAX_PAYLOAD_LEN + 8192;
@@ -66,17 +64,18 @@ pub enum PassphraseCommand {
 }
 
 /// Runs a `vakt backup` command.
-pub fn run(dir: &Path, command: &BackupCommand) -> Result<(), CliError> {
+pub fn run(ctx: &Context, command: &BackupCommand) -> Result<(), CliError> {
     match command {
-        BackupCommand::Export { file, json } => export(dir, file, *json),
-        BackupCommand::Restore { file, json } => restore(dir, file, *json),
+        BackupCommand::Export { file, json } => export(ctx, file, *json),
+        BackupCommand::Restore { file, json } => restore(ctx, file, *json),
         BackupCommand::Info { file, json } => info(file, *json),
-        BackupCommand::Passphrase(command) => passphrase(dir, command),
+        BackupCommand::Passphrase(command) => passphrase(ctx, command),
     }
 }
 
-fn export(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
-    let session = unlock(dir)?;
+/// `vakt backup export FILE [--json]`.
+fn export(ctx: &Context, file: &Path, json: bool) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
     let bytes = session.backup().map_err(|e| CliError::backup(&e))?;
     let accounts = session.accounts().map_err(|e| CliError::vault(&e))?.len();
     let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
@@ -105,11 +104,12 @@ fn export(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
     ))
 }
 
-fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
+/// `vakt backup restore FILE [--json]`: into a new vault in the folder.
+fn restore(ctx: &Context, file: &Path, json: bool) -> Result<(), CliError> {
     let bytes = files::read_limited(file, MAX_BACKUP_LEN)?;
     // A bad or foreign file is reported before any secret is asked for.
     let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
-    ensure_no_vault(dir)?;
+    ctx.ensure_no_vault()?;
     let code;
     let phrase;
     let secret =
@@ -125,11 +125,11 @@ fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
                 .map_err(|e| CliError::vault(&VaultError::MistypedUnblockCode(e)))?;
             BackupSecret::UnblockCode(&code)
         };
-    let config = new_vault_config();
-    let new_pin = read_new_pin(secrets::NEW_PIN, &config)?;
+    let config = ctx.new_vault_config();
+    let new_pin = secrets::read_new_pin(secrets::NEW_PIN, &config.pin_policy)?;
     let restored = Vault::restore(
-        &vault_file(dir),
-        new_device_services(dir)?,
+        &ctx.vault_file(),
+        ctx.new_device_services()?,
         config,
         &bytes,
         secret,
@@ -157,7 +157,7 @@ fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
     let mut extra = format!(
         "Restored {} account(s) into {}.\n",
         report.restored,
-        dir.display()
+        ctx.dir().display()
     );
     if !report.needs_reenrolment.is_empty() {
         extra.push_str(
@@ -181,6 +181,7 @@ fn restore(dir: &Path, file: &Path, json: bool) -> Result<(), CliError> {
     print_unblock_code(&restored.unblock_code, false, &extra)
 }
 
+/// `vakt backup info FILE [--json]`: which unblock code opens it (no secret).
 fn info(file: &Path, json: bool) -> Result<(), CliError> {
     let bytes = files::read_limited(file, MAX_BACKUP_LEN)?;
     let info = backup::inspect(&bytes).map_err(|e| CliError::backup(&e))?;
@@ -206,8 +207,9 @@ fn info(file: &Path, json: bool) -> Result<(), CliError> {
     ))
 }
 
-fn passphrase(dir: &Path, command: &PassphraseCommand) -> Result<(), CliError> {
-    let session = unlock(dir)?;
+/// `vakt backup passphrase set|remove`.
+fn passphrase(ctx: &Context, command: &PassphraseCommand) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
     match command {
         PassphraseCommand::Set => {
             let phrase: SecretString =

@@ -1,5 +1,4 @@
-//! `vakt scan` and `vakt add --qr`: what QR codes hold, and adding their
-//! accounts.
+//! `vakt scan`: what QR codes hold (no vault).
 //!
 //! # Contract
 //! - `vakt scan IMAGE... [--json] [--reveal]` (no vault): what the codes hold.
@@ -14,29 +13,23 @@
 //!   (such as the chroma planes of an NV12 buffer) are ignored.
 //! - `vakt scan --raw`: the text of every code, one per line (`--json`: an
 //!   array of strings) — whatever it holds, keys included.
-//! - `vakt add --qr IMAGE`: adds every account found. Accounts already in the
-//!   vault are reported and not added again. Exit 0 when every usable account
-//!   found is now in the vault (added, or already there); unusable entries and
-//!   foreign codes are reported on stderr alongside. Push enrolment codes
-//!   enrol their token (see `push_commands`).
 //!
-//! Both exit 2, with a message, when nothing usable is found (no PIN is asked
-//! for then).
+//! Exit 2, with a message, when nothing usable is found.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::{Map, Value, json};
 use vakt_core::OtpKind;
-use vakt_core::account::Account;
+use vakt_core::account::{Account, display_label};
+use vakt_core::provision::Provisioning;
+use vakt_core::provision::google_export::BatchInfo;
 use vakt_core::provision::push_enrolment::PushEnrolment;
-use vakt_core::vault::VaultError;
 use zeroize::Zeroizing;
 
-use crate::error::{CliError, print_line, print_warning};
-use crate::otp_commands::account_json;
-use crate::qr_scan::{Found, Source, account_label, distinct, interpret, scan_frame, scan_images};
-use crate::vault_commands::unlock;
+use crate::error::CliError;
+use crate::output::{account_json, print_line, print_warning};
+use crate::qr_reader::{Found, Source, distinct, interpret, scan_frame, scan_images};
 
 /// Arguments of `vakt scan`.
 #[derive(Args)]
@@ -68,6 +61,7 @@ pub struct ScanArgs {
     reveal: bool,
 }
 
+/// Reads the codes of the images, or of the luma frame.
 fn scan_sources(args: &ScanArgs) -> Result<Vec<Source>, CliError> {
     match &args.luma {
         Some(path) => {
@@ -80,6 +74,8 @@ fn scan_sources(args: &ScanArgs) -> Result<Vec<Source>, CliError> {
     }
 }
 
+/// The JSON fields of a push token's enrolment code (the credential only
+/// with `reveal`).
 fn push_json(push: &PushEnrolment, reveal: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("kind".into(), json!("push"));
@@ -118,30 +114,73 @@ fn push_json(push: &PushEnrolment, reveal: bool) -> Map<String, Value> {
     m
 }
 
-fn found_json(found: &Found, reveal: bool) -> Value {
-    let (mut m, source) = match found {
-        Found::Account {
-            account,
-            source,
-            batch,
-        } => {
+/// One thing a scan shows: an account (with its export code's place, for an
+/// export code's) or a push token to enrol.
+enum Shown<'a> {
+    /// An account.
+    Account {
+        /// The account.
+        account: &'a Account,
+        /// Its export code's place in the export, for an export code's.
+        batch: Option<BatchInfo>,
+    },
+    /// A push token's enrolment.
+    Push(&'a PushEnrolment),
+}
+
+/// What the codes found hold, one by one (an export code's accounts each),
+/// with the image or frame each was found in.
+fn shown(found: &[Found]) -> Vec<(Shown<'_>, &str)> {
+    let mut out = Vec::new();
+    for f in found {
+        let source = f.source.as_str();
+        match &f.code {
+            Provisioning::Account(account) => out.push((
+                Shown::Account {
+                    account,
+                    batch: None,
+                },
+                source,
+            )),
+            Provisioning::Migration(payload) => {
+                out.extend(payload.accounts.iter().map(|account| {
+                    (
+                        Shown::Account {
+                            account,
+                            batch: Some(payload.batch),
+                        },
+                        source,
+                    )
+                }));
+            }
+            Provisioning::Push(push) => out.push((Shown::Push(push), source)),
+        }
+    }
+    out
+}
+
+/// The JSON object of one thing found (`source`: the image or frame).
+fn found_json(shown: &Shown<'_>, source: &str, reveal: bool) -> Value {
+    let mut m = match shown {
+        Shown::Account { account, batch } => {
             let mut m = account_json(account, reveal);
             if let Some(batch) = batch {
                 m.insert("batch_index".into(), json!(batch.index));
                 m.insert("batch_size".into(), json!(batch.codes()));
                 m.insert("batch_id".into(), json!(batch.id));
             }
-            (m, source)
+            m
         }
-        Found::Push { push, source } => (push_json(push, reveal), source),
+        Shown::Push(push) => push_json(push, reveal),
     };
     m.insert("source".into(), json!(source));
     Value::Object(m)
 }
 
-fn found_line(found: &Found, reveal: bool) -> String {
-    match found {
-        Found::Account { account, batch, .. } => {
+/// The line of one thing found.
+fn found_line(shown: &Shown<'_>, reveal: bool) -> String {
+    match shown {
+        Shown::Account { account, batch } => {
             let p = &account.params;
             let counting = match p.kind.period() {
                 Some(period) => format!("{} s", period.get()),
@@ -153,7 +192,7 @@ fn found_line(found: &Found, reveal: bool) -> String {
             let mut line = format!(
                 "{:<5}  {}  {}, {} digits, {counting}",
                 p.kind.name(),
-                account_label(account),
+                account.display_label(),
                 p.algorithm,
                 p.code_length()
             );
@@ -170,11 +209,8 @@ fn found_line(found: &Found, reveal: bool) -> String {
             }
             line
         }
-        Found::Push { push, .. } => {
-            let name = match push.issuer.is_empty() {
-                true => push.label.clone(),
-                false => format!("{} ({})", push.issuer, push.label),
-            };
+        Shown::Push(push) => {
+            let name = display_label(&push.issuer, &push.label);
             let mut line = format!(
                 "push   {name}  enrolment at {} (serial {}, within {} min, TLS check {})",
                 push.url,
@@ -194,13 +230,14 @@ fn found_line(found: &Found, reveal: bool) -> String {
     }
 }
 
+/// `vakt scan --raw`: the text of every code.
 fn scan_raw(args: &ScanArgs) -> Result<(), CliError> {
     let mut problems = Vec::new();
     let texts = distinct(scan_sources(args)?, &mut problems);
     if texts.is_empty() {
-        return Err(CliError::bad_input(match problems.len() {
-            1 => problems.remove(0),
-            _ => "no QR code found".to_owned(),
+        return Err(CliError::bad_input(match problems.as_slice() {
+            [only] => only.as_str(),
+            _ => "no QR code found",
         }));
     }
     problems.iter().for_each(|p| print_warning(p));
@@ -224,46 +261,21 @@ pub fn scan(args: &ScanArgs) -> Result<(), CliError> {
         return scan_raw(args);
     }
     let found = interpret(scan_sources(args)?).report("no usable authenticator QR code found")?;
+    let shown = shown(&found);
     if args.json {
-        let items: Vec<Value> = found.iter().map(|f| found_json(f, args.reveal)).collect();
+        let items: Vec<Value> = shown
+            .iter()
+            .map(|(item, source)| found_json(item, source, args.reveal))
+            .collect();
         return print_line(&Value::Array(items).to_string());
     }
-    let lines: Vec<String> = found.iter().map(|f| found_line(f, args.reveal)).collect();
+    let lines: Vec<String> = shown
+        .iter()
+        .map(|(item, _)| found_line(item, args.reveal))
+        .collect();
     let mut text = Zeroizing::new(lines.join("\n"));
     if !args.reveal {
         text.push_str("\n(keys hidden; --reveal shows them)");
     }
     print_line(&text)
-}
-
-/// `vakt add --qr IMAGE...`: adds every account the codes hold.
-pub fn add_from_images(dir: &Path, images: &[PathBuf]) -> Result<(), CliError> {
-    let findings = interpret(scan_images(images)?);
-    let pushes: Vec<PushEnrolment> = findings
-        .found
-        .iter()
-        .filter_map(|f| match f {
-            Found::Push { push, .. } => Some((**push).clone()),
-            Found::Account { .. } => None,
-        })
-        .collect();
-    let accounts: Vec<Account> = findings.accounts().cloned().collect();
-    findings.report("no usable authenticator QR code found")?;
-
-    let session = unlock(dir)?;
-    let mut lines = crate::push_commands::enrol(&session, &pushes)?;
-    for account in &accounts {
-        let label = account_label(account);
-        match session.add(account) {
-            Ok(id) => lines.push(format!("added #{id}  {label}")),
-            Err(VaultError::Duplicate { id }) => {
-                lines.push(format!("already in the vault as #{id}  {label}"));
-            }
-            Err(e) => {
-                print_line(&lines.join("\n"))?;
-                return Err(CliError::vault(&e));
-            }
-        }
-    }
-    print_line(&lines.join("\n"))
 }

@@ -1,17 +1,16 @@
-//! `vakt import --from FORMAT FILE` and `vakt export --aegis FILE [--encrypt]`.
+//! `vakt import --from FORMAT FILE`: another app's export file into the vault.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
-use vakt_core::rng::SystemRandom;
-use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::import::{self, Format, ImportError, MAX_FILE_LEN};
 
-use crate::error::{CliError, print_line};
+use crate::context::Context;
+use crate::error::CliError;
 use crate::files;
+use crate::output::print_line;
 use crate::secrets;
-use crate::vault_commands::unlock;
 
 /// Arguments of `vakt import`.
 #[derive(Args)]
@@ -27,12 +26,13 @@ pub struct ImportArgs {
     json: bool,
 }
 
+/// The names `--from` takes, for its error message.
 fn format_names() -> String {
     Format::ALL.map(Format::name).join(", ")
 }
 
 /// `vakt import --from FORMAT FILE [--json]`.
-pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
+pub fn import(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
     let format = Format::from_name(&args.from).ok_or_else(|| {
         CliError::bad_input(format!(
             "--from: '{}' is not a known format ({})",
@@ -56,7 +56,7 @@ pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
         other => other,
     }
     .map_err(|e| CliError::import(&e))?;
-    let session = unlock(dir)?;
+    let session = ctx.unlock()?;
     let report = import::apply(&session, imported).map_err(|e| CliError::vault(&e))?;
     if args.json {
         return print_line(
@@ -113,51 +113,4 @@ pub fn import(dir: &Path, args: &ImportArgs) -> Result<(), CliError> {
     }
     lines.extend(report.notes.iter().map(|n| format!("note: {n}")));
     print_line(&lines.join("\n"))
-}
-
-/// `vakt export --aegis FILE [--encrypt] [--json]`.
-pub fn export_aegis(dir: &Path, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
-    let session = unlock(dir)?;
-    let accounts = session.export_accounts().map_err(|e| CliError::vault(&e))?;
-    let password = if encrypt {
-        let password = secrets::read_secret(secrets::EXPORT_PASSWORD, "Password for the export: ")?;
-        // EXPOSE: only checked for being empty.
-        if password.expose().is_empty() {
-            return Err(CliError::bad_input(format!(
-                "{}: the password is empty",
-                secrets::EXPORT_PASSWORD
-            )));
-        }
-        Some(password)
-    } else {
-        None
-    };
-    let encryption = match &password {
-        Some(p) => AegisEncryption::Password(p),
-        None => AegisEncryption::None,
-    };
-    let bytes = aegis::aegis(&accounts, encryption, &SystemRandom::new())
-        .map_err(|e| CliError::internal(e.to_string()))?;
-    // EXPOSE: the export is written to the file the user asked for.
-    files::write_private(file, bytes.expose())?;
-    if json {
-        return print_line(
-            &json!({
-                "file": file.display().to_string(),
-                "accounts": accounts.len(),
-                "encrypted": encrypt,
-            })
-            .to_string(),
-        );
-    }
-    let how = if encrypt {
-        "encrypted with your password"
-    } else {
-        "NOT encrypted: anyone who gets this file has every key; delete it once imported"
-    };
-    print_line(&format!(
-        "Wrote {} account(s) to {} (Aegis format, {how}).",
-        accounts.len(),
-        file.display()
-    ))
 }

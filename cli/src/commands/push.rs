@@ -1,9 +1,7 @@
-//! `vakt push …` and push enrolment from `vakt add`: privacyIDEA push tokens.
+//! `vakt push …`: privacyIDEA push tokens and their login requests (enrolment
+//! is `vakt add`).
 //!
 //! # Contract
-//! - `vakt add --qr PUSH_QR.png` or `vakt add --uri otpauth://pipush/…` enrols
-//!   the push token (talks to the server): prints `enrolled push token #ID
-//!   SERIAL`.
 //! - `vakt push list [--json]`: the push tokens. JSON: an array of objects with
 //!   `id`, `serial`, `label`, `issuer`, `url`, `state` (`enrolled`,
 //!   `needs_reenrolment`, `interrupted`), `enrolled_at` (ISO 8601 or null).
@@ -31,30 +29,19 @@
 //! open —, a refused challenge); 7 the push server could not be reached, or
 //! refused; plus the vault's statuses (3 wrong PIN, 4 blocked, 6 unreadable).
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
-use vakt_core::clock::{Clock, SystemClock};
-use vakt_core::provision::push_enrolment::PushEnrolment;
-use vakt_core::push::http::UreqTransport;
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{
-    AnswerOutcome, ChallengeFields, ChallengeState, ConnectionPolicy, Decision, DeclineReason,
-    EnrolOptions, PushChallengeInfo, PushContext, PushError, PushTokenInfo, TokenState,
+    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PushChallengeInfo,
+    PushError, PushTokenInfo, TokenState,
 };
-use vakt_core::vault::Session;
 
-use crate::error::{CliError, Status, print_line, print_warning};
-use crate::vault_commands::unlock;
-
-static ALLOW_INSECURE: AtomicBool = AtomicBool::new(false);
-
-/// Sets the global `--allow-insecure` choice.
-pub fn set_allow_insecure(allow: bool) {
-    ALLOW_INSECURE.store(allow, Ordering::Relaxed);
-}
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output::{print_line, print_warning};
 
 /// `vakt push …`.
 #[derive(Subcommand)]
@@ -111,67 +98,7 @@ pub struct DenyArgs {
     json: bool,
 }
 
-fn context(transport: &UreqTransport) -> PushContext<'_> {
-    PushContext {
-        transport,
-        policy: ConnectionPolicy {
-            allow_insecure: ALLOW_INSECURE.load(Ordering::Relaxed),
-            ..ConnectionPolicy::default()
-        },
-        now: SystemClock.now_unix(),
-    }
-}
-
-/// Maps a push error to its exit status and message.
-pub fn push_error(e: &PushError) -> CliError {
-    match e {
-        PushError::Vault(inner) => CliError::vault(inner),
-        PushError::Network(_) | PushError::Server { .. } | PushError::UnexpectedReply(_) => {
-            CliError::with_status(Status::PushServer, e.to_string())
-        }
-        PushError::Keystore(_) => CliError::internal(e.to_string()),
-        PushError::Address(_) => CliError::bad_input(format!("{e} (--allow-insecure)")),
-        _ => CliError::bad_input(e.to_string()),
-    }
-}
-
-/// Enrols scanned or typed push tokens; one line per token.
-pub fn enrol(session: &Session, pushes: &[PushEnrolment]) -> Result<Vec<String>, CliError> {
-    let transport = UreqTransport::new();
-    let ctx = context(&transport);
-    let mut lines = Vec::new();
-    for push in pushes {
-        match session.enrol_push(push, &ctx, &EnrolOptions::default()) {
-            Ok(token) => lines.push(format!(
-                "enrolled push token #{}  {}  ({})",
-                token.id,
-                token.display_name(),
-                token.serial
-            )),
-            Err(PushError::Vault(vakt_core::vault::VaultError::Duplicate { id })) => {
-                lines.push(format!(
-                    "push token {} is already enrolled as #{id}",
-                    push.serial
-                ));
-            }
-            Err(e @ PushError::Server { status: 404, .. }) => {
-                print_line(&lines.join("\n"))?;
-                return Err(CliError::with_status(
-                    Status::PushServer,
-                    format!(
-                        "{e} — the enrolment code was already used or has expired; ask for a new one"
-                    ),
-                ));
-            }
-            Err(e) => {
-                print_line(&lines.join("\n"))?;
-                return Err(push_error(&e));
-            }
-        }
-    }
-    Ok(lines)
-}
-
+/// A token's state as `vakt push list --json` names it.
 fn state_name(state: TokenState) -> &'static str {
     match state {
         TokenState::Enrolled => "enrolled",
@@ -180,6 +107,7 @@ fn state_name(state: TokenState) -> &'static str {
     }
 }
 
+/// A push token as `vakt push list --json` prints it.
 fn token_json(token: &PushTokenInfo) -> Value {
     json!({
         "id": token.id,
@@ -192,6 +120,7 @@ fn token_json(token: &PushTokenInfo) -> Value {
     })
 }
 
+/// A login request as `vakt push poll --json` prints it.
 fn challenge_json(c: &PushChallengeInfo) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(c.id));
@@ -220,6 +149,7 @@ fn challenge_json(c: &PushChallengeInfo) -> Value {
     Value::Object(m)
 }
 
+/// A login request's line (`now`: for the seconds left).
 fn challenge_line(c: &PushChallengeInfo, now: u64) -> String {
     let mut line = format!(
         "#{}  {}  {} — {}  (expires in {} s)",
@@ -241,6 +171,7 @@ fn challenge_line(c: &PushChallengeInfo, now: u64) -> String {
     line
 }
 
+/// Prints login requests: JSON, one line each, or that there are none.
 fn print_challenges(
     challenges: &[PushChallengeInfo],
     json: bool,
@@ -258,10 +189,9 @@ fn print_challenges(
 }
 
 /// `vakt push …`.
-pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
-    let session = unlock(dir)?;
-    let transport = UreqTransport::new();
-    let ctx = context(&transport);
+pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
+    let net = ctx.push_context();
     match command {
         PushCommand::List { json } => {
             let tokens = session.push_tokens().map_err(|e| CliError::vault(&e))?;
@@ -290,7 +220,7 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
             print_line(&lines.join("\n"))
         }
         PushCommand::Poll { json } => {
-            let report = session.poll_push(&ctx).map_err(|e| push_error(&e))?;
+            let report = session.poll_push(&net).map_err(|e| CliError::push(&e))?;
             let enrolled = session
                 .push_tokens()
                 .map_err(|e| CliError::vault(&e))?
@@ -304,12 +234,12 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
                     failed_tokens.push(*id);
                 }
             }
-            print_challenges(&report.challenges, *json, ctx.now)?;
+            print_challenges(&report.challenges, *json, net.now)?;
             if enrolled > 0
                 && failed_tokens.len() == enrolled
                 && let Some((_, problem)) = report.problems.first()
             {
-                return Err(push_error(problem));
+                return Err(CliError::push(problem));
             }
             Ok(())
         }
@@ -323,19 +253,20 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
             };
             let value: Value = serde_json::from_str(&text)
                 .map_err(|_| CliError::bad_input("the notification data is not a JSON object"))?;
-            let fields = ChallengeFields::from_json(&value).map_err(|e| push_error(&e.into()))?;
+            let fields =
+                ChallengeFields::from_json(&value).map_err(|e| CliError::push(&e.into()))?;
             let challenge = session
-                .receive_push(&fields, ctx.now)
-                .map_err(|e| push_error(&e))?;
-            print_challenges(&[challenge], *json, ctx.now)
+                .receive_push(&fields, net.now)
+                .map_err(|e| CliError::push(&e))?;
+            print_challenges(&[challenge], *json, net.now)
         }
         PushCommand::Approve(args) => {
             let decision = Decision::Approve {
                 presence: args.answer.clone(),
             };
             let outcome = session
-                .answer_push(args.id, decision, &ctx)
-                .map_err(|e| push_error(&e))?;
+                .answer_push(args.id, decision, &net)
+                .map_err(|e| CliError::push(&e))?;
             let display_code = match &outcome {
                 AnswerOutcome::Approved { display_code } => display_code.clone(),
                 AnswerOutcome::Declined => None,
@@ -363,8 +294,8 @@ pub fn run(dir: &Path, command: &PushCommand) -> Result<(), CliError> {
                 })?),
             };
             session
-                .answer_push(args.id, Decision::Decline { reason }, &ctx)
-                .map_err(|e| push_error(&e))?;
+                .answer_push(args.id, Decision::Decline { reason }, &net)
+                .map_err(|e| CliError::push(&e))?;
             if args.json {
                 return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
             }

@@ -2,12 +2,13 @@
 //! no vault needed.
 
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+use vakt_core::Account;
 use vakt_core::clock::{Clock, SystemClock};
 use vakt_core::provision::uri;
-use vakt_core::{Account, OtpKind};
 
-use crate::error::{CliError, print_line};
+use crate::error::CliError;
+use crate::output::{account_json, print_line};
 
 /// Arguments of `vakt code`.
 #[derive(Args)]
@@ -36,6 +37,7 @@ pub enum UriCommand {
     },
 }
 
+/// The account of an otpauth URI given on the command line.
 fn parse(text: &str) -> Result<Account, CliError> {
     uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))
 }
@@ -45,34 +47,6 @@ pub fn code(args: &CodeArgs) -> Result<(), CliError> {
     let account = parse(&args.uri)?;
     let now = args.at.unwrap_or_else(|| SystemClock.now_unix());
     print_line(account.params.current_code(now).as_str())
-}
-
-/// The JSON fields of an account, as `vakt uri inspect --json` and `vakt scan`
-/// print them.
-pub fn account_json(account: &Account, reveal: bool) -> Map<String, Value> {
-    let p = &account.params;
-    let mut fields = Map::new();
-    fields.insert("kind".into(), json!(p.kind.name()));
-    fields.insert("issuer".into(), json!(account.issuer));
-    fields.insert("account".into(), json!(account.name));
-    fields.insert("algorithm".into(), json!(p.algorithm.name()));
-    fields.insert("digits".into(), json!(p.code_length()));
-    match p.kind {
-        OtpKind::Totp { period } => {
-            fields.insert("period".into(), json!(period.get()));
-        }
-        OtpKind::Steam => {
-            fields.insert("period".into(), json!(30));
-        }
-        OtpKind::Hotp { counter } => {
-            fields.insert("counter".into(), json!(counter));
-        }
-    }
-    if reveal {
-        // EXPOSE: the user asked for the secret with --reveal.
-        fields.insert("secret".into(), json!(p.secret.to_base32().expose()));
-    }
-    fields
 }
 
 /// `vakt uri inspect URI [--json] [--reveal]`.

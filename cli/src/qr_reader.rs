@@ -9,14 +9,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use vakt_core::SecretString;
-use vakt_core::account::Account;
-use vakt_core::provision::google_export::{BatchInfo, MigrationBatches};
-use vakt_core::provision::push_enrolment::PushEnrolment;
+use vakt_core::provision::google_export::MigrationBatches;
 use vakt_core::provision::{self, Provisioning};
 use vakt_core::qr::{self, LumaFrame};
 use zeroize::Zeroizing;
 
-use crate::error::{CliError, print_warning};
+use crate::error::CliError;
+use crate::output::print_warning;
 
 /// The largest raw luma frame read, in bytes (after decompression).
 const MAX_FRAME_BYTES: u64 = 256 << 20;
@@ -27,6 +26,7 @@ pub struct Source {
     texts: Vec<SecretString>,
 }
 
+/// Reads at most `limit` bytes from `reader`; more is refused, naming `name`.
 fn read_limited(reader: impl Read, limit: u64, name: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let mut bytes = Zeroizing::new(Vec::new());
     reader
@@ -42,6 +42,7 @@ fn read_limited(reader: impl Read, limit: u64, name: &str) -> Result<Zeroizing<V
     Ok(bytes)
 }
 
+/// Opens an input file.
 fn open(path: &Path) -> Result<std::fs::File, CliError> {
     std::fs::File::open(path)
         .map_err(|e| CliError::bad_input(format!("{}: cannot open: {e}", path.display())))
@@ -109,24 +110,13 @@ pub fn scan_frame(
     Ok(vec![Source { name, texts }])
 }
 
-/// Something usable found in a code.
-pub enum Found {
-    /// An account, from an otpauth URI or an export code (with its place).
-    Account {
-        /// The account.
-        account: Account,
-        /// The image or frame it was found in.
-        source: String,
-        /// Its export code's place in the export, for an export code.
-        batch: Option<BatchInfo>,
-    },
-    /// A push token to enrol.
-    Push {
-        /// The enrolment request.
-        push: Box<PushEnrolment>,
-        /// The image or frame it was found in.
-        source: String,
-    },
+/// A usable code, and where it was found.
+pub struct Found {
+    /// The image or frame it was found in.
+    pub source: String,
+    /// What it holds: an account, an export code with at least one usable
+    /// account, or a push token to enrol.
+    pub code: Provisioning,
 }
 
 /// Everything the codes of some sources mean.
@@ -139,20 +129,12 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// The accounts found.
-    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
-        self.found.iter().filter_map(|f| match f {
-            Found::Account { account, .. } => Some(account),
-            Found::Push { .. } => None,
-        })
-    }
-
     /// Reports every problem on stderr; the error to exit with if nothing
     /// usable was found.
-    pub fn report(mut self, none_found: &str) -> Result<Vec<Found>, CliError> {
+    pub fn report(self, none_found: &str) -> Result<Vec<Found>, CliError> {
         if self.found.is_empty() {
-            return Err(match self.problems.len() {
-                1 => CliError::bad_input(self.problems.remove(0)),
+            return Err(match self.problems.as_slice() {
+                [only] => CliError::bad_input(only.as_str()),
                 _ => {
                     self.problems.iter().for_each(|p| print_warning(p));
                     CliError::bad_input(none_found)
@@ -161,15 +143,6 @@ impl Findings {
         }
         self.problems.iter().for_each(|p| print_warning(p));
         Ok(self.found)
-    }
-}
-
-/// "Issuer (name)", "Issuer" or "name".
-pub fn account_label(account: &Account) -> String {
-    match (account.issuer.is_empty(), account.name.is_empty()) {
-        (false, false) => format!("{} ({})", account.issuer, account.name),
-        (false, true) => account.issuer.clone(),
-        (true, _) => account.name.clone(),
     }
 }
 
@@ -196,12 +169,6 @@ pub fn interpret(sources: Vec<Source>) -> Findings {
     for (source, text) in distinct(sources, &mut findings.problems) {
         // EXPOSE: the code's text is read to learn what it holds.
         match provision::classify(text.expose()) {
-            Ok(Provisioning::Account(account)) => findings.found.push(Found::Account {
-                account,
-                source,
-                batch: None,
-            }),
-            Ok(Provisioning::Push(push)) => findings.found.push(Found::Push { push, source }),
             Ok(Provisioning::Migration(payload)) => {
                 if let Err(e) = batches.feed(&payload.batch) {
                     findings.problems.push(format!("{source}: {e}"));
@@ -218,14 +185,14 @@ pub fn interpret(sources: Vec<Source>) -> Findings {
                         .problems
                         .push(format!("{source}: the export code holds no accounts"));
                 }
-                for account in payload.accounts {
-                    findings.found.push(Found::Account {
-                        account,
-                        source: source.clone(),
-                        batch: Some(payload.batch),
+                if !payload.accounts.is_empty() {
+                    findings.found.push(Found {
+                        source,
+                        code: Provisioning::Migration(payload),
                     });
                 }
             }
+            Ok(code) => findings.found.push(Found { source, code }),
             Err(e) => findings.problems.push(format!("{source}: {e}")),
         }
     }

@@ -15,16 +15,20 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::json;
 use vakt_core::account::Account;
 use vakt_core::provision::uri;
 use vakt_core::qr::render as qr_render;
 use vakt_core::rng::SystemRandom;
+use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::export::google_authenticator;
 use vakt_core::{SecretBytes, SecretString};
 
-use crate::error::{CliError, print_line, print_warning};
-use crate::qr_scan::account_label;
-use crate::vault_commands::unlock;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::files;
+use crate::output::{print_line, print_warning};
+use crate::secrets;
 
 /// Arguments of `vakt export`.
 #[derive(Args)]
@@ -59,39 +63,20 @@ pub struct QrArgs {
     invert: bool,
 }
 
-/// Writes a new file readable by its owner only; never overwrites.
-fn write_new(path: &Path, bytes: &SecretBytes) -> Result<(), CliError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => CliError::bad_input(format!(
-            "{} already exists (nothing was overwritten)",
-            path.display()
-        )),
-        _ => CliError::internal(format!("cannot create {}: {e}", path.display())),
-    })?;
-    // EXPOSE: the image goes to the file the user asked for.
-    file.write_all(bytes.expose())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
-}
-
+/// A PNG of the QR code of `text`.
 fn render_png(text: &SecretString) -> Result<SecretBytes, CliError> {
     qr_render::png(text).map_err(|e| CliError::internal(e.to_string()))
 }
 
 /// `vakt export --qr DIR [ID...]`: export codes as PNG files.
-pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
+pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
     if let Some(file) = &args.aegis {
-        return crate::import_commands::export_aegis(dir, file, args.encrypt, args.json);
+        return export_aegis(ctx, file, args.encrypt, args.json);
     }
     let Some(qr_dir) = &args.qr else {
         return Err(CliError::bad_input("give --qr DIR or --aegis FILE"));
     };
-    let session = unlock(dir)?;
+    let session = ctx.unlock()?;
     let mut ids: Vec<u64> = Vec::new();
     if args.ids.is_empty() {
         let all = session.accounts().map_err(|e| CliError::vault(&e))?;
@@ -145,7 +130,7 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
         };
         let why = format!(
             "#{id} {} cannot go into a Google Authenticator export ({})",
-            account_label(account),
+            account.display_label(),
             left_out.reason
         );
         match qr_render::png(&uri::format(account)) {
@@ -174,7 +159,7 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
     }
     let mut lines = Vec::new();
     for (path, png, what) in &files {
-        write_new(path, png)?;
+        files::write_new(path, png)?;
         lines.push(format!("wrote {} ({what})", path.display()));
     }
     skipped.iter().for_each(|s| print_warning(s));
@@ -184,17 +169,65 @@ pub fn export(dir: &Path, args: &ExportArgs) -> Result<(), CliError> {
 }
 
 /// `vakt qr ID [--png FILE] [--invert]`: one account's otpauth:// code.
-pub fn qr(dir: &Path, args: &QrArgs) -> Result<(), CliError> {
-    let account = unlock(dir)?
+pub fn qr(ctx: &Context, args: &QrArgs) -> Result<(), CliError> {
+    let account = ctx
+        .unlock()?
         .account(args.id)
         .map_err(|e| CliError::vault(&e))?;
     let text = uri::format(&account);
     if let Some(path) = &args.png {
-        write_new(path, &render_png(&text)?)?;
+        files::write_new(path, &render_png(&text)?)?;
         return print_line(&format!("wrote {}", path.display()));
     }
     let drawn =
         qr_render::terminal(&text, args.invert).map_err(|e| CliError::internal(e.to_string()))?;
     // EXPOSE: the code is drawn for the user who asked for it.
     print_line(drawn.expose().trim_end_matches('\n'))
+}
+
+/// `vakt export --aegis FILE [--encrypt] [--json]`.
+pub fn export_aegis(ctx: &Context, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
+    let accounts = session.export_accounts().map_err(|e| CliError::vault(&e))?;
+    let password = if encrypt {
+        let password = secrets::read_secret(secrets::EXPORT_PASSWORD, "Password for the export: ")?;
+        // EXPOSE: only checked for being empty.
+        if password.expose().is_empty() {
+            return Err(CliError::bad_input(format!(
+                "{}: the password is empty",
+                secrets::EXPORT_PASSWORD
+            )));
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let encryption = match &password {
+        Some(p) => AegisEncryption::Password(p),
+        None => AegisEncryption::None,
+    };
+    let bytes = aegis::aegis(&accounts, encryption, &SystemRandom::new())
+        .map_err(|e| CliError::internal(e.to_string()))?;
+    // EXPOSE: the export is written to the file the user asked for.
+    files::write_private(file, bytes.expose())?;
+    if json {
+        return print_line(
+            &json!({
+                "file": file.display().to_string(),
+                "accounts": accounts.len(),
+                "encrypted": encrypt,
+            })
+            .to_string(),
+        );
+    }
+    let how = if encrypt {
+        "encrypted with your password"
+    } else {
+        "NOT encrypted: anyone who gets this file has every key; delete it once imported"
+    };
+    print_line(&format!(
+        "Wrote {} account(s) to {} (Aegis format, {how}).",
+        accounts.len(),
+        file.display()
+    ))
 }
