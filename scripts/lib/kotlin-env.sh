@@ -2,9 +2,11 @@
 # Sourced by scripts/test.d/40-kotlin.sh and scripts/bench-ffi (from the repo
 # root): makes sure a JDK, JNA and kotlinc are there, and defines `compile`.
 #
-# Sets: kotlinc, klib (kotlinc's lib/), jna, coroutines, kotlin_test, kotlin_stdlib.
-# kotlinc comes from the npm package kotlin-compiler, unpacked under .cache/
-# (kept between runs); the JDK and JNA from Debian.
+# Sets: kotlinc, klib (kotlinc's lib/), jna, jna_version, coroutines,
+# kotlin_test, kotlin_stdlib. kotlinc comes from the npm package
+# kotlin-compiler, unpacked under .cache/ (kept between runs); the JDK from
+# Debian; JNA from Maven Central at the version android/vakt/build.gradle.kts
+# declares — the one the app ships (one source of truth).
 
 kotlin_version=2.4.20
 kotlin_home=.cache/kotlin/kotlin-compiler-$kotlin_version/package
@@ -20,8 +22,18 @@ apt_install() {
 }
 
 command -v javac >/dev/null 2>&1 || { echo "installing a JDK (Debian)"; apt_install openjdk-17-jdk-headless; }
-[ -f /usr/share/java/jna.jar ] || { echo "installing JNA (Debian libjna-java)"; apt_install libjna-java; }
-jna=/usr/share/java/jna.jar
+
+# shellcheck source=scripts/lib/maven.sh
+. scripts/lib/maven.sh
+jna_version=$(gradle_dependency_version net.java.dev.jna:jna)
+# JNA before 5.17 crashes on phones with 16 KB memory pages, which Google Play
+# requires.
+if [ "$(printf '%s\n' 5.17.0 "$jna_version" | sort -V | head -1)" != 5.17.0 ]; then
+  echo "android/vakt/build.gradle.kts declares JNA $jna_version: 5.17.0 or later is needed (16 KB memory pages)" >&2
+  exit 1
+fi
+maven_fetch .cache/jna "net.java.dev.jna:jna:$jna_version"
+jna=$PWD/.cache/jna/jna-$jna_version.jar
 
 if [ ! -x "$kotlinc" ]; then
   echo "fetching kotlinc $kotlin_version (npm package kotlin-compiler, once)"

@@ -44,6 +44,6 @@ skipped=$(find "$module/src/main/kotlin" -name '*.kt' -exec grep -l '^import and
 echo "not compiled here (needs android.jar): ${skipped:-none}"
 compile "$out/tests.jar" "$out/generated.jar:$jna:$coroutines:$kotlin_test" "${wrapper[@]}" "${tests[@]}"
 
-java -Djna.library.path="$lib_dir" -Djna.nosys=false \
+java -Djna.library.path="$lib_dir" \
   -cp "$out/tests.jar:$out/generated.jar:$jna:$coroutines:$kotlin_test:$kotlin_stdlib" \
   app.vakt.HarnessKt "$@"
