@@ -1,6 +1,5 @@
 package app.vakt
 
-import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyProperties
 import app.vakt.ffi.KeystoreFailure
@@ -31,8 +30,8 @@ import javax.crypto.SecretKey
  * asks for 3072 bits. They are usable while the phone is locked, so that a
  * background poll can sign; answering is up to the app's UI.
  *
- * This file needs android.jar: it is compiled by Gradle only (the JVM tests
- * exercise the same format through [AesGcmKeystore] with a JCE key).
+ * Compiled against Android API 26 and 35 by scripts/test.d/42-android.sh; the
+ * JVM tests exercise the same format through [AesGcmKeystore] with a JCE key.
  */
 class AndroidDeviceKeystore(
     private val alias: String = DEFAULT_ALIAS,
@@ -54,7 +53,7 @@ class AndroidDeviceKeystore(
         @Synchronized
         private fun getOrCreateKey(alias: String): SecretKey {
             existingKey(alias)?.let { return it }
-            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+            if (Api28.orNull() != null) {
                 try {
                     return generate(alias, strongBox = true)
                 } catch (e: ProviderException) {
@@ -74,13 +73,8 @@ class AndroidDeviceKeystore(
                     .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
                     // The keystore chooses every nonce; a caller-supplied one is refused.
                     .setRandomizedEncryptionRequired(true)
-                    .apply {
-                        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-                            setIsStrongBoxBacked(strongBox)
-                            // Usable only while the phone is unlocked.
-                            setUnlockedDeviceRequired(true)
-                        }
-                    }.build()
+                    .let { builder -> Api28.orNull()?.strongBoxAndUnlocked(builder, strongBox) ?: builder }
+                    .build()
             val generator = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, PROVIDER)
             generator.init(spec)
             return generator.generateKey()
