@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
-# Sourced by scripts/test.d/40-kotlin.sh and scripts/bench-ffi
+# Sourced by scripts/test.d/40-kotlin.sh, 42-android.sh and scripts/bench-ffi
 # (from the repo root): makes sure a JDK, JNA and kotlinc are there, and defines
 # `compile` and `compile_with`.
 #

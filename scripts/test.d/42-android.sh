@@ -16,15 +16,20 @@
 #     the JDK's java.base).
 #  3. Checks the JNA AAR the Gradle build declares: its 64-bit libraries load
 #     with 16 KB memory pages.
+#  4. Runs src/robolectricTest under Robolectric (JUnit 4, no Gradle, offline)
+#     on API 26 and 35 with native graphics: AndroidImages with the platform's
+#     real BitmapFactory / ImageDecoder into the host library's FFI (JNA), and
+#     AndroidDeviceKeystore over a stand-in AndroidKeyStore provider.
 #
-# Prints the files compiled per API level; exits non-zero on any failure.
+# Prints the files compiled per API level, one line per test and
+# `N passed, M failed`; exits non-zero on any failure.
 #
-#   scripts/test.d/42-android.sh [REPO_ROOT]
+#   scripts/test.d/42-android.sh [REPO_ROOT] [-- TEST_CLASS_FILTER…]
 #
 # Installs what is missing: kotlinc and JNA as 40-kotlin.sh does
 # (scripts/lib/kotlin-env.sh), Maven (Debian), and from Maven Central (kept in
-# /var/cache/vakt/maven): android-all of API 26, 28 and 35 (Robolectric's), the
-# API 26 signature, ASM (with Robolectric). Built jars are cached under target/android/ by content hash.
+# /var/cache/vakt/maven): Robolectric, android-all of API 26, 28 and 35, the API
+# 26 signature. Built jars are cached under target/android/ by content hash.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 shift || true
@@ -113,4 +118,24 @@ echo "API 35 (compileSdk): $((1 + ${#guarded[@]} + ${#wrapper[@]})) files (all o
 echo "JNA $jna_version (android/vakt/build.gradle.kts), its AAR's libraries:"
 python3 scripts/lib/elf_page_size.py "$lib/jna-$jna_version.aar"
 
+# --- Robolectric ------------------------------------------------------------------
+mapfile -t tests < <(find "$module/src/robolectricTest/kotlin" -name '*.kt' | sort)
+runtime=$(find "$lib" -name '*.jar' ! -name 'android-all*' ! -name "jna-*" ! -name 'animal-sniffer*' | sort | tr '\n' ':')
+runtime=${runtime%:}
+compile_with "-module-name vakt -Xfriend-paths=$out/main-35.jar" "$out/robolectric-tests.jar" \
+  "$out/main-35.jar:$out/android-35.jar:$jna:$coroutines:$kotlin_test:$runtime" "${tests[@]}"
+
+# compileSdk's stubs on the class path, as android.jar is in a Gradle build:
+# JUnit reads the test classes' annotations (which name android classes)
+# outside the sandbox, and Robolectric's shadows name classes of later levels
+# than the sandbox's. Each sandbox loads the real classes of its level first.
+status=0
+java -Xmx2g -Djna.library.path="$root/target/debug" \
+  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
+  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
+  -Drobolectric.offline=true -Drobolectric.dependency.dir="$root/$lib" \
+  -Drobolectric.logging.enabled=false \
+  -cp "$out/robolectric-tests.jar:$out/main-35.jar:$jna:$coroutines:$kotlin_test:$kotlin_stdlib:$runtime:$out/android-35.jar" \
+  app.vakt.RobolectricMainKt "$@" || status=$?
 echo "42-android.sh: $((SECONDS - started)) s"
+exit "$status"
