@@ -48,6 +48,5 @@ private fun decode(source: ImageDecoder.Source, sampleSize: (Int, Int) -> Int): 
         decoder.setTargetSampleSize(sampleSize(info.size.width, info.size.height))
     }
 
-/** StrongBox (a separate secure element) if [strongBox]; usable only while the phone is unlocked. */
-internal fun Api28.strongBoxAndUnlocked(builder: KeyGenParameterSpec.Builder, strongBox: Boolean): KeyGenParameterSpec.Builder =
-    builder.setIsStrongBoxBacked(strongBox).setUnlockedDeviceRequired(true)
+/** Asks for the key to live in StrongBox (a separate secure element). */
+internal fun Api28.inStrongBox(builder: KeyGenParameterSpec.Builder): KeyGenParameterSpec.Builder = builder.setIsStrongBoxBacked(true)
