@@ -56,7 +56,7 @@ POM
   local goals=()
   [ -n "$dependencies" ] && goals+=(dependency:copy-dependencies)
   [ -n "$alone" ] && goals+=(dependency:copy)
-  mvn -q -B -f "$work/pom.xml" -Dmaven.repo.local="$maven_repo" "${goals[@]}"
+  mvn -q -B -Dstyle.color=never -f "$work/pom.xml" -Dmaven.repo.local="$maven_repo" "${goals[@]}"
   rm -rf "$work"
   echo "$stamp" >"$dir/.fetched"
 }
