@@ -31,8 +31,11 @@
 # /var/cache/vakt/maven): Robolectric, android-all of API 26, 28 and 35, the API
 # 26 signature. Built jars are cached under target/android/ by content hash.
 set -euo pipefail
-root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
-shift || true
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+  root=$1
+  shift
+fi
 [ "${1:-}" = "--" ] && shift
 cd "$root"
 started=$SECONDS
