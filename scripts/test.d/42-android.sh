@@ -16,10 +16,11 @@
 #     the JDK's java.base).
 #  3. Checks the JNA AAR the Gradle build declares: its 64-bit libraries load
 #     with 16 KB memory pages.
-#  4. Runs src/robolectricTest under Robolectric (JUnit 4, no Gradle, offline)
-#     on API 26 and 35 with native graphics: AndroidImages with the platform's
-#     real BitmapFactory / ImageDecoder into the host library's FFI (JNA), and
-#     AndroidDeviceKeystore over a stand-in AndroidKeyStore provider.
+#  4. Runs src/robolectricTest under Robolectric (JUnit 4, no Gradle, offline):
+#     AndroidImages on API 35 with native graphics (also as API 27) — the
+#     platform's real BitmapFactory / ImageDecoder into the host library's FFI
+#     (JNA) — and AndroidDeviceKeystore on API 26 and 35 over a stand-in
+#     AndroidKeyStore provider.
 #
 # Prints the files compiled per API level, one line per test and
 # `N passed, M failed`; exits non-zero on any failure.
@@ -30,6 +31,7 @@
 # (scripts/lib/kotlin-env.sh), Maven (Debian), and from Maven Central (kept in
 # /var/cache/vakt/maven): Robolectric, android-all of API 26, 28 and 35, the API
 # 26 signature. Built jars are cached under target/android/ by content hash.
+# PLATFORM_JAR_VERBOSE=1 lists what the API-26 signature names that no source has.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then
