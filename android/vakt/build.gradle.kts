@@ -57,8 +57,11 @@ kotlin {
 
 dependencies {
     // The generated bindings call the library through JNA; the AAR carries
-    // libjnidispatch.so for every ABI.
-    implementation("net.java.dev.jna:jna:5.13.0@aar")
+    // libjnidispatch.so for every ABI. 5.17 or later: earlier versions crash on
+    // phones with 16 KB memory pages (Google Play requires them to work). The
+    // JVM tests use this same version (scripts/lib/kotlin-env.sh reads it from
+    // here), and 42-android.sh checks the AAR's libraries' alignment.
+    implementation("net.java.dev.jna:jna:5.19.1@aar")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.8.0")
 }
 

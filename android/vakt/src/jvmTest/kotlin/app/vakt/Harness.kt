@@ -1,40 +1,63 @@
 package app.vakt
 
 import java.io.File
+import java.lang.reflect.InvocationTargetException
+import java.lang.reflect.Modifier
 import java.util.concurrent.ExecutionException
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.TimeoutException
+import java.util.jar.JarFile
 import kotlin.system.exitProcess
 
 /*
  * A small test runner for the JVM tests of the bindings: no JUnit, no Gradle,
- * just kotlinc and java (scripts/test.d/40-kotlin.sh). It prints one line per
- * test and closes with `N passed, M failed`; the exit status is 1 if any failed.
+ * just kotlinc and java (scripts/test.d/40-kotlin.sh). It prints the suites it
+ * found, one line per test, and closes with `N passed, M failed`; the exit
+ * status is 1 if any failed.
  *
  * Adding tests: write `fun Tests.somethingTests() = suite("something") { test("…") { … } }`
- * in a new file and add `somethingTests()` to ALL_SUITES below. Each test body
- * runs with a fresh temporary directory (`dir`), deleted afterwards.
+ * in a new file. Suites are found, not listed: every top-level function of
+ * this package taking a `Tests` (compiled to a static method of its file's
+ * class) is one, and runs — a suite cannot compile and then be skipped. They
+ * run in the order of their names. Each test body runs with a fresh temporary
+ * directory (`dir`), deleted afterwards.
  *
  *   java … app.vakt.HarnessKt [NAME_FILTER…]   runs the tests whose "suite: name" contains a filter
  */
 
-/** Every suite, in the order they run. */
-private val ALL_SUITES: List<Tests.() -> Unit> =
-    listOf(
-        Tests::uriTests,
-        Tests::vaultTests,
-        Tests::sessionTests,
-        Tests::foreignTraitTests,
-        Tests::lifetimeTests,
-        Tests::concurrencyTests,
-        Tests::scanTests,
-        Tests::backupTests,
-        Tests::transferTests,
-        Tests::wrapperTests,
-        Tests::pushTests,
-        Tests::pushWrapperTests,
-    )
+/**
+ * Every suite in the jar or directory this class was loaded from: the static
+ * methods taking only a [Tests], of this package's file classes (`…Kt`).
+ */
+internal fun discoverSuites(): List<Pair<String, (Tests) -> Unit>> {
+    val location = File(Tests::class.java.protectionDomain.codeSource.location.toURI())
+    val prefix = Tests::class.java.`package`.name.replace('.', '/') + "/"
+    val classNames =
+        if (location.isDirectory) {
+            location.walkTopDown().filter { it.isFile }.map { it.relativeTo(location).invariantSeparatorsPath }.toList()
+        } else {
+            JarFile(location).use { jar -> jar.entries().asSequence().map { it.name }.toList() }
+        }.filter { it.startsWith(prefix) && it.endsWith("Kt.class") && '$' !in it }
+            .map { it.removeSuffix(".class").replace('/', '.') }
+    return classNames
+        .flatMap { name ->
+            Class.forName(name, false, Tests::class.java.classLoader).declaredMethods.filter { m ->
+                Modifier.isStatic(m.modifiers) && m.parameterTypes.toList() == listOf(Tests::class.java)
+            }
+        }.sortedBy { it.name }
+        .map { m ->
+            m.isAccessible = true
+            m.name to { tests: Tests ->
+                try {
+                    m.invoke(null, tests)
+                } catch (e: InvocationTargetException) {
+                    throw e.targetException
+                }
+                Unit
+            }
+        }
+}
 
 /** Longest a single test may take before it counts as failed (hung). */
 private const val TEST_TIMEOUT_SECONDS = 120L
@@ -65,7 +88,10 @@ class Tests {
 
 fun main(args: Array<String>) {
     val tests = Tests()
-    ALL_SUITES.forEach { it(tests) }
+    val suites = discoverSuites()
+    check(suites.isNotEmpty()) { "no suite found next to ${Tests::class.java.name}" }
+    println("${suites.size} suites: ${suites.joinToString { it.first }}")
+    suites.forEach { (_, declare) -> declare(tests) }
     val selected = tests.cases.filter { c -> args.isEmpty() || args.any { c.name.contains(it) } }
     // Daemon threads: a hung test is reported and does not keep the JVM alive.
     val runner =

@@ -152,4 +152,41 @@ fun Tests.pushWrapperTests() =
             assertTrue(configured, "the app's own TLS set-up was applied")
             assertThrows<TransportFailure.Other> { UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "not a url", ByteArray(0), true, 1000u)) }
         }
+
+        test("UrlConnectionTransport reads answers up to 1 MiB, whole, and refuses larger ones (sized or chunked)") {
+            val limit = 1 shl 20
+            val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+            server.createContext("/") { exchange ->
+                val size = exchange.requestURI.path.trim('/').substringBefore('-').toInt()
+                val chunked = exchange.requestURI.path.endsWith("-chunked")
+                exchange.sendResponseHeaders(200, if (chunked) 0 else size.toLong())
+                // Written in odd-sized pieces, so reads return short counts.
+                exchange.responseBody.use { out ->
+                    var written = 0
+                    while (written < size) {
+                        val n = minOf(7777, size - written)
+                        out.write(ByteArray(n) { i -> ((written + i) % 251).toByte() })
+                        written += n
+                    }
+                }
+            }
+            server.start()
+            try {
+                val base = "http://127.0.0.1:${server.address.port}"
+                fun get(path: String) = UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "$base/$path", ByteArray(0), true, 5000u))
+                for (path in listOf("0", "1", "$limit", "$limit-chunked", "12345-chunked")) {
+                    val size = path.substringBefore('-').toInt()
+                    val answer = get(path)
+                    assertEquals(200, answer.status.toInt())
+                    assertEquals(size, answer.body.size, path)
+                    assertTrue(answer.body.withIndex().all { (i, b) -> b == (i % 251).toByte() }, "$path: every byte, in order")
+                }
+                for (path in listOf("${limit + 1}", "${limit + 1}-chunked", "${3 * limit}")) {
+                    val e = assertThrows<TransportFailure.Other> { get(path) }
+                    assertEquals("answer too large", e.detail, path)
+                }
+            } finally {
+                server.stop(0)
+            }
+        }
     }

@@ -2,6 +2,7 @@ package app.vakt
 
 import app.vakt.ffi.KeystoreFailure
 import java.security.GeneralSecurityException
+import java.security.ProviderException
 import javax.crypto.AEADBadTagException
 import javax.crypto.Cipher
 import javax.crypto.SecretKey
@@ -15,7 +16,10 @@ import javax.crypto.spec.GCMParameterSpec
  * associated data fixed to [ASSOCIATED_DATA]. The provider picks the nonce (the
  * Android Keystore insists on it). A blob that does not authenticate — another
  * device's key, or damaged — is [KeystoreFailure.Rejected]; a missing key is
- * [KeystoreFailure.KeyMissing]; anything else is [KeystoreFailure.Failed].
+ * [KeystoreFailure.KeyMissing]; anything else is [KeystoreFailure.Failed]
+ * (see [failure]). Rust reports the first two as
+ * `VaktException.VaultUnreadable(WRONG_DEVICE)`, the last as
+ * `VaktException.Keystore`.
  *
  * [keyForWrap] may create the key; [keyForUnwrap] returns null when there is none.
  *
@@ -78,13 +82,25 @@ open class AesGcmKeystore(
 
     private fun noSigningKeys() = KeystoreFailure.Failed("this keystore cannot hold signing keys")
 
+    /**
+     * What a provider's exception during [wrap] or [unwrap] tells Rust:
+     * [KeystoreFailure.Failed] (the app may retry) unless a subclass knows it
+     * means the key is gone for good ([AndroidDeviceKeystore]: a permanently
+     * invalidated key is [KeystoreFailure.KeyMissing]).
+     */
+    protected open fun failure(e: Exception): KeystoreFailure =
+        // The class name only: provider messages can be long and are not for users.
+        KeystoreFailure.Failed("keystore: ${e.javaClass.simpleName}")
+
     private inline fun guarded(block: () -> ByteArray): ByteArray =
         try {
             block()
         } catch (e: KeystoreFailure) {
             throw e
         } catch (e: GeneralSecurityException) {
-            // The class name only: provider messages can be long and are not for users.
-            throw KeystoreFailure.Failed("keystore: ${e.javaClass.simpleName}")
+            throw failure(e)
+        } catch (e: ProviderException) {
+            // The Android Keystore reports some failures unchecked (StrongBox, hardware).
+            throw failure(e)
         }
 }

@@ -1,7 +1,7 @@
 package app.vakt
 
-import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
+import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
 import app.vakt.ffi.KeystoreFailure
 import java.security.GeneralSecurityException
@@ -14,13 +14,27 @@ import javax.crypto.SecretKey
 
 /**
  * The device key in the Android Keystore: AES-256-GCM, generated inside the
- * keystore (TEE, or StrongBox where the phone has one) and never exportable —
- * the app only ever asks the keystore to encrypt or decrypt with it. Blobs are
- * `nonce ‖ ciphertext+tag` as described in [AesGcmKeystore].
+ * keystore (StrongBox where the phone has one, else the TEE) and never
+ * exportable — the app only ever asks the keystore to encrypt or decrypt with
+ * it. Blobs are `nonce ‖ ciphertext+tag` as described in [AesGcmKeystore].
  *
- * The key is created on the first [wrap] (vault creation); [unwrap] never creates
- * it, so a lost key (app data restored onto another phone, keystore reset)
- * surfaces as [VaktException.VaultUnreadable] with `WRONG_DEVICE`.
+ * **Its properties** ([deviceKeySpec]; the reasons are in docs/threat-model.md,
+ * "The Android device key"): usable without user authentication and whether or
+ * not the phone is locked. Keys bound to the lock screen
+ * (`setUserAuthenticationRequired`, and `setUnlockedDeviceRequired` on Android
+ * 12–14) cannot be made on a phone without a secure lock screen and are deleted
+ * or invalidated when the lock screen is removed — with them every account.
+ * The PIN, with its three-strike lockout, is what guards the vault.
+ *
+ * The key is created on the first [wrap] (vault creation, restore); [unwrap]
+ * never creates it. **A lost key is a typed state**: a key that is missing
+ * (app data restored onto another phone, keystore reset) or permanently
+ * invalidated is `KeyMissing`, which the vault reports as
+ * [VaktException.VaultUnreadable] with reason `WRONG_DEVICE` — the vault can
+ * no longer be opened on this phone: offer to restore a backup
+ * ([VaktVault.restore]) into a new file. An invalidated key is deleted when it
+ * is found, so the restore makes a new one. Other keystore failures
+ * (busy, hardware) are [VaktException.Keystore]: retrying may help.
  *
  * **Push signing keys** ([createSigningKey], [sign], [deleteSigningKey]): RSA
  * key pairs generated inside the Android Keystore (`PURPOSE_SIGN`, SHA-256,
@@ -31,8 +45,9 @@ import javax.crypto.SecretKey
  * asks for 3072 bits. They are usable while the phone is locked, so that a
  * background poll can sign; answering is up to the app's UI.
  *
- * This file needs android.jar: it is compiled by Gradle only (the JVM tests
- * exercise the same format through [AesGcmKeystore] with a JCE key).
+ * Compiled against Android API 26 and 35 and run under Robolectric with a
+ * stand-in `AndroidKeyStore` provider by scripts/test.d/42-android.sh; the
+ * real keystore runs only on a device.
  */
 class AndroidDeviceKeystore(
     private val alias: String = DEFAULT_ALIAS,
@@ -46,6 +61,26 @@ class AndroidDeviceKeystore(
 
         private const val PROVIDER = "AndroidKeyStore"
 
+        /**
+         * What the device key is made with: AES-256, GCM without padding, for
+         * encryption and decryption, every nonce chosen by the keystore; no
+         * user authentication, no unlocked-device requirement; in StrongBox
+         * when [strongBox] is given (API 28+).
+         */
+        internal fun deviceKeySpec(alias: String, strongBox: Api28?): KeyGenParameterSpec {
+            val builder =
+                KeyGenParameterSpec
+                    .Builder(alias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
+                    .setKeySize(256)
+                    .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
+                    .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
+                    // The keystore chooses every nonce; a caller-supplied one is refused.
+                    .setRandomizedEncryptionRequired(true)
+                    // Never bound to the lock screen (see the class documentation).
+                    .setUserAuthenticationRequired(false)
+            return (strongBox?.inStrongBox(builder) ?: builder).build()
+        }
+
         private fun keyStore(): KeyStore = KeyStore.getInstance(PROVIDER).apply { load(null) }
 
         private fun existingKey(alias: String): SecretKey? =
@@ -54,37 +89,41 @@ class AndroidDeviceKeystore(
         @Synchronized
         private fun getOrCreateKey(alias: String): SecretKey {
             existingKey(alias)?.let { return it }
-            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+            Api28.orNull()?.let { api ->
                 try {
-                    return generate(alias, strongBox = true)
+                    return generate(deviceKeySpec(alias, strongBox = api))
                 } catch (e: ProviderException) {
-                    // StrongBoxUnavailableException (API 28+) is a ProviderException:
-                    // no secure element on this phone, so the TEE it is.
+                    // StrongBoxUnavailableException (a ProviderException): no
+                    // secure element on this phone, so the TEE it is.
                 }
             }
-            return generate(alias, strongBox = false)
+            return generate(deviceKeySpec(alias, strongBox = null))
         }
 
-        private fun generate(alias: String, strongBox: Boolean): SecretKey {
-            val spec =
-                KeyGenParameterSpec
-                    .Builder(alias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
-                    .setKeySize(256)
-                    .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
-                    .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
-                    // The keystore chooses every nonce; a caller-supplied one is refused.
-                    .setRandomizedEncryptionRequired(true)
-                    .apply {
-                        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-                            setIsStrongBoxBacked(strongBox)
-                            // Usable only while the phone is unlocked.
-                            setUnlockedDeviceRequired(true)
-                        }
-                    }.build()
+        private fun generate(spec: KeyGenParameterSpec): SecretKey {
             val generator = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, PROVIDER)
             generator.init(spec)
             return generator.generateKey()
         }
+
+        /** Whether [e] (or what caused it) says the key can never be used again. */
+        private fun isKeyLost(e: Throwable): Boolean =
+            generateSequence(e) { it.cause }.take(8).any { it is KeyPermanentlyInvalidatedException }
+    }
+
+    /**
+     * A permanently invalidated key is `KeyMissing` (the vault then says
+     * `WRONG_DEVICE`), and it is deleted: it can decrypt nothing any more, and
+     * a restore needs the alias free for a new key.
+     */
+    override fun failure(e: Exception): KeystoreFailure {
+        if (!isKeyLost(e)) return super.failure(e)
+        try {
+            keyStore().deleteEntry(alias)
+        } catch (ignored: GeneralSecurityException) {
+            // Still lost; the next wrap tries again.
+        }
+        return KeystoreFailure.KeyMissing()
     }
 
     override fun createSigningKey(alias: String, bits: UInt): ByteArray =

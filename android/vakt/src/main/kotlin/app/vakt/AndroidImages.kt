@@ -1,14 +1,10 @@
 package app.vakt
 
-import android.annotation.TargetApi
 import android.content.ContentResolver
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
-import android.graphics.ImageDecoder
 import android.net.Uri
-import android.os.Build
 import java.io.IOException
-import java.nio.ByteBuffer
 
 // Image files on Android: the platform decodes them (every format the phone
 // makes, HEIC included on API 28+), downsampled to at most DECODE_MAX_PIXELS;
@@ -56,11 +52,8 @@ fun QrScanner.scanImage(bitmap: Bitmap): List<ScannedQr> {
  */
 fun QrScanner.scanImage(bytes: ByteArray): List<ScannedQr> =
     scanDecoded(
-        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-            decodeWithImageDecoder(ImageDecoder.createSource(ByteBuffer.wrap(bytes)))
-        } else {
-            decodeWithBitmapFactory { options -> BitmapFactory.decodeByteArray(bytes, 0, bytes.size, options) }
-        },
+        Api28.orNull()?.let { api -> decodingOrNotAnImage { api.decodeBitmap(bytes, ::sampleSize) } }
+            ?: decodeWithBitmapFactory { options -> BitmapFactory.decodeByteArray(bytes, 0, bytes.size, options) },
     )
 
 /**
@@ -69,13 +62,10 @@ fun QrScanner.scanImage(bytes: ByteArray): List<ScannedQr> =
  */
 fun QrScanner.scanImage(resolver: ContentResolver, uri: Uri): List<ScannedQr> =
     scanDecoded(
-        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-            decodeWithImageDecoder(ImageDecoder.createSource(resolver, uri))
-        } else {
-            decodeWithBitmapFactory { options ->
+        Api28.orNull()?.let { api -> decodingOrNotAnImage { api.decodeBitmap(resolver, uri, ::sampleSize) } }
+            ?: decodeWithBitmapFactory { options ->
                 resolver.openInputStream(uri)?.use { input -> BitmapFactory.decodeStream(input, null, options) }
-            }
-        },
+            },
     )
 
 /**
@@ -120,14 +110,10 @@ private fun sampleSize(width: Int, height: Int): Int {
 
 private fun notAnImage(cause: Throwable?) = VaktException.NotAnImage("the image cannot be decoded", cause)
 
-/** API 28+: reads HEIC too and applies EXIF orientation; a software bitmap, downsampled. */
-@TargetApi(Build.VERSION_CODES.P)
-private fun decodeWithImageDecoder(source: ImageDecoder.Source): Bitmap =
+/** API 28+ ([Api28.decodeBitmap]: HEIC too, EXIF orientation applied); its `IOException` is [VaktException.NotAnImage]. */
+private inline fun decodingOrNotAnImage(decode: () -> Bitmap): Bitmap =
     try {
-        ImageDecoder.decodeBitmap(source) { decoder, info, _ ->
-            decoder.allocator = ImageDecoder.ALLOCATOR_SOFTWARE
-            decoder.setTargetSampleSize(sampleSize(info.size.width, info.size.height))
-        }
+        decode()
     } catch (e: IOException) {
         throw notAnImage(e)
     }

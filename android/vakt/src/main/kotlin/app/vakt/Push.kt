@@ -4,6 +4,7 @@ import app.vakt.ffi.HttpMethod
 import app.vakt.ffi.HttpRequest
 import app.vakt.ffi.HttpResponse
 import app.vakt.ffi.TransportFailure
+import java.io.ByteArrayOutputStream
 import java.io.IOException
 import java.io.InputStream
 import java.net.ConnectException
@@ -304,9 +305,19 @@ class UrlConnectionTransport(
         }
     }
 
+    /**
+     * The whole answer, refused past [MAX_BODY]. A read loop, not
+     * `InputStream.readNBytes` (Java 11, Android API 33: minSdk is 26).
+     */
     private fun readLimited(input: InputStream): ByteArray {
-        val bytes = input.readNBytes(MAX_BODY + 1)
-        if (bytes.size > MAX_BODY) throw TransportFailure.Other("answer too large")
-        return bytes
+        val out = ByteArrayOutputStream()
+        val buffer = ByteArray(8192)
+        while (true) {
+            val n = input.read(buffer, 0, minOf(buffer.size, MAX_BODY + 1 - out.size()))
+            if (n < 0) break
+            out.write(buffer, 0, n)
+            if (out.size() > MAX_BODY) throw TransportFailure.Other("answer too large")
+        }
+        return out.toByteArray()
     }
 }

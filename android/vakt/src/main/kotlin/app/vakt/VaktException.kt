@@ -108,7 +108,14 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     class AlreadyInitialized(cause: Throwable? = null) :
         VaktException("a vault already exists here", cause)
 
-    /** The vault file cannot be used ([reason]); it was left untouched. */
+    /**
+     * The vault file cannot be used ([reason]); it was left untouched.
+     * `WRONG_DEVICE`: this phone's device key does not open it — the key is
+     * gone (app data moved to another phone, keystore reset, or a key the
+     * platform deleted or invalidated; see [AndroidDeviceKeystore]). No PIN
+     * attempt was spent. The vault cannot be opened here any more: offer to
+     * restore a backup ([VaktVault.restore]) into a new file.
+     */
     class VaultUnreadable(val reason: UnreadableReason, cause: Throwable? = null) :
         VaktException("the vault cannot be opened ($reason)", cause)
 
