@@ -114,8 +114,7 @@ impl Context {
     /// new key made, with a warning naming where it went.
     pub fn new_device_services(&self) -> Result<Services, CliError> {
         let dir = &self.dir;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))?;
+        crate::files::create_private_dir(dir)?;
         let key_path = SoftwareKeystore::path_in(dir);
         let open = || SoftwareKeystore::open_or_create(&key_path, Box::new(SystemRandom::new()));
         let keystore = match open() {

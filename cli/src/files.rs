@@ -28,41 +28,24 @@ pub fn read_limited(path: &Path, max: usize) -> Result<Zeroizing<Vec<u8>>, CliEr
 }
 
 /// Writes `bytes` to `path` with mode 0600, replacing it only once the new
-/// content is complete on disk.
+/// content is complete on disk (the core's one writer:
+/// [`vakt_core::files::write_private_atomic`]).
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let fail =
-        |e: std::io::Error| CliError::internal(format!("cannot write {}: {e}", path.display()));
-    let name = path
-        .file_name()
-        .ok_or_else(|| CliError::bad_input(format!("{} is not a file name", path.display())))?;
-    let mut tmp_name = name.to_owned();
-    tmp_name.push(".vakt-tmp");
-    let tmp = path.with_file_name(tmp_name);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    if path.file_name().is_none() {
+        return Err(CliError::bad_input(format!(
+            "{} is not a file name",
+            path.display()
+        )));
     }
-    let mut file = options.open(&tmp).map_err(fail)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    // Make the rename itself durable.
-    if let Some(Ok(dir)) = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(std::fs::File::open)
-    {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    vakt_core::files::write_private_atomic(path, bytes)
+        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Creates `dir` (and missing parents) private to its owner (`0700`); an
+/// existing folder is left as it is.
+pub fn create_private_dir(dir: &Path) -> Result<(), CliError> {
+    vakt_core::files::create_private_dir_all(dir)
+        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))
 }
 
 /// Writes a new file readable by its owner only; never overwrites.

@@ -22,6 +22,43 @@ pub const BACKUP_PASSPHRASE: &str = "VAKT_BACKUP_PASSPHRASE";
 pub const IMPORT_PASSWORD: &str = "VAKT_IMPORT_PASSWORD";
 /// Environment variable with the password of an encrypted export.
 pub const EXPORT_PASSWORD: &str = "VAKT_EXPORT_PASSWORD";
+/// Environment variable with an otpauth URI (it holds a key).
+pub const URI: &str = "VAKT_URI";
+
+/// The longest URI read from stdin (a QR code holds at most ~3 KB).
+const MAX_URI_BYTES: u64 = 64 * 1024;
+
+/// The otpauth URI a command works on, which holds a key: `-` reads it from
+/// stdin, no argument reads [`URI`]. A URI given as the argument still works;
+/// once it has been read as a usable URI, [`warn_uri_on_command_line`] says
+/// that any user of the machine can see a command line (`/proc/*/cmdline`,
+/// `ps`) and that shells keep it in their history.
+pub fn read_uri(arg: Option<&str>) -> Result<Option<Zeroizing<String>>, CliError> {
+    match arg {
+        Some("-") => {
+            use std::io::Read;
+            let mut text = Zeroizing::new(String::new());
+            std::io::stdin()
+                .take(MAX_URI_BYTES)
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::bad_input(format!("cannot read the URI from stdin: {e}")))?;
+            Ok(Some(Zeroizing::new(text.trim().to_owned())))
+        }
+        Some(text) => Ok(Some(Zeroizing::new(text.to_owned()))),
+        None => Ok(std::env::var(URI).ok().map(Zeroizing::new)),
+    }
+}
+
+/// Warns that the URI (usable, so holding a key or enrolment credential) was
+/// given on the command line — unless `arg` is absent or `-`.
+pub fn warn_uri_on_command_line(arg: Option<&str>) {
+    if arg.is_some_and(|a| a != "-") {
+        crate::output::print_warning(&format!(
+            "the URI on the command line holds a key that other users of this machine can see \
+             and your shell keeps in its history; give it as --uri - (stdin) or in {URI}"
+        ));
+    }
+}
 
 /// Whether `var` is set (to anything, even empty).
 pub fn is_set(var: &str) -> bool {

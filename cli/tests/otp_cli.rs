@@ -34,13 +34,23 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
 }
 
+/// stderr without the warning every URI given as an argument gets (tested
+/// on its own below).
+fn stderr_without_uri_warning(output: &Output) -> String {
+    text(&output.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("vakt: the URI on the command line holds a key"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// Asserts success with exactly `want` and a newline on stdout.
 fn assert_prints(output: &Output, want: &str, what: &str) {
     assert_eq!(
         (
             output.status.code(),
             text(&output.stdout),
-            text(&output.stderr)
+            stderr_without_uri_warning(output)
         ),
         (Some(0), format!("{want}\n"), String::new()),
         "{what}"
@@ -189,7 +199,7 @@ fn inspect_json(args: &[&str]) -> Value {
     all.extend_from_slice(args);
     let output = vakt(&all);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stderr), "");
+    assert_eq!(stderr_without_uri_warning(&output), "");
     let stdout = text(&output.stdout);
     assert!(
         stdout.ends_with('\n') && stdout.matches('\n').count() == 1,
@@ -241,7 +251,7 @@ fn inspect_text(args: &[&str]) -> (Vec<String>, BTreeMap<String, String>) {
     all.extend_from_slice(args);
     let output = vakt(&all);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stderr), "");
+    assert_eq!(stderr_without_uri_warning(&output), "");
     let stdout = text(&output.stdout);
     assert!(stdout.ends_with('\n'), "{stdout:?}");
     let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
@@ -399,4 +409,63 @@ fn junk_never_panics() {
             }
         }
     }
+}
+
+#[test]
+fn a_uri_with_a_key_is_read_from_stdin_or_the_environment_and_the_argument_form_warns() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let uri = "otpauth://totp/ACME:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME";
+    // RFC 6238 at t = 59, SHA1, 6 of the 8 digits.
+    let want = "287082";
+    // The argument: works, and warns (without repeating the key).
+    let out = vakt(["code", "--uri", uri, "--at", "59"]);
+    assert_prints(&out, want, "argument");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("other users") && err.contains("--uri -"),
+        "{err}"
+    );
+    assert!(!err.contains("GEZDGNBV"), "{err}");
+    // stdin: no warning.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vakt"))
+        .args(["code", "--uri", "-", "--at", "59"])
+        .env_remove("VAKT_URI")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{uri}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_prints(&out, want, "stdin");
+    assert_eq!(text(&out.stderr), "");
+    // VAKT_URI: no warning; uri inspect reads it too.
+    let out = Command::new(env!("CARGO_BIN_EXE_vakt"))
+        .args(["code", "--at", "59"])
+        .env("VAKT_URI", uri)
+        .output()
+        .unwrap();
+    assert_prints(&out, want, "VAKT_URI");
+    assert_eq!(text(&out.stderr), "");
+    let out = Command::new(env!("CARGO_BIN_EXE_vakt"))
+        .args(["uri", "inspect", "--json"])
+        .env("VAKT_URI", uri)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(text(&out.stdout).contains("\"issuer\":\"ACME\""));
+    // Neither: a clear error naming the ways.
+    let out = Command::new(env!("CARGO_BIN_EXE_vakt"))
+        .args(["code"])
+        .env_remove("VAKT_URI")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("VAKT_URI"), "{out:?}");
 }

@@ -44,7 +44,9 @@ use crate::secrets;
 /// Arguments of `vakt add`.
 #[derive(Args)]
 pub struct AddArgs {
-    /// An otpauth:// URI (as in a QR code).
+    /// An otpauth:// URI (as in a QR code); `-` reads it from stdin, and
+    /// VAKT_URI is read when no other source is given (on the command line,
+    /// other users can see the key).
     #[arg(long, conflicts_with_all = ["issuer", "account", "hotp", "steam"])]
     uri: Option<String>,
     /// An image of a QR code (otpauth or Google Authenticator export); adds
@@ -125,8 +127,17 @@ pub fn add(ctx: &Context, args: &AddArgs) -> Result<(), CliError> {
     if !args.qr.is_empty() {
         return add_from_images(ctx, &args.qr);
     }
-    let code = match &args.uri {
-        Some(text) => classify_uri(text)?,
+    let uri = match (&args.uri, &args.issuer, &args.account) {
+        (Some(arg), _, _) => secrets::read_uri(Some(arg))?,
+        (None, None, None) => secrets::read_uri(None)?,
+        _ => None,
+    };
+    let code = match &uri {
+        Some(text) => {
+            let code = classify_uri(text)?;
+            secrets::warn_uri_on_command_line(args.uri.as_deref());
+            code
+        }
         None if args.issuer.is_none() && args.account.is_none() => {
             return Err(CliError::bad_input(
                 "give --uri, --qr, or --issuer and/or --account for a key typed by hand",

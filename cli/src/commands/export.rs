@@ -149,8 +149,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
         return Err(CliError::bad_input("nothing could be exported"));
     }
 
-    std::fs::create_dir_all(qr_dir)
-        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", qr_dir.display())))?;
+    files::create_private_dir(qr_dir)?;
     if let Some((path, _, _)) = files.iter().find(|(path, _, _)| path.exists()) {
         return Err(CliError::bad_input(format!(
             "{} already exists; choose an empty folder (nothing was written)",

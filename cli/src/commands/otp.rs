@@ -13,9 +13,10 @@ use crate::output::{account_json, print_line};
 /// Arguments of `vakt code`.
 #[derive(Args)]
 pub struct CodeArgs {
-    /// The otpauth:// URI.
+    /// The otpauth:// URI; `-` reads it from stdin; without it, VAKT_URI
+    /// (on the command line, other users can see the key).
     #[arg(long)]
-    uri: String,
+    uri: Option<String>,
     /// The time to compute the code for, in Unix seconds (default: now).
     #[arg(long, value_name = "UNIX_SECONDS")]
     at: Option<u64>,
@@ -26,8 +27,8 @@ pub struct CodeArgs {
 pub enum UriCommand {
     /// Print the fields of an otpauth URI (the secret only with --reveal).
     Inspect {
-        /// The otpauth:// URI.
-        uri: String,
+        /// The otpauth:// URI; `-` reads it from stdin; without it, VAKT_URI.
+        uri: Option<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -37,14 +38,22 @@ pub enum UriCommand {
     },
 }
 
-/// The account of an otpauth URI given on the command line.
-fn parse(text: &str) -> Result<Account, CliError> {
-    uri::parse(text).map_err(|e| CliError::bad_input(e.to_string()))
+/// The account of the otpauth URI given as `arg`, on stdin or in VAKT_URI.
+fn parse(arg: Option<&str>) -> Result<Account, CliError> {
+    let text = crate::secrets::read_uri(arg)?.ok_or_else(|| {
+        CliError::bad_input(format!(
+            "give the URI: --uri - (stdin), {}, or as an argument",
+            crate::secrets::URI
+        ))
+    })?;
+    let account = uri::parse(&text).map_err(|e| CliError::bad_input(e.to_string()))?;
+    crate::secrets::warn_uri_on_command_line(arg);
+    Ok(account)
 }
 
 /// `vakt code --uri URI [--at T]`: the code alone on stdout.
 pub fn code(args: &CodeArgs) -> Result<(), CliError> {
-    let account = parse(&args.uri)?;
+    let account = parse(args.uri.as_deref())?;
     let now = args.at.unwrap_or_else(|| SystemClock.now_unix());
     print_line(account.params.current_code(now).as_str())
 }
@@ -52,7 +61,7 @@ pub fn code(args: &CodeArgs) -> Result<(), CliError> {
 /// `vakt uri inspect URI [--json] [--reveal]`.
 pub fn uri(command: &UriCommand) -> Result<(), CliError> {
     let UriCommand::Inspect { uri, json, reveal } = command;
-    let account = parse(uri)?;
+    let account = parse(uri.as_deref())?;
     let fields = account_json(&account, *reveal);
     if *json {
         return print_line(&Value::Object(fields).to_string());

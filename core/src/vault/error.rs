@@ -4,7 +4,7 @@ use crate::crypto::aead;
 use crate::crypto::keystore::KeystoreError;
 use crate::store::StoreError;
 
-use super::lockout::MAX_PIN_ATTEMPTS;
+use super::limits::MAX_PIN_ATTEMPTS;
 use super::pin::PinError;
 use super::unblock_code::UnblockCodeError;
 

@@ -11,15 +11,7 @@ use crate::store::StoreError;
 
 use super::config::Pause;
 use super::error::VaultError;
-
-/// Wrong PINs in a row that block the vault.
-pub const MAX_PIN_ATTEMPTS: u32 = 3;
-
-/// Wrong unblock codes allowed before each attempt must wait.
-pub const FREE_UNBLOCK_ATTEMPTS: u32 = 3;
-
-/// The longest wait before an unblock attempt.
-pub const MAX_UNBLOCK_DELAY: Duration = Duration::from_secs(600);
+use super::limits::{FREE_UNBLOCK_ATTEMPTS, MAX_UNBLOCK_DELAY};
 
 /// Threads of this process take the check turn one at a time before they try
 /// the file lock (so only one of them polls it). `()` guards no data, so a

@@ -27,6 +27,7 @@ mod create;
 mod duplicates;
 mod error;
 mod handle;
+mod limits;
 mod locked;
 mod lockout;
 pub mod pin;
@@ -45,10 +46,9 @@ pub use config::{Pause, Services, ThreadSleep, VaultConfig};
 pub(crate) use create::EmptyVault;
 pub use create::RESTORE_ATTEMPTS_FILE;
 pub use error::{Unreadable, VaultError};
+pub use limits::{FREE_UNBLOCK_ATTEMPTS, MAX_PIN_ATTEMPTS, MAX_UNBLOCK_DELAY};
 pub use locked::Vault;
-pub use lockout::{
-    FREE_UNBLOCK_ATTEMPTS, LockStatus, MAX_PIN_ATTEMPTS, MAX_UNBLOCK_DELAY, unblock_delay,
-};
+pub use lockout::{LockStatus, unblock_delay};
 pub use pin::{Pin, PinError, PinPolicy};
 pub use recovery::MIN_PASSPHRASE_CHARS;
 pub use session::Session;

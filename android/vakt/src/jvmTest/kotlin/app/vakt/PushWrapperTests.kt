@@ -153,6 +153,36 @@ fun Tests.pushWrapperTests() =
             assertThrows<TransportFailure.Other> { UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "not a url", ByteArray(0), true, 1000u)) }
         }
 
+        test("UrlConnectionTransport never follows a redirect: the 3xx is the answer") {
+            var reached = 0
+            val target = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+            target.createContext("/") { exchange ->
+                reached++
+                exchange.sendResponseHeaders(200, -1)
+                exchange.close()
+            }
+            target.start()
+            val first = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
+            first.createContext("/") { exchange ->
+                exchange.responseHeaders.add("Location", "http://127.0.0.1:${target.address.port}/ttype/push")
+                exchange.sendResponseHeaders(302, -1)
+                exchange.close()
+            }
+            first.start()
+            try {
+                for (method in listOf(HttpMethod.GET, HttpMethod.POST)) {
+                    val answer = UrlConnectionTransport().send(
+                        HttpRequest(method, "http://127.0.0.1:${first.address.port}/ttype/push", "nonce=x".toByteArray(), true, 5000u),
+                    )
+                    assertEquals(302, answer.status.toInt(), "$method")
+                }
+                assertEquals(0, reached, "the redirect was followed")
+            } finally {
+                first.stop(0)
+                target.stop(0)
+            }
+        }
+
         test("UrlConnectionTransport reads answers up to 1 MiB, whole, and refuses larger ones (sized or chunked)") {
             val limit = 1 shl 20
             val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
