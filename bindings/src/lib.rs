@@ -21,6 +21,8 @@ mod otp;
 mod platform;
 mod push;
 mod scan;
+#[cfg(feature = "test-support")]
+mod test_support;
 mod transfer;
 mod vault;
 
@@ -32,7 +34,7 @@ pub use error::{
 pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
 pub use platform::{
     Clock, DeviceKeystore, HttpMethod, HttpRequest, HttpResponse, HttpTransport, KeystoreFailure,
-    TransportFailure, fixed_clock, software_keystore, system_clock,
+    TransportFailure, fixed_clock, system_clock,
 };
 pub use push::{
     DeclineReason, PushChallenge, PushChallengeState, PushDecision, PushPollReport, PushToken,
@@ -43,6 +45,8 @@ pub use scan::{
     PushFirebase, ScannedAccountAdded, ScannedCode, ScannedContent, UnusableExportEntry,
     scan_camera_frame, scan_still_image,
 };
+#[cfg(feature = "test-support")]
+pub use test_support::{software_keystore, test_support_use_fast_kdf};
 pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,
     NotExportableAccount, QrImage, SkippedEntry,

@@ -5,11 +5,8 @@
 use std::sync::Arc;
 
 use vakt_core::clock::Clock as _;
-use vakt_core::rng::SystemRandom;
 use vakt_core::secret::SecretBytes;
-use vakt_core::vault::{KeystoreError, SoftwareKeystore};
-
-use crate::VaktError;
+use vakt_core::vault::KeystoreError;
 
 /// A source of the current time.
 #[uniffi::export(with_foreign)]
@@ -104,62 +101,6 @@ fn to_core(e: KeystoreFailure) -> KeystoreError {
         KeystoreFailure::Rejected => KeystoreError::Rejected,
         KeystoreFailure::Failed { message } => KeystoreError::Failed(message),
     }
-}
-
-/// The core's software keystore behind the foreign trait.
-struct Software(SoftwareKeystore);
-
-impl DeviceKeystore for Software {
-    fn wrap(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
-        vakt_core::vault::DeviceKeystore::wrap(&self.0, &plaintext).map_err(from_core)
-    }
-
-    fn unwrap(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
-        vakt_core::vault::DeviceKeystore::unwrap(&self.0, &wrapped)
-            // EXPOSE: handed to the caller, which is the vault's own unwrap path.
-            .map(|secret| secret.expose().to_vec())
-            .map_err(from_core)
-    }
-
-    fn create_signing_key(&self, alias: String, bits: u32) -> Result<Vec<u8>, KeystoreFailure> {
-        vakt_core::vault::DeviceKeystore::create_signing_key(&self.0, &alias, bits)
-            .map_err(from_core)
-    }
-
-    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
-        vakt_core::vault::DeviceKeystore::sign(&self.0, &alias, &message).map_err(from_core)
-    }
-
-    fn delete_signing_key(&self, alias: String) -> Result<(), KeystoreFailure> {
-        vakt_core::vault::DeviceKeystore::delete_signing_key(&self.0, &alias).map_err(from_core)
-    }
-}
-
-fn from_core(e: KeystoreError) -> KeystoreFailure {
-    match e {
-        KeystoreError::Missing => KeystoreFailure::KeyMissing,
-        KeystoreError::Rejected => KeystoreFailure::Rejected,
-        KeystoreError::Failed(message) => KeystoreFailure::Failed { message },
-    }
-}
-
-/// A file-based software keystore (the key file is created if missing) — for
-/// tests and desktops; phones use their platform keystore. In this library it
-/// wraps and unwraps but cannot hold push signing keys: `create_signing_key`
-/// fails (`KeystoreFailure::Failed`, so enrolment fails with `Keystore`),
-/// because RSA key generation is left out of the phone library (vakt-core's
-/// feature `rsa-keygen`). Push tokens need the platform keystore (Android
-/// Keystore, iOS Keychain) or an app keystore that makes RSA keys.
-#[uniffi::export]
-pub fn software_keystore(key_file: String) -> Result<Arc<dyn DeviceKeystore>, VaktError> {
-    let keystore = SoftwareKeystore::open_or_create(
-        std::path::Path::new(&key_file),
-        Box::new(SystemRandom::new()),
-    )
-    .map_err(|e| VaktError::Keystore {
-        message: e.to_string(),
-    })?;
-    Ok(Arc::new(Software(keystore)))
 }
 
 struct System;

@@ -361,7 +361,7 @@ impl Session {
     /// Approves challenge `id`, with the presence option the login screen
     /// shows when the challenge has options (`PresenceRequired` without one,
     /// `NotAnOption` for another text, `WrongPresenceAnswer` if the server says
-    /// it is the wrong one — the challenge stays open). Returns the code to
+    /// it is the wrong one — the sign-in is then declined). Returns the code to
     /// show the user, if the server sent one. The decision is committed before
     /// it is sent: after a network failure, approving again retries it.
     pub fn approve_push(

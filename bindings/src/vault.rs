@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use vakt_core::account::{Account, OtpKind, OtpParams};
 use vakt_core::otp::{Digits, Period};
 use vakt_core::rng::SystemRandom;
-use vakt_core::vault::{self as core, KdfParams, Pin, PinPolicy, Services, ThreadSleep};
+use vakt_core::vault::{self as core, Pin, PinPolicy, Services, ThreadSleep};
 use zeroize::Zeroizing;
 
 use crate::VaktError;
@@ -17,21 +17,21 @@ use crate::platform::{Clock, DeviceKeystore, ForeignKeystore};
 pub struct VaultOptions {
     /// Minimum PIN length, 4–12.
     pub min_pin_length: u8,
-    /// Trivial key-derivation cost. **Tests only**: a PIN then protects almost nothing.
-    pub insecure_fast_kdf_for_tests: bool,
 }
 
 impl VaultOptions {
     pub(crate) fn config(self) -> core::VaultConfig {
+        #[cfg_attr(not(feature = "test-support"), allow(unused_mut))]
         let mut config = core::VaultConfig {
             pin_policy: PinPolicy {
                 min_len: usize::from(self.min_pin_length),
             },
             ..core::VaultConfig::default()
         };
-        if self.insecure_fast_kdf_for_tests {
-            config.pin_kdf = KdfParams::INSECURE_FOR_TESTS;
-            config.unblock_kdf = KdfParams::INSECURE_FOR_TESTS;
+        #[cfg(feature = "test-support")]
+        if crate::test_support::fast_kdf() {
+            config.pin_kdf = core::KdfParams::INSECURE_FOR_TESTS;
+            config.unblock_kdf = core::KdfParams::INSECURE_FOR_TESTS;
         }
         config
     }

@@ -27,7 +27,7 @@ module=android/vakt
 . scripts/lib/kotlin-env.sh
 
 echo "generating the Kotlin bindings (scripts/bindings)"
-scripts/bindings --language kotlin >/dev/null
+scripts/bindings --test-support --language kotlin >/dev/null
 generated=target/bindings/kotlin/app/vakt/ffi/vakt_ffi.kt
 lib_dir=$root/target/debug
 

@@ -33,7 +33,7 @@ ensure_swift_root
 echo "Swift: $("$swift_chroot" "$swift_root" -- swift --version 2>/dev/null | head -1)"
 
 echo "generating the Swift bindings (scripts/bindings)"
-scripts/bindings --language swift >/dev/null
+scripts/bindings --test-support --language swift >/dev/null
 generated=target/bindings/swift
 lib_dir=$root/target/debug
 [ -f "$lib_dir/libvakt_ffi.so" ] || { echo "no $lib_dir/libvakt_ffi.so" >&2; exit 1; }

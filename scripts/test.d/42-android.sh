@@ -69,7 +69,7 @@ for aar in "$lib"/*.aar; do
 done
 
 echo "generating the Kotlin bindings (scripts/bindings)"
-scripts/bindings --language kotlin >/dev/null
+scripts/bindings --test-support --language kotlin >/dev/null
 generated=target/bindings/kotlin/app/vakt/ffi/vakt_ffi.kt
 
 # --- the platforms ------------------------------------------------------------

@@ -5,7 +5,8 @@
 # bytes. Also checks that crates meant for the CLI only (image codecs, RSA key
 # generation, the HTTP client) stay out of it, and that the trimmed SQLite
 # (.cargo/config.toml) left no SQLite function the library calls undefined — a
-# shared library links with undefined symbols and fails only when loaded.
+# shared library links with undefined symbols and fails only when loaded —
+# and that the test doors (feature test-support) are not exported.
 # docs/bindings.md has the breakdown and how to read it.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -61,11 +62,27 @@ for crate in "${absent[@]}"; do
   fi
 done
 echo "$(wc -l <"$symbols") symbols: the 5 crates that must be there found; $present of the ${#absent[@]} that must not"
+# No test doors in the shipped library (vakt-ffi's feature test-support): its
+# exports are dynamic symbols; the positive control is an export every build has.
+if ! nm -D --defined-only "$lib" >"$symbols"; then
+  echo "nm -D --defined-only failed on $lib" >&2
+  exit 1
+fi
+if ! grep -q 'uniffi_vakt_ffi_fn_func_system_clock$' "$symbols"; then
+  echo "the export system_clock is not among the library's symbols: the test-door search below would prove nothing" >&2
+  exit 1
+fi
+doors=$(grep -E 'uniffi_vakt_ffi_fn_func_(software_keystore|test_support_[a-z_]+)$' "$symbols" | awk '{print $NF}' || true)
+if [ -n "$doors" ]; then
+  echo "the phone library exports test doors: $doors" >&2
+  status=1
+fi
+echo "test doors exported: $(printf '%s' "$doors" | grep -c . || true) (system_clock found as the control)"
 awk -v s="$size" -v b="$budget" \
   'BEGIN { printf "libvakt_ffi.so (release-small, stripped): %d bytes (%.2f MB); budget %d bytes\n", s, s / 1e6, b }'
 if [ "$size" -gt "$budget" ]; then
   echo "over the size budget by $((size - budget)) bytes" >&2
   status=1
 fi
-[ "$status" = 0 ] && echo "ran: 3 library checks (size, undefined SQLite, $((5 + ${#absent[@]})) crates)"
+[ "$status" = 0 ] && echo "ran: 4 library checks (size, undefined SQLite, $((5 + ${#absent[@]})) crates, test doors)"
 exit "$status"

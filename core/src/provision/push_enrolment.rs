@@ -3,7 +3,7 @@
 //! Step 1 of a push token's enrolment: the server shows this code; the app
 //! then posts its public key, with the `enrollment_credential`, to `url`
 //! (that second step belongs to the push client, not here). As observed on
-//! privacyIDEA 3.14 (`shared/reference/privacyidea-push.md`):
+//! privacyIDEA 3.14 (its `lib/tokens/pushtoken.py`; docs/push.md):
 //!
 //! ```text
 //! otpauth://pipush/PIPU0000668B?url=http%3A//127.0.0.1%3A5077/ttype/push&ttl=10

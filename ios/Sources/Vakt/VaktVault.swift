@@ -146,17 +146,14 @@ public final class VaktVault: @unchecked Sendable {
     public struct Options: Sendable {
         /// Minimum length of new PINs, 4–12 (default 4, as in the core).
         public var minPinLength: Int
-        /// Trivial key derivation. **Tests only**: the PIN then protects almost nothing.
-        public var insecureFastKdfForTests: Bool
 
-        public init(minPinLength: Int = 4, insecureFastKdfForTests: Bool = false) {
+        public init(minPinLength: Int = 4) {
             precondition((4...12).contains(minPinLength), "minPinLength must be 4–12")
             self.minPinLength = minPinLength
-            self.insecureFastKdfForTests = insecureFastKdfForTests
         }
 
         var ffi: VaultOptions {
-            VaultOptions(minPinLength: UInt8(minPinLength), insecureFastKdfForTests: insecureFastKdfForTests)
+            VaultOptions(minPinLength: UInt8(minPinLength))
         }
     }
 

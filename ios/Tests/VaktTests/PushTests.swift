@@ -123,10 +123,16 @@ final class PushTests: VaktTestCase {
         guard case let .PresenceRequired(options)? = ffiError({ try approve(nil) }) else { return XCTFail("not PresenceRequired") }
         XCTAssertEqual(options, ["X", "L", "Z"])
         guard case .NotAnOption? = ffiError({ try approve("Q") }) else { return XCTFail("not NotAnOption") }
+        XCTAssertNil(c.answered, "nothing was sent for a missing or unknown option")
         guard case .WrongPresenceAnswer? = ffiError({ try approve("X") }) else { return XCTFail("not WrongPresenceAnswer") }
-        XCTAssertNil(c.answered, "the server keeps it open")
-        XCTAssertNil(try approve("L"))
-        XCTAssertEqual(c.answered, true)
+        XCTAssertEqual(c.answered, false, "a wrong pick declines the sign-in on the server")
+        XCTAssertTrue(try p.session.pushChallenges().isEmpty)
+        guard case .AlreadyAnswered? = ffiError({ try approve("L") }) else { return XCTFail("not AlreadyAnswered") }
+        // On a new challenge the right option approves.
+        let right = p.fake.trigger(presence: (options: "X,L,Z", correct: "L"))
+        let next = try p.poll().challenges[0].id
+        XCTAssertNil(try p.session.approvePush(id: next, transport: p.fake, allowInsecure: false, presenceAnswer: "L"))
+        XCTAssertEqual(right.answered, true)
     }
 
     func testNotificationPathReplayUnknownMalformedForged() throws {

@@ -5,7 +5,10 @@ import XCTest
 // The wrapper's push API (VaktPush, URLSessionTransport, the VaktError cases);
 // the same cases as PushWrapperTests.kt.
 
-private let fastWrapper = VaktVault.Options(insecureFastKdfForTests: true)
+private let fastWrapper: VaktVault.Options = {
+    _ = fast
+    return VaktVault.Options()
+}()
 
 /// `fake` served over real HTTP on a loopback port (for URLSessionTransport).
 private func serving<T>(_ body: (FakePrivacyIdea) async throws -> T) async throws -> T {
@@ -70,9 +73,15 @@ final class PushWrapperTests: VaktTestCase {
             XCTAssertEqual(notAnOption?.isBadInput, true)
             let wrong = await vaktError { try await push.approve(id: c.id, presenceAnswer: "X") }
             XCTAssertEqual(wrong, .wrongPresenceAnswer)
-            let approved = try await push.approve(id: c.id, presenceAnswer: "Z")
-            XCTAssertNil(approved)
+            XCTAssertEqual(fake.challenges.last?.answered, false, "a wrong pick declines the sign-in")
+            let late = await vaktError { try await push.approve(id: c.id, presenceAnswer: "Z") }
+            XCTAssertEqual(late, .alreadyAnswered)
             guard case .answered = try await push.challenge(id: c.id).state else { return XCTFail("not answered") }
+            let right = fake.trigger(presence: (options: "X,L,Z", correct: "Z"))
+            let next = try XCTUnwrap(try await push.poll().challenges.first { $0.id != c.id })
+            let approved = try await push.approve(id: next.id, presenceAnswer: "Z")
+            XCTAssertNil(approved)
+            XCTAssertEqual(right.answered, true)
 
             let notified = try await push.receive(fake.item(fake.trigger(displayCode: "88")))
             let waiting = try await push.challenges()

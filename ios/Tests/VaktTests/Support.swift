@@ -12,7 +12,12 @@ import XCTest
 typealias VaktFFIError = VaktFFI.VaktError
 
 /// Fast, test-only vault options: PINs of 4+ digits, trivial key derivation.
-let fast = VaultOptions(minPinLength: 4, insecureFastKdfForTests: true)
+/// Cheap key derivation for every vault these tests make (a test door of the
+/// test-support build); the first use turns it on for the process.
+let fast: VaultOptions = {
+    testSupportUseFastKdf()
+    return VaultOptions(minPinLength: 4)
+}()
 let pin = "4829"
 let otherPin = "7351"
 

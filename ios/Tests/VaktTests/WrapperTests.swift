@@ -5,7 +5,10 @@ import XCTest
 // The Swift wrapper (module Vakt): async/await, VaktError, the AsyncStream of
 // codes. Mirrors WrapperTests.kt.
 
-private let fastWrapper = VaktVault.Options(minPinLength: 4, insecureFastKdfForTests: true)
+private let fastWrapper: VaktVault.Options = {
+    _ = fast
+    return VaktVault.Options(minPinLength: 4)
+}()
 
 final class WrapperTests: VaktTestCase {
     private let key = randomBytes(32)

@@ -4,8 +4,8 @@
 //! protobuf `MigrationPayload`: the accounts of one QR code, a format version,
 //! and where the code sits in the export (`batch_size`, 0-based `batch_index`,
 //! and a `batch_id` shared by every code of one export). The message layout is
-//! in the private `proto` module; field numbers from
-//! `shared/reference/formats.md`.
+//! in the private `proto` module (field numbers as the community's
+//! decoders publish them; see `proto.rs`).
 //!
 //! # Reading
 //! [`decode_uri`] reads one code. Every entry is looked at on its own: one that

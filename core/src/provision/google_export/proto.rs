@@ -1,6 +1,7 @@
 //! The protobuf messages of a Google Authenticator export, declared by hand
-//! (field numbers as reverse-engineered by the community; see
-//! `shared/reference/formats.md`). Enumerations are kept as plain integers so
+//! (field numbers as reverse-engineered by the community and published with
+//! the export decoders of github.com/dim13/otpauth and
+//! github.com/qistoph/otp_export; our own fixtures in `fixtures/migration`). Enumerations are kept as plain integers so
 //! that an unknown value reaches our own checks instead of being dropped, and
 //! `name` and `issuer` are read as bytes so that one entry with bad UTF-8 does
 //! not make the whole code unreadable.

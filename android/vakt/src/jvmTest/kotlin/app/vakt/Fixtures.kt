@@ -7,6 +7,7 @@ import app.vakt.ffi.createVault
 import app.vakt.ffi.fixedClock
 import app.vakt.ffi.scanStillImage
 import app.vakt.ffi.softwareKeystore
+import app.vakt.ffi.testSupportUseFastKdf
 import java.security.SecureRandom
 import java.util.concurrent.atomic.AtomicLong
 import javax.crypto.KeyGenerator
@@ -17,10 +18,17 @@ import kotlin.test.fail
 import app.vakt.ffi.Clock as FfiClock
 
 /** Fast, test-only vault options: PINs of 4+ digits, trivial key derivation. */
-val FAST = VaultOptions(minPinLength = 4u, insecureFastKdfForTests = true)
+/** Cheap key derivation for every vault these tests make (a test door of the test-support build). */
+val FAST = run {
+    testSupportUseFastKdf()
+    VaultOptions(minPinLength = 4u)
+}
 
 /** The same for the wrapper. */
-val FAST_WRAPPER = VaktVault.Options(minPinLength = 4, insecureFastKdfForTests = true)
+val FAST_WRAPPER = run {
+    FAST
+    VaktVault.Options(minPinLength = 4)
+}
 
 /** A PIN the default policy accepts, and another. */
 const val PIN = "4829"

@@ -150,7 +150,7 @@ fun Tests.pushTests() =
             assertEquals(PushChallengeState.Answered(PushDecision.Decline(DeclineReason.UNKNOWN_TRIGGER)), p.session.pushChallenge(second.id).state)
         }
 
-        test("presence check: missing, not an option, wrong (stays open), right") {
+        test("presence check: missing, not an option, wrong (declines the sign-in), right") {
             val p = PushPhone(this)
             p.enrol()
             val c = p.fake.trigger(presence = "X,L,Z" to "L")
@@ -158,11 +158,17 @@ fun Tests.pushTests() =
             assertEquals(listOf("X", "L", "Z"), challenge.presenceOptions)
             assertEquals(listOf("X", "L", "Z"), assertThrows<FfiError.PresenceRequired> { p.session.approvePush(challenge.id, p.fake, false, null) }.options)
             assertThrows<FfiError.NotAnOption> { p.session.approvePush(challenge.id, p.fake, false, "Q") }
+            assertNull(c.answered, "nothing was sent for a missing or unknown option")
             assertThrows<FfiError.WrongPresenceAnswer> { p.session.approvePush(challenge.id, p.fake, false, "X") }
-            assertNull(c.answered, "the server keeps it open")
-            assertEquals(PushChallengeState.Open, p.session.pushChallenges().single().state)
-            assertNull(p.session.approvePush(challenge.id, p.fake, false, "L"))
-            assertEquals(true, c.answered)
+            assertEquals(false, c.answered, "a wrong pick declines the sign-in on the server")
+            assertTrue(p.session.pushChallenges().isEmpty())
+            assertEquals(PushChallengeState.Answered(PushDecision.Decline(null)), p.session.pushChallenge(challenge.id).state)
+            assertThrows<FfiError.AlreadyAnswered> { p.session.approvePush(challenge.id, p.fake, false, "L") }
+            // On a new challenge the right option approves.
+            val right = p.fake.trigger(presence = "X,L,Z" to "L")
+            val next = p.session.pollPush(p.fake, false).challenges.single()
+            assertNull(p.session.approvePush(next.id, p.fake, false, "L"))
+            assertEquals(true, right.answered)
             // A presence answer to a challenge without options is not an option either.
             p.fake.trigger()
             val plain = p.session.pollPush(p.fake, false).challenges.single()

@@ -66,8 +66,13 @@ fun Tests.pushWrapperTests() =
                         assertEquals(listOf("X", "L", "Z"), assertThrows<VaktException.PresenceRequired> { push.approve(c.id) }.options)
                         assertIs<VaktException.BadInput>(assertThrows<VaktException.NotAnOption> { push.approve(c.id, "Q") })
                         assertThrows<VaktException.WrongPresenceAnswer> { push.approve(c.id, "X") }
-                        assertNull(push.approve(c.id, "Z"))
+                        assertEquals(false, fake.challenges.last().answered, "a wrong pick declines the sign-in")
+                        assertIs<VaktException.AlreadyAnswered>(assertThrows<VaktException.ChallengeGone> { push.approve(c.id, "Z") })
                         assertIs<PushChallengeState.Answered>(push.challenge(c.id).state)
+                        val right = fake.trigger(presence = "X,L,Z" to "Z")
+                        val next = push.poll().challenges.single { it.id != c.id }
+                        assertNull(push.approve(next.id, "Z"))
+                        assertEquals(true, right.answered)
 
                         val notified = push.receive(fake.item(fake.trigger(displayCode = "88")))
                         assertEquals(listOf(notified), push.challenges())

@@ -38,14 +38,12 @@ class VaktVault private constructor(
     data class Options(
         /** Minimum length of new PINs, 4–12 (default 4, as in the core). */
         val minPinLength: Int = 4,
-        /** Trivial key-derivation cost. **Tests only**: the PIN then protects almost nothing. */
-        val insecureFastKdfForTests: Boolean = false,
     ) {
         init {
             require(minPinLength in 4..12) { "minPinLength must be 4–12" }
         }
 
-        internal fun ffi() = VaultOptions(minPinLength.toUByte(), insecureFastKdfForTests)
+        internal fun ffi() = VaultOptions(minPinLength.toUByte())
     }
 
     /** A new vault and its first unblock code: show the code once, never store it. */

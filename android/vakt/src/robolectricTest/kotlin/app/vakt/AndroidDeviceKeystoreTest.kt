@@ -38,7 +38,7 @@ class AndroidDeviceKeystoreTest {
         provider?.uninstall()
     }
 
-    private val fast = VaktVault.Options(insecureFastKdfForTests = true)
+    private val fast = VaktVault.Options().also { app.vakt.ffi.testSupportUseFastKdf() }
     private val alias = AndroidDeviceKeystore.DEFAULT_ALIAS
 
     /** A vault with one account; returns its unblock code and a backup. */

@@ -138,7 +138,7 @@ class AndroidImagesTest {
     fun `QrImage toBitmap draws an account's code that scans back to the same account`() {
         val key = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
         runBlocking {
-            val created = VaktVault.create(File(tmp.root, "vault.sqlite3"), AesGcmKeystore(key), "4829", options = VaktVault.Options(insecureFastKdfForTests = true))
+            val created = VaktVault.create(File(tmp.root, "vault.sqlite3"), AesGcmKeystore(key), "4829", options = VaktVault.Options().also { app.vakt.ffi.testSupportUseFastKdf() })
             created.vault.use { vault ->
                 vault.unlock("4829").use { session ->
                     val uri = fixture("qr/generated/clean.txt").decodeToString().trim()

@@ -4,6 +4,7 @@ import app.vakt.ffi.VaultOptions
 import app.vakt.ffi.createVault
 import app.vakt.ffi.fixedClock
 import app.vakt.ffi.softwareKeystore
+import app.vakt.ffi.testSupportUseFastKdf
 import java.io.File
 
 /*
@@ -71,7 +72,7 @@ fun main(args: Array<String>) {
                 softwareKeystore(File(dir, "device.key").path),
                 fixedClock(AT),
                 "4829",
-                VaultOptions(minPinLength = 4u, insecureFastKdfForTests = true),
+                VaultOptions(minPinLength = 4u).also { testSupportUseFastKdf() },
             )
         created.vault.unlock("4829").use { session ->
             repeat(ACCOUNTS) { session.addUri(uri(it)) }

@@ -1,0 +1,86 @@
+//! Doors for the Kotlin and Swift test suites, compiled only with the
+//! `test-support` feature — which the shipped phone library (`release-small`,
+//! built by Gradle and `build-xcframework.sh`) does not enable, and whose
+//! absence `scripts/test.d/45-library-size.sh` checks in the built library:
+//! a file-based software keystore, and cheap key derivation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use vakt_core::rng::SystemRandom;
+use vakt_core::vault::SoftwareKeystore;
+
+use crate::VaktError;
+use vakt_core::vault::KeystoreError;
+
+use crate::platform::{DeviceKeystore, KeystoreFailure};
+
+static FAST_KDF: AtomicBool = AtomicBool::new(false);
+
+/// From now on, in this process, vaults made or re-keyed use a trivial
+/// key-derivation cost (**tests only**: a PIN then protects almost nothing).
+#[uniffi::export]
+pub fn test_support_use_fast_kdf() {
+    FAST_KDF.store(true, Ordering::SeqCst);
+}
+
+/// Whether [`test_support_use_fast_kdf`] was called.
+pub(crate) fn fast_kdf() -> bool {
+    FAST_KDF.load(Ordering::SeqCst)
+}
+
+/// The core's software keystore behind the foreign trait.
+struct Software(SoftwareKeystore);
+
+impl DeviceKeystore for Software {
+    fn wrap(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::wrap(&self.0, &plaintext).map_err(from_core)
+    }
+
+    fn unwrap(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::unwrap(&self.0, &wrapped)
+            // EXPOSE: handed to the caller, which is the vault's own unwrap path.
+            .map(|secret| secret.expose().to_vec())
+            .map_err(from_core)
+    }
+
+    fn create_signing_key(&self, alias: String, bits: u32) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::create_signing_key(&self.0, &alias, bits)
+            .map_err(from_core)
+    }
+
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::sign(&self.0, &alias, &message).map_err(from_core)
+    }
+
+    fn delete_signing_key(&self, alias: String) -> Result<(), KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::delete_signing_key(&self.0, &alias).map_err(from_core)
+    }
+}
+
+/// A file-based software keystore (the key file is created if missing) — for
+/// tests and desktops; phones use their platform keystore. In this library it
+/// wraps and unwraps but cannot hold push signing keys: `create_signing_key`
+/// fails (`KeystoreFailure::Failed`, so enrolment fails with `Keystore`),
+/// because RSA key generation is left out of the phone library (vakt-core's
+/// feature `rsa-keygen`). Push tokens need the platform keystore (Android
+/// Keystore, iOS Keychain) or an app keystore that makes RSA keys.
+#[uniffi::export]
+pub fn software_keystore(key_file: String) -> Result<Arc<dyn DeviceKeystore>, VaktError> {
+    let keystore = SoftwareKeystore::open_or_create(
+        std::path::Path::new(&key_file),
+        Box::new(SystemRandom::new()),
+    )
+    .map_err(|e| VaktError::Keystore {
+        message: e.to_string(),
+    })?;
+    Ok(Arc::new(Software(keystore)))
+}
+
+fn from_core(e: KeystoreError) -> KeystoreFailure {
+    match e {
+        KeystoreError::Missing => KeystoreFailure::KeyMissing,
+        KeystoreError::Rejected => KeystoreFailure::Rejected,
+        KeystoreError::Failed(message) => KeystoreFailure::Failed { message },
+    }
+}
