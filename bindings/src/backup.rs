@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::VaktError;
 use crate::platform::{Clock, DeviceKeystore};
+use crate::unblock_code::NewUnblockCode;
 use crate::vault::{Session, Vault, VaultOptions, new_pin as checked_pin, services};
 
 /// What a backup file says about itself (no secret needed, none shown).
@@ -43,8 +44,8 @@ pub struct RestoredVault {
     /// An open session on it.
     pub session: Arc<Session>,
     /// The new vault's unblock code (the backup's code does not open it). Show
-    /// it once; never store it.
-    pub unblock_code: String,
+    /// it once (`reveal()`); never store it.
+    pub unblock_code: Arc<NewUnblockCode>,
     /// Accounts restored.
     pub restored: u64,
     /// Display names of push tokens that must be enrolled again on this device
@@ -134,8 +135,7 @@ pub fn restore_backup(
     Ok(RestoredVault {
         vault: Vault::wrap(restored.vault, config, clock.clone()),
         session: Session::new(restored.session, clock),
-        // EXPOSE: the new unblock code is shown to the user once.
-        unblock_code: restored.unblock_code.to_display().expose().to_owned(),
+        unblock_code: NewUnblockCode::new(restored.unblock_code),
         restored: u64::try_from(restored.report.restored).unwrap_or(u64::MAX),
         passphrase: restored.report.passphrase.into(),
         needs_reenrolment: restored.report.needs_reenrolment,

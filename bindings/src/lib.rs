@@ -24,6 +24,7 @@ mod scan;
 #[cfg(feature = "test-support")]
 mod test_support;
 mod transfer;
+mod unblock_code;
 mod vault;
 
 pub use backup::{BackupInfo, BackupSecretKind, RestoredVault, inspect_backup, restore_backup};
@@ -51,6 +52,7 @@ pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,
     NotExportableAccount, QrImage, SkippedEntry,
 };
+pub use unblock_code::NewUnblockCode;
 pub use vault::{
     AccountInfo, CodeEntry, CreatedVault, LockStatus, ManualEntry, Session, Unblocked, Vault,
     VaultOptions, create_vault,

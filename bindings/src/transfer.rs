@@ -12,6 +12,7 @@ use vakt_core::rng::SystemRandom;
 use vakt_core::transfer::export::aegis::{self, AegisEncryption};
 use vakt_core::transfer::export::google_authenticator;
 use vakt_core::transfer::import::{self, Format};
+use vakt_core::vault::Pin;
 use zeroize::Zeroizing;
 
 use crate::VaktError;
@@ -221,8 +222,14 @@ impl Session {
 
     /// Every account as an Aegis Authenticator export file (JSON), which Aegis
     /// and Vakt import. Without `password` every key is in the clear; with one
-    /// (not empty) it is encrypted as Aegis does.
-    pub fn export_aegis(&self, password: Option<String>) -> Result<Vec<u8>, VaktError> {
+    /// (not empty) it is encrypted as Aegis does. Keys leave the vault, so
+    /// `pin` is asked again, even in an open session (a wrong one counts
+    /// towards the lockout: `WrongPin`, `Blocked`).
+    pub fn export_aegis(
+        &self,
+        pin: String,
+        password: Option<String>,
+    ) -> Result<Vec<u8>, VaktError> {
         let password = password.map(SecretString::new);
         let encryption = match &password {
             // EXPOSE: only checked for being empty.
@@ -234,7 +241,8 @@ impl Session {
             Some(p) => AegisEncryption::Password(p),
             None => AegisEncryption::None,
         };
-        let accounts = self.with(|s| s.export_accounts())?;
+        let pin = Pin::parse(&pin)?;
+        let accounts = self.with(|s| s.export_accounts(s.confirm_pin(&pin)?))?;
         let file = aegis::aegis(&accounts, encryption, &SystemRandom::new())?;
         // EXPOSE: the file is handed to the app to save where the user chose.
         Ok(file.expose().to_vec())
@@ -243,16 +251,21 @@ impl Session {
     /// The accounts `ids` (in this order; empty: every account) as Google
     /// Authenticator export codes, as modules for the app to draw ([`QrImage`]).
     /// **The images carry the keys**: show them, do not store or share them.
-    pub fn export_migration_qr_codes(&self, ids: Vec<u64>) -> Result<MigrationExport, VaktError> {
+    /// `pin` is asked again, even in an open session (as for
+    /// [`Session::export_aegis`]).
+    pub fn export_migration_qr_codes(
+        &self,
+        pin: String,
+        ids: Vec<u64>,
+    ) -> Result<MigrationExport, VaktError> {
+        let pin = Pin::parse(&pin)?;
         let (ids, accounts) = self.with(|s| {
+            let confirmed = s.confirm_pin(&pin)?;
             let ids: Vec<u64> = match ids.is_empty() {
                 true => s.accounts()?.iter().map(|a| a.id).collect(),
                 false => ids,
             };
-            let accounts = ids
-                .iter()
-                .map(|id| s.account(*id))
-                .collect::<Result<Vec<_>, _>>()?;
+            let accounts = s.export_some(&ids, confirmed)?;
             Ok::<_, vakt_core::vault::VaultError>((ids, accounts))
         })?;
         let plan = google_authenticator::export(
@@ -288,9 +301,16 @@ impl Session {
 
     /// One account's `otpauth://` QR code, as modules for the app to draw
     /// ([`QrImage`]). **It carries the account's key**: show it, do not store
-    /// or share it.
-    pub fn account_qr(&self, id: u64) -> Result<QrImage, VaktError> {
-        let account = self.with(|s| s.account(id))?;
+    /// or share it. `pin` is asked again, even in an open session (as for
+    /// [`Session::export_aegis`]).
+    pub fn account_qr(&self, pin: String, id: u64) -> Result<QrImage, VaktError> {
+        let pin = Pin::parse(&pin)?;
+        let account = self.with(|s| {
+            let confirmed = s.confirm_pin(&pin)?;
+            s.export_some(&[id], confirmed)?
+                .pop()
+                .ok_or(vakt_core::vault::VaultError::NoSuchAccount { id })
+        })?;
         modules(&uri::format(&account))
     }
 }

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use crate::VaktError;
 use crate::otp::{HashAlgorithm, OtpType, kind_parts};
 use crate::platform::{Clock, DeviceKeystore, ForeignKeystore};
+use crate::unblock_code::NewUnblockCode;
 
 /// Choices made when a vault is created.
 #[derive(Clone, Copy, Debug, uniffi::Record)]
@@ -54,8 +55,8 @@ pub(crate) fn new_pin(text: &str, config: &core::VaultConfig) -> Result<Pin, Vak
 pub struct CreatedVault {
     /// The vault, locked.
     pub vault: Arc<Vault>,
-    /// The unblock code, grouped for reading (`XXXXX-XXXXX-XXXXX-XXXXX`).
-    pub unblock_code: String,
+    /// The unblock code (an object that prints nothing: `reveal()` it once).
+    pub unblock_code: Arc<NewUnblockCode>,
 }
 
 /// The result of unblocking: an open session and the *new* unblock code.
@@ -64,7 +65,7 @@ pub struct Unblocked {
     /// The unlocked vault.
     pub session: Arc<Session>,
     /// The new unblock code (the old one no longer works). Show it once.
-    pub unblock_code: String,
+    pub unblock_code: Arc<NewUnblockCode>,
 }
 
 /// The lockout state (no PIN needed).
@@ -106,8 +107,7 @@ pub fn create_vault(
             config,
             clock,
         }),
-        // EXPOSE: the unblock code is shown to the user once.
-        unblock_code: code.to_display().expose().to_owned(),
+        unblock_code: NewUnblockCode::new(code),
     })
 }
 
@@ -185,7 +185,7 @@ impl Vault {
         Ok(Unblocked {
             session: Session::new(session, self.clock.clone()),
             // EXPOSE: the new unblock code is shown to the user once.
-            unblock_code: new_code.to_display().expose().to_owned(),
+            unblock_code: NewUnblockCode::new(new_code),
         })
     }
 
@@ -424,12 +424,8 @@ impl Session {
     }
 
     /// Replaces the unblock code; returns the new one (show it once).
-    pub fn reissue_unblock_code(&self) -> Result<String, VaktError> {
-        // EXPOSE: the new unblock code is shown to the user once.
-        self.with(|s| {
-            s.reissue_unblock_code()
-                .map(|c| c.to_display().expose().to_owned())
-        })
+    pub fn reissue_unblock_code(&self) -> Result<Arc<NewUnblockCode>, VaktError> {
+        self.with(|s| s.reissue_unblock_code().map(NewUnblockCode::new))
     }
 
     /// Locks: the vault key is dropped (zeroized); later calls fail with `Locked`.

@@ -13,8 +13,8 @@ use vakt_core::push::{ConnectionPolicy, PushContext};
 use vakt_core::rng::SystemRandom;
 use vakt_core::secret::SecretBytes;
 use vakt_core::vault::{
-    DeviceKeystore, KdfParams, KeystoreError, Services, Session, SoftwareKeystore, ThreadSleep,
-    VAULT_FILE, Vault, VaultConfig, VaultError,
+    DeviceKeystore, KdfParams, KeystoreError, PinConfirmed, Services, Session, SoftwareKeystore,
+    ThreadSleep, VAULT_FILE, Vault, VaultConfig, VaultError,
 };
 
 use crate::error::CliError;
@@ -91,6 +91,16 @@ impl Context {
         let vault = self.open_vault()?;
         let pin = secrets::read_pin(secrets::PIN, "PIN: ")?;
         vault.unlock(&pin).map_err(|e| CliError::vault(&e))
+    }
+
+    /// Asks for the PIN and opens the vault for an export of keys: the PIN
+    /// entered is the confirmation exports need.
+    pub fn unlock_for_export(&self) -> Result<(Session, PinConfirmed), CliError> {
+        let vault = self.open_vault()?;
+        let pin = secrets::read_pin(secrets::PIN, "PIN: ")?;
+        vault
+            .unlock_confirmed(&pin)
+            .map_err(|e| CliError::vault(&e))
     }
 
     /// Refuses a folder that holds a vault with slots; none or an empty one is

@@ -76,7 +76,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
     let Some(qr_dir) = &args.qr else {
         return Err(CliError::bad_input("give --qr DIR or --aegis FILE"));
     };
-    let session = ctx.unlock()?;
+    let (session, confirmed) = ctx.unlock_for_export()?;
     let mut ids: Vec<u64> = Vec::new();
     if args.ids.is_empty() {
         let all = session.accounts().map_err(|e| CliError::vault(&e))?;
@@ -91,10 +91,8 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
     if ids.is_empty() {
         return Err(CliError::bad_input("no accounts to export (vakt add)"));
     }
-    let accounts = ids
-        .iter()
-        .map(|id| session.account(*id))
-        .collect::<Result<Vec<Account>, _>>()
+    let accounts: Vec<Account> = session
+        .export_some(&ids, confirmed)
         .map_err(|e| CliError::vault(&e))?;
     drop(session);
 
@@ -169,10 +167,12 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<(), CliError> {
 
 /// `vakt qr ID [--png FILE] [--invert]`: one account's otpauth:// code.
 pub fn qr(ctx: &Context, args: &QrArgs) -> Result<(), CliError> {
-    let account = ctx
-        .unlock()?
-        .account(args.id)
-        .map_err(|e| CliError::vault(&e))?;
+    let (session, confirmed) = ctx.unlock_for_export()?;
+    let account = session
+        .export_some(&[args.id], confirmed)
+        .map_err(|e| CliError::vault(&e))?
+        .pop()
+        .ok_or_else(|| CliError::internal("no account came back"))?;
     let text = uri::format(&account);
     if let Some(path) = &args.png {
         files::write_new(path, &render_png(&text)?)?;
@@ -186,8 +186,10 @@ pub fn qr(ctx: &Context, args: &QrArgs) -> Result<(), CliError> {
 
 /// `vakt export --aegis FILE [--encrypt] [--json]`.
 pub fn export_aegis(ctx: &Context, file: &Path, encrypt: bool, json: bool) -> Result<(), CliError> {
-    let session = ctx.unlock()?;
-    let accounts = session.export_accounts().map_err(|e| CliError::vault(&e))?;
+    let (session, confirmed) = ctx.unlock_for_export()?;
+    let accounts = session
+        .export_accounts(confirmed)
+        .map_err(|e| CliError::vault(&e))?;
     let password = if encrypt {
         let password = secrets::read_secret(secrets::EXPORT_PASSWORD, "Password for the export: ")?;
         // EXPOSE: only checked for being empty.

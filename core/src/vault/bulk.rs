@@ -58,13 +58,4 @@ impl Session {
             Ok(outcomes)
         })
     }
-
-    /// Every account with its key, in display order (for an explicit export).
-    pub fn export_accounts(&self) -> Result<Vec<Account>, VaultError> {
-        Ok(self
-            .all()?
-            .into_iter()
-            .map(|(_, account)| account)
-            .collect())
-    }
 }

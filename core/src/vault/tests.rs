@@ -207,6 +207,47 @@ fn change_pin_counts_the_current_pin() {
 }
 
 #[test]
+fn exports_ask_for_the_pin_again_and_count_it() {
+    let f = fixture(14);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let session = vault.unlock(&pin("4829")).unwrap();
+    let id = session.add(&account(GITHUB)).unwrap();
+    // A wrong PIN in an open session is an attempt like any other.
+    assert_eq!(
+        session.confirm_pin(&pin("1111")).map(|_| ()),
+        Err(VaultError::WrongPin { attempts_left: 2 })
+    );
+    assert_eq!(vault.status().unwrap().failed_pin_attempts, 1);
+    let confirmed = session.confirm_pin(&pin("4829")).unwrap();
+    assert_eq!(vault.status().unwrap().failed_pin_attempts, 0);
+    let all = session.export_accounts(confirmed).unwrap();
+    assert_eq!(all.len(), 1);
+    let confirmed = session.confirm_pin(&pin("4829")).unwrap();
+    assert_eq!(session.export_some(&[id], confirmed).unwrap().len(), 1);
+    // Three wrong confirmations block the vault, open session or not.
+    for _ in 0..2 {
+        assert!(session.confirm_pin(&pin("1111")).is_err());
+    }
+    assert_eq!(
+        session.confirm_pin(&pin("1111")).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    assert_eq!(
+        session.confirm_pin(&pin("4829")).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    assert_eq!(
+        vault.unlock_confirmed(&pin("4829")).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    // The PIN that opens a session for an export is its confirmation.
+    let f = fixture(15);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let (session, confirmed) = vault.unlock_confirmed(&pin("4829")).unwrap();
+    assert!(session.export_accounts(confirmed).unwrap().is_empty());
+}
+
+#[test]
 fn rename_reorder_delete() {
     let f = fixture(5);
     let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();

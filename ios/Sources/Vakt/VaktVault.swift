@@ -1,6 +1,9 @@
 import Foundation
 import VaktFFI
 
+/// A new unblock code: an object, so that printing it (or a result holding it)
+/// shows nothing of it; `reveal()` gives the text for the one screen that shows it.
+public typealias NewUnblockCode = VaktFFI.NewUnblockCode
 public typealias OtpType = VaktFFI.OtpType
 public typealias HashAlgorithm = VaktFFI.HashAlgorithm
 public typealias UnreadableReason = VaktFFI.UnreadableReason
@@ -164,14 +167,15 @@ public final class VaktVault: @unchecked Sendable {
     }
 
     /// Creates a vault at `url` protected by `pin`; returns it with its first
-    /// unblock code (show it once, never store it).
+    /// unblock code (show it once with `reveal()`, never store it; printing it
+    /// shows nothing of it).
     public static func create(
         at url: URL,
         keystore: DeviceKeystore,
         pin: String,
         clock: Clock = systemClock(),
         options: Options = Options()
-    ) async throws -> (vault: VaktVault, unblockCode: String) {
+    ) async throws -> (vault: VaktVault, unblockCode: NewUnblockCode) {
         let created = try await offMain {
             try createVault(path: url.path, keystore: keystore, clock: clock, pin: pin, options: options.ffi)
         }
@@ -204,7 +208,7 @@ public final class VaktVault: @unchecked Sendable {
 
     /// Opens the vault with the unblock code, sets `newPin`, and returns the
     /// session with the **new** unblock code (the old one stops working).
-    public func unblock(code: String, newPin: String) async throws -> (session: VaktSession, unblockCode: String) {
+    public func unblock(code: String, newPin: String) async throws -> (session: VaktSession, unblockCode: NewUnblockCode) {
         let vault = self.vault
         let result = try await offMain { try vault.unblock(unblockCode: code, newPin: newPin) }
         return (VaktSession(result.session), result.unblockCode)
@@ -232,8 +236,8 @@ public final class VaktVault: @unchecked Sendable {
         public let vault: VaktVault
         /// An open session on it.
         public let session: VaktSession
-        /// The new vault's unblock code (the backup's no longer opens it). Show it once.
-        public let unblockCode: String
+        /// The new vault's unblock code (the backup's no longer opens it). Show it once (`reveal()`).
+        public let unblockCode: NewUnblockCode
         /// Accounts restored.
         public let restored: Int
         /// Push tokens to enrol again on this device (by name; `VaktPush.tokens()` lists them as `.needsReenrolment`).
@@ -351,8 +355,8 @@ public final class VaktSession: @unchecked Sendable {
         try await call { try $0.nextCode(id: id) }
     }
 
-    /// Replaces the unblock code; returns the new one (show it once).
-    public func reissueUnblockCode() async throws -> String {
+    /// Replaces the unblock code; returns the new one (show it once with `reveal()`).
+    public func reissueUnblockCode() async throws -> NewUnblockCode {
         try await call { try $0.reissueUnblockCode() }
     }
 
@@ -393,21 +397,23 @@ public final class VaktSession: @unchecked Sendable {
     }
 
     /// Every account as an Aegis JSON file; **keys in the clear** unless `password` is given.
-    public func exportAegis(password: String? = nil) async throws -> Data {
-        try await call { try $0.exportAegis(password: password) }
+    /// Keys leave the vault, so the user's `pin` is asked again even in an open
+    /// session (a wrong one counts towards the lockout).
+    public func exportAegis(pin: String, password: String? = nil) async throws -> Data {
+        try await call { try $0.exportAegis(pin: pin, password: password) }
     }
 
     /// Accounts `ids` (in order; empty: all) as Google Authenticator export QR
     /// codes (`QrImage`s to draw). **The images carry the keys**: show them,
-    /// never store or share them.
-    public func exportMigrationQrCodes(ids: [UInt64] = []) async throws -> MigrationExport {
-        try await call { try $0.exportMigrationQrCodes(ids: ids) }
+    /// never store or share them. The `pin` is asked again, as for `exportAegis`.
+    public func exportMigrationQrCodes(pin: String, ids: [UInt64] = []) async throws -> MigrationExport {
+        try await call { try $0.exportMigrationQrCodes(pin: pin, ids: ids) }
     }
 
     /// An account's otpauth QR code, to draw (`QrImage`). **It carries the key**:
-    /// show it, never store or share it.
-    public func accountQr(id: UInt64) async throws -> QrImage {
-        try await call { try $0.accountQr(id: id) }
+    /// show it, never store or share it. The `pin` is asked again, as for `exportAegis`.
+    public func accountQr(pin: String, id: UInt64) async throws -> QrImage {
+        try await call { try $0.accountQr(pin: pin, id: id) }
     }
 
     /// The code screen at once, then every `interval` seconds (on the second)

@@ -192,7 +192,7 @@ final class PushTests: VaktTestCase {
         try p.enrol()
         let restored = try restoreBackup(
             path: path("new/vault.sqlite3"), keystore: RsaTestKeystore(), clock: p.clock, backup: try p.session.backup(),
-            secretKind: .unblockCode, secret: p.created.unblockCode, newPin: otherPin, options: fast
+            secretKind: .unblockCode, secret: p.created.unblockCode.reveal(), newPin: otherPin, options: fast
         )
         XCTAssertEqual(restored.needsReenrolment, ["privacyIDEA: PIPU0000TEST"])
         let listed = try XCTUnwrap(try restored.session.pushTokens().first)

@@ -201,7 +201,7 @@ final class PushWrapperTests: VaktTestCase {
 
         let restored = try await VaktVault.restore(
             at: dir.appendingPathComponent("r/vault.sqlite3"), keystore: RsaTestKeystore(), backup: backup,
-            secret: .unblockCode(created.unblockCode), newPin: otherPin, clock: ManualClock(t0), options: fastWrapper
+            secret: .unblockCode(created.unblockCode.reveal()), newPin: otherPin, clock: ManualClock(t0), options: fastWrapper
         )
         XCTAssertEqual(restored.needsReenrolment.count, 2)
         let restoredPush = restored.session.push(transport: fake)

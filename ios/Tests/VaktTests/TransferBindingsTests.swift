@@ -177,9 +177,9 @@ final class BackupTests: VaktTestCase {
         let info = try inspectBackup(backup: bytes)
         XCTAssertEqual(info.generation, 1)
         XCTAssertFalse(info.hasPassphrase)
-        let restored = try restore(bytes, .unblockCode, created.unblockCode)
+        let restored = try restore(bytes, .unblockCode, created.unblockCode.reveal())
         XCTAssertEqual(restored.restored, 1)
-        XCTAssertNotEqual(restored.unblockCode, created.unblockCode)
+        XCTAssertNotEqual(restored.unblockCode.reveal(), created.unblockCode.reveal())
         XCTAssertEqual(try restored.session.codesAt(unixSeconds: 59)[0].code, "94287082")
     }
 
@@ -208,8 +208,8 @@ final class BackupTests: VaktTestCase {
         let wrong = "00000-00000-00000-00000"
         guard case .WrongBackupSecret(1)? = ffiError({ try self.restore(bytes, .unblockCode, wrong) }) else { return XCTFail() }
         guard case .MistypedUnblockCode? = ffiError({ try self.restore(bytes, .unblockCode, "nope") }) else { return XCTFail() }
-        _ = try restore(bytes, .unblockCode, created.unblockCode)
-        guard case .AlreadyInitialized? = ffiError({ try self.restore(bytes, .unblockCode, created.unblockCode) }) else {
+        _ = try restore(bytes, .unblockCode, created.unblockCode.reveal())
+        guard case .AlreadyInitialized? = ffiError({ try self.restore(bytes, .unblockCode, created.unblockCode.reveal()) }) else {
             return XCTFail()
         }
     }
@@ -269,11 +269,14 @@ final class TransferTests: VaktTestCase {
     func testExportAegisAndQrCodes() throws {
         let s = try newVault().vault.unlock(pin: pin)
         _ = try s.importAccounts(format: .uriList, file: try fixture("imports/aegis/plain.txt"), password: nil)
-        let encrypted = try s.exportAegis(password: "export password")
+        let encrypted = try s.exportAegis(pin: pin, password: "export password")
         let other = try newVault(name: "other").vault.unlock(pin: pin)
         XCTAssertEqual(try other.importAccounts(format: .aegis, file: encrypted, password: "export password").added.count, 7)
-        XCTAssertFalse(try s.exportAegis(password: nil).isEmpty)
-        let export = try s.exportMigrationQrCodes(ids: [])
+        XCTAssertFalse(try s.exportAegis(pin: pin, password: nil).isEmpty)
+        // Keys leave the vault only with the PIN entered again; a wrong one counts.
+        guard case let .WrongPin(attemptsLeft)? = ffiError({ try s.exportAegis(pin: "1111", password: nil) }) else { return XCTFail("not WrongPin") }
+        XCTAssertEqual(attemptsLeft, 2)
+        let export = try s.exportMigrationQrCodes(pin: pin, ids: [])
         XCTAssertEqual(export.codes.count, 1)
         XCTAssertEqual(Set(export.notExportable.map(\.field)), ["period", "digits", "type"])
         let drawn = qrLuma(export.codes[0].image, scale: 4)
@@ -283,7 +286,7 @@ final class TransferTests: VaktTestCase {
         XCTAssertEqual(accounts.count, export.codes[0].accountIds.count)
         XCTAssertEqual([UInt32(batch.index), batch.size], [export.codes[0].batchIndex, export.codes[0].batchSize])
         let steam = try s.accounts().first { $0.otpType == .steam }!
-        let image = try s.accountQr(id: steam.id)
+        let image = try s.accountQr(pin: pin, id: steam.id)
         XCTAssertEqual(image.luma.count, Int(image.side) * Int(image.side))
         XCTAssertTrue(image.luma.allSatisfy { $0 == 0 || $0 == 0xFF })
         XCTAssertTrue(image.luma.prefix(Int(image.side) * 4).allSatisfy { $0 == 0xFF }, "a quiet zone of four light modules")

@@ -13,14 +13,16 @@ private let fastWrapper: VaktVault.Options = {
 final class WrapperTests: VaktTestCase {
     private let key = randomBytes(32)
 
+    /// A vault and its unblock code, revealed (the tests type it back in).
     private func wrapperVault(at seconds: UInt64 = 59) async throws -> (vault: VaktVault, unblockCode: String) {
-        try await VaktVault.create(
+        let created = try await VaktVault.create(
             at: dir.appendingPathComponent("w/vault.sqlite3"),
             keystore: AESGCMKeystore(key: key),
             pin: pin,
             clock: fixedClock(seconds),
             options: fastWrapper
         )
+        return (created.vault, created.unblockCode.reveal())
     }
 
     /// The error `body` throws, as a wrapper `VaktError`.
@@ -102,7 +104,7 @@ final class WrapperTests: VaktTestCase {
         let names = try await s.accounts().map(\.accountName)
         XCTAssertEqual(names, ["bob", "rfc"])
         try await s.delete(id: hotp)
-        let fresh = try await s.reissueUnblockCode()
+        let fresh = try await s.reissueUnblockCode().reveal()
         XCTAssertNotEqual(fresh, unblockCode)
         let wrong = await vaktError { try await vault.unlock(pin: otherPin) }
         XCTAssertEqual(wrong, .wrongPin(attemptsLeft: 2))
@@ -116,7 +118,7 @@ final class WrapperTests: VaktTestCase {
         let mistyped = await vaktError { try await vault.unblock(code: "nope", newPin: otherPin) }
         guard case .mistypedUnblockCode? = mistyped else { return XCTFail() }
         let unblocked = try await vault.unblock(code: unblockCode, newPin: otherPin)
-        XCTAssertNotEqual(unblocked.unblockCode, unblockCode)
+        XCTAssertNotEqual(unblocked.unblockCode.reveal(), unblockCode)
         try await vault.changePin(current: otherPin, new: "5092")
         _ = try await vault.unlock(pin: "5092")
     }
@@ -263,12 +265,12 @@ final class WrapperTests: VaktTestCase {
         let s = try await wrapperVault().vault.unlock(pin: pin)
         _ = try await s.add(uri: exampleUri)
         let first = try await s.accounts()[0]
-        let image = try await s.accountQr(id: first.id)
+        let image = try await s.accountQr(pin: pin, id: first.id)
         guard let drawn = image.cgImage(scale: 4) else { return XCTFail("no CGImage") }
         XCTAssertEqual(drawn.width, Int(image.side) * 4)
         guard case let .account(details)? = try QrScanner.scanImage(drawn).first?.content() else { return XCTFail() }
         XCTAssertEqual(details.accountName, first.accountName)
-        let export = try await s.exportMigrationQrCodes()
+        let export = try await s.exportMigrationQrCodes(pin: pin)
         guard let exportDrawn = export.codes[0].image.cgImage(scale: 3),
               case .migration? = try QrScanner.scanImage(exportDrawn).first?.content()
         else { return XCTFail() }
@@ -290,12 +292,14 @@ final class WrapperTests: VaktTestCase {
         XCTAssertEqual(wrongPassword, .wrongImportPassword)
         let failed = await vaktError { try await s.importAccounts(.authy, file: try fixture("imports/aegis/plain.txt")) }
         guard case .importFailed? = failed else { return XCTFail() }
-        let aegis = try await s.exportAegis()
+        let aegis = try await s.exportAegis(pin: pin)
         XCTAssertFalse(aegis.isEmpty)
-        let export = try await s.exportMigrationQrCodes()
+        let export = try await s.exportMigrationQrCodes(pin: pin)
         XCTAssertEqual(export.codes.count, 1)
         let first = try await s.accounts()[0]
-        let image = try await s.accountQr(id: first.id)
+        let wrong = await vaktError { try await s.accountQr(pin: "1111", id: first.id) }
+        XCTAssertEqual(wrong, .wrongPin(attemptsLeft: 2))
+        let image = try await s.accountQr(pin: pin, id: first.id)
         let drawn = qrLuma(image, scale: 4)
         guard case let .account(details)? = try QrScanner.scanImage(
             luma: drawn.data, width: drawn.side, height: drawn.side, bytesPerRow: drawn.side
@@ -332,7 +336,7 @@ final class WrapperTests: VaktTestCase {
             options: fastWrapper
         )
         XCTAssertEqual(restored.restored, 7)
-        XCTAssertNotEqual(restored.unblockCode, unblockCode)
+        XCTAssertNotEqual(restored.unblockCode.reveal(), unblockCode)
         let restoredAccounts = try await restored.session.accounts()
         XCTAssertEqual(restoredAccounts.count, 7)
         let plain = try await s.backup()

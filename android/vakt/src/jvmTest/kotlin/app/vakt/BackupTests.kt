@@ -56,10 +56,10 @@ fun Tests.backupTests() =
             assertEquals(1u, info.generation)
             assertFalse(info.hasPassphrase)
             assertEquals(32, info.backupId.length)
-            val restored = restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode)
+            val restored = restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode.reveal())
             assertEquals(2uL, restored.restored)
             assertTrue(restored.needsReenrolment.isEmpty())
-            assertNotEquals(created.unblockCode, restored.unblockCode)
+            assertNotEquals(created.unblockCode.reveal(), restored.unblockCode.reveal())
             assertEquals(accounts.map { it.accountName to it.counter }, restored.session.accounts().map { it.accountName to it.counter })
             restored.session.lock()
             restored.vault.unlock(OTHER_PIN).use { assertEquals("94287082", it.codesAt(59u)[0].code) }
@@ -98,9 +98,9 @@ fun Tests.backupTests() =
             assertEquals(1u, assertThrows<FfiError.WrongBackupSecret> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, wrong) }.failedAttempts)
             assertEquals(2u, assertThrows<FfiError.WrongBackupSecret> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, wrong) }.failedAttempts)
             assertThrows<FfiError.MistypedUnblockCode> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, "nope") }
-            assertThrows<FfiError.InvalidPin> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode, newPin = "12") }
-            restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode).session.lock()
-            assertThrows<FfiError.AlreadyInitialized> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode) }
+            assertThrows<FfiError.InvalidPin> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode.reveal(), newPin = "12") }
+            restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode.reveal()).session.lock()
+            assertThrows<FfiError.AlreadyInitialized> { restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode.reveal()) }
         }
 
         test("BackupUnreadable: not a backup, truncated, damaged; NoBackupKey on a pre-backup vault") {

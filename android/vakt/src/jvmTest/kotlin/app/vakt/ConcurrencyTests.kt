@@ -106,7 +106,7 @@ fun Tests.concurrencyTests() =
             together { i ->
                 val created =
                     createVault(path("v$i/vault.sqlite3"), softwareKeystore(path("v$i/k")), fixedClock(0u), PIN, FAST)
-                unblockCodes += created.unblockCode
+                unblockCodes += created.unblockCode.reveal()
                 created.vault.unlock(PIN).use { it.addUri(EXAMPLE_URI) }
             }.forEach { it.getOrThrow() }
             assertEquals(THREADS, unblockCodes.size)

@@ -86,7 +86,7 @@ fun Tests.foreignTraitTests() =
             val reopened = Vault.open(path("v/vault.sqlite3"), AesGcmKeystore(key), fixedClock(59u), FAST)
             reopened.unlock(PIN).use { assertEquals(1, it.accounts().size) }
             // The unblock path goes through the Kotlin keystore too.
-            reopened.unblock(created.unblockCode, OTHER_PIN).session.close()
+            reopened.unblock(created.unblockCode.reveal(), OTHER_PIN).session.close()
             reopened.unlock(OTHER_PIN).close()
         }
 

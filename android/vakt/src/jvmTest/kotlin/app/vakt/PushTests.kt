@@ -261,7 +261,7 @@ fun Tests.pushTests() =
             val token = p.enrol()
             val backup = p.session.backup()
             val restored =
-                restoreBackup(path("new/vault.sqlite3"), JcaRsaKeystore(), p.clock, backup, BackupSecretKind.UNBLOCK_CODE, p.created.unblockCode, OTHER_PIN, FAST)
+                restoreBackup(path("new/vault.sqlite3"), JcaRsaKeystore(), p.clock, backup, BackupSecretKind.UNBLOCK_CODE, p.created.unblockCode.reveal(), OTHER_PIN, FAST)
             assertEquals(listOf("privacyIDEA: PIPU0000TEST"), restored.needsReenrolment)
             val listed = restored.session.pushTokens().single()
             assertEquals(PushTokenState.NEEDS_REENROLMENT, listed.state)

@@ -134,7 +134,7 @@ fun Tests.pushWrapperTests() =
                         s.backup()
                     }
                 val restored =
-                    VaktVault.restore(File(dir, "r/vault.sqlite3"), JcaRsaKeystore(), backup, VaktVault.BackupSecret.UnblockCode(vault.unblockCode), OTHER_PIN, ManualClock(T0), FAST_WRAPPER)
+                    VaktVault.restore(File(dir, "r/vault.sqlite3"), JcaRsaKeystore(), backup, VaktVault.BackupSecret.UnblockCode(vault.unblockCode.reveal()), OTHER_PIN, ManualClock(T0), FAST_WRAPPER)
                 assertEquals(2, restored.needsReenrolment.size)
                 restored.session.use { s ->
                     val push = s.push(fake)

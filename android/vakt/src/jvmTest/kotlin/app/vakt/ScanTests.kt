@@ -147,10 +147,13 @@ fun Tests.scanTests() =
                 assertTrue(batch.size > 1 && batch.all { it.outcome is AddOutcome.Added })
                 assertEquals("GitHub", batch[0].issuer)
                 assertEquals(1 + batch.size, s.accounts().size)
-                // The published export's key is GitHub's in the fixture: the same key, other names.
+                // The published export's key is GitHub's in the fixture: the same codes under other
+                // names is added (nothing is dropped) and named as a look-alike of the first.
                 val again = s.addScanned(ScannedCode.fromText(MIGRATION_URI)).single()
                 assertEquals("alice@google.com", again.accountName)
-                assertEquals(AddOutcome.Duplicate(assertIs<AddOutcome.Added>(batch[0].outcome).id), again.outcome)
+                val like = assertIs<AddOutcome.AddedLike>(again.outcome)
+                assertEquals(assertIs<AddOutcome.Added>(batch[0].outcome).id, like.likeId)
+                assertEquals(2 + batch.size, s.accounts().size)
             }
         }
 

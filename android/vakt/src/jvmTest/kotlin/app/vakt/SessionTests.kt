@@ -112,9 +112,9 @@ fun Tests.sessionTests() =
 
         test("reissueUnblockCode replaces the unblock code") {
             val created = newVault()
-            val fresh = created.vault.unlock(PIN).use { it.reissueUnblockCode() }
-            assertNotEquals(created.unblockCode, fresh)
-            assertThrows<FfiError.WrongUnblockCode> { created.vault.unblock(created.unblockCode, OTHER_PIN) }
+            val fresh = created.vault.unlock(PIN).use { it.reissueUnblockCode().reveal() }
+            assertNotEquals(created.unblockCode.reveal(), fresh)
+            assertThrows<FfiError.WrongUnblockCode> { created.vault.unblock(created.unblockCode.reveal(), OTHER_PIN) }
             created.vault.unblock(fresh, OTHER_PIN).session.close()
         }
 

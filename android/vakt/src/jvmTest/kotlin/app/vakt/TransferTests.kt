@@ -71,11 +71,14 @@ fun Tests.transferTests() =
         test("exportAegis, plain and encrypted, imports back") {
             newVault().vault.unlock(PIN).use { s ->
                 s.importAccounts(ImportFormat.URI_LIST, fixture("imports/aegis/plain.txt"), null)
-                val plain = s.exportAegis(null)
-                val encrypted = s.exportAegis("export password")
+                val plain = s.exportAegis(PIN, null)
+                val encrypted = s.exportAegis(PIN, "export password")
                 assertTrue(plain.decodeToString().contains("4SJHB4GSD43FZBAI7C2HLRJGPQ"), "plain: the keys are in the clear")
                 assertTrue(!encrypted.decodeToString().contains("4SJHB4GSD43FZBAI7C2HLRJGPQ"))
-                assertThrows<FfiError.InvalidInput> { s.exportAegis("") }
+                assertThrows<FfiError.InvalidInput> { s.exportAegis(PIN, "") }
+                // Keys leave the vault only with the PIN entered again; a wrong one counts.
+                assertEquals(2u, assertThrows<FfiError.WrongPin> { s.exportAegis("1111", null) }.attemptsLeft)
+                s.exportAegis(PIN, null)
                 newVault(name = "other").vault.unlock(PIN).use { o ->
                     assertEquals(7, o.importAccounts(ImportFormat.AEGIS, plain, null).added.size)
                     assertEquals(7, o.importAccounts(ImportFormat.AEGIS, encrypted, "export password").duplicates.size)
@@ -87,7 +90,7 @@ fun Tests.transferTests() =
             newVault().vault.unlock(PIN).use { s ->
                 s.importAccounts(ImportFormat.URI_LIST, fixture("imports/aegis/plain.txt"), null)
                 val accounts = s.accounts()
-                val export = s.exportMigrationQrCodes(emptyList())
+                val export = s.exportMigrationQrCodes(PIN, emptyList())
                 // SPDX (7 digits, 20 s), Airbnb (50 s), Air Canada (7 digits), Boeing (Steam).
                 val left = export.notExportable.associate { accounts.first { a -> a.id == it.id }.issuer to it.field }
                 assertEquals(mapOf("SPDX" to "period", "Airbnb" to "period", "Air Canada" to "digits", "Boeing" to "type"), left)
@@ -104,9 +107,9 @@ fun Tests.transferTests() =
                 newVault(name = "other").vault.unlock(PIN).use { o ->
                     assertTrue(o.addScanned(scanned).all { it.outcome is AddOutcome.Added })
                 }
-                val chosen = s.exportMigrationQrCodes(listOf(accounts[3].id, accounts[0].id))
+                val chosen = s.exportMigrationQrCodes(PIN, listOf(accounts[3].id, accounts[0].id))
                 assertEquals(listOf(accounts[3].id, accounts[0].id), chosen.codes.single().accountIds)
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.exportMigrationQrCodes(listOf(accounts[0].id, 99uL)) }.id)
+                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.exportMigrationQrCodes(PIN, listOf(accounts[0].id, 99uL)) }.id)
             }
         }
 
@@ -114,7 +117,8 @@ fun Tests.transferTests() =
             newVault().vault.unlock(PIN).use { s ->
                 s.importAccounts(ImportFormat.URI_LIST, fixture("imports/aegis/plain.txt"), null)
                 val steam = s.accounts().first { it.otpType == OtpType.STEAM }
-                val image = s.accountQr(steam.id)
+                assertThrows<FfiError.WrongPin> { s.accountQr("1111", steam.id) }
+                val image = s.accountQr(PIN, steam.id)
                 assertEquals(image.side.toInt() * image.side.toInt(), image.luma.size)
                 assertTrue(image.luma.all { it == 0.toByte() || it == 0xFF.toByte() }, "one byte a module: 0 or 255")
                 assertTrue(image.luma.take(image.side.toInt() * 4).all { it == 0xFF.toByte() }, "a quiet zone of four light modules")
@@ -124,7 +128,7 @@ fun Tests.transferTests() =
                 val details = (scanQrImage(image).single().content() as ScannedContent.Account).details
                 assertEquals(steam.issuer to steam.accountName, details.issuer to details.accountName)
                 assertEquals(OtpType.STEAM, details.otpType)
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.accountQr(99u) }.id)
+                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.accountQr(PIN, 99u) }.id)
             }
         }
     }

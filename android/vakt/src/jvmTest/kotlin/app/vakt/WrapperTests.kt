@@ -128,7 +128,7 @@ fun Tests.wrapperTests() =
         test("create, unlock with use {}, add, codes; errors arrive as VaktException") {
             runBlocking {
                 val created = wrapperVault()
-                assertEquals(23, created.unblockCode.length)
+                assertEquals(23, created.unblockCode.reveal().length)
                 created.vault.use { vault ->
                     assertEquals(LockState(false, 3, 0, 0, 0), vault.status())
                     vault.unlock(PIN).use { s ->
@@ -148,7 +148,7 @@ fun Tests.wrapperTests() =
                         assertEquals(listOf("bob", "rfc"), s.accounts().map { it.accountName })
                         s.delete(hotp)
                         assertEquals(1, s.codes().size)
-                        assertEquals(created.unblockCode.length, s.reissueUnblockCode().length)
+                        assertEquals(created.unblockCode.reveal().length, s.reissueUnblockCode().reveal().length)
                     }
                     val wrong = assertThrows<VaktException.WrongPin> { vault.unlock(OTHER_PIN) }
                     assertEquals("wrong PIN, 2 left", describe(wrong))
@@ -164,7 +164,7 @@ fun Tests.wrapperTests() =
                 assertThrows<VaktException.Blocked> { vault.unlock(OTHER_PIN) }
                 assertTrue(vault.status().blocked)
                 assertThrows<VaktException.MistypedUnblockCode> { vault.unblock("nope", OTHER_PIN) }
-                val unblocked = vault.unblock(created.unblockCode, OTHER_PIN)
+                val unblocked = vault.unblock(created.unblockCode.reveal(), OTHER_PIN)
                 unblocked.session.close()
                 assertFalse(vault.status().blocked)
                 vault.changePin(OTHER_PIN, "5092")
@@ -287,9 +287,10 @@ fun Tests.wrapperTests() =
                             assertThrows<VaktException.ImportPasswordNeeded> { s.importAccounts(ImportFormat.AEGIS, fixture("imports/aegis/aegis_encrypted.json")) }
                             assertThrows<VaktException.WrongImportPassword> { s.importAccounts(ImportFormat.AEGIS, fixture("imports/aegis/aegis_encrypted.json"), "nope") }
                             assertThrows<VaktException.ImportFailed> { s.importAccounts(ImportFormat.AUTHY, fixture("imports/aegis/plain.txt")) }
-                            assertTrue(s.exportAegis().isNotEmpty())
-                            assertEquals(1, s.exportMigrationQrCodes().codes.size)
-                            val image = s.accountQr(s.accounts()[0].id)
+                            assertTrue(s.exportAegis(PIN).isNotEmpty())
+                            assertEquals(1, s.exportMigrationQrCodes(PIN).codes.size)
+                            assertEquals(2, assertThrows<VaktException.WrongPin> { s.accountQr("1111", s.accounts()[0].id) }.attemptsLeft)
+                            val image = s.accountQr(PIN, s.accounts()[0].id)
                             val side = image.side.toInt() * 3
                             assertIs<QrContent.Account>(QrScanner.scanImage(image.toArgb(3), side, side).single().content)
                             val before = s.changeCount()
@@ -311,7 +312,7 @@ fun Tests.wrapperTests() =
                 assertEquals(1, assertThrows<VaktException.WrongBackupSecret> { VaktVault.restore(file, keystore, backup, wrong, OTHER_PIN, options = FAST_WRAPPER) }.failedAttempts)
                 val restored = VaktVault.restore(file, keystore, backup, secret, OTHER_PIN, fixedClock(59), FAST_WRAPPER)
                 assertEquals(count, restored.restored)
-                assertNotEquals(created.unblockCode, restored.unblockCode)
+                assertNotEquals(created.unblockCode.reveal(), restored.unblockCode.reveal())
                 restored.session.use { assertEquals(count, it.accounts().size) }
                 restored.vault.use { it.unlock(OTHER_PIN).close() }
                 val noPhrase = VaktVault.BackupSecret.Passphrase("x")

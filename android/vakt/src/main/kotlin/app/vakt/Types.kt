@@ -6,6 +6,12 @@ import app.vakt.ffi.LockStatus
 import app.vakt.ffi.UriDetails
 import java.time.Instant
 
+/**
+ * A new unblock code: an object, so that printing it (or a result holding it)
+ * shows nothing of it; `reveal()` gives the text for the one screen that shows it.
+ */
+typealias NewUnblockCode = app.vakt.ffi.NewUnblockCode
+
 /** How codes are counted: TOTP, HOTP or Steam. */
 typealias OtpType = app.vakt.ffi.OtpType
 

@@ -46,20 +46,23 @@ class VaktVault private constructor(
         internal fun ffi() = VaultOptions(minPinLength.toUByte())
     }
 
-    /** A new vault and its first unblock code: show the code once, never store it. */
+    /**
+     * A new vault and its first unblock code: show the code once
+     * ([NewUnblockCode.reveal]), never store it. Printing it shows nothing of it.
+     */
     class Created internal constructor(
         /** The vault, locked. */
         val vault: VaktVault,
-        /** `XXXXX-XXXXX-XXXXX-XXXXX`. */
-        val unblockCode: String,
+        /** `reveal()` gives `XXXXX-XXXXX-XXXXX-XXXXX`. */
+        val unblockCode: NewUnblockCode,
     )
 
     /** The result of unblocking: an open session and the **new** unblock code. */
     class Unblocked internal constructor(
         /** The unlocked vault. */
         val session: VaktSession,
-        /** Replaces the old code, which no longer works. Show it once. */
-        val unblockCode: String,
+        /** Replaces the old code, which no longer works. Show it once ([NewUnblockCode.reveal]). */
+        val unblockCode: NewUnblockCode,
     )
 
     /** The secret the user typed to open a backup. `toString` never shows it. */
@@ -79,8 +82,8 @@ class VaktVault private constructor(
         val vault: VaktVault,
         /** An open session on it. */
         val session: VaktSession,
-        /** The new vault's unblock code (the backup's no longer opens it). Show it once. */
-        val unblockCode: String,
+        /** The new vault's unblock code (the backup's no longer opens it). Show it once ([NewUnblockCode.reveal]). */
+        val unblockCode: NewUnblockCode,
         /** Accounts restored. */
         val restored: Int,
         /** Push tokens to enrol again on this device (by name; [VaktPush.tokens] lists them as `NEEDS_REENROLMENT`). */
@@ -242,7 +245,7 @@ class VaktSession internal constructor(
     suspend fun nextCode(id: Long): String = call { it.nextCode(id.toULong()) }
 
     /** Replaces the unblock code; returns the new one (show it once). */
-    suspend fun reissueUnblockCode(): String = call { it.reissueUnblockCode() }
+    suspend fun reissueUnblockCode(): NewUnblockCode = call { it.reissueUnblockCode() }
 
     /**
      * Adds what a scanned code holds (one account, or an export code's usable
@@ -270,19 +273,26 @@ class VaktSession internal constructor(
     suspend fun importAccounts(format: ImportFormat, file: ByteArray, password: String? = null): ImportReport =
         call { it.importAccounts(format, file, password) }
 
-    /** Every account as an Aegis JSON file; **keys in the clear** unless [password] is given. */
-    suspend fun exportAegis(password: String? = null): ByteArray = call { it.exportAegis(password) }
+    /**
+     * Every account as an Aegis JSON file; **keys in the clear** unless [password] is given.
+     * Keys leave the vault, so the user's [pin] is asked again even in an open session
+     * (a wrong one counts towards the lockout).
+     */
+    suspend fun exportAegis(pin: String, password: String? = null): ByteArray = call { it.exportAegis(pin, password) }
 
     /**
      * Accounts [ids] (in order; empty: all) as Google Authenticator export QR
      * codes ([QrImage]s to draw). **The images carry the keys**: show them,
-     * never store or share them.
+     * never store or share them. The [pin] is asked again, as for [exportAegis].
      */
-    suspend fun exportMigrationQrCodes(ids: List<Long> = emptyList()): MigrationExport =
-        call { s -> s.exportMigrationQrCodes(ids.map { it.toULong() }) }
+    suspend fun exportMigrationQrCodes(pin: String, ids: List<Long> = emptyList()): MigrationExport =
+        call { s -> s.exportMigrationQrCodes(pin, ids.map { it.toULong() }) }
 
-    /** Account [id]'s otpauth QR code, to draw ([QrImage]). **It carries the key**: show it, never store or share it. */
-    suspend fun accountQr(id: Long): QrImage = call { it.accountQr(id.toULong()) }
+    /**
+     * Account [id]'s otpauth QR code, to draw ([QrImage]). **It carries the key**: show it,
+     * never store or share it. The [pin] is asked again, as for [exportAegis].
+     */
+    suspend fun accountQr(pin: String, id: Long): QrImage = call { it.accountQr(pin, id.toULong()) }
 
     /**
      * The code screen, once at once and then every [tick] (by default each

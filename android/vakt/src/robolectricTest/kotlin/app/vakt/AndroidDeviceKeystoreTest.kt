@@ -48,7 +48,7 @@ class AndroidDeviceKeystoreTest {
             created.vault.use { vault ->
                 vault.unlock("4829").use { s ->
                     s.addUri("otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example")
-                    created.unblockCode to s.backup()
+                    created.unblockCode.reveal() to s.backup()
                 }
             }
         }

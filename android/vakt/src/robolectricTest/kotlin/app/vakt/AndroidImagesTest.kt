@@ -143,7 +143,7 @@ class AndroidImagesTest {
                 vault.unlock("4829").use { session ->
                     val uri = fixture("qr/generated/clean.txt").decodeToString().trim()
                     val id = session.addUri(uri)
-                    val image = session.accountQr(id)
+                    val image = session.accountQr("4829", id)
                     val bitmap = image.toBitmap(4)
                     assertEquals(image.side.toInt() * 4, bitmap.width)
                     assertEquals(Color.BLACK, bitmap.getPixel(4 * 4, 4 * 4), "the finder pattern's corner, after the quiet zone")
