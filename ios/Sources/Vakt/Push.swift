@@ -12,6 +12,7 @@ import VaktFFI
 /// Rust as `Other`.
 public typealias HttpTransport = VaktFFI.HttpTransport
 public typealias HttpRequest = VaktFFI.HttpRequest
+public typealias HttpMethod = VaktFFI.HttpMethod
 public typealias HttpResponse = VaktFFI.HttpResponse
 public typealias TransportFailure = VaktFFI.TransportFailure
 public typealias DeclineReason = VaktFFI.DeclineReason

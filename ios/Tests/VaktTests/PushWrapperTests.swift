@@ -78,7 +78,8 @@ final class PushWrapperTests: VaktTestCase {
             XCTAssertEqual(late, .alreadyAnswered)
             guard case .answered = try await push.challenge(id: c.id).state else { return XCTFail("not answered") }
             let right = fake.trigger(presence: (options: "X,L,Z", correct: "Z"))
-            let next = try XCTUnwrap(try await push.poll().challenges.first { $0.id != c.id })
+            let repolled = try await push.poll()
+            let next = try XCTUnwrap(repolled.challenges.first { $0.id != c.id })
             let approved = try await push.approve(id: next.id, presenceAnswer: "Z")
             XCTAssertNil(approved)
             XCTAssertEqual(right.answered, true)

@@ -297,8 +297,8 @@ final class WrapperTests: VaktTestCase {
         let export = try await s.exportMigrationQrCodes(pin: pin)
         XCTAssertEqual(export.codes.count, 1)
         let first = try await s.accounts()[0]
-        let wrong = await vaktError { try await s.accountQr(pin: "1111", id: first.id) }
-        XCTAssertEqual(wrong, .wrongPin(attemptsLeft: 2))
+        let wrongPin = await vaktError { try await s.accountQr(pin: "1111", id: first.id) }
+        XCTAssertEqual(wrongPin, .wrongPin(attemptsLeft: 2))
         let image = try await s.accountQr(pin: pin, id: first.id)
         let drawn = qrLuma(image, scale: 4)
         guard case let .account(details)? = try QrScanner.scanImage(
