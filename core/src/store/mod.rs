@@ -331,13 +331,13 @@ impl Store {
             .and_then(attempt);
         let (conn, version) = match first {
             Ok(opened) => opened,
-            Err(StoreError::Failed(_)) if !has_pending_wal(path) => {
+            Err(StoreError::Failed(_) | StoreError::ReadOnly) if !has_pending_wal(path) => {
                 let uri = immutable_uri(path)?;
                 let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
                     .map_err(StoreError::from)?;
                 attempt(conn)?
             }
-            Err(StoreError::Failed(_)) => return Err(StoreError::ReadOnly),
+            Err(StoreError::Failed(_) | StoreError::ReadOnly) => return Err(StoreError::ReadOnly),
             Err(e) => return Err(e),
         };
         if version < SCHEMA_VERSION {
