@@ -7,7 +7,7 @@ use vakt_core::qr::QrError;
 use vakt_core::qr::render::RenderError;
 use vakt_core::transfer::export::aegis::ExportError;
 use vakt_core::transfer::import::ImportError;
-use vakt_core::vault::{Unreadable, VaultError};
+use vakt_core::vault::{StoreError, Unreadable, VaultError};
 
 /// Why a vault file cannot be used (it is always left untouched).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -200,7 +200,33 @@ pub enum VaktError {
         /// For the user (names a field at most, never a value).
         message: String,
     },
-    /// Storage failed (busy, disk).
+    /// The vault file is damaged and was moved aside, untouched, to
+    /// `moved_to`: offer to restore a backup (`Vault.restore`) into the same
+    /// path, which is free now.
+    #[error("the vault file is damaged; it was moved aside: restore a backup")]
+    VaultDamaged {
+        /// Where the damaged file is now (for logs, or a support request).
+        moved_to: String,
+    },
+    /// No space is left on the device; nothing was changed. Ask the person to
+    /// free some space, then retry. (Opening the vault, PIN attempts and codes
+    /// still work: the vault keeps space aside for them.)
+    #[error("there is no space left on the device; free some space and try again")]
+    StorageFull,
+    /// The vault's folder cannot be written (read-only storage, wrong
+    /// permissions). `status` still works, but the vault cannot be opened:
+    /// every PIN attempt must be recorded there first, for the lockout.
+    #[error(
+        "the vault's folder cannot be written; the PIN lockout must record each attempt there, so the vault cannot be opened"
+    )]
+    StorageNotWritable,
+    /// The storage is not available yet (iOS before the first unlock after a
+    /// restart; Android credential-encrypted storage in direct boot): retry
+    /// after the person has unlocked the device.
+    #[error("the storage is not available until the device is unlocked")]
+    StorageUnavailable,
+    /// Storage failed otherwise (busy: used by another process for too long,
+    /// or an input/output failure); nothing was changed. Retry later.
     #[error("{message}")]
     Storage {
         /// For logs.
@@ -321,7 +347,25 @@ impl From<VaultError> for VaktError {
             VaultError::NoSuchAccount { id } => VaktError::NoSuchAccount { id },
             VaultError::NotCounterBased { id } => VaktError::NotCounterBased { id },
             VaultError::InvalidInput(_) => VaktError::InvalidInput { message },
-            VaultError::Storage(_) => VaktError::Storage { message },
+            VaultError::Damaged { moved_to } => VaktError::VaultDamaged {
+                moved_to: moved_to.display().to_string(),
+            },
+            VaultError::Storage(StoreError::Full) => VaktError::StorageFull,
+            VaultError::Storage(StoreError::ReadOnly) => VaktError::StorageNotWritable,
+            VaultError::Storage(StoreError::Unavailable) => VaktError::StorageUnavailable,
+            VaultError::Storage(StoreError::Damaged) => VaktError::VaultUnreadable {
+                reason: UnreadableReason::Damaged,
+            },
+            VaultError::Storage(StoreError::NotAVault) => VaktError::VaultUnreadable {
+                reason: UnreadableReason::NotAVault,
+            },
+            VaultError::Storage(StoreError::NewerSchema { .. }) => VaktError::VaultUnreadable {
+                reason: UnreadableReason::NewerVersion,
+            },
+            VaultError::Storage(StoreError::Missing) => VaktError::NotInitialized,
+            VaultError::Storage(StoreError::Busy | StoreError::Failed(_)) => {
+                VaktError::Storage { message }
+            }
             VaultError::Keystore(_) => VaktError::Keystore { message },
             VaultError::Random => VaktError::Internal { message },
         }

@@ -19,6 +19,12 @@ pub enum Status {
     Unreadable = 6,
     /// A push server could not be reached, or refused.
     PushServer = 7,
+    /// No space left on the device; nothing was changed.
+    StorageFull = 8,
+    /// The vault folder cannot be written (read-only storage, permissions).
+    StorageNotWritable = 9,
+    /// The storage is not available yet (locked until the device is unlocked).
+    StorageUnavailable = 10,
     /// Something failed that is not the user's input (I/O, internal).
     Internal = 70,
 }
@@ -62,8 +68,9 @@ impl CliError {
             E::WrongPin { .. } => Status::WrongPin,
             E::Blocked => Status::Blocked,
             E::WrongUnblockCode { .. } | E::MistypedUnblockCode(_) => Status::WrongUnblockCode,
-            E::Unreadable(_) => Status::Unreadable,
-            E::Storage(_) | E::Keystore(_) | E::Random => Status::Internal,
+            E::Unreadable(_) | E::Damaged { .. } => Status::Unreadable,
+            E::Storage(store) => storage_status(store),
+            E::Keystore(_) | E::Random => Status::Internal,
             E::NotInitialized
             | E::AlreadyInitialized
             | E::BadPin(_)
@@ -75,10 +82,35 @@ impl CliError {
         let message = match e {
             E::Blocked => format!("{e} (vakt unblock)"),
             E::NotInitialized => "no vault here yet (vakt init)".to_owned(),
-            E::Unreadable(_) => format!("{e}; the file was left as it is"),
+            E::Unreadable(_) => format!(
+                "{e}; the file was left as it is (if it is damaged, move it away and \
+                 restore a backup: vakt backup restore FILE)"
+            ),
+            E::Damaged { .. } => {
+                format!("{e}. Restore a backup to get the accounts back: vakt backup restore FILE")
+            }
+            E::Storage(store) => storage_message(store),
             _ => e.to_string(),
         };
         Self { status, message }
+    }
+
+    /// Maps a failure to write or create `path` (an output file, the vault
+    /// folder): no space, storage that cannot be written, or another I/O error.
+    pub fn io(action: &str, path: &std::path::Path, e: &std::io::Error) -> Self {
+        use vakt_core::vault::StoreError;
+        let store = StoreError::from_io(e);
+        match store {
+            StoreError::Full | StoreError::ReadOnly | StoreError::Unavailable => Self {
+                status: storage_status(&store),
+                message: format!(
+                    "cannot {action} {}: {}",
+                    path.display(),
+                    storage_message(&store)
+                ),
+            },
+            _ => Self::internal(format!("cannot {action} {}: {e}", path.display())),
+        }
     }
 
     /// Maps a backup error: the vault's own errors as [`CliError::vault`], a
@@ -139,6 +171,43 @@ impl CliError {
         let line = self.message.replace(['\n', '\r'], " ");
         let _ = writeln!(std::io::stderr(), "vakt: {line}");
         ExitCode::from(self.status as u8)
+    }
+}
+
+/// The exit status of a storage failure.
+fn storage_status(e: &vakt_core::vault::StoreError) -> Status {
+    use vakt_core::vault::StoreError as S;
+    match e {
+        S::Full => Status::StorageFull,
+        S::ReadOnly => Status::StorageNotWritable,
+        S::Unavailable => Status::StorageUnavailable,
+        S::Missing => Status::BadInput,
+        S::NotAVault | S::Damaged | S::NewerSchema { .. } => Status::Unreadable,
+        S::Busy | S::Failed(_) => Status::Internal,
+    }
+}
+
+/// What happened to the storage and what to do, in plain words.
+fn storage_message(e: &vakt_core::vault::StoreError) -> String {
+    use vakt_core::vault::StoreError as S;
+    match e {
+        S::Full => "no space left on the device; nothing was changed. Free some space and \
+                    try again (codes can still be shown)"
+            .to_owned(),
+        S::ReadOnly => "the vault folder cannot be written (read-only storage or no \
+                        permission). Every PIN attempt must be recorded there before the PIN \
+                        is checked, so the vault cannot be opened; vakt status still works. \
+                        Make the folder writable, or copy it somewhere writable"
+            .to_owned(),
+        S::Unavailable => "the storage is not available yet (locked until the device is \
+                           unlocked); unlock it and try again"
+            .to_owned(),
+        S::Busy => "the vault is busy: another program is using it; try again".to_owned(),
+        S::Failed(_) => format!(
+            "{e}; nothing was changed. Try again; if it keeps failing, check the disk, \
+             or restore a backup"
+        ),
+        S::Missing | S::NotAVault | S::Damaged | S::NewerSchema { .. } => e.to_string(),
     }
 }
 

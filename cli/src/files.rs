@@ -37,15 +37,13 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
             path.display()
         )));
     }
-    vakt_core::files::write_private_atomic(path, bytes)
-        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
+    vakt_core::files::write_private_atomic(path, bytes).map_err(|e| CliError::io("write", path, &e))
 }
 
 /// Creates `dir` (and missing parents) private to its owner (`0700`); an
 /// existing folder is left as it is.
 pub fn create_private_dir(dir: &Path) -> Result<(), CliError> {
-    vakt_core::files::create_private_dir_all(dir)
-        .map_err(|e| CliError::internal(format!("cannot create {}: {e}", dir.display())))
+    vakt_core::files::create_private_dir_all(dir).map_err(|e| CliError::io("create", dir, &e))
 }
 
 /// Writes a new file readable by its owner only; never overwrites.
@@ -59,10 +57,10 @@ pub fn write_new(path: &Path, bytes: &SecretBytes) -> Result<(), CliError> {
             "{} already exists (nothing was overwritten)",
             path.display()
         )),
-        _ => CliError::internal(format!("cannot create {}: {e}", path.display())),
+        _ => CliError::io("create", path, &e),
     })?;
     // EXPOSE: the image goes to the file the user asked for.
     file.write_all(bytes.expose())
         .and_then(|()| file.sync_all())
-        .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| CliError::io("write", path, &e))
 }

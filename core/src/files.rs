@@ -98,6 +98,45 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Makes a new private file at `path` (never opening an existing one) and
+/// writes up to `len` bytes that do not compress into it, stopping early when
+/// the storage is full; returns how many bytes it holds (synced). Used to set
+/// space aside (`vault::reserve`).
+pub fn fill_private_file(path: &Path, len: u64) -> io::Result<u64> {
+    let mut file = new_private_file().open(path)?;
+    // xorshift64: cheap, and no compressing file system shrinks it.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut chunk = vec![0u8; 64 * 1024];
+    for word in chunk.chunks_mut(8) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        for (byte, value) in word.iter_mut().zip(state.to_le_bytes()) {
+            *byte = value;
+        }
+    }
+    let mut written: u64 = 0;
+    while written < len {
+        let want = usize::try_from(len - written)
+            .unwrap_or(usize::MAX)
+            .min(chunk.len());
+        let part = chunk.get(..want).unwrap_or(&chunk);
+        match file.write(part) {
+            Ok(0) => break,
+            Ok(n) => written += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) => {
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match file.sync_all() {
+        Err(e) if e.kind() != io::ErrorKind::StorageFull => Err(e),
+        _ => Ok(written),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +177,16 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(fs::read(&path).unwrap(), b"key");
+    }
+
+    #[test]
+    fn fills_a_new_file_and_never_an_existing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reserve");
+        assert_eq!(fill_private_file(&path, 100_000).unwrap(), 100_000);
+        assert_eq!(fs::metadata(&path).unwrap().len(), 100_000);
+        assert!(fill_private_file(&path, 10).is_err());
+        assert_eq!(fs::metadata(&path).unwrap().len(), 100_000);
     }
 
     #[cfg(unix)]

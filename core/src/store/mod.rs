@@ -7,9 +7,22 @@
 //!
 //! Opening never writes to a file it cannot read: a file that is not SQLite, a
 //! SQLite file that is not a Vakt vault, or a vault from a newer schema is
-//! reported and left exactly as it was.
+//! reported and left exactly as it was. A Vakt vault whose pages fail
+//! SQLite's integrity check is reported as [`StoreError::Damaged`].
+//!
+//! Storage failures are classified by what a person can do about them: no
+//! space left ([`StoreError::Full`]), storage that cannot be written
+//! ([`StoreError::ReadOnly`]: a read-only file system, no permission), storage
+//! not available yet ([`StoreError::Unavailable`]: files protected until the
+//! device is first unlocked). SQLite's own codes do not always say which (a
+//! full disk often shows as an I/O error while extending the `-shm` file), so
+//! on such failures the folder is probed with an ordinary file
+//! ([`diagnose`]). A vault on storage that cannot be written is still opened
+//! for reading ([`Store::is_read_only`]); every write then fails as
+//! `ReadOnly`.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -34,9 +47,24 @@ pub enum StoreError {
     /// No vault file at the path.
     #[error("no vault file")]
     Missing,
-    /// The file is not SQLite, or is SQLite but not a Vakt vault, or is damaged.
+    /// The file is not SQLite, or is SQLite but not a Vakt vault.
     #[error("the file is not a Vakt vault or is damaged")]
     NotAVault,
+    /// A Vakt vault whose pages are damaged (they fail SQLite's integrity
+    /// check, or its header is Vakt's but the rest does not read).
+    #[error("the vault file is damaged")]
+    Damaged,
+    /// No space is left on the storage for the write (nothing was changed).
+    #[error("there is no space left on the device")]
+    Full,
+    /// The vault's folder or file cannot be written: read-only storage, or no
+    /// permission.
+    #[error("the vault's folder cannot be written (read-only storage or no permission)")]
+    ReadOnly,
+    /// The storage is not available yet: the platform keeps it locked until
+    /// the device is unlocked for the first time after it starts.
+    #[error("the storage is not available yet (the device has not been unlocked since it started)")]
+    Unavailable,
     /// Written by a newer Vakt.
     #[error("the vault has schema {found}; this version reads up to {supported}")]
     NewerSchema {
@@ -48,8 +76,8 @@ pub enum StoreError {
     /// Another process holds the vault for too long.
     #[error("the vault is busy (used by another process)")]
     Busy,
-    /// Any other SQLite or I/O failure (message without data).
-    #[error("storage failed: {0}")]
+    /// Any other input/output failure (a plain description, without data).
+    #[error("the vault's storage failed ({0})")]
     Failed(String),
 }
 
@@ -57,13 +85,123 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
-                StoreError::NotAVault
-            }
+            Some(ErrorCode::NotADatabase) => StoreError::NotAVault,
+            Some(ErrorCode::DatabaseCorrupt) => StoreError::Damaged,
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => StoreError::Busy,
-            Some(code) => StoreError::Failed(format!("{code:?}")),
+            Some(ErrorCode::DiskFull) => StoreError::Full,
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly,
+            Some(ErrorCode::SystemIoFailure) => StoreError::Failed("an input/output error".into()),
+            Some(ErrorCode::CannotOpen) => StoreError::Failed("a file could not be opened".into()),
+            Some(ErrorCode::PermissionDenied) => StoreError::ReadOnly,
+            Some(ErrorCode::OutOfMemory) => StoreError::Failed("out of memory".into()),
+            Some(_) => StoreError::Failed("an unexpected database failure".into()),
             None => StoreError::Failed("unexpected database state".into()),
         }
+    }
+}
+
+impl StoreError {
+    /// Classifies an operating-system error on the vault's files.
+    pub fn from_io(e: &std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        // ENOSPC, EDQUOT; ENOKEY (Linux/Android: an encrypted folder whose key
+        // is not loaded yet, e.g. credential-encrypted storage before the
+        // first unlock); EPERM on Apple platforms (data protection).
+        const ENOSPC: i32 = 28;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        const EDQUOT: i32 = 122;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        const EDQUOT: i32 = 69;
+        const ENOKEY: i32 = 126;
+        let raw = e.raw_os_error();
+        if raw == Some(ENOKEY) && cfg!(any(target_os = "linux", target_os = "android")) {
+            return StoreError::Unavailable;
+        }
+        if raw == Some(1) && cfg!(any(target_os = "ios", target_os = "macos")) {
+            return StoreError::Unavailable;
+        }
+        if raw == Some(ENOSPC) || raw == Some(EDQUOT) {
+            return StoreError::Full;
+        }
+        match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => StoreError::Full,
+            ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => StoreError::ReadOnly,
+            ErrorKind::NotFound => StoreError::Failed("a file or folder is missing".into()),
+            other => StoreError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Finds out, with ordinary files, why SQLite could not open or write the
+/// vault at `path` when its own code does not say (an I/O error, a file that
+/// cannot be opened): the vault file opened for writing (nothing written),
+/// then a small probe file made, synced and removed in its folder. `None`
+/// when both work.
+pub fn diagnose(path: &Path) -> Option<StoreError> {
+    if path.exists()
+        && let Err(e) = std::fs::OpenOptions::new().write(true).open(path)
+    {
+        return Some(StoreError::from_io(&e));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let probe = dir.join(format!(".vakt-probe-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut file| {
+            let page = [0x5a_u8; 65536];
+            let out = file.write_all(&page).and_then(|()| file.sync_all());
+            let _ = std::fs::remove_file(&probe);
+            out
+        });
+    match written {
+        Ok(()) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+        Err(e) => Some(StoreError::from_io(&e)),
+    }
+}
+
+/// Whether the first 100 bytes of the file at `path` are a SQLite header
+/// with Vakt's application id: then a file that does not read is a damaged
+/// vault, not someone else's file.
+pub fn has_vault_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    read.is_ok()
+        && header.starts_with(b"SQLite format 3\0")
+        && header.get(68..72) == Some(&APPLICATION_ID.to_be_bytes()[4..])
+}
+
+/// Whether the file at `path` has a SQLite header whose file-format numbers
+/// (bytes 18 and 19) are above 2: SQLite then opens it for reading only,
+/// which no vault this build wrote asks for.
+fn header_refuses_writes(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    read.is_ok()
+        && header.starts_with(b"SQLite format 3\0")
+        && header.get(18..20).is_some_and(|v| v.iter().any(|&b| b > 2))
+}
+
+/// Maps a SQLite error on the vault at `path`: what SQLite reports as an I/O
+/// failure or an unopenable file is diagnosed ([`diagnose`]).
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    match StoreError::from(e) {
+        StoreError::Failed(detail) => diagnose(path).unwrap_or(StoreError::Failed(detail)),
+        // Writable storage, yet SQLite will not write: the file itself says
+        // so (its header's format numbers), which no vault of ours does.
+        StoreError::ReadOnly => diagnose(path).unwrap_or(if has_vault_header(path) {
+            StoreError::Damaged
+        } else {
+            StoreError::NotAVault
+        }),
+        other => other,
     }
 }
 
@@ -111,6 +249,9 @@ pub struct SlotRow {
 /// An open vault file.
 pub struct Store {
     conn: Connection,
+    path: PathBuf,
+    /// Opened for reading only: the storage cannot be written.
+    read_only: bool,
 }
 
 fn to_u64(v: i64) -> Result<u64, StoreError> {
@@ -123,21 +264,107 @@ fn to_i64(v: u64) -> Result<i64, StoreError> {
 
 impl Store {
     /// Opens the vault file at `path`, creating it only if `create` is set,
-    /// and brings its schema up to date.
+    /// and brings its schema up to date. An existing vault on storage that
+    /// cannot be written is opened for reading only ([`Store::is_read_only`]).
     pub fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
         if !create && !path.exists() {
             return Err(StoreError::Missing);
+        }
+        let opened = match Self::open_writable(path, create) {
+            Err(StoreError::ReadOnly) if !create => Self::open_read_only(path),
+            other => other,
+        };
+        match opened {
+            // A file with Vakt's header that does not read is a damaged vault.
+            Err(StoreError::NotAVault) if has_vault_header(path) => Err(StoreError::Damaged),
+            other => other,
+        }
+    }
+
+    fn open_writable(path: &Path, create: bool) -> Result<Self, StoreError> {
+        if header_refuses_writes(path) {
+            return Err(if has_vault_header(path) {
+                StoreError::Damaged
+            } else {
+                StoreError::NotAVault
+            });
         }
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        // Read before any write: these fail on a file that is not SQLite.
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        let err = |e| classify(path, e);
+        let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        let version = Self::check_file(&conn, path)?;
+        if version == 0 && !create {
+            // An empty file (a vault never finished): nothing to open, and
+            // nothing is written to it here.
+            return Err(StoreError::Missing);
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+            read_only: false,
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    /// Opens an existing vault for reading only (its storage cannot be
+    /// written). A vault left without a `-wal` file (closed cleanly) is read
+    /// as immutable, since SQLite cannot make its `-shm` file there.
+    fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let attempt = |conn: Connection| -> Result<(Connection, u32), StoreError> {
+            conn.busy_timeout(Duration::from_secs(10))
+                .map_err(StoreError::from)?;
+            let version = Self::check_file(&conn, path)?;
+            Ok((conn, version))
+        };
+        let first = Connection::open_with_flags(path, flags)
+            .map_err(StoreError::from)
+            .and_then(attempt);
+        let (conn, version) = match first {
+            Ok(opened) => opened,
+            Err(StoreError::Failed(_) | StoreError::ReadOnly) if !has_pending_wal(path) => {
+                let uri = immutable_uri(path)?;
+                let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(StoreError::from)?;
+                attempt(conn)?
+            }
+            Err(StoreError::Failed(_) | StoreError::ReadOnly) => return Err(StoreError::ReadOnly),
+            Err(e) => return Err(e),
+        };
+        if version < SCHEMA_VERSION {
+            // An older schema needs a migration, which is a write.
+            return Err(StoreError::ReadOnly);
+        }
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            read_only: true,
+        })
+    }
+
+    /// Reads, before any write, what says whether the file is a Vakt vault
+    /// this build can use (these fail on a file that is not SQLite), checks
+    /// its pages (`PRAGMA quick_check`), and returns its schema version.
+    fn check_file(conn: &Connection, path: &Path) -> Result<u32, StoreError> {
+        let err = |e| classify(path, e);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        let app_id: i64 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(err)?;
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(err)?;
         let version = u32::try_from(version).map_err(|_| StoreError::NotAVault)?;
         if version == 0 && tables > 0 {
             return Err(StoreError::NotAVault); // someone else's SQLite file
@@ -151,20 +378,30 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let mut store = Store { conn };
-        store.migrate(version)?;
-        Ok(store)
+        let verdict: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(err)?;
+        if verdict != "ok" {
+            return Err(StoreError::Damaged);
+        }
+        Ok(version)
+    }
+
+    /// Whether the vault was opened for reading only (its storage cannot be
+    /// written); every write then fails as [`StoreError::ReadOnly`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     fn migrate(&mut self, from: u32) -> Result<(), StoreError> {
         if from >= SCHEMA_VERSION {
             return Ok(());
         }
+        let path = &self.path;
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(path, e))?;
         // Re-read inside the write lock: another process may have migrated.
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let current = u32::try_from(current).map_err(|_| StoreError::NotAVault)?;
@@ -175,7 +412,7 @@ impl Store {
                 tx.pragma_update(None, "user_version", number)?;
             }
         }
-        tx.commit()?;
+        tx.commit().map_err(|e| classify(path, e))?;
         Ok(())
     }
 
@@ -185,12 +422,16 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly.into());
+        }
+        let path = &self.path;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+            .map_err(|e| classify(path, e))?;
         let out = f(&Tx(&tx))?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit().map_err(|e| classify(path, e))?;
         Ok(out)
     }
 
@@ -204,6 +445,9 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly.into());
+        }
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(StoreError::from)?;
@@ -222,12 +466,13 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        let path = &self.path;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(StoreError::from)?;
+            .map_err(|e| classify(path, e))?;
         let out = f(&Tx(&tx))?;
-        tx.finish().map_err(StoreError::from)?;
+        tx.finish().map_err(|e| classify(path, e))?;
         Ok(out)
     }
 }
@@ -247,9 +492,34 @@ pub fn open_lock_file(path: &Path) -> Result<std::fs::File, StoreError> {
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map_err(|e| StoreError::Failed(format!("cannot open the vault's lock file: {}", e.kind())))
+    options.open(path).map_err(|e| StoreError::from_io(&e))
+}
+
+/// Whether the vault at `path` has a `-wal` file with content (changes not
+/// yet copied into the vault file).
+fn has_pending_wal(path: &Path) -> bool {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    std::fs::metadata(PathBuf::from(name)).is_ok_and(|m| m.len() > 0)
+}
+
+/// A `file:` URI naming `path` as immutable (SQLite then takes no locks and
+/// makes no `-shm` file); bytes outside the unreserved set are escaped.
+fn immutable_uri(path: &Path) -> Result<String, StoreError> {
+    let absolute = std::path::absolute(path).map_err(|e| StoreError::from_io(&e))?;
+    let text = absolute
+        .to_str()
+        .ok_or_else(|| StoreError::Failed("the vault's path is not text".into()))?;
+    let mut uri = String::from("file:");
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    Ok(uri)
 }
 
 /// A `push_challenges` row as SQLite returns it.

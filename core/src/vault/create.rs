@@ -24,6 +24,8 @@ use super::unblock_code::UnblockCode;
 pub(crate) struct EmptyVault {
     store: Store,
     lock_path: std::path::PathBuf,
+    /// The vault's reserved space (`reserve`).
+    reserve_path: std::path::PathBuf,
     /// The folder's record of recovery attempts (see `count_attempt`).
     record_path: std::path::PathBuf,
 }
@@ -58,8 +60,7 @@ impl EmptyVault {
     /// Opens (creating it and its folder if needed) the file at `path`, which
     /// must not hold a vault yet; a file that is not a vault is never touched.
     pub(crate) fn open(path: &Path) -> Result<Self, VaultError> {
-        let failed =
-            |e: std::io::Error| VaultError::Storage(StoreError::Failed(e.kind().to_string()));
+        let failed = |e: std::io::Error| VaultError::Storage(StoreError::from_io(&e));
         if let Some(parent) = path.parent() {
             crate::files::create_private_dir_all(parent).map_err(failed)?;
         }
@@ -76,6 +77,7 @@ impl EmptyVault {
         Ok(Self {
             store,
             lock_path: crate::store::lock_path(path),
+            reserve_path: super::reserve::reserve_path(path),
             record_path: folder.join(RESTORE_ATTEMPTS_FILE),
         })
     }
@@ -128,6 +130,7 @@ impl EmptyVault {
             services,
             config,
             vault_id,
+            reserve_path: self.reserve_path,
             lock_path: self.lock_path,
         });
         let pin_slot = inner.make_slot(
@@ -158,6 +161,7 @@ impl EmptyVault {
             tx.set_lockout(0, 0)?;
             fill(&session, tx)
         })?;
+        inner.top_up_reserve();
         Ok(Made {
             vault: Vault { inner },
             session,

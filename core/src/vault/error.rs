@@ -87,8 +87,20 @@ pub enum VaultError {
     /// An argument is not acceptable (the message says which).
     #[error("{0}")]
     InvalidInput(String),
-    /// Storage failed (busy, I/O).
-    #[error("storage: {0}")]
+    /// The vault file is damaged: it was moved, untouched, to `moved_to`
+    /// (with its `-wal` and `-shm` files). The way back is a restore from a
+    /// backup into the now free place.
+    #[error(
+        "the vault file is damaged and cannot be read; it was moved, untouched, to {}",
+        moved_to.display()
+    )]
+    Damaged {
+        /// Where the damaged file is now.
+        moved_to: std::path::PathBuf,
+    },
+    /// Storage failed: no space left, storage that cannot be written or is
+    /// not available yet, busy, or another input/output failure.
+    #[error("{0}")]
     Storage(StoreError),
     /// The device keystore failed for a reason other than a wrong key.
     #[error("{0}")]
@@ -103,6 +115,7 @@ impl From<StoreError> for VaultError {
         match e {
             StoreError::Missing => VaultError::NotInitialized,
             StoreError::NotAVault => VaultError::Unreadable(Unreadable::NotAVault),
+            StoreError::Damaged => VaultError::Unreadable(Unreadable::Damaged),
             StoreError::NewerSchema { found, supported } => {
                 VaultError::Unreadable(Unreadable::NewerSchema { found, supported })
             }

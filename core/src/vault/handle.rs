@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) vault_id: [u8; 16],
     /// The lock file of the vault's check turn (`lockout::CheckTurn`).
     pub(super) lock_path: std::path::PathBuf,
+    /// The vault's reserved space (`reserve`).
+    pub(super) reserve_path: std::path::PathBuf,
 }
 
 impl Inner {
@@ -41,6 +43,41 @@ impl Inner {
         self.store
             .lock()
             .map_err(|_| VaultError::Storage(StoreError::Failed("vault lock poisoned".into())))
+    }
+
+    /// Runs a lockout write (an attempt counted, or its reset; `synced` as
+    /// [`Store::write`], else [`Store::write_unsynced`]). If the storage is
+    /// full, the vault's reserve is freed and the write tried once more; the
+    /// reserve is made again the next time there is space.
+    pub(super) fn lockout_write<T>(
+        &self,
+        synced: bool,
+        f: impl Fn(&crate::store::Tx<'_>) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let run = |f: &dyn Fn(&crate::store::Tx<'_>) -> Result<T, VaultError>| {
+            let mut store = self.store()?;
+            if synced {
+                store.write(f)
+            } else {
+                store.write_unsynced(f)
+            }
+        };
+        match run(&f) {
+            Err(VaultError::Storage(StoreError::Full))
+                if super::reserve::release(&self.reserve_path) =>
+            {
+                run(&f)
+            }
+            other => other,
+        }
+    }
+
+    /// Makes the reserve whole again where space allows (best effort).
+    pub(super) fn top_up_reserve(&self) {
+        let writable = self.store().is_ok_and(|store| !store.is_read_only());
+        if writable {
+            super::reserve::top_up(&self.reserve_path);
+        }
     }
 
     /// Seals a record under `vault_key` for `purpose` and `context`.

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::secret::Key256;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 use super::config::{Services, VaultConfig};
 use super::error::{Unreadable, VaultError};
@@ -38,7 +38,7 @@ impl Inner {
     pub(super) fn check_pin(&self, pin: &Pin) -> Result<Key256, VaultError> {
         let _turn = self.check_turn()?;
         let (slot, inner) = self.unwrap_slot(SLOT_PIN)?;
-        let failed = self.store()?.write(|tx| {
+        let failed = self.lockout_write(true, |tx| {
             let (pin_failures, unblock_failures) = tx.lockout()?;
             if pin_failures >= MAX_PIN_ATTEMPTS {
                 return Err(VaultError::Blocked);
@@ -50,13 +50,14 @@ impl Inner {
             Some(vault_key) => {
                 // Unsynced on purpose: losing this reset to a power cut only
                 // leaves the count higher (see Store::write_unsynced).
-                self.store()?.write_unsynced(|tx| {
+                self.lockout_write(false, |tx| {
                     let (pin_failures, unblock_failures) = tx.lockout()?;
                     if pin_failures == failed {
                         tx.set_lockout(0, unblock_failures)?;
                     }
                     Ok::<_, VaultError>(())
                 })?;
+                self.top_up_reserve();
                 Ok(vault_key)
             }
             None => match MAX_PIN_ATTEMPTS.saturating_sub(failed) {
@@ -74,9 +75,31 @@ impl Inner {
 
 impl Vault {
     /// Opens an existing vault (locked). Reports, and leaves untouched, a file
-    /// that is missing, foreign, damaged or from a newer version.
+    /// that is missing, foreign or from a newer version. A vault file that is
+    /// damaged is moved aside untouched ([`VaultError::Damaged`]: restore a
+    /// backup).
+    ///
+    /// On a full disk the vault's reserve is freed so that it still opens
+    /// and counts PIN attempts; on storage that cannot be written it opens
+    /// for [`Vault::status`] only (a PIN check fails as
+    /// `Storage(ReadOnly)`: the attempt cannot be counted).
     pub fn open(path: &Path, services: Services, config: VaultConfig) -> Result<Vault, VaultError> {
-        let mut store = Store::open(path, false)?;
+        let reserve_path = super::reserve::reserve_path(path);
+        let opened = match Store::open(path, false) {
+            Err(StoreError::Full) if super::reserve::release(&reserve_path) => {
+                Store::open(path, false)
+            }
+            other => other,
+        };
+        let mut store = match opened {
+            Err(StoreError::Damaged) => {
+                return Err(match super::aside::move_aside(path) {
+                    Ok(moved_to) => VaultError::Damaged { moved_to },
+                    Err(_) => VaultError::Unreadable(Unreadable::Damaged),
+                });
+            }
+            other => other?,
+        };
         let vault_id = store.read(|tx| {
             if tx.slot(SLOT_PIN)?.is_none() {
                 return Err(VaultError::NotInitialized);
@@ -86,14 +109,17 @@ impl Vault {
                 .ok_or(VaultError::Unreadable(Unreadable::Damaged))?;
             <[u8; 16]>::try_from(id).map_err(|_| VaultError::Unreadable(Unreadable::Damaged))
         })?;
+        let inner = Inner {
+            store: Mutex::new(store),
+            services,
+            config,
+            vault_id,
+            lock_path: crate::store::lock_path(path),
+            reserve_path,
+        };
+        inner.top_up_reserve();
         Ok(Vault {
-            inner: Arc::new(Inner {
-                store: Mutex::new(store),
-                services,
-                config,
-                vault_id,
-                lock_path: crate::store::lock_path(path),
-            }),
+            inner: Arc::new(inner),
         })
     }
 
@@ -160,7 +186,7 @@ impl Vault {
         let inner = &self.inner;
         let _turn = inner.check_turn()?;
         let (slot, sealed) = inner.unwrap_slot(SLOT_UNBLOCK)?;
-        let attempt = inner.store()?.write(|tx| {
+        let attempt = inner.lockout_write(true, |tx| {
             let (pin_failures, unblock_failures) = tx.lockout()?;
             let attempt = unblock_failures.saturating_add(1);
             tx.set_lockout(pin_failures, attempt)?;
@@ -186,12 +212,13 @@ impl Vault {
             &key,
         )?;
         let backup_kek = inner.backup_kek_for_code(&key, &new_code)?;
-        inner.store()?.write(|tx| {
+        inner.lockout_write(true, |tx| {
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
             backup_kek.write(tx)?;
             tx.set_lockout(0, 0).map_err(VaultError::from)
         })?;
+        inner.top_up_reserve();
         Ok((
             Session {
                 inner: inner.clone(),

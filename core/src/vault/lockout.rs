@@ -60,10 +60,7 @@ impl CheckTurn {
                 }
                 Err(TryLockError::WouldBlock) => pause.pause(TURN_POLL),
                 Err(TryLockError::Error(e)) => {
-                    return Err(VaultError::Storage(StoreError::Failed(format!(
-                        "cannot lock the vault: {}",
-                        e.kind()
-                    ))));
+                    return Err(VaultError::Storage(StoreError::from_io(&e)));
                 }
             }
         }
@@ -97,10 +94,7 @@ impl CheckTurn {
 }
 
 fn io_error(e: std::io::Error) -> VaultError {
-    VaultError::Storage(StoreError::Failed(format!(
-        "cannot count the attempt: {}",
-        e.kind()
-    )))
+    VaultError::Storage(StoreError::from_io(&e))
 }
 
 /// The wait before the `attempt`-th unblock attempt since the last success

@@ -16,11 +16,17 @@
 //! process killed at any instant therefore leaves an attempt counted, never
 //! uncounted; nothing depends on the clock.
 //!
+//! A full disk does not stop the count: a reserve file beside the vault
+//! ([`reserve_path`]) is freed when a lockout write finds no space, and the
+//! write retried. Storage that cannot be written still shows the lockout state
+//! ([`Vault::status`]) but opens nothing: the count cannot be committed.
+//!
 //! Wrong unblock codes are counted the same way and, from the fourth on, each
 //! further attempt first waits (see [`unblock_delay`]) — measured by the process
 //! itself, so neither a restart nor a clock change shortens it.
 
 mod accounts;
+mod aside;
 mod bulk;
 mod config;
 mod create;
@@ -34,6 +40,7 @@ mod lockout;
 pub mod pin;
 pub(crate) mod record;
 mod recovery;
+mod reserve;
 mod session;
 mod slots;
 pub mod unblock_code;
@@ -53,6 +60,7 @@ pub use locked::Vault;
 pub use lockout::{LockStatus, unblock_delay};
 pub use pin::{Pin, PinError, PinPolicy};
 pub use recovery::MIN_PASSPHRASE_CHARS;
+pub use reserve::{RESERVE_BYTES, reserve_path};
 pub use session::Session;
 pub use unblock_code::{UnblockCode, UnblockCodeError};
 

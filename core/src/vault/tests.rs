@@ -475,3 +475,220 @@ fn a_new_vault_is_private_to_its_owner() {
     // The database, its WAL and shared-memory files, the lock file.
     assert!(files >= 3, "{files} files");
 }
+
+/// The files of a vault folder, byte for byte (SQLite's shared-memory index
+/// aside: it is rebuilt from the WAL).
+fn folder_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// What opening a damaged copy may do: open it (then every account reads,
+/// and a second open sees the same count), or refuse with a typed error —
+/// moving a damaged vault aside byte for byte, leaving anything else in place.
+/// Returns the account count when it opened.
+fn open_damaged(f: &Fixture, damaged: &[u8], wal: Option<&[u8]>, what: &str) -> Option<usize> {
+    let dir = f.path.parent().unwrap();
+    let open = || Vault::open(&f.path, f.services.clone(), config());
+    let count = |vault: &Vault| -> Result<usize, VaultError> {
+        let status = vault.status()?;
+        assert!(!status.blocked || status.failed_pin_attempts >= MAX_PIN_ATTEMPTS);
+        let session = vault.unlock(&pin("4829"))?;
+        Ok(session.accounts()?.len())
+    };
+    match open() {
+        Ok(vault) => match count(&vault) {
+            Ok(n) => {
+                drop(vault);
+                let again = open().and_then(|v| count(&v));
+                assert_eq!(again, Ok(n), "{what}: a second open differs");
+                Some(n)
+            }
+            Err(
+                VaultError::Unreadable(_)
+                | VaultError::WrongPin { .. }
+                | VaultError::Blocked
+                | VaultError::NotInitialized,
+            ) => None,
+            Err(e) => panic!("{what}: unexpected error after opening: {e:?}"),
+        },
+        Err(VaultError::Damaged { moved_to }) => {
+            assert!(
+                !f.path.exists(),
+                "{what}: the damaged file is still in place"
+            );
+            assert_eq!(
+                std::fs::read(&moved_to).unwrap(),
+                damaged,
+                "{what}: moved file differs"
+            );
+            if let Some(wal) = wal {
+                let mut name = moved_to.into_os_string();
+                name.push("-wal");
+                assert_eq!(
+                    std::fs::read(name).unwrap(),
+                    wal,
+                    "{what}: moved WAL differs"
+                );
+            }
+            // The folder is free for a restore.
+            assert_eq!(open().map(|_| ()), Err(VaultError::NotInitialized));
+            let _ = dir;
+            None
+        }
+        Err(VaultError::Unreadable(_) | VaultError::NotInitialized) => {
+            assert_eq!(
+                std::fs::read(&f.path).unwrap(),
+                damaged,
+                "{what}: file changed"
+            );
+            None
+        }
+        Err(e) => panic!("{what}: unexpected error: {e:?}"),
+    }
+}
+
+fn other_account(n: usize) -> Account {
+    account(&format!(
+        "otpauth://totp/Site{n}:user{n}?secret=JBSWY3DPEHPK3PX{}&issuer=Site{n}",
+        ["A", "B", "C", "D", "E", "F"][n % 6]
+    ))
+}
+
+#[test]
+fn damaged_vault_files_are_typed_errors_moved_aside_untouched() {
+    // A vault of three accounts, closed cleanly (no WAL left).
+    let source = fixture(41);
+    {
+        let (vault, _) = Vault::create(
+            &source.path,
+            source.services.clone(),
+            config(),
+            &pin("4829"),
+        )
+        .unwrap();
+        let s = vault.unlock(&pin("4829")).unwrap();
+        for n in 0..3 {
+            s.add(&other_account(n)).unwrap();
+        }
+    }
+    let pristine = std::fs::read(&source.path).unwrap();
+    let len = pristine.len();
+    let mut offsets: Vec<usize> = (0..len).step_by(509).collect();
+    offsets.extend([0, 16, 18, 28, 60, 68, 96, 100, 4096, 4196, len - 1]);
+    let (mut opened, mut refused) = (0, 0);
+    for &offset in offsets.iter().filter(|&&o| o < len) {
+        for kind in ["flip", "garbage", "truncate"] {
+            let f = fixture(41);
+            let mut bytes = pristine.clone();
+            match kind {
+                "flip" => bytes[offset] ^= 0x10,
+                "garbage" => {
+                    for (i, b) in bytes.iter_mut().skip(offset).take(64).enumerate() {
+                        *b = (i as u8).wrapping_mul(73).wrapping_add(0x5b);
+                    }
+                }
+                _ => bytes.truncate(offset),
+            }
+            std::fs::write(&f.path, &bytes).unwrap();
+            let what = format!("{kind} at {offset}");
+            match open_damaged(&f, &bytes, None, &what) {
+                Some(n) => {
+                    assert_eq!(n, 3, "{what}: accounts changed");
+                    opened += 1;
+                }
+                None => refused += 1,
+            }
+        }
+    }
+    // Both outcomes happen: the sweep reaches live pages.
+    assert!(
+        opened > 0 && refused > 10,
+        "opened {opened}, refused {refused}"
+    );
+}
+
+#[test]
+fn a_damaged_or_cut_wal_loses_at_most_uncheckpointed_changes() {
+    // Two accounts in the vault file, two more only in the WAL (the crash
+    // image of a process still running).
+    let source = fixture(42);
+    let (vault, _) = Vault::create(
+        &source.path,
+        source.services.clone(),
+        config(),
+        &pin("4829"),
+    )
+    .unwrap();
+    {
+        let s = vault.unlock(&pin("4829")).unwrap();
+        for n in 0..2 {
+            s.add(&other_account(n)).unwrap();
+        }
+    }
+    drop(vault);
+    let vault = Vault::open(&source.path, source.services.clone(), config()).unwrap();
+    let s = vault.unlock(&pin("4829")).unwrap();
+    for n in 2..4 {
+        s.add(&other_account(n)).unwrap();
+    }
+    let db = std::fs::read(&source.path).unwrap();
+    let mut wal_path = source.path.clone().into_os_string();
+    wal_path.push("-wal");
+    let wal = std::fs::read(&wal_path).unwrap();
+    assert!(wal.len() > 4096, "the WAL holds the later changes");
+    drop(s);
+    drop(vault);
+    let mut seen = std::collections::BTreeSet::new();
+    // The undamaged crash image holds all four.
+    {
+        let f = fixture(42);
+        std::fs::write(&f.path, &db).unwrap();
+        let mut target_wal = f.path.clone().into_os_string();
+        target_wal.push("-wal");
+        std::fs::write(&target_wal, &wal).unwrap();
+        assert_eq!(open_damaged(&f, &db, Some(&wal), "undamaged"), Some(4));
+    }
+    for offset in (0..wal.len())
+        .step_by(811)
+        .chain([0, 8, 24, 32, 40, 4120, wal.len() - 1])
+    {
+        for kind in ["flip", "garbage", "truncate"] {
+            let f = fixture(42);
+            let mut damaged = wal.clone();
+            match kind {
+                "flip" => damaged[offset] ^= 0x04,
+                "garbage" => {
+                    for (i, b) in damaged.iter_mut().skip(offset).take(100).enumerate() {
+                        *b = (i as u8).wrapping_mul(31).wrapping_add(7);
+                    }
+                }
+                _ => damaged.truncate(offset),
+            }
+            std::fs::write(&f.path, &db).unwrap();
+            let mut target_wal = f.path.clone().into_os_string();
+            target_wal.push("-wal");
+            std::fs::write(&target_wal, &damaged).unwrap();
+            let before = folder_files(f.path.parent().unwrap());
+            let what = format!("WAL {kind} at {offset}");
+            if let Some(n) = open_damaged(&f, &db, Some(&damaged), &what) {
+                // Whole commits only: the two in the file, and any of the later
+                // ones whose frames are intact.
+                assert!((2..=4).contains(&n), "{what}: {n} accounts");
+                seen.insert(n);
+            } else if f.path.exists() {
+                assert_eq!(folder_files(f.path.parent().unwrap()), before, "{what}");
+            }
+        }
+    }
+    assert!(seen.contains(&2) && seen.contains(&3), "{seen:?}");
+}

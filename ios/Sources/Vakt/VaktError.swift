@@ -71,7 +71,20 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case wrongImportPassword
     /// The file is not a readable export of the chosen app, or an unsupported variant.
     case importFailed(message: String)
-    /// Storage failed (disk full, busy).
+    /// The vault file is damaged; it was moved aside, untouched, to `movedTo`.
+    /// Offer to restore a backup into the same path, which is free now.
+    case vaultDamaged(movedTo: String)
+    /// No space is left on the device; nothing was changed. Ask the person to
+    /// free some space. Unlocking and codes keep working (space is kept aside).
+    case storageFull
+    /// The vault's folder cannot be written (read-only storage, permissions):
+    /// the lockout state shows, but the vault cannot be opened — every PIN
+    /// attempt must be recorded there first.
+    case storageNotWritable
+    /// The storage is not available yet (data protection before the first
+    /// unlock after a restart): retry once the device has been unlocked.
+    case storageUnavailable
+    /// Storage failed otherwise (busy, an input/output failure); nothing was changed.
     case storage(message: String)
     /// The platform keystore failed for a reason other than a wrong key.
     case keystore(message: String)
@@ -137,6 +150,10 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .ImportPasswordNeeded: self = .importPasswordNeeded
         case .WrongImportPassword: self = .wrongImportPassword
         case let .ImportFailed(message): self = .importFailed(message: message)
+        case let .VaultDamaged(movedTo): self = .vaultDamaged(movedTo: movedTo)
+        case .StorageFull: self = .storageFull
+        case .StorageNotWritable: self = .storageNotWritable
+        case .StorageUnavailable: self = .storageUnavailable
         case let .Storage(message): self = .storage(message: message)
         case let .Keystore(message): self = .keystore(message: message)
         case let .Internal(message): self = .internalFailure(message: message)
@@ -191,6 +208,11 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .notInitialized: return "No vault here yet."
         case .alreadyInitialized: return "A vault already exists here."
         case .vaultUnreadable: return "The vault cannot be opened."
+        case .vaultDamaged: return "The vault file is damaged; it was moved aside: restore a backup."
+        case .storageFull: return "There is no space left on the device; free some space and try again."
+        case .storageNotWritable:
+            return "The vault's folder cannot be written; the PIN lockout must record each attempt there."
+        case .storageUnavailable: return "The storage is not available until the device is unlocked."
         case .duplicate: return "This account is already in the vault."
         case .noSuchAccount: return "No such account."
         case .notCounterBased: return "This account is time-based."

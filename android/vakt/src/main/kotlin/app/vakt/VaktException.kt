@@ -186,7 +186,36 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     /** Something outside the user's control failed; log [message], offer to retry. */
     sealed class Failure(message: String, cause: Throwable?) : VaktException(message, cause)
 
-    /** Storage failed (disk full, busy). */
+    /**
+     * The vault file is damaged; it was moved aside, untouched, to [movedTo].
+     * Offer to restore a backup ([VaktVault.restore]) into the same path, which is free now.
+     */
+    class VaultDamaged(val movedTo: String, cause: Throwable? = null) :
+        VaktException("the vault file is damaged; it was moved aside: restore a backup", cause)
+
+    /**
+     * No space is left on the device; nothing was changed. Ask the person to free some
+     * space, then retry. Unlocking and codes keep working: the vault keeps space aside for them.
+     */
+    class StorageFull(cause: Throwable? = null) :
+        Failure("there is no space left on the device; free some space and try again", cause)
+
+    /**
+     * The vault's folder cannot be written (read-only storage, permissions). The lockout
+     * state can still be shown, but the vault cannot be opened: every PIN attempt must be
+     * recorded there first.
+     */
+    class StorageNotWritable(cause: Throwable? = null) :
+        Failure("the vault's folder cannot be written; the PIN lockout must record each attempt there", cause)
+
+    /**
+     * The storage is not available yet (direct boot: credential-encrypted storage before the
+     * first unlock): retry once the user has unlocked the device (`ACTION_USER_UNLOCKED`).
+     */
+    class StorageUnavailable(cause: Throwable? = null) :
+        Failure("the storage is not available until the device is unlocked", cause)
+
+    /** Storage failed otherwise (busy, an input/output failure); nothing was changed. Retry later. */
     class Storage(message: String, cause: Throwable? = null) : Failure(message, cause)
 
     /** The platform keystore failed for a reason other than a wrong key. */
@@ -241,6 +270,10 @@ internal fun FfiException.toVakt(): VaktException =
         is FfiException.ImportPasswordNeeded -> VaktException.ImportPasswordNeeded(this)
         is FfiException.WrongImportPassword -> VaktException.WrongImportPassword(this)
         is FfiException.ImportFailed -> VaktException.ImportFailed(detail, this)
+        is FfiException.VaultDamaged -> VaktException.VaultDamaged(movedTo, this)
+        is FfiException.StorageFull -> VaktException.StorageFull(this)
+        is FfiException.StorageNotWritable -> VaktException.StorageNotWritable(this)
+        is FfiException.StorageUnavailable -> VaktException.StorageUnavailable(this)
         is FfiException.Storage -> VaktException.Storage(detail, this)
         is FfiException.Keystore -> VaktException.Keystore(detail, this)
         is FfiException.Internal -> VaktException.Internal(detail, this)
