@@ -51,13 +51,9 @@ struct NativeToken {
 
 /// The text of `<string name="KEY">` elements of an Android preferences file.
 fn strings(text: &str) -> Result<Vec<(String, String)>, ImportError> {
-    let doc = roxmltree::Document::parse(text)
-        .map_err(|e| ImportError::format(F, format!("not XML ({})", e.pos())))?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "map" {
-        return Err(ImportError::format(F, "no <map> element"));
-    }
-    Ok(root
+    let doc = super::xml::parse_map(F, text)?;
+    Ok(doc
+        .root_element()
         .children()
         .filter(|n| n.has_tag_name("string"))
         .filter_map(|n| {
