@@ -117,6 +117,10 @@ pub enum ImportError {
     /// The password does not open the file (or the file is damaged).
     #[error("the password does not open this file (wrong password, or a damaged file)")]
     WrongPassword,
+    /// The file asks for more key-derivation work than any real export (the
+    /// bounds are in `transfer::crypto`): refused before any derivation runs.
+    #[error("the file asks for more key-derivation work than any real export (damaged or crafted)")]
+    CostTooHigh,
     /// A variant of the format that is not supported (the message says which).
     #[error("{0} is not supported")]
     Unsupported(&'static str),
