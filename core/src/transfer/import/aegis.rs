@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
-use super::json::{self, Number, Secret};
+use super::json::{self, Entries, Number, Secret};
 use super::{Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of};
 use crate::secret::SecretString;
 use crate::transfer::crypto::{ScryptCost, gcm_open, scrypt, unbase64, unhex};
@@ -62,7 +62,7 @@ struct Slot {
 #[derive(Deserialize)]
 struct Content {
     version: u32,
-    entries: Vec<Entry>,
+    entries: Entries<Entry>,
 }
 
 #[derive(Deserialize)]
@@ -112,7 +112,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
         return Err(ImportError::format(F, "unknown content version"));
     }
     let mut out = Imported::default();
-    for entry in content.entries {
+    for entry in content.entries.0 {
         let label = label_of(&entry.issuer, &entry.name);
         let built = base32_secret(&entry.info.secret.0).and_then(|secret| {
             Fields {

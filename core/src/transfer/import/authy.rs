@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 
-use super::json::{self, Number, Secret};
+use super::json::{self, Entries, Number, Secret};
 use super::{
     Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of, strip_issuer_prefix,
 };
@@ -74,8 +74,8 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
         let value = zeroize::Zeroizing::new(std::mem::take(value));
         if name == AUTHY_KEY {
             found = true;
-            let tokens: Vec<NativeToken> = json::parse(F, value.as_bytes())?;
-            for token in tokens {
+            let tokens: Entries<NativeToken> = json::parse(F, value.as_bytes())?;
+            for token in tokens.0 {
                 out.unsupported.push(Skipped {
                     label: token.name,
                     reason: "Authy's own tokens (not made from a QR code) are not supported".into(),
@@ -86,7 +86,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
             continue;
         }
         found = true;
-        let tokens: Vec<Token> = json::parse(F, value.as_bytes())?;
+        let Entries(tokens): Entries<Token> = json::parse(F, value.as_bytes())?;
         if !tokens.is_empty() {
             out.notes.push(
                 "Authy does not record the algorithm or the period: SHA1 and 30 s are assumed"

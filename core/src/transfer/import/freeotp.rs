@@ -30,7 +30,7 @@ use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::java_serial;
-use super::json::{self, Number};
+use super::json::{self, Entries, Number};
 use super::{Fields, Format, ImportError, Imported, Skipped, label_of, raw_secret};
 use crate::secret::SecretString;
 use crate::transfer::crypto::{Prf, gcm_open, pbkdf2};
@@ -130,11 +130,11 @@ const OLD_COUNTER_OFFSET: u64 = 1;
 fn read_plus_json(bytes: &[u8]) -> Result<Imported, ImportError> {
     #[derive(Deserialize)]
     struct File {
-        tokens: Vec<Token>,
+        tokens: Entries<Token>,
     }
     let file: File = json::parse(F, bytes)?;
     let mut out = Imported::default();
-    for token in &file.tokens {
+    for token in &file.tokens.0 {
         let key = token.secret.as_deref().map(bytes_of).unwrap_or_default();
         push(token, key, OLD_COUNTER_OFFSET, &mut out);
     }
@@ -148,7 +148,7 @@ fn read_preferences(bytes: &[u8]) -> Result<Imported, ImportError> {
     let doc = super::xml::parse_map(F, &text)?;
     let root = doc.root_element();
     let mut entries: Vec<(&str, Token)> = Vec::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut order = Entries::<String>::default();
     for node in root.children().filter(|n| n.has_tag_name("string")) {
         let name = node.attribute("name").unwrap_or_default();
         let value = node.text().unwrap_or_default();
@@ -159,8 +159,8 @@ fn read_preferences(bytes: &[u8]) -> Result<Imported, ImportError> {
         }
     }
     // In the app's order; tokens it does not list come after.
-    let mut places: HashMap<&str, usize> = HashMap::with_capacity(order.len());
-    for (place, name) in order.iter().enumerate() {
+    let mut places: HashMap<&str, usize> = HashMap::with_capacity(order.0.len());
+    for (place, name) in order.0.iter().enumerate() {
         places.entry(name.as_str()).or_insert(place);
     }
     entries.sort_by_key(|(name, _)| places.get(name).copied().unwrap_or(usize::MAX));

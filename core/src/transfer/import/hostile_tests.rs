@@ -84,10 +84,52 @@ fn more_entries_than_any_export_are_refused() {
         read_quickly(Format::Aegis, aegis(MAX_ENTRIES + 1).as_bytes()).map(|_| ()),
         Err(ImportError::TooLarge)
     );
+    // Lists in other formats stop at the first entry too many, before the
+    // rest is read (here: never closed, so reading on would be a JSON error;
+    // Aegis's content is checked as a whole first, as the file's `db`).
+    let many = |entry: &str| vec![entry; MAX_ENTRIES + 1].join(",");
+    let files = [
+        (Format::AndOtp, format!("[{},x", many(r#"{"secret":""}"#))),
+        (
+            Format::TwoFas,
+            format!(
+                r#"{{"schemaVersion":4,"services":[{},x"#,
+                many(r#"{"secret":""}"#)
+            ),
+        ),
+        (Format::FreeOtp, format!(r#"{{"tokens":[{},x"#, many("{}"))),
+    ];
+    for (format, file) in files {
+        assert_eq!(
+            read_quickly(format, file.as_bytes()).map(|_| ()),
+            Err(ImportError::TooLarge),
+            "{}",
+            format.name()
+        );
+    }
     // Lines that are not URIs count too (they are reported one by one).
     let lines = "otpauth://nonsense\n".repeat(MAX_ENTRIES + 1);
     assert_eq!(
         read_quickly(Format::UriList, lines.as_bytes()).map(|_| ()),
         Err(ImportError::TooLarge)
     );
+}
+
+#[test]
+fn export_codes_full_of_empty_entries_stop_early() {
+    use base64::Engine;
+    // Each code: 6,000 empty entries (two bytes of protobuf each), in 16 KiB
+    // of base64; 512 codes are 8 MiB of text and 3 million entries, read in
+    // seconds and a gigabyte. The third code is already too many.
+    let payload = [0x0a, 0x00].repeat(6000);
+    let data = base64::engine::general_purpose::STANDARD.encode(payload);
+    let line = format!("otpauth-migration://offline?data={data}\n");
+    let text = line.repeat(512);
+    let start = Instant::now();
+    assert_eq!(
+        read(Format::UriList, text.as_bytes(), None).map(|_| ()),
+        Err(ImportError::TooLarge)
+    );
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(500), "took {took:?}");
 }
