@@ -444,7 +444,10 @@ impl From<BackupError> for VaktError {
             BackupError::UnsupportedVersion { .. } | BackupError::UnsupportedContent => {
                 unreadable(BackupUnreadableReason::NewerVersion)
             }
-            BackupError::Damaged => unreadable(BackupUnreadableReason::Damaged),
+            // Our writers never ask for such a cost: a damaged or crafted file.
+            BackupError::Damaged | BackupError::CostTooHigh => {
+                unreadable(BackupUnreadableReason::Damaged)
+            }
             BackupError::NoPassphraseSlot => VaktError::BackupHasNoPassphrase,
             BackupError::NoBackupKey => VaktError::NoBackupKey,
             BackupError::TooLarge => VaktError::InvalidInput {
@@ -470,6 +473,7 @@ impl From<ImportError> for VaktError {
             ImportError::WrongPassword => VaktError::WrongImportPassword,
             ImportError::NotThisFormat { .. }
             | ImportError::Unsupported(_)
+            | ImportError::CostTooHigh
             | ImportError::TooLarge => VaktError::ImportFailed {
                 message: e.to_string(),
             },

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz smoke test: builds the cargo-fuzz targets of fuzz/ and runs each for a
 # short while (VAKT_FUZZ_SECONDS, default 15), seeded with the URIs and keys of
-# fixtures/uri-corpus.json. Any crash, panic, sanitizer report or time-out
-# fails the run; the input that caused it is kept in fuzz/artifacts/TARGET/.
+# fixtures/uri-corpus.json. Any crash, panic, sanitizer report, time-out or
+# out-of-memory (RSS and single-allocation limits, below) fails the run; the input that caused it is kept in fuzz/artifacts/TARGET/.
 # So does a seeded target left without seeds (a fixture moved or renamed), or a
 # target that ran no input. Prints, per target, its seeds and inputs run.
 #
@@ -135,8 +135,19 @@ for target in "${targets[@]}"; do
   kept=$(find "corpus/$target" -type f | wc -l)
   max_len=4096
   case $target in import_file | backup_parse | qr_image | qr_frame | push_message) max_len=65536 ;; esac
-  if RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" "$seeds/$target" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+  # Memory: an input of at most 64 KiB must not make any target allocate more
+  # than a small multiple of it, so a blow-up fails the run (libFuzzer reports
+  # out-of-memory and keeps the input). The parsers need a few MiB; 512 MiB of
+  # RSS leaves room for ASan (its quarantine held to 64 MiB below) and one
+  # allocation of 256 MiB or more is a bug. qr_image alone decodes pictures of
+  # up to qr::MAX_PIXELS (40 Mpx), for which the decoder allows itself
+  # 8 bytes a pixel + 64 MiB (384 MiB): 2048 MiB of RSS, 512 MiB in one piece.
+  rss_mb=512 malloc_mb=256
+  case $target in qr_image) rss_mb=2048 malloc_mb=512 ;; esac
+  if ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=64" \
+    RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" "$seeds/$target" -- \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb="$rss_mb" \
+    -malloc_limit_mb="$malloc_mb" -max_len="$max_len" \
     -print_final_stats=1 >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     if [ -z "$runs" ] || [ "$runs" -eq 0 ]; then

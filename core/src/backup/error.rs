@@ -27,6 +27,13 @@ pub enum BackupError {
     /// not check out.
     #[error("the backup is damaged or has been altered")]
     Damaged,
+    /// A key slot asks for more key-derivation work than Vakt ever writes
+    /// ([`crate::crypto::kdf::KdfParams::fits_file_bounds`]): refused before
+    /// any derivation runs.
+    #[error(
+        "the backup asks for more key-derivation work than Vakt ever uses (damaged or crafted)"
+    )]
+    CostTooHigh,
     /// The backup holds records of a kind this build does not know.
     #[error("the backup holds data this Vakt does not know (made by a newer Vakt?)")]
     UnsupportedContent,

@@ -90,7 +90,9 @@ fn slot_aad(kind: SlotKind, backup_id: &[u8; BACKUP_ID_LEN]) -> Vec<u8> {
 
 impl KeySlot {
     /// Seals `backup_key` under a key-encryption key already derived
-    /// (`kek` = Argon2id(secret, `salt`) at cost `kdf`): no KDF runs.
+    /// (`kek` = Argon2id(secret, `salt`) at cost `kdf`): no KDF runs. A cost
+    /// beyond [`KdfParams::fits_file_bounds`] is [`BackupError::CostTooHigh`]:
+    /// reading would refuse it.
     pub fn seal_with_kek(
         kind: SlotKind,
         kdf: KdfParams,
@@ -100,6 +102,10 @@ impl KeySlot {
         backup_key: &Key256,
         rng: &dyn RandomSource,
     ) -> Result<Self, BackupError> {
+        // Never write a backup that reading refuses.
+        if !kdf.fits_file_bounds() {
+            return Err(BackupError::CostTooHigh);
+        }
         // EXPOSE: the backup key is sealed under the slot's key-encryption key.
         let sealed = aead::seal(kek, &slot_aad(kind, backup_id), backup_key.expose(), rng)
             .map_err(|_| BackupError::Random)?;
@@ -111,7 +117,8 @@ impl KeySlot {
         })
     }
 
-    /// Seals `backup_key` under Argon2id(`secret`) with a fresh salt.
+    /// Seals `backup_key` under Argon2id(`secret`) with a fresh salt (a cost
+    /// beyond [`KdfParams::fits_file_bounds`] is refused first).
     pub fn seal(
         kind: SlotKind,
         kdf: KdfParams,
@@ -120,6 +127,9 @@ impl KeySlot {
         backup_key: &Key256,
         rng: &dyn RandomSource,
     ) -> Result<Self, BackupError> {
+        if !kdf.fits_file_bounds() {
+            return Err(BackupError::CostTooHigh);
+        }
         let salt: [u8; SALT_LEN] = random_array(rng).map_err(|_| BackupError::Random)?;
         let kek = kdf
             .derive(secret, &salt)
@@ -169,6 +179,9 @@ impl KeySlot {
     fn read(r: &mut Reader<'_>) -> Result<Self, BackupError> {
         let kind = SlotKind::from_byte(r.u8()?).ok_or(BackupError::Damaged)?;
         let kdf = KdfParams::from_bytes(r.take(12)?).map_err(|_| BackupError::Damaged)?;
+        if !kdf.fits_file_bounds() {
+            return Err(BackupError::CostTooHigh);
+        }
         let salt = r.array::<SALT_LEN>()?;
         let len = usize::from(r.u16()?);
         let sealed = r.take(len)?.to_vec();
@@ -585,6 +598,71 @@ mod tests {
             parsed.open(&key).map(|_| ()).unwrap_err(),
             BackupError::Damaged
         );
+    }
+
+    /// `bytes` with the first key slot's KDF cost set to `kdf` and the
+    /// checksum fixed.
+    fn with_slot_cost(bytes: &[u8], kdf: KdfParams) -> Vec<u8> {
+        let body = bytes.len() - CHECKSUM_LEN;
+        let mut out = bytes[..body].to_vec();
+        let at = PREFIX_LEN + BACKUP_ID_LEN + 4 + 1 + 1;
+        out[at..at + 12].copy_from_slice(&kdf.to_bytes());
+        let sum = digest::digest(&digest::SHA256, &out);
+        out.extend_from_slice(sum.as_ref());
+        out
+    }
+
+    #[test]
+    fn a_header_asking_for_a_dear_kdf_is_refused_before_any_derivation() {
+        let rng = DeterministicRandom::new(8);
+        let (bytes, _) = sample(&rng);
+        let dear = [
+            // The most `KdfParams::from_bytes` takes: 1 GiB × 64 passes × 16 lanes.
+            KdfParams {
+                memory_kib: 1 << 20,
+                iterations: 64,
+                parallelism: 16,
+            },
+            KdfParams {
+                memory_kib: 512 * 1024,
+                iterations: 1,
+                parallelism: 1,
+            },
+            KdfParams {
+                memory_kib: 64 * 1024,
+                iterations: 13,
+                parallelism: 1,
+            },
+            KdfParams {
+                parallelism: 8,
+                ..KdfParams::PIN_DEFAULT
+            },
+        ];
+        for kdf in dear {
+            let start = std::time::Instant::now();
+            assert_eq!(
+                parse(&with_slot_cost(&bytes, kdf)).map(|_| ()).unwrap_err(),
+                BackupError::CostTooHigh,
+                "{kdf:?}"
+            );
+            assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        }
+        // Our own costs still read.
+        for kdf in [KdfParams::PIN_DEFAULT, KdfParams::UNBLOCK_DEFAULT] {
+            assert!(parse(&with_slot_cost(&bytes, kdf)).is_ok());
+        }
+        // And are never written beyond the bounds.
+        let err = KeySlot::seal_with_kek(
+            SlotKind::Passphrase,
+            dear[0],
+            [0; SALT_LEN],
+            &Key256::new([1; 32]),
+            &[1; 16],
+            &Key256::new([2; 32]),
+            &rng,
+        )
+        .unwrap_err();
+        assert_eq!(err, BackupError::CostTooHigh);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct KdfError;
 const MAX_MEMORY_KIB: u32 = 1 << 20; // 1 GiB
 const MAX_ITERATIONS: u32 = 64;
 const MAX_PARALLELISM: u32 = 16;
+/// Memory × passes (KiB × passes) a file may ask for: 4 × 64 MiB × 3, i.e.
+/// 768 MiB·passes.
+pub const FILE_MAX_WORK: u64 = 4 * 64 * 1024 * 3;
 
 impl KdfParams {
     /// The PIN slot's default: 64 MiB, 3 passes, 1 lane (see the threat model).
@@ -53,6 +56,28 @@ impl KdfParams {
         iterations: 1,
         parallelism: 1,
     };
+
+    /// The dearest cost a file may ask for where the file chooses it (a
+    /// backup's key slots): four times [`KdfParams::PIN_DEFAULT`], the dearest
+    /// our own writers use, in each of memory, passes and lanes. Memory ×
+    /// passes is bounded too, see [`KdfParams::fits_file_bounds`].
+    pub const FILE_MAX: KdfParams = KdfParams {
+        memory_kib: 4 * 64 * 1024,
+        iterations: 4 * 3,
+        parallelism: 4,
+    };
+
+    /// Whether a file may ask for this cost: each of memory, passes and lanes
+    /// at most [`KdfParams::FILE_MAX`]'s, and memory × passes at most
+    /// [`FILE_MAX_WORK`] (four times the PIN default's). Checked before any
+    /// derivation whose cost a file chose.
+    pub fn fits_file_bounds(self) -> bool {
+        let max = Self::FILE_MAX;
+        self.memory_kib <= max.memory_kib
+            && self.iterations <= max.iterations
+            && self.parallelism <= max.parallelism
+            && u64::from(self.memory_kib) * u64::from(self.iterations) <= FILE_MAX_WORK
+    }
 
     /// Serialises as 12 bytes (three big-endian u32).
     pub fn to_bytes(self) -> [u8; 12] {
@@ -131,6 +156,51 @@ mod tests {
             parallelism: 1,
         };
         assert_eq!(KdfParams::from_bytes(&huge.to_bytes()), Err(KdfError));
+    }
+
+    #[test]
+    fn file_bounds_are_four_times_the_pin_default() {
+        for p in [
+            KdfParams::PIN_DEFAULT,
+            KdfParams::UNBLOCK_DEFAULT,
+            KdfParams::INSECURE_FOR_TESTS,
+            KdfParams {
+                memory_kib: 256 * 1024,
+                iterations: 3,
+                parallelism: 4,
+            },
+            KdfParams {
+                memory_kib: 64 * 1024,
+                iterations: 12,
+                parallelism: 1,
+            },
+        ] {
+            assert!(p.fits_file_bounds(), "{p:?}");
+        }
+        let d = KdfParams::PIN_DEFAULT;
+        for p in [
+            KdfParams {
+                memory_kib: 256 * 1024 + 1,
+                ..d
+            },
+            KdfParams {
+                iterations: 13,
+                ..d
+            },
+            KdfParams {
+                parallelism: 5,
+                ..d
+            },
+            // Each within, but 256 MiB × 12 passes is 16 times the work.
+            KdfParams::FILE_MAX,
+            KdfParams {
+                memory_kib: 1 << 20,
+                iterations: 64,
+                parallelism: 16,
+            },
+        ] {
+            assert!(!p.fits_file_bounds(), "{p:?}");
+        }
     }
 
     #[test]

@@ -18,10 +18,15 @@ pub(crate) enum Prf {
     Sha512,
 }
 
-/// The most PBKDF2 iterations a file may ask for (real ones use ≤ 200,000).
-const MAX_PBKDF2_ITERATIONS: u32 = 2_000_000;
-/// scrypt's memory is 128·N·r bytes; at most 256 MiB.
-const MAX_SCRYPT_N_R: u64 = 1 << 21;
+/// The most PBKDF2 iterations a file may ask for: real exports use at most
+/// 200,000 (andOTP 140,000–160,000, FreeOTP 100,000).
+pub(crate) const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+/// scrypt's memory is 128·N·r bytes and its work N·r·p: both at most four
+/// times Aegis's default (N = 2¹⁵, r = 8, p = 1, which our Aegis export also
+/// writes), i.e. 128 MiB.
+pub(crate) const MAX_SCRYPT_N_R_P: u64 = 4 * (1 << 15) * 8;
+/// The most scrypt lanes a file may ask for (Aegis uses 1).
+pub(crate) const MAX_SCRYPT_P: u32 = 4;
 
 /// PBKDF2 into a zeroizing buffer of `len` bytes.
 pub(crate) fn pbkdf2(
@@ -31,8 +36,11 @@ pub(crate) fn pbkdf2(
     iterations: u32,
     len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, ImportError> {
-    if iterations > MAX_PBKDF2_ITERATIONS || len == 0 || len > 64 {
-        return Err(ImportError::Unsupported("this key derivation cost"));
+    if iterations > MAX_PBKDF2_ITERATIONS {
+        return Err(ImportError::CostTooHigh);
+    }
+    if len == 0 || len > 64 {
+        return Err(ImportError::Unsupported("this key length"));
     }
     let iterations = NonZeroU32::new(iterations).ok_or(ImportError::WrongPassword)?;
     let algorithm = match prf {
@@ -45,22 +53,38 @@ pub(crate) fn pbkdf2(
     Ok(out)
 }
 
+/// scrypt's cost, checked against the bounds (so checking every slot of a
+/// file before deriving any is cheap).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScryptCost(scrypt::Params);
+
+impl ScryptCost {
+    /// Checks `n`, `r`, `p`: N a power of two of at least 2, N·r·p at most
+    /// [`MAX_SCRYPT_N_R_P`], p at most [`MAX_SCRYPT_P`]. A dearer cost is
+    /// [`ImportError::CostTooHigh`]; a malformed one is not this format.
+    pub(crate) fn new(n: u64, r: u32, p: u32) -> Result<Self, ImportError> {
+        if !n.is_power_of_two() || n < 2 || r == 0 || p == 0 {
+            return Err(ImportError::Unsupported("this scrypt cost"));
+        }
+        let work = n.saturating_mul(u64::from(r)).saturating_mul(u64::from(p));
+        if work > MAX_SCRYPT_N_R_P || p > MAX_SCRYPT_P {
+            return Err(ImportError::CostTooHigh);
+        }
+        let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| ImportError::CostTooHigh)?;
+        scrypt::Params::new(log_n, r, p)
+            .map(Self)
+            .map_err(|_| ImportError::Unsupported("this scrypt cost"))
+    }
+}
+
 /// scrypt with a 32-byte output.
 pub(crate) fn scrypt(
     password: &[u8],
     salt: &[u8],
-    n: u64,
-    r: u32,
-    p: u32,
+    cost: ScryptCost,
 ) -> Result<Zeroizing<[u8; 32]>, ImportError> {
-    if !n.is_power_of_two() || n < 2 || n.saturating_mul(u64::from(r)) > MAX_SCRYPT_N_R || p > 16 {
-        return Err(ImportError::Unsupported("this scrypt cost"));
-    }
-    let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| ImportError::WrongPassword)?;
-    let params = scrypt::Params::new(log_n, r, p)
-        .map_err(|_| ImportError::Unsupported("this scrypt cost"))?;
     let mut out = Zeroizing::new([0u8; 32]);
-    scrypt::scrypt(password, salt, &params, &mut out[..])
+    scrypt::scrypt(password, salt, &cost.0, &mut out[..])
         .map_err(|_| ImportError::Unsupported("this scrypt cost"))?;
     Ok(out)
 }
@@ -209,19 +233,42 @@ mod tests {
         // RFC 6070, test 2.
         let out = pbkdf2(Prf::Sha1, b"password", b"salt", 2, 20).unwrap();
         assert_eq!(hex(&out), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
-        assert!(pbkdf2(Prf::Sha1, b"p", b"s", u32::MAX, 32).is_err());
+        assert_eq!(
+            pbkdf2(Prf::Sha1, b"p", b"s", MAX_PBKDF2_ITERATIONS + 1, 32).map(|_| ()),
+            Err(ImportError::CostTooHigh)
+        );
     }
 
     #[test]
     fn scrypt_matches_rfc7914_and_is_bounded() {
         // RFC 7914, section 12, second vector (first 32 bytes).
-        let out = scrypt(b"password", b"NaCl", 1024, 8, 16).unwrap();
+        // p = 16 is beyond what a file may ask for: the cost is built directly.
+        let cost = ScryptCost(scrypt::Params::new(10, 8, 16).unwrap());
+        let out = scrypt(b"password", b"NaCl", cost).unwrap();
         assert_eq!(
             hex(&out[..]),
             "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
         );
-        assert!(scrypt(b"p", b"s", 1 << 30, 8, 1).is_err());
-        assert!(scrypt(b"p", b"s", 1000, 8, 1).is_err());
+        // Aegis's default and four times it are fine.
+        assert!(ScryptCost::new(1 << 15, 8, 1).is_ok());
+        assert!(ScryptCost::new(1 << 17, 8, 1).is_ok());
+        assert!(ScryptCost::new(1 << 15, 8, 4).is_ok());
+        for (n, r, p) in [
+            (1 << 30, 8, 1),
+            (1 << 18, 8, 1),
+            (1 << 15, 8, 5),
+            (1 << 16, 8, 4),
+            (2, 1, 16),
+            (1 << 21, 1, 1),
+        ] {
+            assert_eq!(
+                ScryptCost::new(n, r, p).map(|_| ()),
+                Err(ImportError::CostTooHigh),
+                "{n} {r} {p}"
+            );
+        }
+        assert!(ScryptCost::new(1000, 8, 1).is_err());
+        assert!(ScryptCost::new(1024, 0, 1).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::account::{Account, OtpKind};
 use crate::rng::{RandomSource, random_array};
 use crate::secret::{SecretBytes, SecretString};
-use crate::transfer::crypto::{gcm_seal, hex, scrypt};
+use crate::transfer::crypto::{ScryptCost, gcm_seal, hex, scrypt};
 
 /// Why an export could not be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -186,14 +186,10 @@ pub fn aegis(
             let master: Zeroizing<[u8; 32]> = Zeroizing::new(random_array(rng)?);
             let salt: [u8; 32] = random_array(rng)?;
             // EXPOSE: the password is derived into the slot's key.
-            let kek = scrypt(
-                password.expose().as_bytes(),
-                &salt,
-                SCRYPT_N,
-                SCRYPT_R,
-                SCRYPT_P,
-            )
-            .map_err(|_| ExportError::Encoding)?;
+            let cost =
+                ScryptCost::new(SCRYPT_N, SCRYPT_R, SCRYPT_P).map_err(|_| ExportError::Encoding)?;
+            let kek = scrypt(password.expose().as_bytes(), &salt, cost)
+                .map_err(|_| ExportError::Encoding)?;
             let key = gcm_seal(&kek[..], &master[..], rng)?;
             let db = gcm_seal(&master[..], &plain, rng)?;
             let uuid = uuid_v4(rng)?;

@@ -7,6 +7,8 @@
 //! holds the hex nonce and tag), and each slot holds the master key encrypted
 //! the same way (`key`, `key_params`) under a key derived from its credential:
 //! for password slots (type 1), scrypt(password, salt, N, r, p) → 32 bytes.
+//! At most [`MAX_PASSWORD_SLOTS`] password slots are tried, each within
+//! [`ScryptCost`]'s bounds, all checked before the first derivation.
 //!
 //! Content: `{"version": 1–3, "entries": [{"type", "uuid", "name", "issuer",
 //! "info": {"secret" (base32), "algo", "digits", "period" | "counter"}}]}`.
@@ -18,10 +20,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
-use super::json::{self, Number, Secret};
+use super::json::{self, Entries, Number, Secret};
 use super::{Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of};
 use crate::secret::SecretString;
-use crate::transfer::crypto::{gcm_open, scrypt, unbase64, unhex};
+use crate::transfer::crypto::{ScryptCost, gcm_open, scrypt, unbase64, unhex};
 
 const F: Format = Format::Aegis;
 
@@ -60,7 +62,7 @@ struct Slot {
 #[derive(Deserialize)]
 struct Content {
     version: u32,
-    entries: Vec<Entry>,
+    entries: Entries<Entry>,
 }
 
 #[derive(Deserialize)]
@@ -110,7 +112,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
         return Err(ImportError::format(F, "unknown content version"));
     }
     let mut out = Imported::default();
-    for entry in content.entries {
+    for entry in content.entries.0 {
         let label = label_of(&entry.issuer, &entry.name);
         let built = base32_secret(&entry.info.secret.0).and_then(|secret| {
             Fields {
@@ -133,6 +135,42 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
     Ok(out)
 }
 
+/// The most password slots tried: Aegis makes one; a few more are room for
+/// files edited by hand.
+const MAX_PASSWORD_SLOTS: usize = 8;
+
+/// A password slot, its cost checked, ready to derive.
+struct Ready<'a> {
+    slot: &'a Slot,
+    cost: ScryptCost,
+    salt: Vec<u8>,
+}
+
+/// Checks every password slot (count and cost) before any key derivation.
+fn password_slots(slots: &[Slot]) -> Result<Vec<Ready<'_>>, ImportError> {
+    let password_slots: Vec<&Slot> = slots.iter().filter(|s| s.kind == 1).collect();
+    if password_slots.is_empty() {
+        return Err(ImportError::Unsupported(
+            "an Aegis file without a password slot (biometric only)",
+        ));
+    }
+    if password_slots.len() > MAX_PASSWORD_SLOTS {
+        return Err(ImportError::CostTooHigh);
+    }
+    password_slots
+        .into_iter()
+        .map(|slot| {
+            let (Some(n), Some(r), Some(p), Some(salt)) = (slot.n, slot.r, slot.p, &slot.salt)
+            else {
+                return Err(ImportError::format(F, "password slot"));
+            };
+            let cost = ScryptCost::new(n, r, p)?;
+            let salt = unhex(salt).ok_or_else(|| ImportError::format(F, "slot salt"))?;
+            Ok(Ready { slot, cost, salt })
+        })
+        .collect()
+}
+
 fn decrypt(
     slots: &[Slot],
     params: &Params,
@@ -140,15 +178,9 @@ fn decrypt(
     password: &SecretString,
 ) -> Result<Zeroizing<Vec<u8>>, ImportError> {
     let mut master = None;
-    let mut password_slots = 0;
-    for slot in slots.iter().filter(|s| s.kind == 1) {
-        password_slots += 1;
-        let (Some(n), Some(r), Some(p), Some(salt)) = (slot.n, slot.r, slot.p, &slot.salt) else {
-            return Err(ImportError::format(F, "password slot"));
-        };
-        let salt = unhex(salt).ok_or_else(|| ImportError::format(F, "slot salt"))?;
+    for Ready { slot, cost, salt } in password_slots(slots)? {
         // EXPOSE: the password is derived into the slot's key.
-        let kek = scrypt(password.expose().as_bytes(), &salt, n, r, p)?;
+        let kek = scrypt(password.expose().as_bytes(), &salt, cost)?;
         let mut sealed = unhex(&slot.key).ok_or_else(|| ImportError::format(F, "slot key"))?;
         sealed
             .extend(unhex(&slot.key_params.tag).ok_or_else(|| ImportError::format(F, "slot tag"))?);
@@ -159,14 +191,59 @@ fn decrypt(
             break;
         }
     }
-    if password_slots == 0 {
-        return Err(ImportError::Unsupported(
-            "an Aegis file without a password slot (biometric only)",
-        ));
-    }
     let master = master.ok_or(ImportError::WrongPassword)?;
     let mut sealed = unbase64(encrypted).ok_or_else(|| ImportError::format(F, "db base64"))?;
     sealed.extend(unhex(&params.tag).ok_or_else(|| ImportError::format(F, "tag"))?);
     let nonce = unhex(&params.nonce).ok_or_else(|| ImportError::format(F, "nonce"))?;
     gcm_open(&master, &nonce, &sealed, b"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An encrypted Aegis file whose password slots have these (N, r, p).
+    fn with_slots(costs: &[(u64, u32, u32)]) -> String {
+        let slots: Vec<String> = costs
+            .iter()
+            .map(|(n, r, p)| {
+                format!(
+                    r#"{{"type":1,"uuid":"u","key":"00","key_params":{{"nonce":"000000000000000000000000","tag":"00000000000000000000000000000000"}},"n":{n},"r":{r},"p":{p},"salt":"00"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"version":1,"header":{{"slots":[{}],"params":{{"nonce":"00","tag":"00"}}}},"db":"AAAA"}}"#,
+            slots.join(",")
+        )
+    }
+
+    fn read_with_password(file: &str) -> Result<Imported, ImportError> {
+        read(file.as_bytes(), Some(&SecretString::from_str_copy("pw")))
+    }
+
+    #[test]
+    fn dear_or_many_slots_are_refused_before_any_derivation() {
+        let start = std::time::Instant::now();
+        // scrypt at the old bound (N·r = 2²¹, p = 16) would take minutes
+        // and 256 MiB; nine slots at Aegis's default would take seconds.
+        for costs in [
+            vec![(1 << 18, 8, 16)],
+            vec![(1 << 15, 8, 1), (1 << 21, 1, 1)],
+            vec![(1 << 15, 8, 5)],
+            vec![(1 << 15, 8, 1); MAX_PASSWORD_SLOTS + 1],
+        ] {
+            assert_eq!(
+                read_with_password(&with_slots(&costs)).map(|_| ()),
+                Err(ImportError::CostTooHigh),
+                "{costs:?}"
+            );
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        // Cheap slots within the bounds are tried (and the password is wrong).
+        assert_eq!(
+            read_with_password(&with_slots(&[(2, 1, 1); MAX_PASSWORD_SLOTS])).map(|_| ()),
+            Err(ImportError::WrongPassword)
+        );
+    }
 }

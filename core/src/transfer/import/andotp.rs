@@ -18,7 +18,7 @@
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::json::{self, Number, Secret};
+use super::json::{self, Entries, Number, Secret};
 use super::{
     Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of, strip_issuer_prefix,
 };
@@ -50,11 +50,15 @@ struct Entry {
 
 pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Imported, ImportError> {
     let plain_entries = match json::first_byte(bytes) {
-        Some(b'[') => json::parse::<Vec<Entry>>(F, bytes).ok(),
+        Some(b'[') => match json::parse::<Entries<Entry>>(F, bytes) {
+            Ok(entries) => Some(entries),
+            Err(ImportError::TooLarge) => return Err(ImportError::TooLarge),
+            Err(_) => None,
+        },
         Some(b'{') => return Err(ImportError::format(F, "a JSON object, not andOTP's list")),
         _ => None,
     };
-    let entries: Vec<Entry> = match plain_entries {
+    let entries: Entries<Entry> = match plain_entries {
         Some(entries) => entries,
         // Anything else is taken for an encrypted backup.
         None => {
@@ -64,7 +68,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
         }
     };
     let mut out = Imported::default();
-    for entry in entries {
+    for entry in entries.0 {
         let (issuer, name) = match entry.issuer.as_deref().map(str::trim) {
             Some(issuer) if !issuer.is_empty() => (issuer, entry.label.trim()),
             _ => entry

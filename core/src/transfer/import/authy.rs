@@ -15,7 +15,7 @@
 
 use serde::Deserialize;
 
-use super::json::{self, Number, Secret};
+use super::json::{self, Entries, Number, Secret};
 use super::{
     Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of, strip_issuer_prefix,
 };
@@ -51,13 +51,9 @@ struct NativeToken {
 
 /// The text of `<string name="KEY">` elements of an Android preferences file.
 fn strings(text: &str) -> Result<Vec<(String, String)>, ImportError> {
-    let doc = roxmltree::Document::parse(text)
-        .map_err(|e| ImportError::format(F, format!("not XML ({})", e.pos())))?;
-    let root = doc.root_element();
-    if root.tag_name().name() != "map" {
-        return Err(ImportError::format(F, "no <map> element"));
-    }
-    Ok(root
+    let doc = super::xml::parse_map(F, text)?;
+    Ok(doc
+        .root_element()
         .children()
         .filter(|n| n.has_tag_name("string"))
         .filter_map(|n| {
@@ -78,8 +74,8 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
         let value = zeroize::Zeroizing::new(std::mem::take(value));
         if name == AUTHY_KEY {
             found = true;
-            let tokens: Vec<NativeToken> = json::parse(F, value.as_bytes())?;
-            for token in tokens {
+            let tokens: Entries<NativeToken> = json::parse(F, value.as_bytes())?;
+            for token in tokens.0 {
                 out.unsupported.push(Skipped {
                     label: token.name,
                     reason: "Authy's own tokens (not made from a QR code) are not supported".into(),
@@ -90,7 +86,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
             continue;
         }
         found = true;
-        let tokens: Vec<Token> = json::parse(F, value.as_bytes())?;
+        let Entries(tokens): Entries<Token> = json::parse(F, value.as_bytes())?;
         if !tokens.is_empty() {
             out.notes.push(
                 "Authy does not record the algorithm or the period: SHA1 and 30 s are assumed"

@@ -24,11 +24,13 @@
 //! `counter + 1`), so one is added; FreeOTP 2 stores the next counter. An issuer
 //! of exactly `Steam` makes Steam codes, as in FreeOTP.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::java_serial;
-use super::json::{self, Number};
+use super::json::{self, Entries, Number};
 use super::{Fields, Format, ImportError, Imported, Skipped, label_of, raw_secret};
 use crate::secret::SecretString;
 use crate::transfer::crypto::{Prf, gcm_open, pbkdf2};
@@ -128,11 +130,11 @@ const OLD_COUNTER_OFFSET: u64 = 1;
 fn read_plus_json(bytes: &[u8]) -> Result<Imported, ImportError> {
     #[derive(Deserialize)]
     struct File {
-        tokens: Vec<Token>,
+        tokens: Entries<Token>,
     }
     let file: File = json::parse(F, bytes)?;
     let mut out = Imported::default();
-    for token in &file.tokens {
+    for token in &file.tokens.0 {
         let key = token.secret.as_deref().map(bytes_of).unwrap_or_default();
         push(token, key, OLD_COUNTER_OFFSET, &mut out);
     }
@@ -143,14 +145,10 @@ fn read_preferences(bytes: &[u8]) -> Result<Imported, ImportError> {
     let text = Zeroizing::new(
         String::from_utf8(bytes.to_vec()).map_err(|_| ImportError::format(F, "not UTF-8"))?,
     );
-    let doc = roxmltree::Document::parse(&text)
-        .map_err(|e| ImportError::format(F, format!("not XML ({})", e.pos())))?;
+    let doc = super::xml::parse_map(F, &text)?;
     let root = doc.root_element();
-    if root.tag_name().name() != "map" {
-        return Err(ImportError::format(F, "no <map> element"));
-    }
     let mut entries: Vec<(&str, Token)> = Vec::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut order = Entries::<String>::default();
     for node in root.children().filter(|n| n.has_tag_name("string")) {
         let name = node.attribute("name").unwrap_or_default();
         let value = node.text().unwrap_or_default();
@@ -161,7 +159,11 @@ fn read_preferences(bytes: &[u8]) -> Result<Imported, ImportError> {
         }
     }
     // In the app's order; tokens it does not list come after.
-    entries.sort_by_key(|(name, _)| order.iter().position(|o| o == name).unwrap_or(usize::MAX));
+    let mut places: HashMap<&str, usize> = HashMap::with_capacity(order.0.len());
+    for (place, name) in order.0.iter().enumerate() {
+        places.entry(name.as_str()).or_insert(place);
+    }
+    entries.sort_by_key(|(name, _)| places.get(name).copied().unwrap_or(usize::MAX));
     let mut out = Imported::default();
     for (_, token) in &entries {
         let key = token.secret.as_deref().map(bytes_of).unwrap_or_default();
@@ -232,9 +234,19 @@ impl EncryptedKey {
 }
 
 fn read_backup(bytes: &[u8], password: Option<&SecretString>) -> Result<Imported, ImportError> {
-    let map = java_serial::read_string_map(bytes)
-        .map_err(|_| ImportError::format(F, "not a FreeOTP backup map"))?;
-    let get = |key: &str| map.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let entries = java_serial::read_string_map(bytes).map_err(|e| match e {
+        java_serial::SerialError::TooMuchWork => ImportError::TooLarge,
+        java_serial::SerialError::NotAStringMap => {
+            ImportError::format(F, "not a FreeOTP backup map")
+        }
+    })?;
+    let mut map: HashMap<&str, &str> = HashMap::with_capacity(entries.len());
+    for (key, value) in &entries {
+        if map.insert(key, value).is_some() {
+            return Err(ImportError::format(F, "a key given twice"));
+        }
+    }
+    let get = |key: &str| map.get(key).copied();
     let master: MasterKey = json::parse(
         F,
         get("masterKey")
@@ -261,8 +273,8 @@ fn read_backup(bytes: &[u8], password: Option<&SecretString>) -> Result<Imported
 
     let mut out = Imported::default();
     let mut ids: Vec<&str> = map
-        .iter()
-        .map(|(k, _)| k.as_str())
+        .keys()
+        .copied()
         .filter(|k| *k != "masterKey" && !k.ends_with("-token"))
         .collect();
     ids.sort_unstable();

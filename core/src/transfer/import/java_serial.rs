@@ -2,6 +2,14 @@
 //! Specification, chapter 6) to read one `java.util.HashMap<String, String>`,
 //! which is what FreeOTP writes as its backup. Anything else in the stream is
 //! refused; nothing is executed or instantiated, only bytes are read.
+//!
+//! A hostile stream can name one long string many times by back-reference.
+//! Strings are therefore shared ([`Rc`]), never copied, and every string
+//! handed out is charged, at its full length, to a budget of
+//! [`WORK_FACTOR`] × the stream's length: whatever the caller then does with
+//! each entry is bounded by a small multiple of the file's size.
+
+use std::rc::Rc;
 
 const MAGIC: [u8; 4] = [0xAC, 0xED, 0x00, 0x05];
 const TC_NULL: u8 = 0x70;
@@ -17,24 +25,42 @@ const SC_WRITE_METHOD: u8 = 0x01;
 const SC_SERIALIZABLE: u8 = 0x02;
 /// More entries than any backup holds.
 const MAX_ENTRIES: u32 = 100_000;
+/// The bytes of strings handed out (each reference counted again) may total at
+/// most this many times the stream's length, plus [`WORK_SLACK`].
+pub(crate) const WORK_FACTOR: usize = 4;
+/// Room for the fixed part of a tiny stream.
+const WORK_SLACK: usize = 4096;
 
-/// The stream is not a serialised `HashMap<String, String>` (no detail: the
-/// caller names the format).
+/// Why a stream was not read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NotAStringMap;
+pub(crate) enum SerialError {
+    /// The stream is not a serialised `HashMap<String, String>` (no detail:
+    /// the caller names the format).
+    NotAStringMap,
+    /// Its strings, counted once per use, come to more than [`WORK_FACTOR`]
+    /// times the stream's length: back-references multiplying one string.
+    TooMuchWork,
+}
+
+use SerialError::NotAStringMap;
+
+/// A key and its value, shared with every other use of the same strings.
+pub(crate) type Entry = (Rc<str>, Rc<str>);
 
 enum Handle {
-    String(String),
+    String(Rc<str>),
     Other,
 }
 
 struct Reader<'a> {
     bytes: &'a [u8],
     handles: Vec<Handle>,
+    /// Bytes of strings that may still be handed out.
+    budget: usize,
 }
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], NotAStringMap> {
+    fn take(&mut self, n: usize) -> Result<&[u8], SerialError> {
         if self.bytes.len() < n {
             return Err(NotAStringMap);
         }
@@ -43,55 +69,66 @@ impl Reader<'_> {
         Ok(head)
     }
 
-    fn u8(&mut self) -> Result<u8, NotAStringMap> {
+    fn u8(&mut self) -> Result<u8, SerialError> {
         self.take(1)?.first().copied().ok_or(NotAStringMap)
     }
 
-    fn u16(&mut self) -> Result<u16, NotAStringMap> {
+    fn u16(&mut self) -> Result<u16, SerialError> {
         let b: [u8; 2] = self.take(2)?.try_into().map_err(|_| NotAStringMap)?;
         Ok(u16::from_be_bytes(b))
     }
 
-    fn u32(&mut self) -> Result<u32, NotAStringMap> {
+    fn u32(&mut self) -> Result<u32, SerialError> {
         let b: [u8; 4] = self.take(4)?.try_into().map_err(|_| NotAStringMap)?;
         Ok(u32::from_be_bytes(b))
     }
 
-    fn u64(&mut self) -> Result<u64, NotAStringMap> {
+    fn u64(&mut self) -> Result<u64, SerialError> {
         let b: [u8; 8] = self.take(8)?.try_into().map_err(|_| NotAStringMap)?;
         Ok(u64::from_be_bytes(b))
     }
 
-    fn utf(&mut self, len: usize) -> Result<String, NotAStringMap> {
+    fn utf(&mut self, len: usize) -> Result<String, SerialError> {
         let bytes = self.take(len)?;
         decode_modified_utf8(bytes)
     }
 
+    /// Charges `s` to the budget and hands it out (shared, not copied).
+    fn hand_out(&mut self, s: &Rc<str>) -> Result<Option<Rc<str>>, SerialError> {
+        self.budget = self
+            .budget
+            .checked_sub(s.len())
+            .ok_or(SerialError::TooMuchWork)?;
+        Ok(Some(Rc::clone(s)))
+    }
+
+    /// A new string: decoded once, remembered for back-references.
+    fn new_string(&mut self, len: usize) -> Result<Option<Rc<str>>, SerialError> {
+        let s: Rc<str> = Rc::from(self.utf(len)?);
+        self.handles.push(Handle::String(Rc::clone(&s)));
+        self.hand_out(&s)
+    }
+
     /// A string, a reference to one, or null.
-    fn string(&mut self) -> Result<Option<String>, NotAStringMap> {
+    fn string(&mut self) -> Result<Option<Rc<str>>, SerialError> {
         match self.u8()? {
             TC_NULL => Ok(None),
             TC_STRING => {
                 let len = usize::from(self.u16()?);
-                let s = self.utf(len)?;
-                self.handles.push(Handle::String(s.clone()));
-                Ok(Some(s))
+                self.new_string(len)
             }
             TC_LONGSTRING => {
                 let len = usize::try_from(self.u64()?).map_err(|_| NotAStringMap)?;
-                let s = self.utf(len)?;
-                self.handles.push(Handle::String(s.clone()));
-                Ok(Some(s))
+                self.new_string(len)
             }
             TC_REFERENCE => {
                 let handle = self.u32()?.checked_sub(BASE_HANDLE).ok_or(NotAStringMap)?;
-                match self
-                    .handles
-                    .get(usize::try_from(handle).map_err(|_| NotAStringMap)?)
-                {
-                    Some(Handle::String(s)) => Ok(Some(s.clone())),
-                    _ => Err(NotAStringMap),
-                }
+                let index = usize::try_from(handle).map_err(|_| NotAStringMap)?;
+                let s = match self.handles.get(index) {
+                    Some(Handle::String(s)) => Rc::clone(s),
+                    _ => return Err(NotAStringMap),
+                };
+                self.hand_out(&s)
             }
             _ => Err(NotAStringMap),
         }
@@ -99,7 +136,7 @@ impl Reader<'_> {
 
     /// The class description of `java.util.HashMap`; returns its flags and the
     /// byte size of its (primitive) field values.
-    fn hashmap_class(&mut self) -> Result<(u8, usize), NotAStringMap> {
+    fn hashmap_class(&mut self) -> Result<(u8, usize), SerialError> {
         if self.u8()? != TC_CLASSDESC {
             return Err(NotAStringMap);
         }
@@ -133,7 +170,7 @@ impl Reader<'_> {
 
 /// Modified UTF-8 (as `DataOutput.writeUTF`): UTF-16 code units in one to
 /// three bytes each.
-fn decode_modified_utf8(bytes: &[u8]) -> Result<String, NotAStringMap> {
+fn decode_modified_utf8(bytes: &[u8]) -> Result<String, SerialError> {
     let mut units = Vec::with_capacity(bytes.len());
     let mut i = bytes.iter().copied();
     while let Some(a) = i.next() {
@@ -156,11 +193,17 @@ fn decode_modified_utf8(bytes: &[u8]) -> Result<String, NotAStringMap> {
 }
 
 /// Reads a serialised `HashMap<String, String>`; entries with a null key or
-/// value are left out.
-pub(crate) fn read_string_map(bytes: &[u8]) -> Result<Vec<(String, String)>, NotAStringMap> {
+/// value are left out. The strings handed out total at most [`WORK_FACTOR`]
+/// times `bytes.len()` (plus a little), however often the stream refers to
+/// them.
+pub(crate) fn read_string_map(bytes: &[u8]) -> Result<Vec<Entry>, SerialError> {
     let mut r = Reader {
         bytes,
         handles: Vec::new(),
+        budget: bytes
+            .len()
+            .saturating_mul(WORK_FACTOR)
+            .saturating_add(WORK_SLACK),
     };
     if r.take(4)? != MAGIC || r.u8()? != TC_OBJECT {
         return Err(NotAStringMap);
@@ -200,12 +243,11 @@ pub(crate) fn read_string_map(bytes: &[u8]) -> Result<Vec<(String, String)>, Not
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    /// A map {"a": "b", "c": "a"} the way Java writes it (the second "a" as a
-    /// back-reference).
-    fn sample() -> Vec<u8> {
+    /// The stream of a map of `size` entries whose entries are `body`.
+    fn map_stream(size: u32, body: &[u8]) -> Vec<u8> {
         let mut b = MAGIC.to_vec();
         b.extend([TC_OBJECT, TC_CLASSDESC, 0, 17]);
         b.extend(b"java.util.HashMap");
@@ -216,19 +258,99 @@ mod tests {
         b.extend(b"threshold");
         b.extend([TC_ENDBLOCKDATA, TC_NULL]);
         b.extend([0x3f, 0x40, 0, 0, 0, 0, 0, 12]);
-        b.extend([TC_BLOCKDATA, 8, 0, 0, 0, 16, 0, 0, 0, 2]);
-        b.extend([TC_STRING, 0, 1, b'a', TC_STRING, 0, 1, b'b']);
-        b.extend([TC_STRING, 0, 1, b'c', TC_REFERENCE, 0, 0x7e, 0, 2]);
+        b.extend([TC_BLOCKDATA, 8, 0, 0, 0, 16]);
+        b.extend(size.to_be_bytes());
+        b.extend(body);
         b.push(TC_ENDBLOCKDATA);
         b
+    }
+
+    /// A map {"a": "b", "c": "a"} the way Java writes it (the second "a" as a
+    /// back-reference).
+    fn sample() -> Vec<u8> {
+        let mut body = vec![TC_STRING, 0, 1, b'a', TC_STRING, 0, 1, b'b'];
+        body.extend([TC_STRING, 0, 1, b'c', TC_REFERENCE, 0, 0x7e, 0, 2]);
+        map_stream(2, &body)
+    }
+
+    /// A back-reference to handle `n` (0 and 1 are the class and the map).
+    fn reference(n: u32) -> [u8; 5] {
+        let [a, b, c, d] = (BASE_HANDLE + n).to_be_bytes();
+        [TC_REFERENCE, a, b, c, d]
+    }
+
+    /// One long string of `len` bytes, then `refs` entries whose key is a new
+    /// short string and whose value refers back to the long one.
+    pub(in crate::transfer::import) fn long_string_referenced(len: usize, refs: u32) -> Vec<u8> {
+        let mut body = vec![TC_STRING, 0, 1, b'k', TC_LONGSTRING];
+        body.extend(u64::try_from(len).unwrap().to_be_bytes());
+        body.resize(body.len() + len, b'x');
+        for i in 0..refs {
+            body.push(TC_STRING);
+            let key = format!("{i}");
+            body.extend(u16::try_from(key.len()).unwrap().to_be_bytes());
+            body.extend(key.as_bytes());
+            body.extend(reference(3));
+        }
+        map_stream(refs + 1, &body)
     }
 
     #[test]
     fn reads_a_string_map() {
         let map = read_string_map(&sample()).unwrap();
+        let map: Vec<(&str, &str)> = map.iter().map(|(k, v)| (&**k, &**v)).collect();
+        assert_eq!(map, vec![("a", "b"), ("c", "a")]);
+    }
+
+    #[test]
+    fn back_references_share_the_string() {
+        let map = read_string_map(&long_string_referenced(1000, 3)).unwrap();
+        assert_eq!(map.len(), 4);
+        assert!(map.iter().all(|(_, v)| Rc::ptr_eq(v, &map[0].1)));
+    }
+
+    #[test]
+    fn one_string_referenced_many_times_is_refused() {
+        // 64 KiB named 2,000 times: 128 MiB if copied, 32x the stream.
+        let bytes = long_string_referenced(64 << 10, 2000);
         assert_eq!(
-            map,
-            vec![("a".into(), "b".into()), ("c".into(), "a".into())]
+            read_string_map(&bytes).map(|m| m.len()),
+            Err(SerialError::TooMuchWork)
+        );
+        // A few uses of every string are fine.
+        assert!(read_string_map(&long_string_referenced(64 << 10, 3)).is_ok());
+    }
+
+    #[test]
+    fn the_reported_five_megabyte_shape_fails_fast() {
+        // One 5 MB string, then 99,999 references to it: 500 GB if copied.
+        let bytes = long_string_referenced(5 << 20, 99_999);
+        let start = std::time::Instant::now();
+        assert_eq!(
+            read_string_map(&bytes).map(|m| m.len()),
+            Err(SerialError::TooMuchWork)
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn many_entries_are_bounded() {
+        // Null pairs cost two bytes each and are left out; more than
+        // MAX_ENTRIES is refused whatever the stream says.
+        let body = vec![TC_NULL; 2 * 100_000];
+        assert_eq!(
+            read_string_map(&map_stream(100_000, &body)).unwrap().len(),
+            0
+        );
+        let body = vec![TC_NULL; 2 * 100_001];
+        assert_eq!(
+            read_string_map(&map_stream(100_001, &body)),
+            Err(SerialError::NotAStringMap)
+        );
+        // A size far beyond the stream is not allocated up front.
+        assert_eq!(
+            read_string_map(&map_stream(99_999, &[])),
+            Err(SerialError::NotAStringMap)
         );
     }
 

@@ -16,10 +16,13 @@ mod andotp;
 mod authy;
 mod bitwarden;
 mod freeotp;
+#[cfg(test)]
+mod hostile_tests;
 mod java_serial;
 mod json;
 mod twofas;
 mod uri_list;
+mod xml;
 
 use crate::account::{Account, OtpKind, OtpParams, OtpSecret};
 use crate::otp::{Algorithm, Digits, Period};
@@ -29,6 +32,10 @@ use crate::vault::{AddOutcome, Session, VaultError};
 
 /// The largest export file read (real ones are kilobytes).
 pub const MAX_FILE_LEN: usize = 32 << 20;
+/// The most entries (accounts and entries not imported) one file may hold;
+/// real exports hold hundreds. Google Authenticator's largest export (1,000
+/// codes of ten) fits.
+pub const MAX_ENTRIES: usize = 10_000;
 
 /// A format [`read`] understands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,11 +117,17 @@ pub enum ImportError {
     /// The password does not open the file (or the file is damaged).
     #[error("the password does not open this file (wrong password, or a damaged file)")]
     WrongPassword,
+    /// The file asks for more key-derivation work than any real export (the
+    /// bounds are in `transfer::crypto`): refused before any derivation runs.
+    #[error("the file asks for more key-derivation work than any real export (damaged or crafted)")]
+    CostTooHigh,
     /// A variant of the format that is not supported (the message says which).
     #[error("{0} is not supported")]
     Unsupported(&'static str),
-    /// Larger than any real export.
-    #[error("the file is too large to be an export")]
+    /// Larger than any real export: too many bytes or entries, or it would
+    /// take many times its own size to read (one string referred to thousands
+    /// of times, millions of XML nodes).
+    #[error("the file is too large, or expands too much, to be an export")]
     TooLarge,
 }
 
@@ -158,7 +171,7 @@ pub fn read(
     if bytes.len() > MAX_FILE_LEN {
         return Err(ImportError::TooLarge);
     }
-    match format {
+    let imported = match format {
         Format::Aegis => aegis::read(bytes, password),
         Format::TwoFas => twofas::read(bytes, password),
         Format::AndOtp => andotp::read(bytes, password),
@@ -167,7 +180,17 @@ pub fn read(
         Format::Authy => authy::read(bytes, password),
         Format::Ente => uri_list::read(bytes, Format::Ente),
         Format::UriList => uri_list::read(bytes, Format::UriList),
+    }?;
+    // Bounds the work of `apply`, which compares each entry with the others.
+    if imported
+        .accounts
+        .len()
+        .saturating_add(imported.unsupported.len())
+        > MAX_ENTRIES
+    {
+        return Err(ImportError::TooLarge);
     }
+    Ok(imported)
 }
 
 /// An account added, or not, by [`apply`].

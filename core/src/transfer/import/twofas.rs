@@ -16,7 +16,7 @@
 
 use serde::Deserialize;
 
-use super::json::{self, Number, Secret};
+use super::json::{self, Entries, Number, Secret};
 use super::{Fields, Format, ImportError, Imported, Skipped, base32_secret, label_of};
 use crate::secret::SecretString;
 use crate::transfer::crypto::{Prf, gcm_open, pbkdf2, unbase64};
@@ -29,7 +29,7 @@ const PBKDF2_ITERATIONS: u32 = 10_000;
 struct File {
     schema_version: u32,
     #[serde(default)]
-    services: Vec<Service>,
+    services: Entries<Service>,
     services_encrypted: Option<Secret>,
 }
 
@@ -69,7 +69,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
         Some(encrypted) if !encrypted.0.expose().trim().is_empty() => {
             let password = password.ok_or(ImportError::PasswordNeeded)?;
             let plain = decrypt(&encrypted.0, password)?;
-            json::parse::<Vec<Service>>(F, &plain)?
+            json::parse::<Entries<Service>>(F, &plain)?
         }
         _ => file.services,
     };
@@ -88,7 +88,7 @@ pub(super) fn read(bytes: &[u8], password: Option<&SecretString>) -> Result<Impo
                 .into(),
         );
     }
-    for service in services {
+    for service in services.0 {
         let issuer = if service.otp.issuer.trim().is_empty() {
             service.name.as_str()
         } else {

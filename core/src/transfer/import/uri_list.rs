@@ -6,7 +6,7 @@
 //! others are reported by name. Which codes of a multi-code export are missing
 //! is reported as a note.
 
-use super::{Format, ImportError, Imported, Skipped};
+use super::{Format, ImportError, Imported, MAX_ENTRIES, Skipped};
 
 pub(super) fn read(bytes: &[u8], format: Format) -> Result<Imported, ImportError> {
     let text = zeroize::Zeroizing::new(
@@ -42,14 +42,19 @@ pub(super) fn read(bytes: &[u8], format: Format) -> Result<Imported, ImportError
                     reason: e.to_string(),
                 }),
             }
-            continue;
+        } else {
+            match crate::provision::uri::parse(line) {
+                Ok(account) => out.accounts.push(account),
+                Err(e) => out.unsupported.push(Skipped {
+                    label,
+                    reason: e.to_string(),
+                }),
+            }
         }
-        match crate::provision::uri::parse(line) {
-            Ok(account) => out.accounts.push(account),
-            Err(e) => out.unsupported.push(Skipped {
-                label,
-                reason: e.to_string(),
-            }),
+        // A line of 16 KiB can hold thousands of (empty) export entries: stop
+        // as soon as the file holds more than any export, not at its end.
+        if out.accounts.len().saturating_add(out.unsupported.len()) > MAX_ENTRIES {
+            return Err(ImportError::TooLarge);
         }
     }
     out.notes.extend(batches.missing().iter().map(|m| {
