@@ -30,6 +30,7 @@ private fun describe(e: VaktException): String =
         is VaktException.NotInitialized -> "create a vault"
         is VaktException.AlreadyInitialized -> "open the vault"
         is VaktException.VaultUnreadable -> "unreadable: ${e.reason}"
+        is VaktException.VaultDamaged -> "restore a backup (the damaged file is at ${e.movedTo})"
         is VaktException.Duplicate -> "already there: ${e.existingId}"
         is VaktException.NoSuchAccount -> "gone: ${e.id}"
         is VaktException.NotCounterBased -> "time-based: ${e.id}"
@@ -94,6 +95,10 @@ fun Tests.wrapperTests() =
                     FfiError.ImportPasswordNeeded() to { e -> e is VaktException.ImportPasswordNeeded },
                     FfiError.WrongImportPassword() to { e -> e is VaktException.WrongImportPassword },
                     FfiError.ImportFailed("f") to { e -> e is VaktException.ImportFailed && e.message == "f" },
+                    FfiError.VaultDamaged("/v.damaged-1") to { e -> e is VaktException.VaultDamaged && e.movedTo == "/v.damaged-1" },
+                    FfiError.StorageFull() to { e -> e is VaktException.StorageFull && e is VaktException.Failure },
+                    FfiError.StorageNotWritable() to { e -> e is VaktException.StorageNotWritable },
+                    FfiError.StorageUnavailable() to { e -> e is VaktException.StorageUnavailable },
                     FfiError.Storage("s") to { e -> e is VaktException.Storage && e.message == "s" },
                     FfiError.Keystore("k") to { e -> e is VaktException.Keystore },
                     FfiError.Internal("i") to { e -> e is VaktException.Internal },
