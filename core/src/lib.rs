@@ -11,6 +11,7 @@
 
 pub mod account;
 pub mod backup;
+pub(crate) mod byte_reader;
 pub mod clock;
 pub mod crypto;
 pub mod entries;

@@ -13,6 +13,7 @@
 use ring::digest;
 use zeroize::Zeroizing;
 
+use crate::byte_reader::{ByteReader, Short};
 use crate::crypto::aead;
 use crate::crypto::kdf::KdfParams;
 use crate::rng::{RandomSource, random_array};
@@ -170,9 +171,9 @@ impl KeySlot {
 
     /// Reads [`KeySlot::to_bytes`] back (exactly, nothing after it).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BackupError> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         let slot = Self::read(&mut r)?;
-        r.end()?;
+        end(&r)?;
         Ok(slot)
     }
 
@@ -222,7 +223,7 @@ impl Header {
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Self, BackupError> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         let backup_id = r.array::<BACKUP_ID_LEN>()?;
         let generation = r.u32()?;
         let count = usize::from(r.u8()?);
@@ -237,7 +238,7 @@ impl Header {
             }
             slots.push(slot);
         }
-        r.end()?;
+        end(&r)?;
         Ok(Self {
             backup_id,
             generation,
@@ -352,7 +353,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, BackupError> {
     if !MAGIC.starts_with(magic_part) {
         return Err(BackupError::NotABackup);
     }
-    let mut r = Reader(bytes);
+    let mut r = Reader::new(bytes);
     r.take(MAGIC.len()).map_err(|_| BackupError::Truncated)?;
     let version = r.u8().map_err(|_| BackupError::Truncated)?;
     if version != FORMAT_VERSION {
@@ -374,7 +375,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, BackupError> {
     }
     let sealed_payload = r.take(payload_len).map_err(|_| BackupError::Truncated)?;
     let checksum = r.take(CHECKSUM_LEN).map_err(|_| BackupError::Truncated)?;
-    if !r.0.is_empty() {
+    if !r.is_empty() {
         return Err(BackupError::Damaged);
     }
     let covered = bytes
@@ -400,7 +401,7 @@ impl Parsed<'_> {
     pub fn open(&self, backup_key: &Key256) -> Result<Vec<Record>, BackupError> {
         let plain = aead::open(backup_key, &payload_aad(self.aad), self.sealed_payload)
             .map_err(|_| BackupError::Damaged)?;
-        let mut r = Reader(&plain);
+        let mut r = Reader::new(&plain);
         let count = r.u32()?;
         if count > MAX_RECORDS {
             return Err(BackupError::Damaged);
@@ -413,47 +414,28 @@ impl Parsed<'_> {
             let kind = RecordKind::from_byte(kind).ok_or(BackupError::UnsupportedContent)?;
             records.push(Record { kind, bytes });
         }
-        if r.0.iter().any(|&b| b != 0) {
+        if r.rest().iter().any(|&b| b != 0) {
             return Err(BackupError::Damaged);
         }
         Ok(records)
     }
 }
 
-struct Reader<'a>(&'a [u8]);
+/// The byte reader, its running out a damaged file.
+type Reader<'a> = ByteReader<'a>;
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], BackupError> {
-        if self.0.len() < n {
-            return Err(BackupError::Damaged);
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
+impl From<Short> for BackupError {
+    fn from(_: Short) -> Self {
+        BackupError::Damaged
     }
+}
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], BackupError> {
-        self.take(N)?.try_into().map_err(|_| BackupError::Damaged)
-    }
-
-    fn u8(&mut self) -> Result<u8, BackupError> {
-        Ok(u8::from_be_bytes(self.array::<1>()?))
-    }
-
-    fn u16(&mut self) -> Result<u16, BackupError> {
-        Ok(u16::from_be_bytes(self.array::<2>()?))
-    }
-
-    fn u32(&mut self) -> Result<u32, BackupError> {
-        Ok(u32::from_be_bytes(self.array::<4>()?))
-    }
-
-    fn end(&self) -> Result<(), BackupError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(BackupError::Damaged)
-        }
+/// `Ok` if `r` read every byte, else the file is damaged.
+fn end(r: &Reader<'_>) -> Result<(), BackupError> {
+    if r.is_empty() {
+        Ok(())
+    } else {
+        Err(BackupError::Damaged)
     }
 }
 

@@ -10,6 +10,7 @@
 use zeroize::Zeroizing;
 
 use crate::account::{Account, OtpKind, OtpParams, OtpSecret};
+use crate::byte_reader::{ByteReader, Short};
 use crate::otp::{Algorithm, Digits, Period};
 use crate::secret::SecretBytes;
 
@@ -64,12 +65,18 @@ pub fn encode(account: &Account) -> Result<Zeroizing<Vec<u8>>, TooLong> {
 }
 
 /// Reads the fields of a record in order (shared with the push records).
-pub(crate) struct Reader<'a>(&'a [u8]);
+pub(crate) struct Reader<'a>(ByteReader<'a>);
+
+impl From<Short> for RecordError {
+    fn from(_: Short) -> Self {
+        RecordError
+    }
+}
 
 impl<'a> Reader<'a> {
     /// A reader over `bytes`.
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self(bytes)
+        Self(ByteReader::new(bytes))
     }
 
     /// `Ok` if every byte was read.
@@ -81,29 +88,23 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
-        if self.0.len() < n {
-            return Err(RecordError);
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
-    }
-
+    /// One byte.
     pub(crate) fn byte(&mut self) -> Result<u8, RecordError> {
-        self.take(1)?.first().copied().ok_or(RecordError)
+        Ok(self.0.u8()?)
     }
 
+    /// A big-endian `u64`.
     pub(crate) fn u64(&mut self) -> Result<u64, RecordError> {
-        let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| RecordError)?;
-        Ok(u64::from_be_bytes(bytes))
+        Ok(self.0.u64()?)
     }
 
+    /// A field: a big-endian `u16` length, then that many bytes.
     pub(crate) fn field(&mut self) -> Result<&'a [u8], RecordError> {
-        let len: [u8; 2] = self.take(2)?.try_into().map_err(|_| RecordError)?;
-        self.take(usize::from(u16::from_be_bytes(len)))
+        let len = self.0.u16()?;
+        Ok(self.0.take(usize::from(len))?)
     }
 
+    /// A field holding UTF-8 text.
     pub(crate) fn text(&mut self) -> Result<String, RecordError> {
         String::from_utf8(self.field()?.to_vec()).map_err(|_| RecordError)
     }
@@ -111,7 +112,7 @@ impl<'a> Reader<'a> {
 
 /// Decodes an account.
 pub fn decode(bytes: &[u8]) -> Result<Account, RecordError> {
-    let mut r = Reader(bytes);
+    let mut r = Reader::new(bytes);
     if r.byte()? != VERSION {
         return Err(RecordError);
     }

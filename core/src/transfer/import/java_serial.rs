@@ -11,6 +11,8 @@
 
 use std::rc::Rc;
 
+use crate::byte_reader::{ByteReader, Short};
+
 const MAGIC: [u8; 4] = [0xAC, 0xED, 0x00, 0x05];
 const TC_NULL: u8 = 0x70;
 const TC_REFERENCE: u8 = 0x71;
@@ -44,6 +46,12 @@ pub(crate) enum SerialError {
 
 use SerialError::NotAStringMap;
 
+impl From<Short> for SerialError {
+    fn from(_: Short) -> Self {
+        NotAStringMap
+    }
+}
+
 /// A key and its value, shared with every other use of the same strings.
 pub(crate) type Entry = (Rc<str>, Rc<str>);
 
@@ -53,7 +61,7 @@ enum Handle {
 }
 
 struct Reader<'a> {
-    bytes: &'a [u8],
+    bytes: ByteReader<'a>,
     handles: Vec<Handle>,
     /// Bytes of strings that may still be handed out.
     budget: usize,
@@ -61,31 +69,23 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], SerialError> {
-        if self.bytes.len() < n {
-            return Err(NotAStringMap);
-        }
-        let (head, tail) = self.bytes.split_at(n);
-        self.bytes = tail;
-        Ok(head)
+        Ok(self.bytes.take(n)?)
     }
 
     fn u8(&mut self) -> Result<u8, SerialError> {
-        self.take(1)?.first().copied().ok_or(NotAStringMap)
+        Ok(self.bytes.u8()?)
     }
 
     fn u16(&mut self) -> Result<u16, SerialError> {
-        let b: [u8; 2] = self.take(2)?.try_into().map_err(|_| NotAStringMap)?;
-        Ok(u16::from_be_bytes(b))
+        Ok(self.bytes.u16()?)
     }
 
     fn u32(&mut self) -> Result<u32, SerialError> {
-        let b: [u8; 4] = self.take(4)?.try_into().map_err(|_| NotAStringMap)?;
-        Ok(u32::from_be_bytes(b))
+        Ok(self.bytes.u32()?)
     }
 
     fn u64(&mut self) -> Result<u64, SerialError> {
-        let b: [u8; 8] = self.take(8)?.try_into().map_err(|_| NotAStringMap)?;
-        Ok(u64::from_be_bytes(b))
+        Ok(self.bytes.u64()?)
     }
 
     fn utf(&mut self, len: usize) -> Result<String, SerialError> {
@@ -198,7 +198,7 @@ fn decode_modified_utf8(bytes: &[u8]) -> Result<String, SerialError> {
 /// them.
 pub(crate) fn read_string_map(bytes: &[u8]) -> Result<Vec<Entry>, SerialError> {
     let mut r = Reader {
-        bytes,
+        bytes: ByteReader::new(bytes),
         handles: Vec::new(),
         budget: bytes
             .len()
