@@ -21,6 +21,8 @@ mod otp;
 mod platform;
 mod push;
 mod scan;
+#[cfg(test)]
+mod session_tests;
 #[cfg(feature = "test-support")]
 mod test_support;
 mod transfer;

@@ -1,6 +1,7 @@
 //! The vault as two opaque objects: [`Vault`] (locked) and [`Session`] (unlocked).
 
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use vakt_core::account::{Account, OtpKind, OtpParams};
 use vakt_core::otp::{Digits, Period};
@@ -277,19 +278,30 @@ pub struct ManualEntry {
     pub counter: u64,
 }
 
-/// An unlocked vault. `lock()` ends it; later calls fail with `Locked`.
-/// Calls run concurrently (a poll waiting on the network does not hold up the
-/// code screen); `lock()` waits for calls in progress.
+/// An unlocked vault. `lock()` ends it at once, from any thread; later calls
+/// fail with `Locked`. Calls run concurrently (a poll waiting on the network
+/// does not hold up the code screen); a call still running when the session
+/// is locked finishes, and its result is discarded: it fails with `Locked`.
+/// The session also locks itself after an idle timeout, or when the app has
+/// stayed in the background too long ([`Session::set_idle_timeout`],
+/// [`Session::entered_background`]).
 #[derive(uniffi::Object)]
 pub struct Session {
-    inner: RwLock<Option<core::Session>>,
+    /// The open session; calls clone the `Arc`, so taking it out never waits
+    /// for them (the vault key is zeroized when the last call returns).
+    inner: RwLock<Option<Arc<core::Session>>>,
+    locked: AtomicBool,
+    auto_lock: Mutex<core::AutoLock>,
     clock: Arc<dyn Clock>,
 }
 
 impl Session {
     pub(crate) fn new(session: core::Session, clock: Arc<dyn Clock>) -> Arc<Self> {
+        let now = clock.now_unix();
         Arc::new(Self {
-            inner: RwLock::new(Some(session)),
+            inner: RwLock::new(Some(Arc::new(session))),
+            locked: AtomicBool::new(false),
+            auto_lock: Mutex::new(core::AutoLock::new(now)),
             clock,
         })
     }
@@ -299,16 +311,41 @@ impl Session {
         self.clock.now_unix()
     }
 
+    /// The open session, for one call: `Locked` once locked, or when the
+    /// auto-lock rule says so now (the session is locked then).
+    fn open_session(&self) -> Result<Arc<core::Session>, VaktError> {
+        if self.locked.load(Ordering::SeqCst) {
+            return Err(VaktError::Locked);
+        }
+        let now = self.now();
+        let in_use = self
+            .auto_lock
+            .lock()
+            .map(|mut rule| rule.touch(now))
+            .unwrap_or(false);
+        if !in_use {
+            self.lock();
+            return Err(VaktError::Locked);
+        }
+        let guard = self.inner.read().map_err(|_| VaktError::Internal {
+            message: "session lock poisoned".into(),
+        })?;
+        guard.clone().ok_or(VaktError::Locked)
+    }
+
     /// Runs `f` on the open session (`Locked` once locked), mapping its error.
+    /// A result that arrives after the session was locked is discarded.
     pub(crate) fn with<T, E: Into<VaktError>>(
         &self,
         f: impl FnOnce(&core::Session) -> Result<T, E>,
     ) -> Result<T, VaktError> {
-        let guard = self.inner.read().map_err(|_| VaktError::Internal {
-            message: "session lock poisoned".into(),
-        })?;
-        let session = guard.as_ref().ok_or(VaktError::Locked)?;
-        f(session).map_err(Into::into)
+        let session = self.open_session()?;
+        let out = f(&session);
+        drop(session);
+        if self.locked.load(Ordering::SeqCst) {
+            return Err(VaktError::Locked);
+        }
+        out.map_err(Into::into)
     }
 }
 
@@ -428,15 +465,69 @@ impl Session {
         self.with(|s| s.reissue_unblock_code().map(NewUnblockCode::new))
     }
 
-    /// Locks: the vault key is dropped (zeroized); later calls fail with `Locked`.
+    /// Locks, at once and from any thread (it never waits for calls in
+    /// progress: they finish and fail with `Locked`); the vault key is
+    /// zeroized when the last of them returns. Later calls fail with `Locked`.
     pub fn lock(&self) {
+        self.locked.store(true, Ordering::SeqCst);
         if let Ok(mut guard) = self.inner.write() {
             guard.take();
         }
     }
 
-    /// Whether `lock()` has been called.
+    /// Whether the session is locked (by `lock()`, or by the auto-lock rule,
+    /// which this checks now).
     pub fn is_locked(&self) -> bool {
-        self.inner.read().map_or(true, |g| g.is_none())
+        if !self.locked.load(Ordering::SeqCst) {
+            let now = self.now();
+            let expired = self.auto_lock.lock().map_or(true, |rule| rule.expired(now));
+            if expired {
+                self.lock();
+            }
+        }
+        self.locked.load(Ordering::SeqCst)
+    }
+
+    /// Locks the session after `seconds` without a call (by the vault's
+    /// clock; `None`: never by idleness). Checked on every call and by
+    /// `is_locked()`; an app that wants the key gone from memory at that
+    /// moment calls `lock()` from its own timer.
+    pub fn set_idle_timeout(&self, seconds: Option<u64>) {
+        if let Ok(mut rule) = self.auto_lock.lock() {
+            rule.set_idle_timeout(seconds);
+        }
+    }
+
+    /// The app went to the background (Android `onStop`, iOS scene phase
+    /// `.background`): with `lock_after_seconds` 0 the session locks now;
+    /// otherwise it locks if the app is still away that long when it is next
+    /// used or comes back ([`Session::entered_foreground`]).
+    pub fn entered_background(&self, lock_after_seconds: u64) {
+        if lock_after_seconds == 0 {
+            self.lock();
+            return;
+        }
+        let now = self.now();
+        if let Ok(mut rule) = self.auto_lock.lock() {
+            rule.entered_background(now, lock_after_seconds);
+        }
+    }
+
+    /// The app is in the foreground again: returns whether the session is
+    /// still open (false: it locked, ask for the PIN).
+    pub fn entered_foreground(&self) -> bool {
+        if self.locked.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = self.now();
+        let open = self
+            .auto_lock
+            .lock()
+            .map(|mut rule| rule.entered_foreground(now))
+            .unwrap_or(false);
+        if !open {
+            self.lock();
+        }
+        open
     }
 }

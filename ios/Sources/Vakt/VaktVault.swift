@@ -33,12 +33,61 @@ public func fixedClock(_ unixSeconds: UInt64) -> Clock { VaktFFI.fixedClock(unix
 /// cooperative thread pool of Swift concurrency, and never on the main thread.
 private let ffiQueue = DispatchQueue(label: "app.vakt.ffi", qos: .userInitiated, attributes: .concurrent)
 
-/// Runs `body` on the FFI queue and resumes the caller with its result.
+/// Runs `body` on the FFI queue and resumes the caller with its result. A
+/// cancelled task stops waiting at once (`CancellationError`); the call into
+/// Rust finishes on its own and its result is dropped.
 func offMain<T>(_ body: @escaping () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        ffiQueue.async {
-            continuation.resume(with: Result { try ffi(body) })
+    let once = ResumeOnce<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            ffiQueue.async { once.resume(with: Result { try ffi(body) }) }
         }
+    } onCancel: {
+        once.resume(with: .failure(CancellationError()))
+    }
+}
+
+/// `offMain` that waits to the end even when the task is cancelled: for calls
+/// whose result must reach the screen (a new unblock code replaces the old one).
+func offMainToTheEnd<T>(_ body: @escaping () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        ffiQueue.async { continuation.resume(with: Result { try ffi(body) }) }
+    }
+}
+
+/// A continuation resumed once: by the result or by cancellation, whichever
+/// comes first (cancellation may come before the continuation exists).
+private final class ResumeOnce<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Error>?
+    private var early: Result<T, Error>?
+    private var done = false
+
+    func set(_ continuation: CheckedContinuation<T, Error>) {
+        lock.lock()
+        if let early {
+            done = true
+            lock.unlock()
+            continuation.resume(with: early)
+            return
+        }
+        self.continuation = continuation
+        lock.unlock()
+    }
+
+    func resume(with result: Result<T, Error>) {
+        lock.lock()
+        guard !done else { lock.unlock(); return }
+        guard let continuation else {
+            early = early ?? result
+            lock.unlock()
+            return
+        }
+        done = true
+        self.continuation = nil
+        lock.unlock()
+        continuation.resume(with: result)
     }
 }
 
@@ -176,7 +225,7 @@ public final class VaktVault: @unchecked Sendable {
         clock: Clock = systemClock(),
         options: Options = Options()
     ) async throws -> (vault: VaktVault, unblockCode: NewUnblockCode) {
-        let created = try await offMain {
+        let created = try await offMainToTheEnd {
             try createVault(path: url.path, keystore: keystore, clock: clock, pin: pin, options: options.ffi)
         }
         return (VaktVault(created.vault), created.unblockCode)
@@ -210,7 +259,7 @@ public final class VaktVault: @unchecked Sendable {
     /// session with the **new** unblock code (the old one stops working).
     public func unblock(code: String, newPin: String) async throws -> (session: VaktSession, unblockCode: NewUnblockCode) {
         let vault = self.vault
-        let result = try await offMain { try vault.unblock(unblockCode: code, newPin: newPin) }
+        let result = try await offMainToTheEnd { try vault.unblock(unblockCode: code, newPin: newPin) }
         return (VaktSession(result.session), result.unblockCode)
     }
 
@@ -261,7 +310,7 @@ public final class VaktVault: @unchecked Sendable {
         case let .unblockCode(code): (kind, text) = (.unblockCode, code)
         case let .passphrase(phrase): (kind, text) = (.passphrase, phrase)
         }
-        let r = try await offMain {
+        let r = try await offMainToTheEnd {
             try restoreBackup(
                 path: url.path, keystore: keystore, clock: clock, backup: backup,
                 secretKind: kind, secret: text, newPin: newPin, options: options.ffi
@@ -357,7 +406,8 @@ public final class VaktSession: @unchecked Sendable {
 
     /// Replaces the unblock code; returns the new one (show it once with `reveal()`).
     public func reissueUnblockCode() async throws -> NewUnblockCode {
-        try await call { try $0.reissueUnblockCode() }
+        let session = self.session
+        return try await offMainToTheEnd { try session.reissueUnblockCode() }
     }
 
     /// Adds what a scanned code holds (one account, or an export code's usable
@@ -457,8 +507,27 @@ public final class VaktSession: @unchecked Sendable {
     /// Whether the session is locked.
     public var isLocked: Bool { session.isLocked() }
 
-    /// Locks the session: the vault key is zeroized; later calls throw `.locked`.
+    /// Locks the session at once, from any thread (calls in progress finish
+    /// and throw `.locked`): the vault key is zeroized; later calls throw `.locked`.
     public func lock() {
         session.lock()
+    }
+
+    /// Locks the session after `seconds` without a call (`nil`: never by idleness).
+    public func setIdleTimeout(_ seconds: UInt64?) {
+        session.setIdleTimeout(seconds: seconds)
+    }
+
+    /// Call when the scene phase becomes `.background`: the session locks at
+    /// once with 0, else if the app stays away `lockAfter` seconds.
+    public func enteredBackground(lockAfter seconds: UInt64) {
+        session.enteredBackground(lockAfterSeconds: seconds)
+    }
+
+    /// Call when the scene phase becomes `.active`: false if the session
+    /// locked meanwhile (ask for the PIN).
+    @discardableResult
+    public func enteredForeground() -> Bool {
+        session.enteredForeground()
     }
 }

@@ -181,6 +181,44 @@ final class ManualClock: VaktFFI.Clock, @unchecked Sendable {
     }
 }
 
+/// A clock that, once armed, blocks every read until released (a native call
+/// held up in a callback); reads go to `inner`.
+final class BlockingClock: VaktFFI.Clock, @unchecked Sendable {
+    private let inner: ManualClock
+    private let lock = NSLock()
+    private var armed = false
+    let entered = DispatchSemaphore(value: 0)
+    private let gate = DispatchSemaphore(value: 0)
+
+    init(_ inner: ManualClock) {
+        self.inner = inner
+    }
+
+    func arm() {
+        lock.lock()
+        armed = true
+        lock.unlock()
+    }
+
+    func release() {
+        lock.lock()
+        armed = false
+        lock.unlock()
+        gate.signal()
+    }
+
+    func nowUnix() -> UInt64 {
+        lock.lock()
+        let wait = armed
+        lock.unlock()
+        if wait {
+            entered.signal()
+            gate.wait()
+        }
+        return inner.nowUnix()
+    }
+}
+
 /// A DeviceKeystore in Swift: AES-256-GCM over an in-memory key,
 /// `nonce ‖ ciphertext ‖ tag` (the Android format, to compare).
 final class AESGCMKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {

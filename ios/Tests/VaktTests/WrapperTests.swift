@@ -82,6 +82,48 @@ final class WrapperTests: VaktTestCase {
         XCTAssertFalse(Vakt.VaktError.blocked.isBadInput)
     }
 
+    func testCancelledCallStopsWaitingLockNeverWaitsIdleAndBackground() async throws {
+        // A clock that blocks once armed: a native call stuck in a callback, as a slow request would be.
+        let manual = ManualClock(1_000)
+        let blocking = BlockingClock(manual)
+        let (vault, _) = try await VaktVault.create(
+            at: dir.appendingPathComponent("life/vault.sqlite3"), keystore: AESGCMKeystore(key: key),
+            pin: pin, clock: blocking, options: fastWrapper
+        )
+        let session = try await vault.unlock(pin: pin)
+        blocking.arm()
+        let stuck = Task { try await session.codes() }
+        XCTAssertEqual(blocking.entered.wait(timeout: .now() + 10), .success, "the native call started")
+        stuck.cancel()
+        let outcome = await stuck.result // returns although the native call is still blocked
+        guard case .failure(let error) = outcome, error is CancellationError else { return XCTFail("\(outcome)") }
+        session.lock() // returns at once, the call still in progress
+        XCTAssertTrue(session.isLocked)
+        blocking.release()
+        let late = await vaktError { try await session.accounts() }
+        XCTAssertEqual(late, .locked)
+
+        let idle = try await vault.unlock(pin: pin)
+        idle.setIdleTimeout(60)
+        manual.set(1_059)
+        _ = try await idle.accounts()
+        manual.set(1_118)
+        XCTAssertFalse(idle.isLocked, "59 s after the last call")
+        manual.set(1_119)
+        XCTAssertTrue(idle.isLocked, "60 s without a call")
+
+        let away = try await vault.unlock(pin: pin)
+        away.enteredBackground(lockAfter: 30)
+        manual.set(1_148)
+        XCTAssertTrue(away.enteredForeground(), "back within 30 s")
+        away.enteredBackground(lockAfter: 30)
+        manual.set(1_178)
+        XCTAssertFalse(away.enteredForeground(), "away 30 s: locked")
+        let now = try await vault.unlock(pin: pin)
+        now.enteredBackground(lockAfter: 0)
+        XCTAssertTrue(now.isLocked, "no grace: at once")
+    }
+
     func testCreateUnlockAddCodes() async throws {
         let (vault, unblockCode) = try await wrapperVault()
         XCTAssertEqual(unblockCode.count, 23)

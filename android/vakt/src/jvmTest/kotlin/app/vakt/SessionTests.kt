@@ -110,6 +110,23 @@ fun Tests.sessionTests() =
             }
         }
 
+        test("setIdleTimeout, enteredBackground, enteredForeground across the FFI") {
+            val created = newVault(at = 1_000)
+            created.vault.unlock(PIN).use { s ->
+                s.setIdleTimeout(0uL)
+                assertTrue(s.isLocked(), "an idle timeout of 0 has passed at once")
+            }
+            created.vault.unlock(PIN).use { s ->
+                s.setIdleTimeout(null)
+                s.enteredBackground(60uL)
+                assertTrue(s.enteredForeground(), "the clock stands still: back in time")
+                s.enteredBackground(0uL)
+                assertTrue(s.isLocked())
+                assertFalse(s.enteredForeground())
+                assertThrows<FfiError.Locked> { s.accounts() }
+            }
+        }
+
         test("reissueUnblockCode replaces the unblock code") {
             val created = newVault()
             val fresh = created.vault.unlock(PIN).use { it.reissueUnblockCode().reveal() }

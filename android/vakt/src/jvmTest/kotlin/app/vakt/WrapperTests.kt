@@ -192,6 +192,62 @@ fun Tests.wrapperTests() =
             }
         }
 
+        test("lifecycle: a cancelled call stops waiting; close() never waits; idle and background locks") {
+            runBlocking {
+                // A clock that blocks once armed: a native call stuck in a callback, as a slow request would be.
+                val entered = java.util.concurrent.CountDownLatch(1)
+                val release = java.util.concurrent.CountDownLatch(1)
+                val armed = java.util.concurrent.atomic.AtomicBoolean(false)
+                val manual = ManualClock(1_000)
+                val blocking =
+                    object : app.vakt.ffi.Clock {
+                        override fun nowUnix(): ULong {
+                            if (armed.get()) {
+                                entered.countDown()
+                                release.await()
+                            }
+                            return manual.nowUnix()
+                        }
+                    }
+                val created = VaktVault.create(File(dir, "life/vault.sqlite3"), AesGcmKeystore(KEY), PIN, blocking, FAST_WRAPPER)
+                val session = created.vault.unlock(PIN)
+                armed.set(true)
+                val stuck = async(kotlinx.coroutines.Dispatchers.Default) { session.codes() }
+                assertTrue(entered.await(10, java.util.concurrent.TimeUnit.SECONDS), "the native call started")
+                stuck.cancel()
+                withTimeout(10_000) { stuck.join() } // returns although the native call is still blocked
+                assertTrue(stuck.isCancelled)
+                session.close() // returns at once, the call still in progress
+                assertTrue(session.isLocked)
+                armed.set(false)
+                release.countDown()
+                assertThrows<VaktException.Locked> { session.accounts() }
+
+                val idle = created.vault.unlock(PIN)
+                idle.idleTimeout = kotlin.time.Duration.parse("60s")
+                manual.set(1_059)
+                idle.accounts()
+                manual.set(1_118)
+                assertFalse(idle.isLocked, "59 s after the last call")
+                manual.set(1_119)
+                assertTrue(idle.isLocked, "60 s without a call")
+                assertThrows<VaktException.Locked> { idle.accounts() }
+
+                val away = created.vault.unlock(PIN)
+                away.enteredBackground(kotlin.time.Duration.parse("30s"))
+                manual.set(1_148)
+                assertTrue(away.enteredForeground(), "back within 30 s")
+                away.enteredBackground(kotlin.time.Duration.parse("30s"))
+                manual.set(1_178)
+                assertFalse(away.enteredForeground(), "away 30 s: locked")
+                assertThrows<VaktException.Locked> { away.accounts() }
+                val now = created.vault.unlock(PIN)
+                now.enteredBackground()
+                assertTrue(now.isLocked, "no grace: at once")
+                created.vault.close()
+            }
+        }
+
         test("a closed session: Locked, isLocked, and the flow completes") {
             runBlocking {
                 val vault = wrapperVault().vault

@@ -10,7 +10,11 @@ import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.async
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
@@ -150,7 +154,7 @@ class VaktVault private constructor(
     }
 
     private suspend fun <T> call(block: (Vault) -> T): T =
-        withContext(io) {
+        offThread(io) {
             if (closed.get()) throw IllegalStateException("this VaktVault is closed")
             ffi { block(vault) }
         }
@@ -163,8 +167,10 @@ class VaktVault private constructor(
 
     /** Opens the vault with the unblock code, sets [newPin] and returns the new unblock code. */
     suspend fun unblock(unblockCode: String, newPin: String): Unblocked =
-        call {
-            val result = it.unblock(unblockCode, newPin)
+        // Not cancellable: the new unblock code must reach the screen.
+        withContext(io + NonCancellable) {
+            if (closed.get()) throw IllegalStateException("this VaktVault is closed")
+            val result = ffi { vault.unblock(unblockCode, newPin) }
             Unblocked(VaktSession(result.session, io), result.unblockCode)
         }
 
@@ -178,9 +184,22 @@ class VaktVault private constructor(
 }
 
 /**
- * An unlocked vault. [close] (or `use {}`) locks it: the vault key is zeroized in
- * Rust and later calls throw [VaktException.Locked]. Safe to use from several
- * coroutines or threads at once.
+ * Runs the blocking native call [block] on [io]; the caller waits for it in a way
+ * that cancellation ends at once (the call finishes on its own and its result is
+ * dropped): a cancelled screen never waits out a 20 s network request.
+ */
+internal suspend fun <T> offThread(io: CoroutineDispatcher, block: () -> T): T =
+    nativeCalls.async(io) { block() }.await()
+
+/** Where native calls run: not children of the caller, so they outlive its cancellation. */
+private val nativeCalls = CoroutineScope(SupervisorJob())
+
+/**
+ * An unlocked vault. [close] (or `use {}`) locks it at once, from any thread: the
+ * vault key is zeroized in Rust, calls in progress finish and throw
+ * [VaktException.Locked], and later calls throw it too. Safe to use from several
+ * coroutines or threads at once. It also locks itself after [idleTimeout] without
+ * a call, or when the app stays in the background too long ([enteredBackground]).
  */
 class VaktSession internal constructor(
     private val session: Session,
@@ -189,7 +208,7 @@ class VaktSession internal constructor(
     private val closed = AtomicBoolean(false)
 
     internal suspend fun <T> call(block: (Session) -> T): T =
-        withContext(io) {
+        offThread(io) {
             if (closed.get()) throw VaktException.Locked()
             try {
                 ffi { block(session) }
@@ -245,7 +264,9 @@ class VaktSession internal constructor(
     suspend fun nextCode(id: Long): String = call { it.nextCode(id.toULong()) }
 
     /** Replaces the unblock code; returns the new one (show it once). */
-    suspend fun reissueUnblockCode(): NewUnblockCode = call { it.reissueUnblockCode() }
+    suspend fun reissueUnblockCode(): NewUnblockCode =
+        // Not cancellable: the new code replaces the old one and must reach the screen.
+        withContext(NonCancellable) { call { it.reissueUnblockCode() } }
 
     /**
      * Adds what a scanned code holds (one account, or an export code's usable
@@ -324,6 +345,26 @@ class VaktSession internal constructor(
 
     /** Whether the session is locked (closed here, or locked in Rust). */
     val isLocked: Boolean get() = closed.get() || session.isLocked()
+
+    /** Locks the session after this long without a call (by the vault's clock); null: never by idleness. */
+    var idleTimeout: Duration? = null
+        set(value) {
+            require(value == null || !value.isNegative()) { "idleTimeout must not be negative" }
+            field = value
+            if (!closed.get()) session.setIdleTimeout(value?.inWholeSeconds?.toULong())
+        }
+
+    /**
+     * Call from `onStop` (the app went to the background): the session locks at once
+     * with [lockAfter] zero, else if the app is still away that long when it comes back
+     * or is next used. See docs/bindings.md for wiring it to the process lifecycle.
+     */
+    fun enteredBackground(lockAfter: Duration = Duration.ZERO) {
+        if (!closed.get()) session.enteredBackground(lockAfter.inWholeSeconds.coerceAtLeast(0).toULong())
+    }
+
+    /** Call from `onStart`: false if the session locked meanwhile (ask for the PIN). */
+    fun enteredForeground(): Boolean = !closed.get() && session.enteredForeground()
 
     /** Locks the session (the vault key is zeroized) and frees the native object. */
     override fun close() {
