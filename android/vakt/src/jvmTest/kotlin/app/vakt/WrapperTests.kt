@@ -31,6 +31,7 @@ private fun describe(e: VaktException): String =
         is VaktException.NotInitialized -> "create a vault"
         is VaktException.AlreadyInitialized -> "open the vault"
         is VaktException.VaultUnreadable -> "unreadable: ${e.reason}"
+        is VaktException.VaultDamaged -> "restore a backup; the damaged file is at ${e.movedTo}"
         is VaktException.Duplicate -> "already there: ${e.existingId}"
         is VaktException.NoSuchAccount -> "gone: ${e.id}"
         is VaktException.NotCounterBased -> "time-based: ${e.id}"
