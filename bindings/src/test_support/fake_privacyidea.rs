@@ -96,8 +96,11 @@ struct State {
     challenges: Vec<Challenge>,
     requests: Vec<FakeRequest>,
     polls: u32,
+    /// Sign challenges with something else.
     tamper: bool,
+    /// Answer every request with this instead.
     reply: Option<HttpResponse>,
+    /// Challenges triggered so far (mixed into each nonce).
     nonces: u64,
 }
 
