@@ -49,7 +49,9 @@ pub use scan::{
     scan_camera_frame, scan_still_image,
 };
 #[cfg(feature = "test-support")]
-pub use test_support::{software_keystore, test_support_use_fast_kdf};
+pub use test_support::{
+    FakeChallenge, FakePrivacyIdea, FakeRequest, software_keystore, test_support_use_fast_kdf,
+};
 pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,
     NotExportableAccount, QrImage, SkippedEntry,

@@ -25,7 +25,8 @@
         Kotlin, a text search only: fails unless every export's name is
         called somewhere in the tests under TEST_DIR (`func_parse_uri` →
         `parseUri(`, `method_session_codes_at` → `codesAt(`,
-        `constructor_vault_open` → `open(`). It cannot tell a call that runs
+        `constructor_vault_open` → `open(`, a primary constructor
+        `constructor_fakeprivacyidea_new` → `FakePrivacyIdea(`). It cannot tell a call that runs
         from one that does not (a test that never runs, a call in a comment):
         a guard that new exports get Kotlin tests, not a proof that they ran.
 """
@@ -203,7 +204,14 @@ def coverage(generated: str, test_dir: str) -> int:
     missing = []
     for rest in symbols:
         name = camel(rest)
-        if not re.search(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"\(", tests):
+        pattern = r"(?<![A-Za-z0-9_])" + re.escape(name) + r"\("
+        primary = re.fullmatch(r"constructor_([a-z0-9]+)_new", rest)
+        if primary:
+            # The primary constructor (`new`) is called by the class name:
+            # `constructor_fakeprivacyidea_new` → `FakePrivacyIdea(`.
+            name = primary[1]
+            pattern = r"(?i)(?<![A-Za-z0-9_])" + re.escape(name) + r"\("
+        if not re.search(pattern, tests):
             missing.append(f"{name} ({rest})")
     for m in missing:
         print(f"FAIL  exported but named in no test in {test_dir}: {m}")

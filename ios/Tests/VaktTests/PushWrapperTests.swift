@@ -1,5 +1,6 @@
 import Foundation
 @testable import Vakt
+import class VaktFFI.FakePrivacyIdea
 import XCTest
 
 // The wrapper's push API (VaktPush, URLSessionTransport, the VaktError cases);
@@ -10,7 +11,8 @@ private let fastWrapper: VaktVault.Options = {
     return VaktVault.Options()
 }()
 
-/// `fake` served over real HTTP on a loopback port (for URLSessionTransport).
+/// The fake privacyIDEA (the library's test door) served over real HTTP on a
+/// loopback port (for URLSessionTransport).
 private func serving<T>(_ body: (FakePrivacyIdea) async throws -> T) async throws -> T {
     let server = try LoopbackServer()
     defer { server.stop() }
@@ -18,7 +20,7 @@ private func serving<T>(_ body: (FakePrivacyIdea) async throws -> T) async throw
     let fake = FakePrivacyIdea(url: "\(base)/ttype/push")
     server.handle { method, path, body in
         let request = HttpRequest(method: method == "POST" ? .post : .get, url: base + path, body: body, verifyTls: true, timeoutMs: 5000)
-        guard let response = try? fake.send(request: request) else { return (500, Data()) }
+        let response = fake.handle(request: request)
         return (Int(response.status), response.body)
     }
     return try await body(fake)
@@ -47,17 +49,17 @@ final class PushWrapperTests: VaktTestCase {
             )
             let session = try await vault.unlock(pin: pin)
             let push = session.push(transport: URLSessionTransport())
-            let token = try await push.enrol(scanned: QrScanner.fromText(fake.enrolmentUri), notificationToken: "apns")
+            let token = try await push.enrol(scanned: QrScanner.fromText(fake.enrolmentUri()), notificationToken: "apns")
             XCTAssertEqual(token.displayName, "privacyIDEA: PIPU0000TEST")
             XCTAssertEqual(token.enrolledAt, Date(timeIntervalSince1970: TimeInterval(t0)))
             XCTAssertEqual(token.state, .enrolled)
-            XCTAssertEqual(fake.fbtoken, "apns")
+            XCTAssertEqual(fake.fbtoken(), "apns")
             let tokens = try await push.tokens()
             XCTAssertEqual(tokens, [token])
-            let duplicate = await vaktError { try await push.enrol(uri: fake.enrolmentUri) }
+            let duplicate = await vaktError { try await push.enrol(uri: fake.enrolmentUri()) }
             XCTAssertEqual(duplicate, .duplicate(existingId: token.id))
 
-            fake.trigger(presence: (options: "X,L,Z", correct: "Z"))
+            _ = fake.trigger(presenceOptions: "X,L,Z", presenceAnswer: "Z")
             var updates = push.pollUpdates(every: 0.05).makeAsyncIterator()
             let polled = try await updates.next()
             let first = try XCTUnwrap(polled)
@@ -73,25 +75,25 @@ final class PushWrapperTests: VaktTestCase {
             XCTAssertEqual(notAnOption?.isBadInput, true)
             let wrong = await vaktError { try await push.approve(id: c.id, presenceAnswer: "X") }
             XCTAssertEqual(wrong, .wrongPresenceAnswer)
-            XCTAssertEqual(fake.challenges.last?.answered, false, "a wrong pick declines the sign-in")
+            XCTAssertEqual(fake.challenges().last?.answered(), false, "a wrong pick declines the sign-in")
             let late = await vaktError { try await push.approve(id: c.id, presenceAnswer: "Z") }
             XCTAssertEqual(late, .alreadyAnswered)
             guard case .answered = try await push.challenge(id: c.id).state else { return XCTFail("not answered") }
-            let right = fake.trigger(presence: (options: "X,L,Z", correct: "Z"))
+            let right = fake.trigger(presenceOptions: "X,L,Z", presenceAnswer: "Z")
             let repolled = try await push.poll()
             let next = try XCTUnwrap(repolled.challenges.first { $0.id != c.id })
             let approved = try await push.approve(id: next.id, presenceAnswer: "Z")
             XCTAssertNil(approved)
-            XCTAssertEqual(right.answered, true)
+            XCTAssertEqual(right.answered(), true)
 
-            let notified = try await push.receive(fake.item(fake.trigger(displayCode: "88")))
+            let notified = try await push.receive(fake.trigger(displayCode: "88").item())
             let waiting = try await push.challenges()
             XCTAssertEqual(waiting, [notified])
             let displayCode = try await push.approve(id: notified.id)
             XCTAssertEqual(displayCode, "88")
-            let declined = try await push.receive(fake.item(fake.trigger()))
+            let declined = try await push.receive(fake.trigger().item())
             try await push.decline(id: declined.id, reason: .cancelled)
-            XCTAssertEqual(fake.challenges.last?.declineReason, "cancelled")
+            XCTAssertEqual(fake.challenges().last?.declineReason(), "cancelled")
             let again = await vaktError { try await push.approve(id: declined.id) }
             XCTAssertEqual(again, .alreadyAnswered)
             XCTAssertEqual(again?.isChallengeGone, true)
@@ -100,15 +102,15 @@ final class PushWrapperTests: VaktTestCase {
             let noSuch = await vaktError { try await push.challenge(id: 404) }
             XCTAssertEqual(noSuch, .noSuchChallenge(id: 404))
 
-            let expiring = try await push.receive(fake.item(fake.trigger()))
+            let expiring = try await push.receive(fake.trigger().item())
             clock.set(t0 + 500)
             let expired = await vaktError { try await push.approve(id: expiring.id) }
             XCTAssertEqual(expired, .challengeExpired)
-            var forged = fake.item(fake.trigger())
+            var forged = fake.trigger().item()
             forged["title"] = "Bank"
             let refused = await vaktError { try await push.receive(forged) }
             XCTAssertEqual(refused, .challengeRefused(reason: .forged, field: nil))
-            var other = fake.item(fake.trigger())
+            var other = fake.trigger().item()
             other["serial"] = "OTHER"
             let unknown = await vaktError { try await push.receive(other) }
             XCTAssertEqual(unknown, .unknownPushToken)
@@ -120,7 +122,7 @@ final class PushWrapperTests: VaktTestCase {
 
             // A locked session: the polling stream ends without a value.
             let closing = try await vault.unlock(pin: pin)
-            let closedPush = closing.push(transport: FakePrivacyIdea())
+            let closedPush = closing.push(transport: FakePrivacyIdea().transport())
             closing.lock()
             var emissions = 0
             for try await _ in closedPush.pollUpdates(every: 0.01) { emissions += 1 }
@@ -134,13 +136,13 @@ final class PushWrapperTests: VaktTestCase {
             at: dir.appendingPathComponent("w/vault.sqlite3"), keystore: RsaTestKeystore(), pin: pin, clock: ManualClock(t0),
             options: fastWrapper
         )
-        let push = try await vault.unlock(pin: pin).push(transport: fake)
-        _ = try await push.enrol(uri: fake.enrolmentUri)
+        let push = try await vault.unlock(pin: pin).push(transport: fake.transport())
+        _ = try await push.enrol(uri: fake.enrolmentUri())
 
         // As APNs delivers it: the data keys beside the `aps` dictionary, and
         // whatever else the sender added.
         var userInfo: [AnyHashable: Any] = [:]
-        for (key, value) in fake.item(fake.trigger()) { userInfo[key] = value }
+        for (key, value) in fake.trigger().item() { userInfo[key] = value }
         userInfo["aps"] = ["content-available": 1, "alert": ["title": "Log in?"]] as [String: Any]
         userInfo["gcm.message_id"] = "0:1700000000000000%abc"
         userInfo["badge"] = 3
@@ -152,7 +154,7 @@ final class PushWrapperTests: VaktTestCase {
         XCTAssertEqual(data.count, userInfo.count - 3)
         let challenge = try await push.receive(notification: userInfo)
         XCTAssertEqual(challenge.title, "DemoIdP")
-        XCTAssertEqual(fake.polls, 0, "no network")
+        XCTAssertEqual(fake.polls(), 0, "no network")
         let waiting = try await push.challenges()
         XCTAssertEqual(waiting, [challenge])
         try await push.approve(id: challenge.id)
@@ -161,7 +163,7 @@ final class PushWrapperTests: VaktTestCase {
 
         // A signed field that does not arrive as a string is missing, by name.
         var numeric: [AnyHashable: Any] = [:]
-        for (key, value) in fake.item(fake.trigger()) { numeric[key] = value }
+        for (key, value) in fake.trigger().item() { numeric[key] = value }
         numeric["sslverify"] = 0
         let malformed = await vaktError { try await push.receive(notification: numeric) }
         XCTAssertEqual(malformed, .challengeRefused(reason: .malformed, field: "sslverify"))
@@ -175,29 +177,29 @@ final class PushWrapperTests: VaktTestCase {
         let fake = FakePrivacyIdea()
         let s = try await created.vault.unlock(pin: pin)
         let remote = FakePrivacyIdea(url: "http://pi.example/ttype/push", serial: "PIPU0000REMOTE")
-        let insecure = await vaktError { try await s.push(transport: remote).enrol(uri: remote.enrolmentUri) }
+        let insecure = await vaktError { try await s.push(transport: remote.transport()).enrol(uri: remote.enrolmentUri()) }
         XCTAssertEqual(insecure, .insecureServer)
-        XCTAssertEqual(remote.requests, 0)
-        _ = try await s.push(transport: remote, allowInsecure: true).enrol(uri: remote.enrolmentUri)
-        let push = s.push(transport: fake)
-        _ = try await push.enrol(uri: fake.enrolmentUri)
+        XCTAssertEqual(remote.requests().count, 0)
+        _ = try await s.push(transport: remote.transport(), allowInsecure: true).enrol(uri: remote.enrolmentUri())
+        let push = s.push(transport: fake.transport())
+        _ = try await push.enrol(uri: fake.enrolmentUri())
         let used = FakePrivacyIdea(serial: "PIPU0000USED")
-        used.enrolled = true
-        let refused = await vaktError { try await s.push(transport: used).enrol(uri: used.enrolmentUri) }
+        used.setEnrolled(enrolled: true)
+        let refused = await vaktError { try await s.push(transport: used.transport()).enrol(uri: used.enrolmentUri()) }
         XCTAssertEqual(refused, .pushServer(status: 404, code: 601))
         let down = FakePrivacyIdea(url: "http://127.0.0.1:\(closedPort())/ttype/push", serial: "PIPU0000DOWN")
-        let network = await vaktError { try await s.push(transport: URLSessionTransport()).enrol(uri: down.enrolmentUri) }
+        let network = await vaktError { try await s.push(transport: URLSessionTransport()).enrol(uri: down.enrolmentUri()) }
         guard case .pushNetwork(.unreachable, _)? = network else { return XCTFail("\(String(describing: network))") }
         let c = fake.trigger()
         let polled = try await push.poll()
         XCTAssertEqual(polled.challenges.count, 1)
-        c.answered = false
+        c.setAnswered(approved: false)
         let closed = await vaktError { try await push.approve(id: polled.challenges[0].id) }
         XCTAssertEqual(closed, .challengeClosed)
-        fake.reply = (status: 502, body: "bad gateway")
+        fake.setReply(reply: HttpResponse(status: 502, body: Data("bad gateway".utf8)))
         let result = try await push.poll()
         XCTAssertEqual(result.problems.filter { $0.kind != .insecureServer }.map(\.kind), [.server(status: 502, code: nil)])
-        fake.reply = nil
+        fake.setReply(reply: nil)
         let backup = try await s.backup()
 
         let restored = try await VaktVault.restore(
@@ -205,11 +207,11 @@ final class PushWrapperTests: VaktTestCase {
             secret: .unblockCode(created.unblockCode.reveal()), newPin: otherPin, clock: ManualClock(t0), options: fastWrapper
         )
         XCTAssertEqual(restored.needsReenrolment.count, 2)
-        let restoredPush = restored.session.push(transport: fake)
+        let restoredPush = restored.session.push(transport: fake.transport())
         let tokens = try await restoredPush.tokens()
         XCTAssertTrue(tokens.allSatisfy { $0.state == .needsReenrolment })
-        let needs = await vaktError { try await restoredPush.receive(fake.item(fake.trigger())) }
-        XCTAssertEqual(needs, .needsReenrolment(tokenId: try XCTUnwrap(tokens.first { $0.serial == fake.serial }).id))
+        let needs = await vaktError { try await restoredPush.receive(fake.trigger().item()) }
+        XCTAssertEqual(needs, .needsReenrolment(tokenId: try XCTUnwrap(tokens.first { $0.serial == fake.serial() }).id))
     }
 
     func testWrapperErrorsMapped() {

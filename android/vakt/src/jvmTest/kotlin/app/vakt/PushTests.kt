@@ -4,7 +4,11 @@ import app.vakt.ffi.BackupSecretKind
 import app.vakt.ffi.ChallengeRefusal
 import app.vakt.ffi.DeclineReason
 import app.vakt.ffi.HttpMethod
+import app.vakt.ffi.FakePrivacyIdea
+import app.vakt.ffi.FakeRequest
 import app.vakt.ffi.HttpRequest
+import app.vakt.ffi.HttpResponse
+import app.vakt.ffi.HttpTransport
 import app.vakt.ffi.KeystoreFailure
 import app.vakt.ffi.PushChallengeState
 import app.vakt.ffi.PushDecision
@@ -19,12 +23,12 @@ import app.vakt.ffi.restoreBackup
 import app.vakt.ffi.softwareKeystore
 import java.net.ServerSocket
 import java.security.KeyFactory
+import java.security.Signature
 import java.security.interfaces.RSAPublicKey
 import java.security.spec.X509EncodedKeySpec
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
-import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertNull
@@ -42,10 +46,13 @@ class PushPhone(
     val keystore: JcaRsaKeystore = JcaRsaKeystore(),
     val clock: ManualClock = ManualClock(T0),
 ) {
+    /** The fake server as the transport the library calls. */
+    val transport: HttpTransport = fake.transport()
+
     val created = createVault(ctx.path("$name/vault.sqlite3"), keystore, clock, PIN, FAST)
     val session: Session = created.vault.unlock(PIN)
 
-    fun enrol() = session.enrolPushUri(fake.enrolmentUri, fake, false, null)
+    fun enrol() = session.enrolPushUri(fake.enrolmentUri(), transport, false, null)
 
 }
 
@@ -61,6 +68,12 @@ private fun <T> together(n: Int, body: (Int) -> T): List<Result<T>> {
         pool.shutdownNow()
     }
 }
+
+/** A Kotlin transport that throws [failure] (declared or not) for every request. */
+private fun failing(failure: Throwable) =
+    object : HttpTransport {
+        override fun send(request: HttpRequest): HttpResponse = throw failure
+    }
 
 /** A port on this machine where nothing listens. */
 private fun closedPort(): Int = ServerSocket(0).use { it.localPort }
@@ -81,34 +94,33 @@ fun Tests.pushTests() =
             val vault = createVault(path("v/vault.sqlite3"), softwareKeystore(path("v/device.key")), ManualClock(T0), PIN, FAST).vault
             vault.unlock(PIN).use { s ->
                 val fake = FakePrivacyIdea()
-                assertTrue(assertThrows<FfiError.Keystore> { s.enrolPushUri(fake.enrolmentUri, fake, false, null) }.detail.contains("signing keys"))
+                assertTrue(assertThrows<FfiError.Keystore> { s.enrolPushUri(fake.enrolmentUri(), fake.transport(), false, null) }.detail.contains("signing keys"))
                 assertTrue(s.pushTokens().isEmpty())
-                assertTrue(fake.requests.isEmpty())
+                assertTrue(fake.requests().isEmpty())
             }
-            // The Kotlin keystore used by the other tests (SPKI out, SHA256withRSA), and base32 as privacyIDEA spells it.
+            // The Kotlin keystore used by the other tests (SPKI out, SHA256withRSA).
             val jca = JcaRsaKeystore()
             val jcaKey = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(jca.createSigningKey("a", 3072u))) as RSAPublicKey
             assertEquals(2048, jcaKey.modulus.bitLength(), "JcaRsaKeystore makes 2048-bit keys whatever is asked")
-            assertTrue(rsaVerify(jcaKey, "x", Base32.encode(jca.sign("a", "x".toByteArray()))))
+            val signature = jca.sign("a", "x".toByteArray())
+            assertTrue(Signature.getInstance("SHA256withRSA").run { initVerify(jcaKey); update("x".toByteArray()); verify(signature) })
             assertThrows<KeystoreFailure.KeyMissing> { jca.sign("b", ByteArray(0)) }
             jca.deleteSigningKey("a")
             assertThrows<KeystoreFailure.KeyMissing> { jca.sign("a", ByteArray(0)) }
-            assertEquals("MZXW6YTBOI======", Base32.encode("foobar".toByteArray()))
-            assertContentEquals("foobar".toByteArray(), Base32.decode("MZXW6YTBOI======"))
         }
 
         test("enrol from a ScannedCode; duplicate; list; delete reaches the token and its key") {
             val p = PushPhone(this)
-            val code = ScannedCode.fromText(p.fake.enrolmentUri)
-            val token = p.session.enrolPush(code, p.fake, false, "firebase-token")
+            val code = ScannedCode.fromText(p.fake.enrolmentUri())
+            val token = p.session.enrolPush(code, p.transport, false, "firebase-token")
             assertEquals("PIPU0000TEST", token.serial)
             assertEquals("privacyIDEA", token.issuer)
-            assertEquals(p.fake.url, token.url)
+            assertEquals(p.fake.url(), token.url)
             assertEquals(PushTokenState.ENROLLED, token.state)
             assertEquals(T0.toULong(), token.enrolledAt, "enrolled by the vault's clock")
             assertTrue(token.pollOnly)
             assertFalse(token.requireAppPin)
-            assertEquals("firebase-token", p.fake.fbtoken)
+            assertEquals("firebase-token", p.fake.fbtoken())
             assertEquals(3072, p.keystore.requestedBits.get(), "the core asks for 3072-bit keys")
             assertEquals(1, p.keystore.aliases.size)
             assertEquals(token.id, assertThrows<FfiError.Duplicate> { p.enrol() }.existingId)
@@ -122,10 +134,10 @@ fun Tests.pushTests() =
         test("poll, approve (display code), decline with a reason") {
             val p = PushPhone(this)
             p.enrol()
-            assertTrue(p.session.pollPush(p.fake, false).challenges.isEmpty())
+            assertTrue(p.session.pollPush(p.transport, false).challenges.isEmpty())
             val a = p.fake.trigger(displayCode = "42")
             val b = p.fake.trigger()
-            val report = p.session.pollPush(p.fake, false)
+            val report = p.session.pollPush(p.transport, false)
             assertEquals(2u, report.newCount)
             assertTrue(report.problems.isEmpty())
             val (first, second) = report.challenges
@@ -137,12 +149,12 @@ fun Tests.pushTests() =
             assertEquals(T0.toULong() + 120u, first.expiresAt)
             assertEquals(PushChallengeState.Open, first.state)
             assertTrue(first.declineReasonsSupported)
-            assertEquals(0u, p.session.pollPush(p.fake, false).newCount, "known challenges are not new")
-            assertEquals("42", p.session.approvePush(first.id, p.fake, false, null))
-            assertEquals(true, a.answered)
-            p.session.declinePush(second.id, p.fake, false, DeclineReason.UNKNOWN_TRIGGER)
-            assertEquals(false, b.answered)
-            assertEquals("unknown_trigger", b.declineReason)
+            assertEquals(0u, p.session.pollPush(p.transport, false).newCount, "known challenges are not new")
+            assertEquals("42", p.session.approvePush(first.id, p.transport, false, null))
+            assertEquals(true, a.answered())
+            p.session.declinePush(second.id, p.transport, false, DeclineReason.UNKNOWN_TRIGGER)
+            assertEquals(false, b.answered())
+            assertEquals("unknown_trigger", b.declineReason())
             assertTrue(p.session.pushChallenges().isEmpty())
             val answered = p.session.pushChallenge(first.id)
             assertEquals(PushChallengeState.Answered(PushDecision.Approve(null)), answered.state)
@@ -153,40 +165,40 @@ fun Tests.pushTests() =
         test("presence check: missing, not an option, wrong (declines the sign-in), right") {
             val p = PushPhone(this)
             p.enrol()
-            val c = p.fake.trigger(presence = "X,L,Z" to "L")
-            val challenge = p.session.pollPush(p.fake, false).challenges.single()
+            val c = p.fake.trigger(presenceOptions = "X,L,Z", presenceAnswer = "L")
+            val challenge = p.session.pollPush(p.transport, false).challenges.single()
             assertEquals(listOf("X", "L", "Z"), challenge.presenceOptions)
-            assertEquals(listOf("X", "L", "Z"), assertThrows<FfiError.PresenceRequired> { p.session.approvePush(challenge.id, p.fake, false, null) }.options)
-            assertThrows<FfiError.NotAnOption> { p.session.approvePush(challenge.id, p.fake, false, "Q") }
-            assertNull(c.answered, "nothing was sent for a missing or unknown option")
-            assertThrows<FfiError.WrongPresenceAnswer> { p.session.approvePush(challenge.id, p.fake, false, "X") }
-            assertEquals(false, c.answered, "a wrong pick declines the sign-in on the server")
+            assertEquals(listOf("X", "L", "Z"), assertThrows<FfiError.PresenceRequired> { p.session.approvePush(challenge.id, p.transport, false, null) }.options)
+            assertThrows<FfiError.NotAnOption> { p.session.approvePush(challenge.id, p.transport, false, "Q") }
+            assertNull(c.answered(), "nothing was sent for a missing or unknown option")
+            assertThrows<FfiError.WrongPresenceAnswer> { p.session.approvePush(challenge.id, p.transport, false, "X") }
+            assertEquals(false, c.answered(), "a wrong pick declines the sign-in on the server")
             assertTrue(p.session.pushChallenges().isEmpty())
             assertEquals(PushChallengeState.Answered(PushDecision.Decline(null)), p.session.pushChallenge(challenge.id).state)
-            assertThrows<FfiError.AlreadyAnswered> { p.session.approvePush(challenge.id, p.fake, false, "L") }
+            assertThrows<FfiError.AlreadyAnswered> { p.session.approvePush(challenge.id, p.transport, false, "L") }
             // On a new challenge the right option approves.
-            val right = p.fake.trigger(presence = "X,L,Z" to "L")
-            val next = p.session.pollPush(p.fake, false).challenges.single()
-            assertNull(p.session.approvePush(next.id, p.fake, false, "L"))
-            assertEquals(true, right.answered)
+            val right = p.fake.trigger(presenceOptions = "X,L,Z", presenceAnswer = "L")
+            val next = p.session.pollPush(p.transport, false).challenges.single()
+            assertNull(p.session.approvePush(next.id, p.transport, false, "L"))
+            assertEquals(true, right.answered())
             // A presence answer to a challenge without options is not an option either.
             p.fake.trigger()
-            val plain = p.session.pollPush(p.fake, false).challenges.single()
-            assertThrows<FfiError.NotAnOption> { p.session.approvePush(plain.id, p.fake, false, "L") }
+            val plain = p.session.pollPush(p.transport, false).challenges.single()
+            assertThrows<FfiError.NotAnOption> { p.session.approvePush(plain.id, p.transport, false, "L") }
         }
 
         test("notification path: receivePush with the data map; replay; unknown token; malformed") {
             val p = PushPhone(this)
             p.enrol()
             val c = p.fake.trigger()
-            val data = p.fake.item(c) + ("google.message_id" to "0:123") // unknown keys are ignored
+            val data = c.item() + ("google.message_id" to "0:123") // unknown keys are ignored
             val challenge = p.session.receivePush(data)
             assertEquals("DemoIdP", challenge.title)
             assertEquals(challenge.id, p.session.receivePush(data).id, "the same challenge again is the same one")
-            assertEquals(0, p.fake.polls.get(), "no network")
-            p.session.approvePush(challenge.id, p.fake, false, null)
+            assertEquals(0, p.fake.polls().toInt(), "no network")
+            p.session.approvePush(challenge.id, p.transport, false, null)
             assertThrows<FfiError.AlreadyAnswered> { p.session.receivePush(data) }
-            val other = p.fake.item(p.fake.trigger()).toMutableMap()
+            val other = p.fake.trigger().item().toMutableMap()
             assertThrows<FfiError.UnknownPushToken> { p.session.receivePush(other + ("serial" to "PIPU9999")) }
             val missing = assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(other - "nonce") }
             assertEquals(ChallengeRefusal.MALFORMED, missing.reason)
@@ -196,21 +208,21 @@ fun Tests.pushTests() =
         test("forged challenges are refused: in a poll (problem, not stored) and from a notification") {
             val p = PushPhone(this)
             val token = p.enrol()
-            p.fake.tamper = true
+            p.fake.setTamper(true)
             val c = p.fake.trigger()
-            val report = p.session.pollPush(p.fake, false)
+            val report = p.session.pollPush(p.transport, false)
             assertTrue(report.challenges.isEmpty())
             assertEquals(0u, report.newCount)
             val problem = report.problems.single()
             assertEquals(token.id, problem.tokenId)
             assertEquals(PushProblemKind.ChallengeRefused(ChallengeRefusal.FORGED), problem.kind)
             assertTrue(problem.message.isNotEmpty())
-            val forged = assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(p.fake.item(c)) }
+            val forged = assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(c.item()) }
             assertEquals(ChallengeRefusal.FORGED, forged.reason)
             assertNull(forged.field)
             // An altered question, with the genuine signature: forged too.
-            p.fake.tamper = false
-            val altered = p.fake.item(c) + ("question" to "Log in to bank.example?")
+            p.fake.setTamper(false)
+            val altered = c.item() + ("question" to "Log in to bank.example?")
             assertEquals(ChallengeRefusal.FORGED, assertThrows<FfiError.ChallengeRefused> { p.session.receivePush(altered) }.reason)
             assertTrue(p.session.pushChallenges().isEmpty())
         }
@@ -218,42 +230,43 @@ fun Tests.pushTests() =
         test("expiry by the vault's clock: gone from the list, ChallengeExpired") {
             val p = PushPhone(this)
             p.enrol()
-            val id = p.session.receivePush(p.fake.item(p.fake.trigger())).id
+            val id = p.session.receivePush(p.fake.trigger().item()).id
             p.clock.set(T0 + 119)
             assertEquals(1, p.session.pushChallenges().size)
             p.clock.set(T0 + 120)
             assertTrue(p.session.pushChallenges().isEmpty())
-            assertThrows<FfiError.ChallengeExpired> { p.session.approvePush(id, p.fake, false, null) }
-            assertTrue(p.session.pollPush(p.fake, false).challenges.isEmpty(), "the server still lists it; not shown again")
+            assertThrows<FfiError.ChallengeExpired> { p.session.approvePush(id, p.transport, false, null) }
+            assertTrue(p.session.pollPush(p.transport, false).challenges.isEmpty(), "the server still lists it; not shown again")
         }
 
         test("already answered, closed by the server, no such challenge") {
             val p = PushPhone(this)
             p.enrol()
-            val id = p.session.pollPush(p.fake.apply { trigger(displayCode = "7") }, false).challenges.single().id
-            assertEquals("7", p.session.approvePush(id, p.fake, false, null))
-            assertEquals("7", p.session.approvePush(id, p.fake, false, null), "the same answer again: same outcome")
-            assertThrows<FfiError.AlreadyAnswered> { p.session.declinePush(id, p.fake, false, null) }
+            p.fake.trigger(displayCode = "7")
+            val id = p.session.pollPush(p.transport, false).challenges.single().id
+            assertEquals("7", p.session.approvePush(id, p.transport, false, null))
+            assertEquals("7", p.session.approvePush(id, p.transport, false, null), "the same answer again: same outcome")
+            assertThrows<FfiError.AlreadyAnswered> { p.session.declinePush(id, p.transport, false, null) }
             // Answered on another device: the server no longer has it open.
             val c = p.fake.trigger()
-            val closed = p.session.pollPush(p.fake, false).challenges.single().id
-            c.answered = true
-            assertThrows<FfiError.ChallengeClosed> { p.session.approvePush(closed, p.fake, false, null) }
+            val closed = p.session.pollPush(p.transport, false).challenges.single().id
+            c.setAnswered(true)
+            assertThrows<FfiError.ChallengeClosed> { p.session.approvePush(closed, p.transport, false, null) }
             assertEquals(PushChallengeState.Closed, p.session.pushChallenge(closed).state)
-            assertEquals(999uL, assertThrows<FfiError.NoSuchChallenge> { p.session.approvePush(999u, p.fake, false, null) }.id)
+            assertEquals(999uL, assertThrows<FfiError.NoSuchChallenge> { p.session.approvePush(999u, p.transport, false, null) }.id)
             assertThrows<FfiError.NoSuchChallenge> { p.session.pushChallenge(999u) }
         }
 
         test("a lost answer is retried with the same decision only") {
             val p = PushPhone(this)
             p.enrol()
-            val id = p.session.pollPush(p.fake.apply { trigger() }, false).challenges.single().id
-            p.fake.fail = TransportFailure.Timeout()
-            assertEquals(PushNetworkKind.TIMEOUT, assertThrows<FfiError.PushNetwork> { p.session.approvePush(id, p.fake, false, null) }.kind)
+            p.fake.trigger()
+            val id = p.session.pollPush(p.transport, false).challenges.single().id
+            assertEquals(PushNetworkKind.TIMEOUT, assertThrows<FfiError.PushNetwork> { p.session.approvePush(id, failing(TransportFailure.Timeout()), false, null) }.kind)
             assertEquals(PushChallengeState.Sending(PushDecision.Approve(null)), p.session.pushChallenges().single().state)
-            assertThrows<FfiError.AlreadyAnswered> { p.session.declinePush(id, p.fake, false, null) }
-            p.session.approvePush(id, p.fake, false, null)
-            assertEquals(true, p.fake.challenges.single().answered)
+            assertThrows<FfiError.AlreadyAnswered> { p.session.declinePush(id, p.transport, false, null) }
+            p.session.approvePush(id, p.transport, false, null)
+            assertEquals(true, p.fake.challenges().single().answered())
         }
 
         test("restored on a new phone: NeedsReenrolment until enrolled again (same id)") {
@@ -265,12 +278,12 @@ fun Tests.pushTests() =
             assertEquals(listOf("privacyIDEA: PIPU0000TEST"), restored.needsReenrolment)
             val listed = restored.session.pushTokens().single()
             assertEquals(PushTokenState.NEEDS_REENROLMENT, listed.state)
-            val data = p.fake.item(p.fake.trigger())
+            val data = p.fake.trigger().item()
             assertEquals(listed.id, assertThrows<FfiError.NeedsReenrolment> { restored.session.receivePush(data) }.tokenId)
-            val report = restored.session.pollPush(p.fake, false)
+            val report = restored.session.pollPush(p.transport, false)
             assertTrue(report.challenges.isEmpty() && report.problems.isEmpty(), "not polled")
             val fresh = FakePrivacyIdea() // the server issues a new enrolment code
-            val again = restored.session.enrolPushUri(fresh.enrolmentUri, fresh, false, null)
+            val again = restored.session.enrolPushUri(fresh.enrolmentUri(), fresh.transport(), false, null)
             assertEquals(listed.id, again.id)
             assertEquals(PushTokenState.ENROLLED, again.state)
             assertEquals(token.serial, again.serial)
@@ -280,15 +293,15 @@ fun Tests.pushTests() =
             val p = PushPhone(this)
             p.enrol()
             repeat(3) { p.fake.trigger() }
-            val reports = together(8) { p.session.pollPush(p.fake, false) }.map { it.getOrThrow() }
+            val reports = together(8) { p.session.pollPush(p.transport, false) }.map { it.getOrThrow() }
             assertEquals(3, reports.sumOf { it.newCount.toInt() }, "each challenge is new to exactly one poll")
             assertTrue(reports.all { it.challenges.size == 3 && it.problems.isEmpty() })
             assertEquals(3, p.session.pushChallenges().map { it.id }.toSet().size)
             // Polls and answers from threads at once.
             val ids = p.session.pushChallenges().map { it.id }
-            together(6) { i -> if (i < 3) p.session.approvePush(ids[i], p.fake, false, null) else p.session.pollPush(p.fake, false) }
+            together(6) { i -> if (i < 3) p.session.approvePush(ids[i], p.transport, false, null) else p.session.pollPush(p.transport, false) }
                 .forEach { it.getOrThrow() }
-            assertTrue(p.fake.challenges.all { it.answered == true })
+            assertTrue(p.fake.challenges().all { it.answered() == true })
         }
 
         test("server errors: used code (PushServer), not privacyIDEA (UnexpectedPushReply), http (InsecureServer)") {
@@ -300,12 +313,12 @@ fun Tests.pushTests() =
             assertEquals(601L, used.code)
             assertTrue(second.session.pushTokens().isEmpty(), "nothing stored")
             assertTrue(second.keystore.aliases.isEmpty(), "the new key was deleted")
-            val odd = FakePrivacyIdea().apply { reply = 200 to "{}" }
-            assertThrows<FfiError.UnexpectedPushReply> { second.session.enrolPushUri(odd.enrolmentUri, odd, false, null) }
+            val odd = FakePrivacyIdea().apply { setReply(HttpResponse(200u, "{}".toByteArray())) }
+            assertThrows<FfiError.UnexpectedPushReply> { second.session.enrolPushUri(odd.enrolmentUri(), odd.transport(), false, null) }
             val remote = FakePrivacyIdea(url = "http://pi.example/ttype/push")
-            assertThrows<FfiError.InsecureServer> { second.session.enrolPushUri(remote.enrolmentUri, remote, false, null) }
-            assertTrue(remote.requests.isEmpty(), "refused before any request")
-            assertEquals(PushTokenState.ENROLLED, second.session.enrolPushUri(remote.enrolmentUri, remote, true, null).state)
+            assertThrows<FfiError.InsecureServer> { second.session.enrolPushUri(remote.enrolmentUri(), remote.transport(), false, null) }
+            assertTrue(remote.requests().isEmpty(), "refused before any request")
+            assertEquals(PushTokenState.ENROLLED, second.session.enrolPushUri(remote.enrolmentUri(), remote.transport(), true, null).state)
         }
 
         test("a Kotlin transport's failures: PushNetwork of each kind; in a poll, a problem per token") {
@@ -320,26 +333,24 @@ fun Tests.pushTests() =
                     IllegalStateException("not declared") to PushNetworkKind.OTHER,
                 )
             for ((failure, kind) in cases) {
-                p.fake.fail = failure
-                val problem = p.session.pollPush(p.fake, false).problems.single()
+                val problem = p.session.pollPush(failing(failure), false).problems.single()
                 assertEquals(token.id, problem.tokenId)
                 assertEquals(PushProblemKind.Network(kind), problem.kind)
             }
             val b = PushPhone(this, name = "b")
-            b.fake.fail = TransportFailure.Unreachable("no network")
-            val e = assertThrows<FfiError.PushNetwork> { b.enrol() }
+            val e = assertThrows<FfiError.PushNetwork> { b.session.enrolPushUri(b.fake.enrolmentUri(), failing(TransportFailure.Unreachable("no network")), false, null) }
             assertEquals(PushNetworkKind.UNREACHABLE, e.kind)
             assertEquals("no network", e.detail)
-            p.fake.reply = 500 to "<html>oops</html>"
-            assertEquals(PushProblemKind.Server(500u, null), p.session.pollPush(p.fake, false).problems.single().kind)
+            p.fake.setReply(HttpResponse(500u, "<html>oops</html>".toByteArray()))
+            assertEquals(PushProblemKind.Server(500u, null), p.session.pollPush(p.transport, false).problems.single().kind)
         }
 
         test("the platform transport against a closed loopback port: PushNetwork UNREACHABLE") {
             val p = PushPhone(this, fake = FakePrivacyIdea(url = "http://127.0.0.1:${closedPort()}/ttype/push"))
-            val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri, UrlConnectionTransport(), false, null) }
+            val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri(), UrlConnectionTransport(), false, null) }
             assertEquals(PushNetworkKind.UNREACHABLE, e.kind)
             assertTrue(p.session.pushTokens().isEmpty())
-            val request = HttpRequest(HttpMethod.GET, p.fake.url, ByteArray(0), true, 2000u)
+            val request = HttpRequest(HttpMethod.GET, p.fake.url(), ByteArray(0), true, 2000u)
             assertThrows<TransportFailure.Unreachable> { UrlConnectionTransport().send(request) }
         }
 
@@ -347,21 +358,23 @@ fun Tests.pushTests() =
             val vault = createVault(path("v/vault.sqlite3"), AesGcmKeystore(newAesKey()), ManualClock(T0), PIN, FAST).vault
             vault.unlock(PIN).use { s ->
                 val fake = FakePrivacyIdea()
-                assertTrue(assertThrows<FfiError.Keystore> { s.enrolPushUri(fake.enrolmentUri, fake, false, null) }.detail.contains("signing keys"))
+                assertTrue(assertThrows<FfiError.Keystore> { s.enrolPushUri(fake.enrolmentUri(), fake.transport(), false, null) }.detail.contains("signing keys"))
                 assertTrue(s.pushTokens().isEmpty())
-                assertThrows<FfiError.InvalidInput> { s.enrolPush(ScannedCode.fromText(EXAMPLE_URI), fake, false, null) }
-                assertThrows<FfiError.InvalidUri> { s.enrolPushUri("otpauth://pipush/X?url=https%3A//x", fake, false, null) }
-                assertThrows<FfiError.InvalidInput> { s.addScanned(ScannedCode.fromText(fake.enrolmentUri)) }
-                assertTrue(fake.requests.isEmpty())
+                assertThrows<FfiError.InvalidInput> { s.enrolPush(ScannedCode.fromText(EXAMPLE_URI), fake.transport(), false, null) }
+                assertThrows<FfiError.InvalidUri> { s.enrolPushUri("otpauth://pipush/X?url=https%3A//x", fake.transport(), false, null) }
+                assertThrows<FfiError.InvalidInput> { s.addScanned(ScannedCode.fromText(fake.enrolmentUri())) }
+                assertTrue(fake.requests().isEmpty())
             }
         }
 
         test("the fake server itself: a request as the core sends it") {
             val fake = FakePrivacyIdea()
-            val response = fake.send(HttpRequest(HttpMethod.GET, fake.url + "?serial=X", ByteArray(0), true, 1000u))
+            val response = fake.handle(HttpRequest(HttpMethod.GET, fake.url() + "?serial=X", ByteArray(0), true, 1000u))
             assertEquals(400.toUShort(), response.status, "not enrolled: refused")
             assertTrue(response.body.decodeToString().contains("\"code\":905"), "privacyIDEA's error 905: ${response.body.decodeToString()}")
-            assertEquals(listOf(HttpMethod.GET to fake.url), fake.requests, "recorded, without its query")
-            assertEquals(1, fake.polls.get())
+            assertEquals(listOf(FakeRequest(HttpMethod.GET, fake.url())), fake.requests(), "recorded, without its query")
+            assertEquals(1, fake.polls().toInt())
+            val again = fake.transport().send(HttpRequest(HttpMethod.GET, fake.url() + "?serial=X", ByteArray(0), true, 1000u))
+            assertEquals(400.toUShort(), again.status, "the same through its transport")
         }
     }

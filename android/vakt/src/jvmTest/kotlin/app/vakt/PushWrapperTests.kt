@@ -1,7 +1,9 @@
 package app.vakt
 
 import app.vakt.ffi.HttpMethod
+import app.vakt.ffi.FakePrivacyIdea
 import app.vakt.ffi.HttpRequest
+import app.vakt.ffi.HttpResponse
 import app.vakt.ffi.PushChallengeState
 import app.vakt.ffi.PushProblemKind
 import app.vakt.ffi.TransportFailure
@@ -19,14 +21,14 @@ import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 
-/** [fake] served over real HTTP on a loopback port (for [UrlConnectionTransport]). */
+/** The fake privacyIDEA (the library's test door) served over real HTTP on a loopback port (for [UrlConnectionTransport]). */
 private fun <T> serving(body: (FakePrivacyIdea) -> T): T {
     val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0)
     val fake = FakePrivacyIdea(url = "http://127.0.0.1:${server.address.port}/ttype/push")
     server.createContext("/ttype/push") { exchange ->
         val method = if (exchange.requestMethod == "POST") HttpMethod.POST else HttpMethod.GET
         val url = "http://127.0.0.1:${server.address.port}${exchange.requestURI}"
-        val response = fake.send(HttpRequest(method, url, exchange.requestBody.readBytes(), true, 5000u))
+        val response = fake.handle(HttpRequest(method, url, exchange.requestBody.readBytes(), true, 5000u))
         exchange.responseHeaders.add("Content-Type", "application/json")
         exchange.sendResponseHeaders(response.status.toInt(), response.body.size.toLong())
         exchange.responseBody.use { it.write(response.body) }
@@ -50,14 +52,14 @@ fun Tests.pushWrapperTests() =
                     val vault = VaktVault.create(File(dir, "w/vault.sqlite3"), keystore, PIN, clock, FAST_WRAPPER).vault
                     vault.unlock(PIN).use { s ->
                         val push = s.push(UrlConnectionTransport())
-                        val token = push.enrol(QrScanner.fromText(fake.enrolmentUri), notificationToken = "fcm")
+                        val token = push.enrol(QrScanner.fromText(fake.enrolmentUri()), notificationToken = "fcm")
                         assertEquals("privacyIDEA: PIPU0000TEST", token.displayName)
                         assertEquals(T0, token.enrolledAt?.epochSecond)
                         assertEquals(PushTokenState.ENROLLED, token.state)
                         assertEquals(listOf(token), push.tokens())
-                        assertEquals(token.id, assertThrows<VaktException.Duplicate> { push.enrol(fake.enrolmentUri) }.existingId)
+                        assertEquals(token.id, assertThrows<VaktException.Duplicate> { push.enrol(fake.enrolmentUri()) }.existingId)
 
-                        fake.trigger(presence = "X,L,Z" to "Z")
+                        fake.trigger(presenceOptions = "X,L,Z", presenceAnswer = "Z")
                         val first = withTimeout(10_000) { push.polling(every = 50.milliseconds).first() }
                         assertEquals(1, first.newCount)
                         val c = first.challenges.single()
@@ -66,29 +68,29 @@ fun Tests.pushWrapperTests() =
                         assertEquals(listOf("X", "L", "Z"), assertThrows<VaktException.PresenceRequired> { push.approve(c.id) }.options)
                         assertIs<VaktException.BadInput>(assertThrows<VaktException.NotAnOption> { push.approve(c.id, "Q") })
                         assertThrows<VaktException.WrongPresenceAnswer> { push.approve(c.id, "X") }
-                        assertEquals(false, fake.challenges.last().answered, "a wrong pick declines the sign-in")
+                        assertEquals(false, fake.challenges().last().answered(), "a wrong pick declines the sign-in")
                         assertIs<VaktException.AlreadyAnswered>(assertThrows<VaktException.ChallengeGone> { push.approve(c.id, "Z") })
                         assertIs<PushChallengeState.Answered>(push.challenge(c.id).state)
-                        val right = fake.trigger(presence = "X,L,Z" to "Z")
+                        val right = fake.trigger(presenceOptions = "X,L,Z", presenceAnswer = "Z")
                         val next = push.poll().challenges.single { it.id != c.id }
                         assertNull(push.approve(next.id, "Z"))
-                        assertEquals(true, right.answered)
+                        assertEquals(true, right.answered())
 
-                        val notified = push.receive(fake.item(fake.trigger(displayCode = "88")))
+                        val notified = push.receive(fake.trigger(displayCode = "88").item())
                         assertEquals(listOf(notified), push.challenges())
                         assertEquals("88", push.approve(notified.id))
-                        val declined = push.receive(fake.item(fake.trigger()))
+                        val declined = push.receive(fake.trigger().item())
                         push.decline(declined.id, DeclineReason.CANCELLED)
-                        assertEquals("cancelled", fake.challenges.last().declineReason)
+                        assertEquals("cancelled", fake.challenges().last().declineReason())
                         assertIs<VaktException.ChallengeGone>(assertThrows<VaktException.AlreadyAnswered> { push.approve(declined.id) })
                         assertThrows<VaktException.NoSuchChallenge> { push.challenge(404) }
 
-                        val expiring = push.receive(fake.item(fake.trigger()))
+                        val expiring = push.receive(fake.trigger().item())
                         clock.set(T0 + 500)
                         assertThrows<VaktException.ChallengeExpired> { push.approve(expiring.id) }
-                        val forged = fake.item(fake.trigger()) + ("title" to "Bank")
+                        val forged = fake.trigger().item() + ("title" to "Bank")
                         assertEquals(ChallengeRefusal.FORGED, assertThrows<VaktException.ChallengeRefused> { push.receive(forged) }.reason)
-                        assertThrows<VaktException.UnknownPushToken> { push.receive(fake.item(fake.trigger()) + ("serial" to "OTHER")) }
+                        assertThrows<VaktException.UnknownPushToken> { push.receive(fake.trigger().item() + ("serial" to "OTHER")) }
 
                         s.delete(token.id)
                         assertTrue(push.tokens().isEmpty())
@@ -96,7 +98,7 @@ fun Tests.pushWrapperTests() =
                     }
                     // A closed session: the polling flow completes.
                     val session = vault.unlock(PIN)
-                    val push = session.push(FakePrivacyIdea())
+                    val push = session.push(FakePrivacyIdea().transport())
                     session.close()
                     assertEquals(emptyList(), withTimeout(5_000) { push.polling(10.milliseconds).take(3).toList() })
                     vault.close()
@@ -111,36 +113,36 @@ fun Tests.pushWrapperTests() =
                 val backup =
                     vault.vault.unlock(PIN).use { s ->
                         val remote = FakePrivacyIdea(url = "http://pi.example/ttype/push", serial = "PIPU0000REMOTE")
-                        assertThrows<VaktException.InsecureServer> { s.push(remote).enrol(remote.enrolmentUri) }
-                        s.push(remote, allowInsecure = true).enrol(remote.enrolmentUri)
-                        val push = s.push(fake)
-                        push.enrol(fake.enrolmentUri)
-                        val used = FakePrivacyIdea(serial = "PIPU0000USED").apply { enrolled = true }
-                        val e = assertThrows<VaktException.PushServer> { s.push(used).enrol(used.enrolmentUri) }
+                        assertThrows<VaktException.InsecureServer> { s.push(remote.transport()).enrol(remote.enrolmentUri()) }
+                        s.push(remote.transport(), allowInsecure = true).enrol(remote.enrolmentUri())
+                        val push = s.push(fake.transport())
+                        push.enrol(fake.enrolmentUri())
+                        val used = FakePrivacyIdea(serial = "PIPU0000USED").apply { setEnrolled(true) }
+                        val e = assertThrows<VaktException.PushServer> { s.push(used.transport()).enrol(used.enrolmentUri()) }
                         assertEquals(404 to 601L, e.status to e.code)
                         val port = java.net.ServerSocket(0).use { it.localPort }
                         val down = FakePrivacyIdea(url = "http://127.0.0.1:$port/ttype/push", serial = "PIPU0000DOWN")
-                        val network = assertThrows<VaktException.PushNetwork> { s.push(UrlConnectionTransport()).enrol(down.enrolmentUri) }
+                        val network = assertThrows<VaktException.PushNetwork> { s.push(UrlConnectionTransport()).enrol(down.enrolmentUri()) }
                         assertEquals(PushNetworkKind.UNREACHABLE, network.kind)
                         assertIs<VaktException.Failure>(network)
                         val c = fake.trigger()
                         val id = push.poll().challenges.single().id
-                        c.answered = false
+                        c.setAnswered(false)
                         assertThrows<VaktException.ChallengeClosed> { push.approve(id) }
-                        fake.reply = 502 to "bad gateway"
+                        fake.setReply(HttpResponse(502u, "bad gateway".toByteArray()))
                         val result = push.poll()
                         assertEquals(PushProblemKind.Server(502u, null), result.problems.single { it.kind !is PushProblemKind.InsecureServer }.kind)
-                        fake.reply = null
+                        fake.setReply(null)
                         s.backup()
                     }
                 val restored =
                     VaktVault.restore(File(dir, "r/vault.sqlite3"), JcaRsaKeystore(), backup, VaktVault.BackupSecret.UnblockCode(vault.unblockCode.reveal()), OTHER_PIN, ManualClock(T0), FAST_WRAPPER)
                 assertEquals(2, restored.needsReenrolment.size)
                 restored.session.use { s ->
-                    val push = s.push(fake)
+                    val push = s.push(fake.transport())
                     assertTrue(push.tokens().all { it.state == PushTokenState.NEEDS_REENROLMENT })
-                    val e = assertThrows<VaktException.NeedsReenrolment> { push.receive(fake.item(fake.trigger())) }
-                    assertEquals(push.tokens().single { it.serial == fake.serial }.id, e.tokenId)
+                    val e = assertThrows<VaktException.NeedsReenrolment> { push.receive(fake.trigger().item()) }
+                    assertEquals(push.tokens().single { it.serial == fake.serial() }.id, e.tokenId)
                 }
             }
         }

@@ -1,5 +1,6 @@
 package app.vakt
 
+import app.vakt.ffi.FakePrivacyIdea
 import java.io.File
 import java.time.Instant
 import java.time.ZoneOffset
@@ -330,7 +331,7 @@ fun Tests.wrapperTests() =
                         val again = s.addScanned(scanWithWrapper(fixture("migration/vakt-export-2-of-2.png")).single())
                         assertEquals(added.map { it.id to true }, again.map { it.id to it.isDuplicate })
                         assertThrows<VaktException.InvalidInput> { s.addScanned(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt"))) }
-                        assertThrows<VaktException.InvalidInput> { s.push(FakePrivacyIdea()).enrol(qr) }
+                        assertThrows<VaktException.InvalidInput> { s.push(FakePrivacyIdea().transport()).enrol(qr) }
                     }
                 }
                 qr.close()

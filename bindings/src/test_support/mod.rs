@@ -2,9 +2,13 @@
 //! `test-support` feature — which the shipped phone library (`release-small`,
 //! built by Gradle and `build-xcframework.sh`) does not enable, and whose
 //! absence `scripts/test.d/45-library-size.sh` checks in the built library:
-//! a file-based software keystore, and cheap key derivation.
+//! a file-based software keystore, cheap key derivation, and the fake
+//! privacyIDEA server both suites run push against ([`FakePrivacyIdea`]).
 
 use std::sync::Arc;
+
+mod fake_privacyidea;
+pub use fake_privacyidea::{FakeChallenge, FakePrivacyIdea, FakeRequest};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use vakt_core::rng::SystemRandom;
