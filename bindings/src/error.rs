@@ -91,10 +91,14 @@ pub enum VaktError {
         /// For the user.
         message: String,
     },
-    /// A PIN is malformed, or too weak to be set (the message says why).
+    /// A PIN is malformed, or too weak to be set: `reason` says which rule it
+    /// breaks (for the app to word in the user's language), `message` is the
+    /// English default.
     #[error("{message}")]
     InvalidPin {
-        /// For the user.
+        /// The rule broken.
+        reason: PinProblem,
+        /// The English default text.
         message: String,
     },
     /// No vault at this path yet.
@@ -118,10 +122,13 @@ pub enum VaktError {
     /// Blocked after three wrong PINs: only the unblock code opens it.
     #[error("the vault is blocked; use the unblock code")]
     Blocked,
-    /// The typed unblock code is malformed (not counted as an attempt).
+    /// The typed unblock code is malformed (not counted as an attempt):
+    /// `reason` says how, `message` is the English default.
     #[error("{message}")]
     MistypedUnblockCode {
-        /// For the user.
+        /// What is wrong with it.
+        reason: UnblockCodeProblem,
+        /// The English default text.
         message: String,
     },
     /// A well-formed unblock code that is not the vault's current one.
@@ -334,12 +341,8 @@ impl From<VaultError> for VaktError {
             },
             VaultError::WrongPin { attempts_left } => VaktError::WrongPin { attempts_left },
             VaultError::Blocked => VaktError::Blocked,
-            VaultError::BadPin(e) => VaktError::InvalidPin {
-                message: e.to_string(),
-            },
-            VaultError::MistypedUnblockCode(e) => VaktError::MistypedUnblockCode {
-                message: e.to_string(),
-            },
+            VaultError::BadPin(e) => e.into(),
+            VaultError::MistypedUnblockCode(e) => e.into(),
             VaultError::WrongUnblockCode { failed_attempts } => {
                 VaktError::WrongUnblockCode { failed_attempts }
             }
@@ -389,9 +392,65 @@ impl From<vakt_core::provision::keytext::KeyTextError> for VaktError {
     }
 }
 
+/// Which rule a PIN breaks, for the app to word in the user's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PinProblem {
+    /// Something other than the digits 0–9.
+    NotDigits,
+    /// Shorter than the vault's minimum.
+    TooShort {
+        /// The minimum length in force.
+        min: u32,
+    },
+    /// Longer than the maximum.
+    TooLong {
+        /// The maximum length.
+        max: u32,
+    },
+    /// One digit repeated (1111).
+    AllSame,
+    /// A run of consecutive digits (1234, 9876).
+    Sequence,
+    /// Among the most commonly used PINs.
+    Common,
+}
+
+/// What is wrong with a typed unblock code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum UnblockCodeProblem {
+    /// Not the right number of characters (spaces and dashes aside).
+    Length {
+        /// Characters found.
+        found: u32,
+        /// Characters an unblock code has.
+        expected: u32,
+    },
+    /// A character that unblock codes do not use, at this 1-based position.
+    Character {
+        /// 1-based position among the code's characters.
+        position: u32,
+    },
+    /// The check character does not match: a character is wrong or two are swapped.
+    Check,
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl From<vakt_core::vault::PinError> for VaktError {
     fn from(e: vakt_core::vault::PinError) -> Self {
+        use vakt_core::vault::PinError as E;
+        let reason = match e {
+            E::NotDigits => PinProblem::NotDigits,
+            E::TooShort { min } => PinProblem::TooShort { min: count(min) },
+            E::TooLong { max } => PinProblem::TooLong { max: count(max) },
+            E::AllSame => PinProblem::AllSame,
+            E::Sequence => PinProblem::Sequence,
+            E::Common => PinProblem::Common,
+        };
         VaktError::InvalidPin {
+            reason,
             message: e.to_string(),
         }
     }
@@ -399,7 +458,19 @@ impl From<vakt_core::vault::PinError> for VaktError {
 
 impl From<vakt_core::vault::UnblockCodeError> for VaktError {
     fn from(e: vakt_core::vault::UnblockCodeError) -> Self {
+        use vakt_core::vault::UnblockCodeError as E;
+        let reason = match e {
+            E::Length { found, expected } => UnblockCodeProblem::Length {
+                found: count(found),
+                expected: count(expected),
+            },
+            E::Character { position } => UnblockCodeProblem::Character {
+                position: count(position),
+            },
+            E::Check => UnblockCodeProblem::Check,
+        };
         VaktError::MistypedUnblockCode {
+            reason,
             message: e.to_string(),
         }
     }

@@ -31,8 +31,8 @@ mod vault;
 
 pub use backup::{BackupInfo, BackupSecretKind, RestoredVault, inspect_backup, restore_backup};
 pub use error::{
-    BackupUnreadableReason, ChallengeRefusal, PushNetworkKind, PushProblem, PushProblemKind,
-    UnreadableReason, VaktError,
+    BackupUnreadableReason, ChallengeRefusal, PinProblem, PushNetworkKind, PushProblem,
+    PushProblemKind, UnblockCodeProblem, UnreadableReason, VaktError,
 };
 pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
 pub use platform::{

@@ -24,10 +24,12 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case invalidKey(message: String)
     /// A manually entered parameter (digits, period) is out of range.
     case invalidParameter(message: String)
-    /// A PIN is malformed, or too weak to be set.
-    case invalidPin(message: String)
-    /// The typed unblock code is malformed; this did not count as an attempt.
-    case mistypedUnblockCode(message: String)
+    /// A PIN is malformed, or too weak to be set: `reason` is the rule it breaks
+    /// (word it in the user's language); `message` is the English default.
+    case invalidPin(reason: PinProblem, message: String)
+    /// The typed unblock code is malformed (`reason`: wrong length, a character
+    /// codes do not use, or the check character); this did not count as an attempt.
+    case mistypedUnblockCode(reason: UnblockCodeProblem, message: String)
     /// Another argument is not acceptable (e.g. a reorder that misses an account).
     case invalidInput(message: String)
     /// Wrong PIN; `attemptsLeft` (≥ 1) more before the vault is blocked.
@@ -128,8 +130,8 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case let .InvalidUri(field, message): self = .invalidUri(field: field, message: message)
         case let .InvalidKey(message): self = .invalidKey(message: message)
         case let .InvalidParameter(message): self = .invalidParameter(message: message)
-        case let .InvalidPin(message): self = .invalidPin(message: message)
-        case let .MistypedUnblockCode(message): self = .mistypedUnblockCode(message: message)
+        case let .InvalidPin(reason, message): self = .invalidPin(reason: reason, message: message)
+        case let .MistypedUnblockCode(reason, message): self = .mistypedUnblockCode(reason: reason, message: message)
         case let .InvalidInput(message): self = .invalidInput(message: message)
         case let .WrongPin(attemptsLeft): self = .wrongPin(attemptsLeft: Int(attemptsLeft))
         case .Blocked: self = .blocked
@@ -198,7 +200,7 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     public var errorDescription: String? {
         switch self {
         case let .invalidUri(_, message), let .invalidKey(message), let .invalidParameter(message),
-             let .invalidPin(message), let .mistypedUnblockCode(message), let .invalidInput(message),
+             let .invalidPin(_, message), let .mistypedUnblockCode(_, message), let .invalidInput(message),
              let .notAnImage(message), let .importFailed(message),
              let .storage(message), let .keystore(message), let .internalFailure(message):
             return message

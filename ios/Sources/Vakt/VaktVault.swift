@@ -4,6 +4,10 @@ import VaktFFI
 /// A new unblock code: an object, so that printing it (or a result holding it)
 /// shows nothing of it; `reveal()` gives the text for the one screen that shows it.
 public typealias NewUnblockCode = VaktFFI.NewUnblockCode
+/// Which rule a new PIN breaks (`VaktError.invalidPin`), to word in the user's language.
+public typealias PinProblem = VaktFFI.PinProblem
+/// What is wrong with a typed unblock code (`VaktError.mistypedUnblockCode`).
+public typealias UnblockCodeProblem = VaktFFI.UnblockCodeProblem
 public typealias OtpType = VaktFFI.OtpType
 public typealias HashAlgorithm = VaktFFI.HashAlgorithm
 public typealias UnreadableReason = VaktFFI.UnreadableReason

@@ -94,10 +94,16 @@ final class VaultTests: VaktTestCase {
     }
 
     func testInvalidPin() throws {
-        for candidate in ["1234", "0000", "12a4", "12", "1234567890123"] {
-            guard case .InvalidPin? = ffiError({ try newVault(pin: candidate, name: "v\(candidate)") }) else {
+        let rules: [(String, PinProblem)] = [
+            ("1234", .sequence), ("0000", .allSame), ("1212", .common), ("12a4", .notDigits),
+            ("12", .tooShort(min: 4)), ("1234567890123", .tooLong(max: 12)),
+        ]
+        for (candidate, rule) in rules {
+            guard case let .InvalidPin(reason, message)? = ffiError({ try newVault(pin: candidate, name: "v\(candidate)") }) else {
                 return XCTFail("\(candidate) accepted")
             }
+            XCTAssertEqual(reason, rule, candidate)
+            XCTAssertFalse(message.isEmpty, "an English default text")
         }
         let vault = try newVault().vault
         guard case .InvalidPin? = ffiError({ try vault.unlock(pin: "abcd") }) else { return XCTFail() }

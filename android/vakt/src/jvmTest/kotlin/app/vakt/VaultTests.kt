@@ -38,9 +38,20 @@ fun Tests.vaultTests() =
             vault.unlock(PIN).use { assertEquals(listOf("alice@example.com"), it.accounts().map { a -> a.accountName }) }
         }
 
-        test("InvalidPin: weak, malformed or too short PINs are refused") {
-            for (pin in listOf("1234", "0000", "12a4", "12", "1234567890123")) {
-                assertThrows<FfiError.InvalidPin> { newVault(pin = pin, name = "v$pin") }
+        test("InvalidPin: weak, malformed or too short PINs are refused, with the rule broken") {
+            val rules =
+                mapOf(
+                    "1234" to app.vakt.ffi.PinProblem.Sequence,
+                    "0000" to app.vakt.ffi.PinProblem.AllSame,
+                    "1212" to app.vakt.ffi.PinProblem.Common,
+                    "12a4" to app.vakt.ffi.PinProblem.NotDigits,
+                    "12" to app.vakt.ffi.PinProblem.TooShort(4u),
+                    "1234567890123" to app.vakt.ffi.PinProblem.TooLong(12u),
+                )
+            for ((pin, rule) in rules) {
+                val e = assertThrows<FfiError.InvalidPin> { newVault(pin = pin, name = "v$pin") }
+                assertEquals(rule, e.reason, pin)
+                assertTrue(e.detail.isNotBlank(), "an English default text")
             }
             val vault = newVault().vault
             assertTrue(assertThrows<FfiError.InvalidPin> { vault.unlock("abcd") }.detail.isNotBlank())
@@ -107,10 +118,13 @@ fun Tests.vaultTests() =
             val created = newVault()
             val vault = created.vault
             repeat(3) { runCatching { vault.unlock(OTHER_PIN) } }
-            assertThrows<FfiError.MistypedUnblockCode> { vault.unblock("ABCDE", OTHER_PIN) }
+            assertEquals(
+                app.vakt.ffi.UnblockCodeProblem.Length(5u, 20u),
+                assertThrows<FfiError.MistypedUnblockCode> { vault.unblock("ABCDE", OTHER_PIN) }.reason,
+            )
             // One character changed: the check character catches it before any attempt is counted.
             val typo = created.unblockCode.reveal().replaceRange(0, 1, if (created.unblockCode.reveal()[0] == '7') "8" else "7")
-            assertThrows<FfiError.MistypedUnblockCode> { vault.unblock(typo, OTHER_PIN) }
+            assertEquals(app.vakt.ffi.UnblockCodeProblem.Check, assertThrows<FfiError.MistypedUnblockCode> { vault.unblock(typo, OTHER_PIN) }.reason)
             assertEquals(0u, vault.status().failedUnblockAttempts)
             // A well-formed code of another vault.
             val otherCode = newVault(name = "other").unblockCode.reveal()

@@ -12,6 +12,12 @@ import java.time.Instant
  */
 typealias NewUnblockCode = app.vakt.ffi.NewUnblockCode
 
+/** Which rule a new PIN breaks ([VaktException.InvalidPin.reason]), to word in the user's language. */
+typealias PinProblem = app.vakt.ffi.PinProblem
+
+/** What is wrong with a typed unblock code ([VaktException.MistypedUnblockCode.reason]). */
+typealias UnblockCodeProblem = app.vakt.ffi.UnblockCodeProblem
+
 /** How codes are counted: TOTP, HOTP or Steam. */
 typealias OtpType = app.vakt.ffi.OtpType
 

@@ -37,11 +37,17 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     /** A manually entered parameter (digits, period) is out of range. */
     class InvalidParameter(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
-    /** A PIN is malformed, or too weak to be set. */
-    class InvalidPin(message: String, cause: Throwable? = null) : BadInput(message, cause)
+    /**
+     * A PIN is malformed, or too weak to be set: [reason] is the rule it breaks (word it in
+     * the user's language); the message is the English default.
+     */
+    class InvalidPin(val reason: PinProblem, message: String, cause: Throwable? = null) : BadInput(message, cause)
 
-    /** The typed unblock code is malformed; this did not count as an attempt. */
-    class MistypedUnblockCode(message: String, cause: Throwable? = null) : BadInput(message, cause)
+    /**
+     * The typed unblock code is malformed ([reason]: wrong length, a character codes do not
+     * use, or the check character); this did not count as an attempt.
+     */
+    class MistypedUnblockCode(val reason: UnblockCodeProblem, message: String, cause: Throwable? = null) : BadInput(message, cause)
 
     /** Another argument is not acceptable (e.g. a reorder that misses an account). */
     class InvalidInput(message: String, cause: Throwable? = null) : BadInput(message, cause)
@@ -248,8 +254,8 @@ internal fun FfiException.toVakt(): VaktException =
         is FfiException.InvalidUri -> VaktException.InvalidUri(field, detail, this)
         is FfiException.InvalidKey -> VaktException.InvalidKey(detail, this)
         is FfiException.InvalidParameter -> VaktException.InvalidParameter(detail, this)
-        is FfiException.InvalidPin -> VaktException.InvalidPin(detail, this)
-        is FfiException.MistypedUnblockCode -> VaktException.MistypedUnblockCode(detail, this)
+        is FfiException.InvalidPin -> VaktException.InvalidPin(reason, detail, this)
+        is FfiException.MistypedUnblockCode -> VaktException.MistypedUnblockCode(reason, detail, this)
         is FfiException.InvalidInput -> VaktException.InvalidInput(detail, this)
         is FfiException.WrongPin -> VaktException.WrongPin(attemptsLeft.toInt(), this)
         is FfiException.Blocked -> VaktException.Blocked(this)
