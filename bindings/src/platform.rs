@@ -131,6 +131,22 @@ pub fn fixed_clock(unix_seconds: u64) -> Arc<dyn Clock> {
     Arc::new(Fixed(unix_seconds))
 }
 
+/// The clock offset a server's reply gives (for `Session.set_clock_offset`):
+/// `server_unix` read from its `Date` header ([`parse_http_date`]), for a
+/// request sent at `sent_unix` and answered at `received_unix` by the phone's
+/// clock; measured against the middle of the exchange.
+#[uniffi::export]
+pub fn clock_offset_from(server_unix: u64, sent_unix: u64, received_unix: u64) -> i64 {
+    vakt_core::clock::offset_from(server_unix, sent_unix, received_unix)
+}
+
+/// Seconds since the epoch of an HTTP `Date` header value
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`); `None` for anything else.
+#[uniffi::export]
+pub fn parse_http_date(value: String) -> Option<u64> {
+    vakt_core::clock::parse_http_date(&value)
+}
+
 /// GET (poll) or POST (enrol, answer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum HttpMethod {

@@ -108,3 +108,23 @@ fn idle_timeout_and_background_lock_by_the_vaults_clock() {
     session.entered_background(0);
     assert!(session.is_locked(), "grace 0: at once");
 }
+
+#[test]
+fn codes_follow_the_clock_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(TestClock(AtomicU64::new(1_000_000)));
+    let session = open_session(dir.path(), clock.clone());
+    session
+        .add_uri("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&issuer=A".into())
+        .unwrap();
+    let code_at = |t: u64| session.codes_at(t).unwrap()[0].code.clone();
+    assert_eq!(session.codes().unwrap()[0].code, code_at(1_000_000));
+    session.set_clock_offset(3_600).unwrap();
+    assert_eq!(session.clock_offset().unwrap(), 3_600);
+    assert_eq!(session.codes().unwrap()[0].code, code_at(1_003_600));
+    assert!(matches!(
+        session.set_clock_offset(90_000),
+        Err(VaktError::InvalidInput { .. })
+    ));
+    assert_eq!(session.clock_offset().unwrap(), 3_600);
+}

@@ -1,6 +1,6 @@
 //! The vault as two opaque objects: [`Vault`] (locked) and [`Session`] (unlocked).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use vakt_core::account::{Account, OtpKind, OtpParams};
@@ -293,22 +293,30 @@ pub struct Session {
     locked: AtomicBool,
     auto_lock: Mutex<core::AutoLock>,
     clock: Arc<dyn Clock>,
+    /// The vault's clock offset (read at unlock, kept in step by `set_clock_offset`).
+    clock_offset: AtomicI64,
 }
 
 impl Session {
     pub(crate) fn new(session: core::Session, clock: Arc<dyn Clock>) -> Arc<Self> {
         let now = clock.now_unix();
+        // A vault whose offset does not read shows codes by the phone's clock.
+        let offset = session.clock_offset().unwrap_or(0);
         Arc::new(Self {
             inner: RwLock::new(Some(Arc::new(session))),
             locked: AtomicBool::new(false),
             auto_lock: Mutex::new(core::AutoLock::new(now)),
             clock,
+            clock_offset: AtomicI64::new(offset),
         })
     }
 
-    /// Now, by the vault's clock.
+    /// Now, by the vault's clock corrected by its offset: what codes and push use.
     pub(crate) fn now(&self) -> u64 {
-        self.clock.now_unix()
+        vakt_core::clock::corrected(
+            self.clock.now_unix(),
+            self.clock_offset.load(Ordering::SeqCst),
+        )
     }
 
     /// The open session, for one call: `Locked` once locked, or when the
@@ -317,7 +325,7 @@ impl Session {
         if self.locked.load(Ordering::SeqCst) {
             return Err(VaktError::Locked);
         }
-        let now = self.now();
+        let now = self.clock.now_unix();
         let in_use = self
             .auto_lock
             .lock()
@@ -430,9 +438,9 @@ impl Session {
         self.with(|s| s.reorder(&ids))
     }
 
-    /// The code screen now (by the vault's clock).
+    /// The code screen now (by the vault's clock, corrected by its offset).
     pub fn codes(&self) -> Result<Vec<CodeEntry>, VaktError> {
-        self.codes_at(self.clock.now_unix())
+        self.codes_at(self.now())
     }
 
     /// The code screen at `unix_seconds`.
@@ -479,7 +487,7 @@ impl Session {
     /// which this checks now).
     pub fn is_locked(&self) -> bool {
         if !self.locked.load(Ordering::SeqCst) {
-            let now = self.now();
+            let now = self.clock.now_unix();
             let expired = self.auto_lock.lock().map_or(true, |rule| rule.expired(now));
             if expired {
                 self.lock();
@@ -498,6 +506,23 @@ impl Session {
         }
     }
 
+    /// The clock offset in seconds (the right time minus the phone's) that
+    /// codes and push timestamps use; show it to the user when it is
+    /// `NOTICEABLE_CLOCK_OFFSET` (30 s) or more either way.
+    pub fn clock_offset(&self) -> Result<i64, VaktError> {
+        self.with(|s| s.clock_offset())
+    }
+
+    /// Keeps `seconds` as the clock offset (0 clears it): measured by the app
+    /// from the `Date` of a reply of a server it trusts over https (the
+    /// privacyIDEA server), as `server_time − middle of the request`. More than
+    /// a day either way is refused (`InvalidInput`). The lockout reads no clock.
+    pub fn set_clock_offset(&self, seconds: i64) -> Result<(), VaktError> {
+        self.with(|s| s.set_clock_offset(seconds))?;
+        self.clock_offset.store(seconds, Ordering::SeqCst);
+        Ok(())
+    }
+
     /// The app went to the background (Android `onStop`, iOS scene phase
     /// `.background`): with `lock_after_seconds` 0 the session locks now;
     /// otherwise it locks if the app is still away that long when it is next
@@ -507,7 +532,7 @@ impl Session {
             self.lock();
             return;
         }
-        let now = self.now();
+        let now = self.clock.now_unix();
         if let Ok(mut rule) = self.auto_lock.lock() {
             rule.entered_background(now, lock_after_seconds);
         }
@@ -519,7 +544,7 @@ impl Session {
         if self.locked.load(Ordering::SeqCst) {
             return false;
         }
-        let now = self.now();
+        let now = self.clock.now_unix();
         let open = self
             .auto_lock
             .lock()

@@ -4,10 +4,11 @@
 //! talking to push servers with the user's connection rules. No global state:
 //! `main` builds one [`Context`] and hands it to the command.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use vakt_core::clock::{Clock, SystemClock};
+use vakt_core::clock::{Clock, SystemClock, corrected};
 use vakt_core::push::http::UreqTransport;
 use vakt_core::push::{ConnectionPolicy, PushContext};
 use vakt_core::rng::SystemRandom;
@@ -34,6 +35,8 @@ pub struct Context {
     allow_insecure: bool,
     /// How push servers are reached.
     transport: UreqTransport,
+    /// The vault's clock offset (`vakt time`), read when it is unlocked.
+    clock_offset: Cell<i64>,
 }
 
 impl Context {
@@ -48,6 +51,7 @@ impl Context {
             dir,
             allow_insecure,
             transport: UreqTransport::new(),
+            clock_offset: Cell::new(0),
         })
     }
 
@@ -90,7 +94,10 @@ impl Context {
     pub fn unlock(&self) -> Result<Session, CliError> {
         let vault = self.open_vault()?;
         let pin = secrets::read_pin(secrets::PIN, "PIN: ")?;
-        vault.unlock(&pin).map_err(|e| CliError::vault(&e))
+        let session = vault.unlock(&pin).map_err(|e| CliError::vault(&e))?;
+        self.clock_offset
+            .set(session.clock_offset().map_err(|e| CliError::vault(&e))?);
+        Ok(session)
     }
 
     /// Asks for the PIN and opens the vault for an export of keys: the PIN
@@ -164,12 +171,12 @@ impl Context {
     }
 
     /// What push operations need: the transport, the connection rules, and
-    /// the time now.
+    /// the time now (corrected by the vault's clock offset once unlocked).
     pub fn push_context(&self) -> PushContext<'_> {
         PushContext {
             transport: &self.transport,
             policy: self.connection_policy(),
-            now: SystemClock.now_unix(),
+            now: corrected(SystemClock.now_unix(), self.clock_offset.get()),
         }
     }
 }

@@ -137,6 +137,8 @@ enum Command {
     /// Push login requests (privacyIDEA): poll, approve, deny.
     #[command(subcommand)]
     Push(commands::push::PushCommand),
+    /// The clock offset applied to codes and push: show it, sync it from a server, or set it.
+    Time(commands::time::TimeArgs),
 }
 
 /// Runs the parsed command.
@@ -166,6 +168,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(command) => commands::backup::run(&ctx()?, command),
         Command::Import(args) => commands::import::import(&ctx()?, args),
         Command::Push(command) => commands::push::run(&ctx()?, command),
+        Command::Time(args) => commands::time::run(&ctx()?, args),
     }
 }
 

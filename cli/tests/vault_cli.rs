@@ -979,3 +979,103 @@ fn no_vault_yet_and_odd_input() {
         assert_eq!(run.status, 2, "vakt {args:?}: {run:?}");
     }
 }
+
+/// An HTTP server on loopback that answers every request once with `date`.
+fn date_server(date: String) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).unwrap();
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(reply.as_bytes()).unwrap();
+    });
+    (url, handle)
+}
+
+/// `T` as an HTTP date, by the system's `date`.
+fn http_date(unix: u64) -> String {
+    let out = Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("@{unix}"),
+            "+%a, %d %b %Y %H:%M:%S GMT",
+        ])
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn time_shows_sets_and_syncs_the_clock_offset_that_codes_use() {
+    let v = Vakt::new();
+    v.init(PIN);
+    let pin = [("VAKT_PIN", PIN)];
+    let shown = v.ok(&["time", "--json"], &pin).json();
+    assert_eq!(shown["offset_seconds"], 0);
+    assert_eq!(shown["noticeable"], false);
+
+    // Codes follow the offset: an hour ahead gives the code of an hour later.
+    v.ok(&["add", "--uri", GITHUB], &pin);
+    v.ok(&["time", "set", "3600"], &pin);
+    let codes = v.ok(&["codes", "--json"], &pin).json();
+    let later = now() + 3600;
+    let expected: Vec<String> = [later - 1, later, later + 1]
+        .iter()
+        .map(|t| {
+            v.ok(&["codes", "--json", "--at", &t.to_string()], &pin)
+                .json()[0]["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(expected.contains(&codes[0]["code"].as_str().unwrap().to_owned()));
+    let shown = v.ok(&["time", "--json"], &pin).json();
+    assert_eq!(shown["offset_seconds"], 3600);
+    assert_eq!(shown["noticeable"], true);
+    v.fails(2, &["time", "set", "90000"], &pin);
+    v.ok(&["time", "set", "-40"], &pin);
+    assert_eq!(
+        v.ok(&["time", "--json"], &pin).json()["offset_seconds"],
+        -40
+    );
+
+    // Measured from a server's Date: 120 s ahead of this machine.
+    let (url, server) = date_server(http_date(now() + 120));
+    let synced = v.ok(&["time", "sync", &url, "--json"], &pin).json();
+    server.join().unwrap();
+    let offset = synced["offset_seconds"].as_i64().unwrap();
+    assert!((118..=122).contains(&offset), "{synced}");
+    // A reply without a Date, and a plain-http server elsewhere, are refused.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bare = format!("http://{}/", listener.local_addr().unwrap());
+    let silent = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let _ = stream.read(&mut [0u8; 4096]).unwrap();
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+    });
+    v.fails(2, &["time", "sync", &bare], &pin);
+    silent.join().unwrap();
+    v.fails(2, &["time", "sync", "http://example.com/"], &pin);
+    assert_eq!(
+        v.ok(&["time", "--json"], &pin).json()["offset_seconds"],
+        offset
+    );
+}

@@ -2,7 +2,7 @@
 //! `codes`, `next`.
 
 use serde_json::{Value, json};
-use vakt_core::clock::{Clock, SystemClock};
+use vakt_core::clock::{Clock, SystemClock, corrected};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -52,8 +52,16 @@ pub fn reorder(ctx: &Context, ids: &[u64]) -> Result<(), CliError> {
 
 /// `vakt codes [--json] [--at T]`.
 pub fn codes(ctx: &Context, json: bool, at: Option<u64>) -> Result<(), CliError> {
-    let now = at.unwrap_or_else(|| SystemClock.now_unix());
-    let entries = ctx.unlock()?.codes(now).map_err(|e| CliError::vault(&e))?;
+    let session = ctx.unlock()?;
+    // An explicit time is taken as given; now is corrected by the vault's offset (vakt time).
+    let now = match at {
+        Some(at) => at,
+        None => corrected(
+            SystemClock.now_unix(),
+            session.clock_offset().map_err(|e| CliError::vault(&e))?,
+        ),
+    };
+    let entries = session.codes(now).map_err(|e| CliError::vault(&e))?;
     if json {
         let items: Vec<Value> = entries
             .iter()

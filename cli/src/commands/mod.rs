@@ -12,4 +12,5 @@ pub mod import;
 pub mod otp;
 pub mod push;
 pub mod scan;
+pub mod time;
 pub mod vault;

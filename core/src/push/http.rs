@@ -21,6 +21,34 @@ impl UreqTransport {
     pub fn new() -> Self {
         Self
     }
+
+    /// The time a server's reply gives in its `Date` header (a `HEAD`
+    /// request to `url`: TLS verified unless `verify_tls` is false, no
+    /// redirects followed): what `vakt time sync` corrects the clock by.
+    /// `None` when the reply has no readable `Date`.
+    pub fn server_date(
+        &self,
+        url: &str,
+        verify_tls: bool,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u64>, TransportError> {
+        let tls = ureq::tls::TlsConfig::builder()
+            .disable_verification(!verify_tls)
+            .build();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .tls_config(tls)
+            .build()
+            .into();
+        let response = agent.head(url).call().map_err(map_error)?;
+        Ok(response
+            .headers()
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::clock::parse_http_date))
+    }
 }
 
 fn map_error(e: ureq::Error) -> TransportError {

@@ -28,6 +28,7 @@
 mod accounts;
 mod aside;
 mod bulk;
+mod clock_offset;
 mod config;
 mod create;
 mod duplicates;
@@ -51,6 +52,7 @@ pub use crate::crypto::keystore::{DeviceKeystore, KeystoreError, SoftwareKeystor
 pub use crate::store::StoreError;
 pub use accounts::{AccountInfo, CodeEntry};
 pub use bulk::AddOutcome;
+pub use clock_offset::{MAX_CLOCK_OFFSET, NOTICEABLE_CLOCK_OFFSET};
 pub use config::{Pause, Services, ThreadSleep, VaultConfig};
 pub(crate) use create::EmptyVault;
 pub use create::RESTORE_ATTEMPTS_FILE;

@@ -248,6 +248,39 @@ fn exports_ask_for_the_pin_again_and_count_it() {
 }
 
 #[test]
+fn the_clock_offset_is_kept_sealed_and_bounded() {
+    let f = fixture(16);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let session = vault.unlock(&pin("4829")).unwrap();
+    assert_eq!(session.clock_offset(), Ok(0), "none set");
+    session.set_clock_offset(-95).unwrap();
+    assert_eq!(session.clock_offset(), Ok(-95));
+    assert!(matches!(
+        session.set_clock_offset(crate::vault::MAX_CLOCK_OFFSET + 1),
+        Err(VaultError::InvalidInput(_))
+    ));
+    assert_eq!(
+        session.clock_offset(),
+        Ok(-95),
+        "a refused offset changes nothing"
+    );
+    drop(session);
+    // Kept with the vault, and not in the clear: a file edit cannot shift the codes.
+    let reopened = Vault::open(&f.path, f.services.clone(), config()).unwrap();
+    let session = reopened.unlock(&pin("4829")).unwrap();
+    assert_eq!(session.clock_offset(), Ok(-95));
+    let dir = f.path.parent().unwrap();
+    for (name, bytes) in folder_files(dir) {
+        assert!(
+            !bytes.windows(8).any(|w| w == (-95i64).to_be_bytes()),
+            "{name} holds the offset in the clear"
+        );
+    }
+    session.set_clock_offset(0).unwrap();
+    assert_eq!(session.clock_offset(), Ok(0));
+}
+
+#[test]
 fn rename_reorder_delete() {
     let f = fixture(5);
     let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();

@@ -1,6 +1,19 @@
 import Foundation
 import VaktFFI
 
+/// The clock offset a server's reply gives, in seconds: its `Date` header
+/// value `date` (`HTTPURLResponse.value(forHTTPHeaderField: "Date")`) for a
+/// request sent at `sent` and answered at `received` by the phone's clock;
+/// nil when `date` is not an HTTP date.
+public func measureClockOffset(date: String, sent: Date, received: Date) -> Int64? {
+    guard let server = parseHttpDate(value: date) else { return nil }
+    return clockOffsetFrom(
+        serverUnix: server,
+        sentUnix: UInt64(max(0, sent.timeIntervalSince1970)),
+        receivedUnix: UInt64(max(0, received.timeIntervalSince1970))
+    )
+}
+
 /// A new unblock code: an object, so that printing it (or a result holding it)
 /// shows nothing of it; `reveal()` gives the text for the one screen that shows it.
 public typealias NewUnblockCode = VaktFFI.NewUnblockCode
@@ -515,6 +528,20 @@ public final class VaktSession: @unchecked Sendable {
     /// and throw `.locked`): the vault key is zeroized; later calls throw `.locked`.
     public func lock() {
         session.lock()
+    }
+
+    /// The clock offset codes and push use, in seconds (the right time minus
+    /// the phone's). Show it when it is 30 s or more either way.
+    public func clockOffset() async throws -> Int64 {
+        try await call { try $0.clockOffset() }
+    }
+
+    /// Keeps `seconds` as the clock offset (0 clears it; more than a day
+    /// either way throws `.invalidInput`). Measure it with
+    /// `measureClockOffset(date:sent:received:)` from the `Date` of a reply of
+    /// the privacyIDEA server (over https).
+    public func setClockOffset(_ seconds: Int64) async throws {
+        try await call { try $0.setClockOffset(seconds: seconds) }
     }
 
     /// Locks the session after `seconds` without a call (`nil`: never by idleness).

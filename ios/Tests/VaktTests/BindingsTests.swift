@@ -93,6 +93,19 @@ final class VaultTests: VaktTestCase {
         XCTAssertEqual(try vault.unlock(pin: pin).accounts().map(\.accountName), ["alice@example.com"])
     }
 
+    func testClockOffset() throws {
+        let s = try newVault(at: 1_000_000).vault.unlock(pin: pin)
+        _ = try s.addUri(uri: exampleUri)
+        XCTAssertEqual(try s.clockOffset(), 0)
+        try s.setClockOffset(seconds: 3_600)
+        XCTAssertEqual(try s.clockOffset(), 3_600)
+        XCTAssertEqual(try s.codes()[0].code, try s.codesAt(unixSeconds: 1_003_600)[0].code, "codes use the corrected time")
+        guard case .InvalidInput? = ffiError({ try s.setClockOffset(seconds: 90_000) }) else { return XCTFail() }
+        XCTAssertEqual(parseHttpDate(value: "Sun, 06 Nov 1994 08:49:37 GMT"), 784_111_777)
+        XCTAssertNil(parseHttpDate(value: "yesterday"))
+        XCTAssertEqual(clockOffsetFrom(serverUnix: 1_000, sentUnix: 900, receivedUnix: 902), 99)
+    }
+
     func testInvalidPin() throws {
         let rules: [(String, PinProblem)] = [
             ("1234", .sequence), ("0000", .allSame), ("1212", .common), ("12a4", .notDigits),

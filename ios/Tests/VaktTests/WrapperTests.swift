@@ -122,6 +122,16 @@ final class WrapperTests: VaktTestCase {
         let now = try await vault.unlock(pin: pin)
         now.enteredBackground(lockAfter: 0)
         XCTAssertTrue(now.isLocked, "no grace: at once")
+
+        // The clock offset through the wrapper, measured from a server's Date.
+        let timed = try await vault.unlock(pin: pin)
+        let sent = Date(timeIntervalSince1970: 784_111_650)
+        let offset = measureClockOffset(date: "Sun, 06 Nov 1994 08:49:37 GMT", sent: sent, received: sent + 2)
+        XCTAssertEqual(offset, 126)
+        XCTAssertNil(measureClockOffset(date: "not a date", sent: sent, received: sent))
+        try await timed.setClockOffset(126)
+        let kept = try await timed.clockOffset()
+        XCTAssertEqual(kept, 126)
     }
 
     func testCreateUnlockAddCodes() async throws {

@@ -110,6 +110,22 @@ fun Tests.sessionTests() =
             }
         }
 
+        test("clock offset: set, read, applied to codes, bounded; measured from an HTTP Date") {
+            val created = newVault(at = 1_000_000)
+            created.vault.unlock(PIN).use { s ->
+                s.addUri(EXAMPLE_URI)
+                assertEquals(0L, s.clockOffset())
+                s.setClockOffset(3_600L)
+                assertEquals(3_600L, s.clockOffset())
+                assertEquals(s.codesAt(1_003_600uL).single().code, s.codes().single().code, "codes use the corrected time")
+                assertThrows<FfiError.InvalidInput> { s.setClockOffset(90_000L) }
+                assertEquals(3_600L, s.clockOffset())
+            }
+            assertEquals(784_111_777uL, app.vakt.ffi.parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"))
+            assertNull(app.vakt.ffi.parseHttpDate("yesterday"))
+            assertEquals(99L, app.vakt.ffi.clockOffsetFrom(1_000uL, 900uL, 902uL))
+        }
+
         test("setIdleTimeout, enteredBackground, enteredForeground across the FFI") {
             val created = newVault(at = 1_000)
             created.vault.unlock(PIN).use { s ->

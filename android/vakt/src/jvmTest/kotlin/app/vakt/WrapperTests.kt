@@ -245,6 +245,16 @@ fun Tests.wrapperTests() =
                 val now = created.vault.unlock(PIN)
                 now.enteredBackground()
                 assertTrue(now.isLocked, "no grace: at once")
+
+                // The clock offset through the wrapper, measured from a server's Date.
+                val timed = created.vault.unlock(PIN)
+                val sent = java.time.Instant.ofEpochSecond(784_111_650)
+                val offset = measureClockOffset("Sun, 06 Nov 1994 08:49:37 GMT", sent, sent.plusSeconds(2))
+                assertEquals(kotlin.time.Duration.parse("126s"), offset)
+                assertNull(measureClockOffset("not a date", sent, sent))
+                timed.setClockOffset(offset!!)
+                assertEquals(offset, timed.clockOffset())
+                timed.close()
                 created.vault.close()
             }
         }

@@ -5,6 +5,7 @@ import app.vakt.ffi.CodeEntry
 import app.vakt.ffi.LockStatus
 import app.vakt.ffi.UriDetails
 import java.time.Instant
+import kotlin.time.toDuration
 
 /**
  * A new unblock code: an object, so that printing it (or a result holding it)
@@ -17,6 +18,17 @@ typealias PinProblem = app.vakt.ffi.PinProblem
 
 /** What is wrong with a typed unblock code ([VaktException.MistypedUnblockCode.reason]). */
 typealias UnblockCodeProblem = app.vakt.ffi.UnblockCodeProblem
+
+/**
+ * The clock offset a server's reply gives: its `Date` header value [date] (e.g.
+ * `HttpURLConnection.getHeaderField("Date")`) for a request sent at [sent] and answered
+ * at [received] by the phone's clock; null when [date] is not an HTTP date.
+ */
+fun measureClockOffset(date: String, sent: java.time.Instant, received: java.time.Instant): kotlin.time.Duration? {
+    val server = app.vakt.ffi.parseHttpDate(date) ?: return null
+    val offset = app.vakt.ffi.clockOffsetFrom(server, sent.epochSecond.toULong(), received.epochSecond.toULong())
+    return offset.toDuration(kotlin.time.DurationUnit.SECONDS)
+}
 
 /** How codes are counted: TOTP, HOTP or Steam. */
 typealias OtpType = app.vakt.ffi.OtpType

@@ -346,6 +346,19 @@ class VaktSession internal constructor(
     /** Whether the session is locked (closed here, or locked in Rust). */
     val isLocked: Boolean get() = closed.get() || session.isLocked()
 
+    /**
+     * The clock offset codes and push use (the right time minus the phone's). Show it
+     * when it is 30 s or more either way: the phone's clock should be set right.
+     */
+    suspend fun clockOffset(): Duration = call { it.clockOffset().seconds }
+
+    /**
+     * Keeps [offset] as the clock offset (zero clears it; more than a day either way
+     * throws [VaktException.InvalidInput]). Measure it with [measureClockOffset] from
+     * the `Date` of a reply of the privacyIDEA server (over https).
+     */
+    suspend fun setClockOffset(offset: Duration): Unit = call { it.setClockOffset(offset.inWholeSeconds) }
+
     /** Locks the session after this long without a call (by the vault's clock); null: never by idleness. */
     var idleTimeout: Duration? = null
         set(value) {
