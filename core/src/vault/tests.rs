@@ -597,6 +597,29 @@ fn other_account(n: usize) -> Account {
     ))
 }
 
+/// `bytes` damaged at `offset`: a flipped bit (`mask`), `span` bytes of
+/// garbage, or cut there.
+fn damage(bytes: &[u8], kind: &str, offset: usize, mask: u8, span: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    match kind {
+        "flip" => out[offset] ^= mask,
+        "garbage" => {
+            for (i, b) in out.iter_mut().skip(offset).take(span).enumerate() {
+                *b = (i as u8).wrapping_mul(73).wrapping_add(0x5b);
+            }
+        }
+        _ => out.truncate(offset),
+    }
+    out
+}
+
+/// Writes `wal` as the `-wal` file of the vault at `path`.
+fn write_wal(path: &std::path::Path, wal: &[u8]) {
+    let mut target = path.to_path_buf().into_os_string();
+    target.push("-wal");
+    std::fs::write(&target, wal).unwrap();
+}
+
 #[test]
 fn damaged_vault_files_are_typed_errors_moved_aside_untouched() {
     // A vault of three accounts, closed cleanly (no WAL left).
@@ -622,16 +645,7 @@ fn damaged_vault_files_are_typed_errors_moved_aside_untouched() {
     for &offset in offsets.iter().filter(|&&o| o < len) {
         for kind in ["flip", "garbage", "truncate"] {
             let f = fixture(41);
-            let mut bytes = pristine.clone();
-            match kind {
-                "flip" => bytes[offset] ^= 0x10,
-                "garbage" => {
-                    for (i, b) in bytes.iter_mut().skip(offset).take(64).enumerate() {
-                        *b = (i as u8).wrapping_mul(73).wrapping_add(0x5b);
-                    }
-                }
-                _ => bytes.truncate(offset),
-            }
+            let bytes = damage(&pristine, kind, offset, 0x10, 64);
             std::fs::write(&f.path, &bytes).unwrap();
             let what = format!("{kind} at {offset}");
             match open_damaged(&f, &bytes, None, &what) {
@@ -686,9 +700,7 @@ fn a_damaged_or_cut_wal_loses_at_most_uncheckpointed_changes() {
     {
         let f = fixture(42);
         std::fs::write(&f.path, &db).unwrap();
-        let mut target_wal = f.path.clone().into_os_string();
-        target_wal.push("-wal");
-        std::fs::write(&target_wal, &wal).unwrap();
+        write_wal(&f.path, &wal);
         assert_eq!(open_damaged(&f, &db, Some(&wal), "undamaged"), Some(4));
     }
     for offset in (0..wal.len())
@@ -697,20 +709,9 @@ fn a_damaged_or_cut_wal_loses_at_most_uncheckpointed_changes() {
     {
         for kind in ["flip", "garbage", "truncate"] {
             let f = fixture(42);
-            let mut damaged = wal.clone();
-            match kind {
-                "flip" => damaged[offset] ^= 0x04,
-                "garbage" => {
-                    for (i, b) in damaged.iter_mut().skip(offset).take(100).enumerate() {
-                        *b = (i as u8).wrapping_mul(31).wrapping_add(7);
-                    }
-                }
-                _ => damaged.truncate(offset),
-            }
+            let damaged = damage(&wal, kind, offset, 0x04, 100);
             std::fs::write(&f.path, &db).unwrap();
-            let mut target_wal = f.path.clone().into_os_string();
-            target_wal.push("-wal");
-            std::fs::write(&target_wal, &damaged).unwrap();
+            write_wal(&f.path, &damaged);
             let before = folder_files(f.path.parent().unwrap());
             let what = format!("WAL {kind} at {offset}");
             if let Some(n) = open_damaged(&f, &db, Some(&damaged), &what) {
