@@ -7,7 +7,7 @@ use vakt_core::qr::QrError;
 use vakt_core::qr::render::RenderError;
 use vakt_core::transfer::export::aegis::ExportError;
 use vakt_core::transfer::import::ImportError;
-use vakt_core::vault::{StoreError, Unreadable, VaultError};
+use vakt_core::vault::{StoreError, Unreadable, UserAuthError, VaultError};
 
 /// Why a vault file cannot be used (it is always left untouched).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -239,6 +239,20 @@ pub enum VaktError {
         /// For logs.
         message: String,
     },
+    /// Biometric unlock is not enabled on this vault: use the PIN.
+    #[error("biometric unlock is not enabled")]
+    BiometricNotEnabled,
+    /// The user cancelled the biometric prompt: ask for the PIN.
+    #[error("the biometric prompt was cancelled")]
+    BiometricCancelled,
+    /// The system locked biometrics out after too many tries: use the PIN.
+    #[error("biometrics are locked out by the system")]
+    BiometricLockedOut,
+    /// The biometric key is no longer valid (biometrics changed, lock screen
+    /// removed): biometric unlock was turned off; the PIN opens the vault and
+    /// can enable it again.
+    #[error("the biometric key is no longer valid; unlock with the PIN")]
+    BiometricInvalidated,
     /// The platform keystore failed for a reason other than a wrong key.
     #[error("{message}")]
     Keystore {
@@ -370,6 +384,13 @@ impl From<VaultError> for VaktError {
                 VaktError::Storage { message }
             }
             VaultError::Keystore(_) => VaktError::Keystore { message },
+            VaultError::BiometricNotEnabled => VaktError::BiometricNotEnabled,
+            VaultError::UserAuth(e) => match e {
+                UserAuthError::Cancelled => VaktError::BiometricCancelled,
+                UserAuthError::LockedOut => VaktError::BiometricLockedOut,
+                UserAuthError::KeyInvalidated => VaktError::BiometricInvalidated,
+                UserAuthError::Failed(_) => VaktError::Keystore { message },
+            },
             VaultError::Random => VaktError::Internal { message },
         }
     }

@@ -37,7 +37,8 @@ pub use error::{
 pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
 pub use platform::{
     Clock, DeviceKeystore, HttpMethod, HttpRequest, HttpResponse, HttpTransport, KeystoreFailure,
-    TransportFailure, clock_offset_from, fixed_clock, parse_http_date, system_clock,
+    TransportFailure, UserAuthFailure, UserAuthKeystore, clock_offset_from, fixed_clock,
+    parse_http_date, system_clock,
 };
 pub use push::{
     DeclineReason, PushChallenge, PushChallengeState, PushDecision, PushPollReport, PushToken,

@@ -119,6 +119,77 @@ impl Clock for Fixed {
     }
 }
 
+/// Why the platform's user-authenticated key did not seal or open.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum UserAuthFailure {
+    /// The user cancelled the prompt (or it timed out).
+    #[error("cancelled")]
+    Cancelled,
+    /// The system locked biometrics out after too many tries.
+    #[error("locked out")]
+    LockedOut,
+    /// The key is gone or permanently invalidated (Android
+    /// `KeyPermanentlyInvalidatedException`, iOS `errSecItemNotFound` after
+    /// biometrics changed).
+    #[error("key invalidated")]
+    KeyInvalidated,
+    /// Any other failure.
+    #[error("{message}")]
+    Failed {
+        /// For logs.
+        message: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for UserAuthFailure {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        UserAuthFailure::Failed { message: e.reason }
+    }
+}
+
+/// The platform key behind biometric unlock, usable only after the user
+/// proved presence: Android, a Keystore AES key with user authentication
+/// required, used through `BiometricPrompt` with a `CryptoObject`; iOS, a
+/// Keychain item or Secure Enclave key with `.biometryCurrentSet` (evaluated
+/// by `LAContext`). The methods are called off the main thread and may block
+/// while the prompt is shown. They see only a random 32-byte secret (never
+/// the vault key): the one that opens the vault's biometric slot.
+#[uniffi::export(with_foreign)]
+pub trait UserAuthKeystore: Send + Sync {
+    /// Seals `plain` under the user-authenticated key.
+    fn seal(&self, plain: Vec<u8>) -> Result<Vec<u8>, UserAuthFailure>;
+    /// Opens what [`UserAuthKeystore::seal`] made, after the user
+    /// authenticated. (Not `open`: a Swift keyword that uniffi escapes into
+    /// the C header, where it does not compile.)
+    fn unseal(&self, sealed: Vec<u8>) -> Result<Vec<u8>, UserAuthFailure>;
+}
+
+/// The platform's user-authenticated key seen from the core.
+pub(crate) struct ForeignUserAuth(pub Arc<dyn UserAuthKeystore>);
+
+fn user_auth_to_core(e: UserAuthFailure) -> vakt_core::vault::UserAuthError {
+    use vakt_core::vault::UserAuthError as E;
+    match e {
+        UserAuthFailure::Cancelled => E::Cancelled,
+        UserAuthFailure::LockedOut => E::LockedOut,
+        UserAuthFailure::KeyInvalidated => E::KeyInvalidated,
+        UserAuthFailure::Failed { message } => E::Failed(message),
+    }
+}
+
+impl vakt_core::vault::UserAuthKey for ForeignUserAuth {
+    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, vakt_core::vault::UserAuthError> {
+        self.0.seal(plain.to_vec()).map_err(user_auth_to_core)
+    }
+
+    fn unseal(&self, sealed: &[u8]) -> Result<SecretBytes, vakt_core::vault::UserAuthError> {
+        self.0
+            .unseal(sealed.to_vec())
+            .map(SecretBytes::new)
+            .map_err(user_auth_to_core)
+    }
+}
+
 /// The system clock.
 #[uniffi::export]
 pub fn system_clock() -> Arc<dyn Clock> {

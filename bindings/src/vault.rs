@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::VaktError;
 use crate::otp::{HashAlgorithm, OtpType, kind_parts};
-use crate::platform::{Clock, DeviceKeystore, ForeignKeystore};
+use crate::platform::{Clock, DeviceKeystore, ForeignKeystore, ForeignUserAuth, UserAuthKeystore};
 use crate::unblock_code::NewUnblockCode;
 
 /// Choices made when a vault is created.
@@ -197,6 +197,25 @@ impl Vault {
         let current = Pin::parse(&current)?;
         let new = new_pin_checked(&new, &self.config)?;
         Ok(self.inner.change_pin(&current, &new)?)
+    }
+
+    /// Whether biometric unlock is enabled (no PIN needed).
+    pub fn biometric_enabled(&self) -> Result<bool, VaktError> {
+        Ok(self.inner.biometric_enabled()?)
+    }
+
+    /// Opens a session through the platform's user-authenticated `key` (the
+    /// platform shows its prompt). `BiometricNotEnabled`, `BiometricCancelled`,
+    /// `BiometricLockedOut`: ask for the PIN. `BiometricInvalidated`: biometric
+    /// unlock was turned off (biometrics changed); the PIN opens and can enable
+    /// it again. Never opens a blocked vault (`Blocked`) and leaves the PIN
+    /// count as it is.
+    pub fn unlock_biometric(
+        &self,
+        key: Arc<dyn UserAuthKeystore>,
+    ) -> Result<Arc<Session>, VaktError> {
+        let session = self.inner.unlock_biometric(&ForeignUserAuth(key))?;
+        Ok(Session::new(session, self.clock.clone()))
     }
 }
 
@@ -504,6 +523,23 @@ impl Session {
         if let Ok(mut rule) = self.auto_lock.lock() {
             rule.set_idle_timeout(seconds);
         }
+    }
+
+    /// Enables biometric unlock with the platform's user-authenticated `key`;
+    /// the user's `pin` is asked again (a wrong one counts towards the
+    /// lockout). Replaces an earlier enrolment.
+    pub fn enable_biometric(
+        &self,
+        pin: String,
+        key: Arc<dyn UserAuthKeystore>,
+    ) -> Result<(), VaktError> {
+        let pin = Pin::parse(&Zeroizing::new(pin))?;
+        self.with(|s| s.enable_biometric(s.confirm_pin(&pin)?, &ForeignUserAuth(key)))
+    }
+
+    /// Turns biometric unlock off.
+    pub fn disable_biometric(&self) -> Result<(), VaktError> {
+        self.with(|s| s.disable_biometric())
     }
 
     /// The clock offset in seconds (the right time minus the phone's) that

@@ -70,14 +70,15 @@ impl CliError {
             E::WrongUnblockCode { .. } | E::MistypedUnblockCode(_) => Status::WrongUnblockCode,
             E::Unreadable(_) | E::Damaged { .. } => Status::Unreadable,
             E::Storage(store) => storage_status(store),
-            E::Keystore(_) | E::Random => Status::Internal,
+            E::Keystore(_) | E::Random | E::UserAuth(_) => Status::Internal,
             E::NotInitialized
             | E::AlreadyInitialized
             | E::BadPin(_)
             | E::Duplicate { .. }
             | E::NoSuchAccount { .. }
             | E::NotCounterBased { .. }
-            | E::InvalidInput(_) => Status::BadInput,
+            | E::InvalidInput(_)
+            | E::BiometricNotEnabled => Status::BadInput,
         };
         let message = match e {
             E::Blocked => format!("{e} (vakt unblock)"),

@@ -76,6 +76,14 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Deletes a key slot; whether it existed.
+    pub fn delete_slot(&self, kind: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .0
+            .execute("DELETE FROM slots WHERE kind = ?1", [kind])?
+            == 1)
+    }
+
     /// Failed PIN and unblock attempts.
     pub fn lockout(&self) -> Result<(u32, u32), StoreError> {
         let (pin, unblock): (i64, i64) = self.0.query_row(

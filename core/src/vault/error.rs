@@ -108,6 +108,13 @@ pub enum VaultError {
     /// No randomness could be drawn.
     #[error("the random number generator failed")]
     Random,
+    /// Biometric unlock was asked for, but it is not enabled on this vault.
+    #[error("biometric unlock is not enabled; use the PIN")]
+    BiometricNotEnabled,
+    /// The platform's user-authenticated key failed (cancelled, locked out,
+    /// invalidated: then the biometric slot is gone and the PIN opens).
+    #[error("biometric unlock failed: {0}")]
+    UserAuth(crate::crypto::user_auth::UserAuthError),
 }
 
 impl From<StoreError> for VaultError {

@@ -216,6 +216,8 @@ impl Vault {
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
             backup_kek.write(tx)?;
+            // Whoever had the code, not the enrolled finger, opened the vault.
+            super::biometric::remove(tx)?;
             tx.set_lockout(0, 0).map_err(VaultError::from)
         })?;
         inner.top_up_reserve();

@@ -27,6 +27,7 @@
 
 mod accounts;
 mod aside;
+mod biometric;
 mod bulk;
 mod clock_offset;
 mod config;
@@ -49,6 +50,7 @@ pub mod unblock_code;
 
 pub use crate::crypto::kdf::KdfParams;
 pub use crate::crypto::keystore::{DeviceKeystore, KeystoreError, SoftwareKeystore};
+pub use crate::crypto::user_auth::{UserAuthError, UserAuthKey};
 pub use crate::store::StoreError;
 pub use accounts::{AccountInfo, CodeEntry};
 pub use bulk::AddOutcome;

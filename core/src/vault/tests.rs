@@ -726,3 +726,136 @@ fn a_damaged_or_cut_wal_loses_at_most_uncheckpointed_changes() {
     }
     assert!(seen.contains(&2) && seen.contains(&3), "{seen:?}");
 }
+
+/// A user-authenticated key for tests: XOR with a key byte (what the platform
+/// would seal), and a scripted answer for the next `open`.
+struct FakeAuthKey {
+    key: u8,
+    next: std::sync::Mutex<Option<crate::crypto::user_auth::UserAuthError>>,
+    opens: std::sync::atomic::AtomicUsize,
+}
+
+impl FakeAuthKey {
+    fn new(key: u8) -> Self {
+        Self {
+            key,
+            next: std::sync::Mutex::new(None),
+            opens: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    fn fail_next(&self, e: crate::crypto::user_auth::UserAuthError) {
+        *self.next.lock().unwrap() = Some(e);
+    }
+}
+
+impl crate::crypto::user_auth::UserAuthKey for FakeAuthKey {
+    fn seal(&self, plain: &[u8]) -> Result<Vec<u8>, crate::crypto::user_auth::UserAuthError> {
+        Ok(plain.iter().map(|b| b ^ self.key).collect())
+    }
+
+    fn unseal(
+        &self,
+        sealed: &[u8],
+    ) -> Result<crate::secret::SecretBytes, crate::crypto::user_auth::UserAuthError> {
+        self.opens.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(e) = self.next.lock().unwrap().take() {
+            return Err(e);
+        }
+        Ok(crate::secret::SecretBytes::new(
+            sealed.iter().map(|b| b ^ self.key).collect(),
+        ))
+    }
+}
+
+#[test]
+fn biometric_unlock_is_a_second_way_in_that_never_bypasses_the_lockout() {
+    use crate::crypto::user_auth::UserAuthError;
+    let f = fixture(21);
+    let (vault, code) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let finger = FakeAuthKey::new(0x5a);
+    assert_eq!(vault.biometric_enabled(), Ok(false));
+    assert_eq!(
+        vault.unlock_biometric(&finger).map(|_| ()),
+        Err(VaultError::BiometricNotEnabled)
+    );
+    let session = vault.unlock(&pin("4829")).unwrap();
+    let id = session.add(&account(GITHUB)).unwrap();
+    // Enabling needs the PIN again (a wrong one counts).
+    assert!(session.confirm_pin(&pin("1111")).is_err());
+    let confirmed = session.confirm_pin(&pin("4829")).unwrap();
+    session.enable_biometric(confirmed, &finger).unwrap();
+    drop(session);
+    assert_eq!(vault.biometric_enabled(), Ok(true));
+    // The secret is stored only as the platform sealed it.
+    let opened = vault.unlock_biometric(&finger).unwrap();
+    assert_eq!(
+        opened.account(id).unwrap().display_label(),
+        "GitHub (alice)"
+    );
+
+    // Cancelled or locked out: typed, nothing changes, the PIN count is untouched.
+    vault.unlock(&pin("1111")).map(|_| ()).unwrap_err();
+    for e in [UserAuthError::Cancelled, UserAuthError::LockedOut] {
+        finger.fail_next(e.clone());
+        assert_eq!(
+            vault.unlock_biometric(&finger).map(|_| ()),
+            Err(VaultError::UserAuth(e))
+        );
+    }
+    vault.unlock_biometric(&finger).unwrap();
+    assert_eq!(
+        vault.status().unwrap().failed_pin_attempts,
+        1,
+        "biometrics neither reset nor add to the PIN count"
+    );
+
+    // Another platform key (biometrics re-enrolled): the slot is removed, the PIN opens.
+    let other = FakeAuthKey::new(0x33);
+    assert_eq!(
+        vault.unlock_biometric(&other).map(|_| ()),
+        Err(VaultError::UserAuth(UserAuthError::KeyInvalidated))
+    );
+    assert_eq!(vault.biometric_enabled(), Ok(false));
+    let session = vault.unlock(&pin("4829")).unwrap();
+    session
+        .enable_biometric(session.confirm_pin(&pin("4829")).unwrap(), &finger)
+        .unwrap();
+    // The platform says invalidated: the same.
+    finger.fail_next(UserAuthError::KeyInvalidated);
+    assert_eq!(
+        vault.unlock_biometric(&finger).map(|_| ()),
+        Err(VaultError::UserAuth(UserAuthError::KeyInvalidated))
+    );
+    assert_eq!(vault.biometric_enabled(), Ok(false));
+
+    // A blocked vault: biometrics never open it (not even asked), only the unblock code.
+    session
+        .enable_biometric(session.confirm_pin(&pin("4829")).unwrap(), &finger)
+        .unwrap();
+    for _ in 0..3 {
+        let _ = vault.unlock(&pin("1111"));
+    }
+    let opens = finger.opens.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        vault.unlock_biometric(&finger).map(|_| ()),
+        Err(VaultError::Blocked)
+    );
+    assert_eq!(
+        finger.opens.load(std::sync::atomic::Ordering::SeqCst),
+        opens
+    );
+    // Unblocking removes it: enable it again with the new PIN.
+    vault.unblock(&code, &pin("5837")).unwrap();
+    assert_eq!(vault.biometric_enabled(), Ok(false));
+
+    // A PIN change keeps it; disabling removes it.
+    let session = vault.unlock(&pin("5837")).unwrap();
+    session
+        .enable_biometric(session.confirm_pin(&pin("5837")).unwrap(), &finger)
+        .unwrap();
+    vault.change_pin(&pin("5837"), &pin("6049")).unwrap();
+    vault.unlock_biometric(&finger).unwrap();
+    session.disable_biometric().unwrap();
+    assert_eq!(vault.biometric_enabled(), Ok(false));
+}

@@ -88,6 +88,15 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case storageUnavailable
     /// Storage failed otherwise (busy, an input/output failure); nothing was changed.
     case storage(message: String)
+    /// Biometric unlock is not enabled on this vault: ask for the PIN.
+    case biometricNotEnabled
+    /// The user cancelled the biometric prompt: ask for the PIN.
+    case biometricCancelled
+    /// The system locked biometrics out after too many tries: ask for the PIN.
+    case biometricLockedOut
+    /// The biometric key is no longer valid (biometrics changed): biometric
+    /// unlock was turned off; unlock with the PIN and offer to enable it again.
+    case biometricInvalidated
     /// The platform keystore failed for a reason other than a wrong key.
     case keystore(message: String)
     /// An unexpected internal failure (a bug).
@@ -158,6 +167,10 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .StorageUnavailable: self = .storageUnavailable
         case let .Storage(message): self = .storage(message: message)
         case let .Keystore(message): self = .keystore(message: message)
+        case .BiometricNotEnabled: self = .biometricNotEnabled
+        case .BiometricCancelled: self = .biometricCancelled
+        case .BiometricLockedOut: self = .biometricLockedOut
+        case .BiometricInvalidated: self = .biometricInvalidated
         case let .Internal(message): self = .internalFailure(message: message)
         case .InsecureServer: self = .insecureServer
         case let .PushNetwork(kind, detail): self = .pushNetwork(kind: kind, detail: detail)
@@ -215,6 +228,11 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .storageNotWritable:
             return "The vault's folder cannot be written; the PIN lockout must record each attempt there."
         case .storageUnavailable: return "The storage is not available until the device is unlocked."
+        case .biometricNotEnabled: return "Biometric unlock is not enabled; use the PIN."
+        case .biometricCancelled: return "Biometric unlock was cancelled; use the PIN."
+        case .biometricLockedOut: return "Biometrics are locked out by the system; use the PIN."
+        case .biometricInvalidated:
+            return "Biometric unlock was turned off because biometrics changed; use the PIN."
         case .duplicate: return "This account is already in the vault."
         case .noSuchAccount: return "No such account."
         case .notCounterBased: return "This account is time-based."

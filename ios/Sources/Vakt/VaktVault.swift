@@ -14,6 +14,13 @@ public func measureClockOffset(date: String, sent: Date, received: Date) -> Int6
     )
 }
 
+/// The platform key behind biometric unlock (a Keychain item or Secure Enclave
+/// key with `.biometryCurrentSet`, evaluated by `LAContext`). Called off the
+/// main thread; it may block while the prompt is shown. Throw `UserAuthFailure`.
+public typealias UserAuthKeystore = VaktFFI.UserAuthKeystore
+/// Why the user-authenticated key did not seal or open.
+public typealias UserAuthFailure = VaktFFI.UserAuthFailure
+
 /// A new unblock code: an object, so that printing it (or a result holding it)
 /// shows nothing of it; `reveal()` gives the text for the one screen that shows it.
 public typealias NewUnblockCode = VaktFFI.NewUnblockCode
@@ -264,6 +271,20 @@ public final class VaktVault: @unchecked Sendable {
     public func status() async throws -> LockState {
         let vault = self.vault
         return LockState(try await offMain { try vault.status() })
+    }
+
+    /// Whether biometric unlock is enabled (no PIN needed).
+    public func biometricEnabled() async throws -> Bool {
+        let vault = self.vault
+        return try await offMain { try vault.biometricEnabled() }
+    }
+
+    /// Opens a session through the platform's user-authenticated `key` (it
+    /// shows the prompt). Throws `.biometric…` (ask for the PIN) or `.blocked`:
+    /// biometrics never open a blocked vault.
+    public func unlockWithBiometrics(_ key: UserAuthKeystore) async throws -> VaktSession {
+        let vault = self.vault
+        return VaktSession(try await offMain { try vault.unlockBiometric(key: key) })
     }
 
     /// Checks `pin` (the attempt is counted first) and opens a session.
@@ -528,6 +549,17 @@ public final class VaktSession: @unchecked Sendable {
     /// and throw `.locked`): the vault key is zeroized; later calls throw `.locked`.
     public func lock() {
         session.lock()
+    }
+
+    /// Enables biometric unlock with the platform's user-authenticated `key`;
+    /// the user's `pin` is asked again (a wrong one counts towards the lockout).
+    public func enableBiometrics(pin: String, key: UserAuthKeystore) async throws {
+        try await call { try $0.enableBiometric(pin: pin, key: key) }
+    }
+
+    /// Turns biometric unlock off.
+    public func disableBiometrics() async throws {
+        try await call { try $0.disableBiometric() }
     }
 
     /// The clock offset codes and push use, in seconds (the right time minus

@@ -93,6 +93,34 @@ final class VaultTests: VaktTestCase {
         XCTAssertEqual(try vault.unlock(pin: pin).accounts().map(\.accountName), ["alice@example.com"])
     }
 
+    func testBiometricUnlock() throws {
+        let vault = try newVault().vault
+        let finger = FakeBiometricKey(0x5a)
+        XCTAssertFalse(try vault.biometricEnabled())
+        XCTAssertEqual(ffiError({ try vault.unlockBiometric(key: finger) }), .BiometricNotEnabled)
+        let s = try vault.unlock(pin: pin)
+        guard case .WrongPin? = ffiError({ try s.enableBiometric(pin: otherPin, key: finger) }) else { return XCTFail() }
+        try s.enableBiometric(pin: pin, key: finger)
+        XCTAssertTrue(try vault.biometricEnabled())
+        guard case .WrongPin? = ffiError({ try vault.unlock(pin: otherPin) }) else { return XCTFail() }
+        XCTAssertEqual(try vault.unlockBiometric(key: finger).accounts().count, 0)
+        XCTAssertEqual(try vault.status().failedPinAttempts, 1, "biometrics neither reset nor add to the PIN count")
+        finger.failNext(.Cancelled)
+        XCTAssertEqual(ffiError({ try vault.unlockBiometric(key: finger) }), .BiometricCancelled)
+        finger.failNext(.LockedOut)
+        XCTAssertEqual(ffiError({ try vault.unlockBiometric(key: finger) }), .BiometricLockedOut)
+        XCTAssertEqual(ffiError({ try vault.unlockBiometric(key: FakeBiometricKey(0x33)) }), .BiometricInvalidated)
+        XCTAssertFalse(try vault.biometricEnabled(), "an invalidated key turns it off")
+        try s.enableBiometric(pin: pin, key: finger)
+        try s.disableBiometric()
+        XCTAssertFalse(try vault.biometricEnabled())
+        try s.enableBiometric(pin: pin, key: finger)
+        for _ in 0..<3 { _ = try? vault.unlock(pin: otherPin) }
+        let opens = finger.opens
+        XCTAssertEqual(ffiError({ try vault.unlockBiometric(key: finger) }), .Blocked)
+        XCTAssertEqual(finger.opens, opens, "a blocked vault does not even ask")
+    }
+
     func testClockOffset() throws {
         let s = try newVault(at: 1_000_000).vault.unlock(pin: pin)
         _ = try s.addUri(uri: exampleUri)

@@ -298,3 +298,36 @@ final class ScriptedKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
 struct UnexpectedError: Error, CustomStringConvertible {
     let description: String
 }
+
+/// A user-authenticated key as a test would have it: XOR with `key` (what the
+/// platform would seal), and a scripted failure for the next open.
+final class FakeBiometricKey: VaktFFI.UserAuthKeystore, @unchecked Sendable {
+    private let key: UInt8
+    private let lock = NSLock()
+    private var failure: UserAuthFailure?
+    private(set) var opens = 0
+
+    init(_ key: UInt8) {
+        self.key = key
+    }
+
+    func failNext(_ failure: UserAuthFailure) {
+        lock.lock()
+        self.failure = failure
+        lock.unlock()
+    }
+
+    func seal(plain: Data) throws -> Data {
+        Data(plain.map { $0 ^ key })
+    }
+
+    func unseal(sealed: Data) throws -> Data {
+        lock.lock()
+        opens += 1
+        let failure = self.failure
+        self.failure = nil
+        lock.unlock()
+        if let failure { throw failure }
+        return Data(sealed.map { $0 ^ key })
+    }
+}

@@ -70,6 +70,10 @@ final class WrapperTests: VaktTestCase {
             (.StorageFull, .storageFull),
             (.StorageNotWritable, .storageNotWritable),
             (.StorageUnavailable, .storageUnavailable),
+            (.BiometricNotEnabled, .biometricNotEnabled),
+            (.BiometricCancelled, .biometricCancelled),
+            (.BiometricLockedOut, .biometricLockedOut),
+            (.BiometricInvalidated, .biometricInvalidated),
             (.Storage(message: "s"), .storage(message: "s")),
             (.Keystore(message: "k"), .keystore(message: "k")),
             (.Internal(message: "i"), .internalFailure(message: "i")),
@@ -132,6 +136,24 @@ final class WrapperTests: VaktTestCase {
         try await timed.setClockOffset(126)
         let kept = try await timed.clockOffset()
         XCTAssertEqual(kept, 126)
+    }
+
+    func testBiometricsThroughTheWrapper() async throws {
+        let (vault, _) = try await wrapperVault()
+        let finger = FakeBiometricKey(0x21)
+        let s = try await vault.unlock(pin: pin)
+        try await s.enableBiometrics(pin: pin, key: finger)
+        let enabled = try await vault.biometricEnabled()
+        XCTAssertTrue(enabled)
+        let opened = try await vault.unlockWithBiometrics(finger)
+        let accounts = try await opened.accounts()
+        XCTAssertTrue(accounts.isEmpty)
+        finger.failNext(.Cancelled)
+        let cancelled = await vaktError { try await vault.unlockWithBiometrics(finger) }
+        XCTAssertEqual(cancelled, .biometricCancelled)
+        try await s.disableBiometrics()
+        let off = await vaktError { try await vault.unlockWithBiometrics(finger) }
+        XCTAssertEqual(off, .biometricNotEnabled)
     }
 
     func testCreateUnlockAddCodes() async throws {

@@ -172,3 +172,23 @@ fun blankPng(size: Int = 64): ByteArray {
 /** The published one-account Google Authenticator export (`Example:alice@google.com`). */
 const val MIGRATION_URI =
     "otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZTAC"
+
+/**
+ * A user-authenticated key as a test would have it: XOR with [key] (what the platform
+ * would seal), and a scripted failure for the next open ([failNext]).
+ */
+class FakeBiometricKey(private val key: Byte) : app.vakt.ffi.UserAuthKeystore {
+    @Volatile var failNext: app.vakt.ffi.UserAuthFailure? = null
+    val opens = java.util.concurrent.atomic.AtomicInteger()
+
+    override fun seal(plain: ByteArray): ByteArray = ByteArray(plain.size) { (plain[it].toInt() xor key.toInt()).toByte() }
+
+    override fun unseal(sealed: ByteArray): ByteArray {
+        opens.incrementAndGet()
+        failNext?.let {
+            failNext = null
+            throw it
+        }
+        return seal(sealed)
+    }
+}

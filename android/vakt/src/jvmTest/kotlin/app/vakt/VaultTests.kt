@@ -38,6 +38,40 @@ fun Tests.vaultTests() =
             vault.unlock(PIN).use { assertEquals(listOf("alice@example.com"), it.accounts().map { a -> a.accountName }) }
         }
 
+        test("biometric unlock: enabled with the PIN; cancelled, locked out, invalidated; never when blocked") {
+            val created = newVault()
+            val vault = created.vault
+            val finger = FakeBiometricKey(0x5a)
+            assertFalse(vault.biometricEnabled())
+            assertThrows<FfiError.BiometricNotEnabled> { vault.unlockBiometric(finger) }
+            vault.unlock(PIN).use { s ->
+                assertThrows<FfiError.WrongPin> { s.enableBiometric(OTHER_PIN, finger) }
+                s.enableBiometric(PIN, finger)
+            }
+            assertTrue(vault.biometricEnabled())
+            assertThrows<FfiError.WrongPin> { vault.unlock(OTHER_PIN) }
+            vault.unlockBiometric(finger).use { s -> assertTrue(s.accounts().isEmpty()) }
+            assertEquals(1u, vault.status().failedPinAttempts, "biometrics neither reset nor add to the PIN count")
+            finger.failNext = app.vakt.ffi.UserAuthFailure.Cancelled()
+            assertThrows<FfiError.BiometricCancelled> { vault.unlockBiometric(finger) }
+            finger.failNext = app.vakt.ffi.UserAuthFailure.LockedOut()
+            assertThrows<FfiError.BiometricLockedOut> { vault.unlockBiometric(finger) }
+            finger.failNext = app.vakt.ffi.UserAuthFailure.Failed("hardware")
+            assertThrows<FfiError.Keystore> { vault.unlockBiometric(finger) }
+            assertThrows<FfiError.BiometricInvalidated> { vault.unlockBiometric(FakeBiometricKey(0x33)) }
+            assertFalse(vault.biometricEnabled(), "an invalidated key turns it off")
+            vault.unlock(PIN).use { s ->
+                s.enableBiometric(PIN, finger)
+                s.disableBiometric()
+                assertFalse(vault.biometricEnabled())
+                s.enableBiometric(PIN, finger)
+            }
+            repeat(3) { runCatching { vault.unlock(OTHER_PIN) } }
+            val opens = finger.opens.get()
+            assertThrows<FfiError.Blocked> { vault.unlockBiometric(finger) }
+            assertEquals(opens, finger.opens.get(), "a blocked vault does not even ask")
+        }
+
         test("InvalidPin: weak, malformed or too short PINs are refused, with the rule broken") {
             val rules =
                 mapOf(

@@ -32,6 +32,7 @@ private fun describe(e: VaktException): String =
         is VaktException.AlreadyInitialized -> "open the vault"
         is VaktException.VaultUnreadable -> "unreadable: ${e.reason}"
         is VaktException.VaultDamaged -> "restore a backup (the damaged file is at ${e.movedTo})"
+        is VaktException.Biometric -> "use the PIN: ${e.message}"
         is VaktException.Duplicate -> "already there: ${e.existingId}"
         is VaktException.NoSuchAccount -> "gone: ${e.id}"
         is VaktException.NotCounterBased -> "time-based: ${e.id}"
@@ -100,6 +101,10 @@ fun Tests.wrapperTests() =
                     FfiError.StorageFull() to { e -> e is VaktException.StorageFull && e is VaktException.Failure },
                     FfiError.StorageNotWritable() to { e -> e is VaktException.StorageNotWritable },
                     FfiError.StorageUnavailable() to { e -> e is VaktException.StorageUnavailable },
+                    FfiError.BiometricNotEnabled() to { e -> e is VaktException.BiometricNotEnabled && e is VaktException.Biometric },
+                    FfiError.BiometricCancelled() to { e -> e is VaktException.BiometricCancelled },
+                    FfiError.BiometricLockedOut() to { e -> e is VaktException.BiometricLockedOut },
+                    FfiError.BiometricInvalidated() to { e -> e is VaktException.BiometricInvalidated },
                     FfiError.Storage("s") to { e -> e is VaktException.Storage && e.message == "s" },
                     FfiError.Keystore("k") to { e -> e is VaktException.Keystore },
                     FfiError.Internal("i") to { e -> e is VaktException.Internal },
@@ -255,6 +260,21 @@ fun Tests.wrapperTests() =
                 timed.setClockOffset(offset!!)
                 assertEquals(offset, timed.clockOffset())
                 timed.close()
+                created.vault.close()
+            }
+        }
+
+        test("biometrics through the wrapper: enable, unlock, errors as VaktException.Biometric") {
+            runBlocking {
+                val created = wrapperVaultAt("bio")
+                val finger = FakeBiometricKey(0x21)
+                created.vault.unlock(PIN).use { it.enableBiometrics(PIN, finger) }
+                assertTrue(created.vault.biometricEnabled())
+                created.vault.unlockWithBiometrics(finger).use { assertTrue(it.accounts().isEmpty()) }
+                finger.failNext = app.vakt.ffi.UserAuthFailure.Cancelled()
+                assertIs<VaktException.Biometric>(assertThrows<VaktException.BiometricCancelled> { created.vault.unlockWithBiometrics(finger) })
+                created.vault.unlock(PIN).use { it.disableBiometrics() }
+                assertThrows<VaktException.BiometricNotEnabled> { created.vault.unlockWithBiometrics(finger) }
                 created.vault.close()
             }
         }

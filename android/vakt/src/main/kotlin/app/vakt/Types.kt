@@ -30,6 +30,16 @@ fun measureClockOffset(date: String, sent: java.time.Instant, received: java.tim
     return offset.toDuration(kotlin.time.DurationUnit.SECONDS)
 }
 
+/**
+ * The platform key behind biometric unlock (a Keystore key with user authentication
+ * required, used through `BiometricPrompt` with a `CryptoObject`). Called off the main
+ * thread; it may block while the prompt is shown. Throw [UserAuthFailure].
+ */
+typealias UserAuthKeystore = app.vakt.ffi.UserAuthKeystore
+
+/** Why the user-authenticated key did not seal or open: Cancelled, LockedOut, KeyInvalidated, Failed. */
+typealias UserAuthFailure = app.vakt.ffi.UserAuthFailure
+
 /** How codes are counted: TOTP, HOTP or Steam. */
 typealias OtpType = app.vakt.ffi.OtpType
 

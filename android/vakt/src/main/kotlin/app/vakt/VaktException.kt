@@ -189,6 +189,25 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     class ChallengeClosed(cause: Throwable? = null) :
         ChallengeGone("the push server no longer has this login request open", cause)
 
+    /** Biometric unlock did not open the vault: ask for the PIN (the subclass says why). */
+    sealed class Biometric(message: String, cause: Throwable?) : VaktException(message, cause)
+
+    /** Biometric unlock is not enabled on this vault. */
+    class BiometricNotEnabled(cause: Throwable? = null) : Biometric("biometric unlock is not enabled", cause)
+
+    /** The user cancelled the biometric prompt. */
+    class BiometricCancelled(cause: Throwable? = null) : Biometric("the biometric prompt was cancelled", cause)
+
+    /** The system locked biometrics out after too many tries. */
+    class BiometricLockedOut(cause: Throwable? = null) : Biometric("biometrics are locked out by the system", cause)
+
+    /**
+     * The biometric key is no longer valid (biometrics changed, lock screen removed):
+     * biometric unlock was turned off; unlock with the PIN and offer to enable it again.
+     */
+    class BiometricInvalidated(cause: Throwable? = null) :
+        Biometric("the biometric key is no longer valid; unlock with the PIN", cause)
+
     /** Something outside the user's control failed; log [message], offer to retry. */
     sealed class Failure(message: String, cause: Throwable?) : VaktException(message, cause)
 
@@ -282,6 +301,10 @@ internal fun FfiException.toVakt(): VaktException =
         is FfiException.StorageUnavailable -> VaktException.StorageUnavailable(this)
         is FfiException.Storage -> VaktException.Storage(detail, this)
         is FfiException.Keystore -> VaktException.Keystore(detail, this)
+        is FfiException.BiometricNotEnabled -> VaktException.BiometricNotEnabled(this)
+        is FfiException.BiometricCancelled -> VaktException.BiometricCancelled(this)
+        is FfiException.BiometricLockedOut -> VaktException.BiometricLockedOut(this)
+        is FfiException.BiometricInvalidated -> VaktException.BiometricInvalidated(this)
         is FfiException.Internal -> VaktException.Internal(detail, this)
         is FfiException.InsecureServer -> VaktException.InsecureServer(this)
         is FfiException.PushNetwork ->

@@ -174,6 +174,17 @@ class VaktVault private constructor(
             Unblocked(VaktSession(result.session, io), result.unblockCode)
         }
 
+    /** Whether biometric unlock is enabled (no PIN needed). */
+    suspend fun biometricEnabled(): Boolean = call { it.biometricEnabled() }
+
+    /**
+     * Opens a session through the platform's user-authenticated [key] (it shows the
+     * prompt). Throws [VaktException.Biometric] (ask for the PIN), or
+     * [VaktException.Blocked]: biometrics never open a blocked vault.
+     */
+    suspend fun unlockWithBiometrics(key: UserAuthKeystore): VaktSession =
+        call { VaktSession(it.unlockBiometric(key), io) }
+
     /** Changes the PIN; [currentPin] counts as an attempt like any other. */
     suspend fun changePin(currentPin: String, newPin: String): Unit = call { it.changePin(currentPin, newPin) }
 
@@ -345,6 +356,15 @@ class VaktSession internal constructor(
 
     /** Whether the session is locked (closed here, or locked in Rust). */
     val isLocked: Boolean get() = closed.get() || session.isLocked()
+
+    /**
+     * Enables biometric unlock with the platform's user-authenticated [key]; the user's
+     * [pin] is asked again (a wrong one counts towards the lockout).
+     */
+    suspend fun enableBiometrics(pin: String, key: UserAuthKeystore): Unit = call { it.enableBiometric(pin, key) }
+
+    /** Turns biometric unlock off. */
+    suspend fun disableBiometrics(): Unit = call { it.disableBiometric() }
 
     /**
      * The clock offset codes and push use (the right time minus the phone's). Show it
