@@ -26,7 +26,9 @@
 //!   (Firebase), signed by the token's device key. JSON: an array of objects
 //!   with `serial`, `ok` (bool), `error` (string or null). A token whose server
 //!   failed keeps the new token and is sent it again by the next `poll` (or
-//!   the same command); exit 7 if any failed.
+//!   the same command). Exit 0 if every server took it, else the first
+//!   failure's status: 7 (could not be reached, or refused), 2 (an address
+//!   refused without `--allow-insecure`), 70 (the keystore).
 //! - `--allow-insecure` (global): allow plain http to non-loopback servers and
 //!   honour `sslverify=0`.
 //!
