@@ -213,6 +213,20 @@ pub struct PushPollReport {
     pub problems: Vec<PushProblem>,
 }
 
+/// What sending a new notification registration token to one push token's
+/// server gave.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PushRegistrationUpdate {
+    /// The push token.
+    pub token_id: u64,
+    /// Its serial.
+    pub serial: String,
+    /// Why its server did not take the new registration token (none: it
+    /// did). The token is kept and the registration token sent again by the
+    /// next poll.
+    pub problem: Option<PushProblem>,
+}
+
 fn policy(allow_insecure: bool) -> ConnectionPolicy {
     ConnectionPolicy {
         allow_insecure,
@@ -330,6 +344,37 @@ impl Session {
                 .map(|(id, e)| PushProblem::new(id, e))
                 .collect(),
         })
+    }
+
+    /// Gives every enrolled push token's server a new push-notification
+    /// registration token — the Firebase registration token on Android and on
+    /// iOS (not the raw APNs device token) — signed by each token's device
+    /// key. It is stored first; a server that fails is reported in its
+    /// token's `problem` (never an exception), nothing is deleted, and the
+    /// next `poll_push` (or calling this again) sends it again. Throws only
+    /// for vault errors and an empty or malformed registration token
+    /// (`InvalidInput`).
+    pub fn update_push_registration(
+        &self,
+        registration_token: String,
+        transport: Arc<dyn HttpTransport>,
+        allow_insecure: bool,
+    ) -> Result<Vec<PushRegistrationUpdate>, VaktError> {
+        let transport = ForeignTransport(transport);
+        let ctx = PushContext {
+            transport: &transport,
+            policy: policy(allow_insecure),
+            now: self.now(),
+        };
+        let updates = self.with(|s| s.update_push_registration(&registration_token, &ctx))?;
+        Ok(updates
+            .into_iter()
+            .map(|u| PushRegistrationUpdate {
+                token_id: u.token_id,
+                serial: u.serial,
+                problem: u.result.err().map(|e| PushProblem::new(u.token_id, e)),
+            })
+            .collect())
     }
 
     /// Accepts a login request delivered by a push notification: its data as

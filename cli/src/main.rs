@@ -134,7 +134,7 @@ enum Command {
     Backup(commands::backup::BackupCommand),
     /// Add the accounts of another app's export file (needs VAKT_PIN).
     Import(commands::import::ImportArgs),
-    /// Push login requests (privacyIDEA): poll, approve, deny.
+    /// Push login requests (privacyIDEA): poll, approve, deny; token-update.
     #[command(subcommand)]
     Push(commands::push::PushCommand),
     /// The clock offset applied to codes and push: show it, sync it from a server, or set it.

@@ -14,6 +14,7 @@ sends (an answer that never arrives, a reply that is lost).
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import signal
@@ -82,6 +83,9 @@ class Proxy:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 is_answer = b"nonce=" in body
+                if b"new_fb_token=" in body and proxy.fail_updates:
+                    self._reply(503, b"<html>unavailable</html>")
+                    return
                 if is_answer and proxy.hold_answers:
                     drop = proxy.drop_held  # decided now; reset() may run meanwhile
                     proxy.held.set()
@@ -102,6 +106,7 @@ class Proxy:
 
     def reset(self):
         self.tamper = self.hold_answers = self.drop_held = self.lose_reply = False
+        self.fail_updates = False
         self.released.clear()
         self.held.clear()
 
@@ -301,3 +306,44 @@ def test_push_answer_survives_kill_and_lost_reply(ctx):
     check(finish(ctx, user, tid) == "ACCEPT", "the approval arrived")
     p = ctx.vakt("push", "approve", str(c["id"]), check=False)
     check(p.returncode == 2 and "no longer has" in p.stderr, f"{p.returncode} {p.stderr}")
+
+
+def firebase_token(ctx, serial: str):
+    """The registration token the server has for `serial` (its token info)."""
+    tokens = ctx.api.ok("GET", "/token/", {"serial": serial})["result"]["value"]["tokens"]
+    return tokens[0]["info"].get("firebase_token")
+
+
+def test_push_registration_token_update(ctx):
+    user = ctx.user()
+    _, serial = enrol(ctx, user)
+    out = ctx.vakt("push", "token-update", "fb-registration-1", "--json")
+    results = json.loads(out.stdout)
+    check(results == [{"serial": serial, "ok": True, "error": None}], out.stdout)
+    check(firebase_token(ctx, serial) == "fb-registration-1",
+          f"server has {firebase_token(ctx, serial)!r}")
+    # The server fails: reported (exit 7), the token kept, and the next poll
+    # sends the new registration token.
+    PROXY.fail_updates = True
+    p = ctx.vakt("push", "token-update", "fb-registration-2", "--json", check=False)
+    PROXY.fail_updates = False
+    results = json.loads(p.stdout)
+    check(p.returncode == 7 and results[0]["serial"] == serial and results[0]["ok"] is False
+          and "503" in results[0]["error"], f"{p.returncode} {p.stdout} {p.stderr}")
+    check(firebase_token(ctx, serial) == "fb-registration-1", "not updated while failing")
+    listed = json.loads(ctx.vakt("push", "list", "--json").stdout)
+    check([t["serial"] for t in listed] == [serial] and listed[0]["state"] == "enrolled",
+          f"the token is kept: {listed}")
+    check(json.loads(ctx.vakt("push", "poll", "--json").stdout) == [], "no login requests")
+    check(firebase_token(ctx, serial) == "fb-registration-2",
+          f"the poll sent it: {firebase_token(ctx, serial)!r}")
+    # A request with a bad signature, sent straight to the server: refused,
+    # and the server keeps the token it has.
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    well_formed = base64.b32encode(bytes(384)).decode()  # the size of a 3072-bit signature
+    for signature in [well_formed, "not base32"]:
+        r = ctx.api.call("POST", "/ttype/push", {"new_fb_token": "fb-forged", "serial": serial,
+                                                 "timestamp": stamp, "signature": signature},
+                         auth=False)
+        check(r["result"]["status"] is False, f"a bad signature was accepted: {r}")
+    check(firebase_token(ctx, serial) == "fb-registration-2", "the forged token was refused")

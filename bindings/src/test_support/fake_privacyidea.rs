@@ -4,7 +4,8 @@
 //! public key (base64 PKCS#1), polls are verified (`serial|timestamp`) and
 //! answered with challenges it signs
 //! (`nonce|url|serial|question|title|sslverify[|require_presence]`, base32),
-//! answers are verified (`nonce|serial[|X]`, `nonce|serial|decline[|reason]`);
+//! answers are verified (`nonce|serial[|X]`, `nonce|serial|decline[|reason]`),
+//! and so are new notification tokens (`new_fb_token|serial|timestamp`);
 //! a wrong presence answer keeps the challenge open.
 //!
 //! It is written with the server's view only: the signed strings are spelled
@@ -212,6 +213,23 @@ impl FakePrivacyIdea {
         let Some(phone) = &state.phone else {
             return error(400, 905);
         };
+        if let Some(new) = form.get("new_fb_token") {
+            // privacyIDEA's _handle_firebase_update: signed
+            // new_fb_token|serial|timestamp; any failure is "could not verify".
+            let signed = format!(
+                "{new}|{}|{}",
+                field(&form, "serial"),
+                field(&form, "timestamp")
+            );
+            if field(&form, "serial") != self.serial
+                || field(&form, "timestamp").is_empty()
+                || phone.verify(&signed, field(&form, "signature")).is_err()
+            {
+                return error(400, 10);
+            }
+            state.fbtoken = Some(new.clone());
+            return ok(json!(true), json!({}));
+        }
         let decline = field(&form, "decline") == "1";
         let (reason, presence) = (form.get("decline_reason"), form.get("presence_answer"));
         let mut result = false;
@@ -359,7 +377,8 @@ impl FakePrivacyIdea {
         self.state().polls
     }
 
-    /// The notification token sent at enrolment.
+    /// The notification token sent at enrolment, or since by a signed
+    /// `new_fb_token` update.
     pub fn fbtoken(&self) -> Option<String> {
         self.state().fbtoken.clone()
     }

@@ -21,6 +21,14 @@
 //!   `approved` and, if the server sent one, the code to type on the login
 //!   screen. JSON: `{"id", "result": "approved", "display_code": … or null}`.
 //! - `vakt push deny ID [--reason cancelled|unknown_trigger] [--json]`.
+//! - `vakt push token-update REGISTRATION_TOKEN [--json]`: gives every
+//!   enrolled token's server a new push-notification registration token
+//!   (Firebase), signed by the token's device key. JSON: an array of objects
+//!   with `serial`, `ok` (bool), `error` (string or null). A token whose server
+//!   failed keeps the new token and is sent it again by the next `poll` (or
+//!   the same command). Exit 0 if every server took it, else the first
+//!   failure's status: 7 (could not be reached, or refused), 2 (an address
+//!   refused without `--allow-insecure`), 70 (the keystore).
 //! - `--allow-insecure` (global): allow plain http to non-loopback servers and
 //!   honour `sslverify=0`.
 //!
@@ -70,6 +78,14 @@ pub enum PushCommand {
     Approve(ApproveArgs),
     /// Deny a login request.
     Deny(DenyArgs),
+    /// Send a new push-notification registration token to every token's server.
+    TokenUpdate {
+        /// The new registration token (Firebase).
+        registration_token: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `vakt push approve`.
@@ -282,6 +298,45 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
                     "approved; type this code on the login screen: {code}"
                 )),
                 None => print_line("approved"),
+            }
+        }
+        PushCommand::TokenUpdate {
+            registration_token,
+            json,
+        } => {
+            let results = session
+                .update_push_registration(registration_token, &net)
+                .map_err(|e| CliError::push(&e))?;
+            if *json {
+                let items: Vec<Value> = results
+                    .iter()
+                    .map(|u| {
+                        json!({
+                            "serial": u.serial,
+                            "ok": u.result.is_ok(),
+                            "error": u.result.as_ref().err().map(ToString::to_string),
+                        })
+                    })
+                    .collect();
+                print_line(&Value::Array(items).to_string())?;
+            } else if results.is_empty() {
+                print_line("no enrolled push tokens")?;
+            } else {
+                let lines: Vec<String> = results
+                    .iter()
+                    .map(|u| match &u.result {
+                        Ok(()) => format!("#{}  {}  updated", u.token_id, u.serial),
+                        Err(e) => format!(
+                            "#{}  {}  not updated ({e}); sent again by the next poll",
+                            u.token_id, u.serial
+                        ),
+                    })
+                    .collect();
+                print_line(&lines.join("\n"))?;
+            }
+            match results.iter().find_map(|u| u.result.as_ref().err()) {
+                Some(e) => Err(CliError::push(e)),
+                None => Ok(()),
             }
         }
         PushCommand::Deny(args) => {

@@ -88,9 +88,16 @@ impl Session {
 
     /// Polls every enrolled token's server for open challenges (signed
     /// `serial|timestamp`), verifies and stores them, and returns every open
-    /// challenge. A token whose server fails is reported, not fatal.
+    /// challenge. A token whose server fails is reported, not fatal. First, a
+    /// notification registration token not yet confirmed by a server is sent
+    /// again (a failure is reported as that token's problem).
     pub fn poll_push(&self, ctx: &PushContext<'_>) -> Result<PollReport, PushError> {
         let mut report = PollReport::default();
+        for update in self.retry_push_registration(ctx)? {
+            if let Err(e) = update.result {
+                report.problems.push((update.token_id, e));
+            }
+        }
         for (id, token) in self.tokens()? {
             if token.state != TokenState::Enrolled {
                 continue;

@@ -74,6 +74,7 @@ impl Session {
             key_alias: alias.clone(),
             server_key: None,
             notification_token: options.notification_token.clone(),
+            notification_pending: false,
         };
         // Pending first: a crash from here on leaves a token that says so.
         let id = self.write(|tx| {

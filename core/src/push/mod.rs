@@ -14,7 +14,10 @@
 //! The operations work on an unlocked vault, through its sealed-record API
 //! (the push layer sits above the vault): enrolment ([`enrol`]:
 //! `Session::enrol_push`), challenges ([`challenges`]: `receive_push`,
-//! `poll_push`, `push_challenges`), answers ([`answer`]: `answer_push`), and
+//! `poll_push`, `push_challenges`), answers ([`answer`]: `answer_push`), a new
+//! notification registration token ([`token_update`]:
+//! `update_push_registration`, retried by `retry_push_registration` and each
+//! poll), and
 //! what the vault stores ([`stored`]). Requests go out only through the
 //! transport of a [`PushContext`]. The protocol is described as observed in
 //! `docs/push.md`.
@@ -32,6 +35,7 @@ pub mod rules;
 pub mod stored;
 pub mod time;
 pub mod token;
+pub mod token_update;
 pub mod transport;
 
 #[cfg(test)]
@@ -45,6 +49,7 @@ pub use info::{
 pub use protocol::{Challenge, ChallengeError, ChallengeFields, Decision, DeclineReason};
 pub use rules::{CHALLENGE_LIFETIME, DEVICE_KEY_BITS, REMEMBER_NONCES_DAYS};
 pub use token::{PushToken, TokenState};
+pub use token_update::TokenUpdate;
 pub use transport::{
     AddressError, ConnectionPolicy, HttpRequest, HttpResponse, HttpTransport, Method,
     TransportError,

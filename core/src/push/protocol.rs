@@ -256,6 +256,16 @@ pub fn poll_signed_string(serial: &str, timestamp: &str) -> String {
     format!("{serial}|{timestamp}")
 }
 
+/// What the device key signs to give the server a new push-notification
+/// registration token: `new_fb_token|serial|timestamp`.
+pub fn registration_update_signed_string(
+    registration_token: &str,
+    serial: &str,
+    timestamp: &str,
+) -> String {
+    format!("{registration_token}|{serial}|{timestamp}")
+}
+
 /// How the user answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {

@@ -307,7 +307,8 @@ fn records_round_trip_and_refuse_damage() {
         enrolled_at: T0,
         key_alias: "vakt-push-00".into(),
         server_key: Some(server_key()),
-        notification_token: String::new(),
+        notification_token: "fb-token".into(),
+        notification_pending: true,
     };
     let bytes = token.encode().unwrap();
     assert_eq!(PushToken::decode(&bytes).unwrap(), token);

@@ -5,7 +5,7 @@
 //! ```text
 //! token:     version u8 (=1) | state u8 (1 pending, 2 enrolled, 3 needs
 //!            re-enrolment) | flags u8 (1 sslverify, 2 app PIN required,
-//!            4 poll only) | enrolled_at u64 BE | then u16-length fields:
+//!            4 poll only, 8 notification token not yet sent to the server) | enrolled_at u64 BE | then u16-length fields:
 //!            serial, label, issuer, url, key alias, server key (PKCS#1 DER,
 //!            empty until enrolled), push-notification token
 //! challenge: version u8 (=1) | sslverify u8 | decline_reason u8 | decision u8
@@ -67,8 +67,12 @@ pub struct PushToken {
     pub key_alias: String,
     /// The server's key that signs challenges (absent while pending).
     pub server_key: Option<ServerKey>,
-    /// The push-notification token sent at enrolment (empty when polling only).
+    /// The push-notification token (Firebase registration token) the server
+    /// has, or is to be sent (empty when polling only).
     pub notification_token: String,
+    /// `notification_token` is new and the server has not confirmed it yet:
+    /// it is sent again (`Session::retry_push_registration`, each poll).
+    pub notification_pending: bool,
 }
 
 fn put(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), PushRecordError> {
@@ -105,7 +109,8 @@ impl PushToken {
         };
         let flags = u8::from(self.sslverify)
             | (u8::from(self.require_app_pin) << 1)
-            | (u8::from(self.poll_only) << 2);
+            | (u8::from(self.poll_only) << 2)
+            | (u8::from(self.notification_pending) << 3);
         let mut out = Zeroizing::new(Vec::with_capacity(640));
         out.extend_from_slice(&[VERSION, state, flags]);
         out.extend_from_slice(&self.enrolled_at.to_be_bytes());
@@ -139,7 +144,7 @@ impl PushToken {
             _ => return Err(PushRecordError),
         };
         let flags = r.byte()?;
-        if flags & !7 != 0 {
+        if flags & !15 != 0 {
             return Err(PushRecordError);
         }
         let enrolled_at = r.u64()?;
@@ -166,6 +171,7 @@ impl PushToken {
             sslverify: flags & 1 != 0,
             require_app_pin: flags & 2 != 0,
             poll_only: flags & 4 != 0,
+            notification_pending: flags & 8 != 0,
             enrolled_at,
             key_alias,
             server_key,

@@ -116,6 +116,20 @@ public struct PushPollResult: Equatable, Hashable, Sendable {
     }
 }
 
+/// What became of a new registration token at one push token's server:
+/// `problem` nil means it took it.
+public struct PushRegistrationUpdate: Equatable, Hashable, Sendable {
+    public let tokenId: UInt64
+    public let serial: String
+    public let problem: PushProblem?
+
+    init(_ u: VaktFFI.PushRegistrationUpdate) {
+        tokenId = u.tokenId
+        serial = u.serial
+        problem = u.problem.map { PushProblem(tokenId: $0.tokenId, kind: $0.kind, message: $0.message) }
+    }
+}
+
 /// Push approval on an open session: enrol privacyIDEA push tokens, receive
 /// login requests (poll, or a notification's payload) and answer them. Get one
 /// from `VaktSession.push(transport:allowInsecure:)`. Every call is `async`
@@ -139,7 +153,8 @@ public final class VaktPush: @unchecked Sendable {
 
     /// Enrols the push token of a scanned enrolment code (a signing key is made
     /// in the keystore and registered with the server). `notificationToken`:
-    /// the APNs/Firebase token, nil to poll only. Throws `.duplicate` if it is
+    /// the Firebase registration token (also on iOS: not the raw APNs device
+    /// token), nil to poll only. Throws `.duplicate` if it is
     /// already enrolled, `.pushServer` (404) if the code was used or expired.
     public func enrol(scanned qr: ScannedQr, notificationToken: String? = nil) async throws -> PushToken {
         let (code, transport, insecure) = (qr.code, transport, allowInsecure)
@@ -166,6 +181,20 @@ public final class VaktPush: @unchecked Sendable {
     public func poll() async throws -> PushPollResult {
         let (transport, insecure) = (transport, allowInsecure)
         return PushPollResult(try await session.run { try $0.pollPush(transport: transport, allowInsecure: insecure) })
+    }
+
+    /// Gives every enrolled token's server a new Firebase registration token
+    /// (from `MessagingDelegate.messaging(_:didReceiveRegistrationToken:)`;
+    /// pass the Firebase registration token, not the raw APNs device token),
+    /// signed by each token's device key. It is stored first; a server that
+    /// fails is reported in that token's `problem`, not thrown, and gets it
+    /// again at the next `poll()`. Throws `.invalidInput` for an empty token.
+    public func updateRegistration(_ registrationToken: String) async throws -> [PushRegistrationUpdate] {
+        let (transport, insecure) = (transport, allowInsecure)
+        return try await session.run {
+            try $0.updatePushRegistration(registrationToken: registrationToken, transport: transport, allowInsecure: insecure)
+                .map(PushRegistrationUpdate.init)
+        }
     }
 
     /// Polls at once, then every `interval` seconds for as long as it is

@@ -275,6 +275,26 @@ final class PushTests: VaktTestCase {
         XCTAssertEqual(try p.fake.transport().send(request: request).status, 400, "the same through its transport")
     }
 
+    func testNewRegistrationTokenSignedFailingServerRetriedByPollEmptyRefused() throws {
+        let p = try PushPhone(self)
+        let token = try p.session.enrolPushUri(uri: p.fake.enrolmentUri(), transport: p.transport, allowInsecure: false, notificationToken: "fcm-1")
+        let sent = try p.session.updatePushRegistration(registrationToken: "fcm-2", transport: p.transport, allowInsecure: false)
+        XCTAssertEqual(sent.map(\.tokenId), [token.id])
+        XCTAssertEqual(sent.first?.serial, "PIPU0000TEST")
+        XCTAssertNil(sent.first?.problem)
+        XCTAssertEqual(p.fake.fbtoken(), "fcm-2", "the fake verified new_fb_token|serial|timestamp")
+        p.fake.setReply(reply: HttpResponse(status: 500, body: Data("<html>oops</html>".utf8)))
+        let failed = try p.session.updatePushRegistration(registrationToken: "fcm-3", transport: p.transport, allowInsecure: false)
+        XCTAssertEqual(failed.first?.problem?.kind, .server(status: 500, code: nil))
+        XCTAssertEqual(try p.session.pushTokens(), [token], "the token is kept")
+        p.fake.setReply(reply: nil)
+        XCTAssertTrue(try p.poll().problems.isEmpty)
+        XCTAssertEqual(p.fake.fbtoken(), "fcm-3", "the poll sent it again")
+        guard case .InvalidInput? = ffiError({
+            try p.session.updatePushRegistration(registrationToken: "", transport: p.transport, allowInsecure: false)
+        }) else { return XCTFail("empty") }
+    }
+
     func testKeystoreWithoutSigningKeys() throws {
         let vault = try createVault(path: path("v/vault.sqlite3"), keystore: AESGCMKeystore(), clock: ManualClock(t0), pin: pin, options: fast).vault
         let s = try vault.unlock(pin: pin)

@@ -58,6 +58,10 @@ final class PushWrapperTests: VaktTestCase {
             XCTAssertEqual(tokens, [token])
             let duplicate = await vaktError { try await push.enrol(uri: fake.enrolmentUri()) }
             XCTAssertEqual(duplicate, .duplicate(existingId: token.id))
+            let registered = try await push.updateRegistration("fcm-new")
+            XCTAssertEqual(registered.map(\.tokenId), [token.id])
+            XCTAssertNil(registered.first?.problem)
+            XCTAssertEqual(fake.fbtoken(), "fcm-new")
 
             _ = fake.trigger(presenceOptions: "X,L,Z", presenceAnswer: "Z")
             var updates = push.pollUpdates(every: 0.05).makeAsyncIterator()

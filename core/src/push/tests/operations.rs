@@ -78,6 +78,12 @@ struct FakeServer {
     challenges: Vec<FakeChallenge>,
     faults: Faults,
     requests: Vec<(Method, String)>,
+    /// The token's serial and push URL on this server.
+    serial: String,
+    url: String,
+    /// The notification registration token the server has (its token info
+    /// `firebase_token`).
+    fb_token: Option<String>,
 }
 
 #[derive(Clone)]
@@ -96,6 +102,11 @@ fn server_keypair() -> (SecretBytes, ServerKey) {
 
 impl Fake {
     fn new() -> Self {
+        Self::at(SERIAL, URL)
+    }
+
+    /// A server whose token has `serial`, at `url`.
+    fn at(serial: &str, url: &str) -> Self {
         let (key_pkcs8, key) = server_keypair();
         Fake(Arc::new(Mutex::new(FakeServer {
             key_pkcs8,
@@ -105,6 +116,9 @@ impl Fake {
             challenges: Vec::new(),
             faults: Faults::default(),
             requests: Vec::new(),
+            serial: serial.into(),
+            url: url.into(),
+            fb_token: None,
         })))
     }
 
@@ -141,11 +155,14 @@ impl Fake {
 
     fn item(&self, server: &FakeServer, c: &FakeChallenge) -> Value {
         let mut item = json!({
-            "nonce": c.nonce, "url": URL, "serial": SERIAL,
+            "nonce": c.nonce, "url": server.url, "serial": server.serial,
             "question": "Log in to 127.0.0.1?", "title": "DemoIdP", "sslverify": "0",
             "capabilities": "{\"decline_reason\": true}",
         });
-        let mut signed = format!("{}|{URL}|{SERIAL}|Log in to 127.0.0.1?|DemoIdP|0", c.nonce);
+        let mut signed = format!(
+            "{}|{}|{}|Log in to 127.0.0.1?|DemoIdP|0",
+            c.nonce, server.url, server.serial
+        );
         if let Some((options, _)) = &c.presence {
             item["require_presence"] = json!(options);
             signed.push('|');
@@ -192,7 +209,7 @@ impl Fake {
                     url.query_pairs().into_owned().collect();
                 let phone = server.phone.clone().unwrap();
                 let signed = format!("{}|{}", q["serial"], q["timestamp"]);
-                if phone.verify(&signed, &q["signature"]).is_err() || q["serial"] != SERIAL {
+                if phone.verify(&signed, &q["signature"]).is_err() || q["serial"] != server.serial {
                     return error(400, 905);
                 }
                 let items: Vec<Value> = server
@@ -212,7 +229,7 @@ impl Fake {
                     if server.enrolled {
                         return error(404, 601);
                     }
-                    if credential != CREDENTIAL || form["serial"] != SERIAL {
+                    if credential != CREDENTIAL || form["serial"] != server.serial {
                         return error(400, 905);
                     }
                     let spki = base64::engine::general_purpose::URL_SAFE
@@ -228,8 +245,22 @@ impl Fake {
                         json!({"public_key": public, "rollout_state": "enrolled"}),
                     );
                 }
-                // An answer: privacyIDEA's _handle_auth_response.
                 let phone = server.phone.clone().unwrap();
+                if let Some(new) = form.get("new_fb_token") {
+                    // privacyIDEA's _handle_firebase_update: the signature
+                    // over new_fb_token|serial|timestamp, by the phone's key.
+                    let signed = format!("{new}|{}|{}", form["serial"], form["timestamp"]);
+                    if form["serial"] != server.serial
+                        || !form["timestamp"].ends_with("+00:00")
+                        || phone.verify(&signed, &form["signature"]).is_err()
+                    {
+                        return error(400, 10);
+                    }
+                    server.fb_token = Some(new.clone());
+                    return ok(json!(true), json!({}));
+                }
+                // An answer: privacyIDEA's _handle_auth_response.
+                let serial = server.serial.clone();
                 let decline = form.get("decline").is_some_and(|d| d == "1");
                 let mut result = false;
                 let mut display = None;
@@ -238,7 +269,7 @@ impl Fake {
                     .iter_mut()
                     .filter(|c| c.answered.is_none())
                 {
-                    let mut signed = format!("{}|{SERIAL}", c.nonce);
+                    let mut signed = format!("{}|{serial}", c.nonce);
                     if decline {
                         signed.push_str("|decline");
                         if let Some(reason) = form.get("decline_reason") {
@@ -872,4 +903,258 @@ fn an_enrolment_cut_short_leaves_a_token_that_says_so() {
     let token = p.enrol();
     assert_eq!(token.id, tokens[0].id);
     assert_eq!(token.state, TokenState::Enrolled);
+}
+
+// ---------------------------------------------------------------------------
+// A new notification registration token (privacyIDEA's new_fb_token).
+
+/// Sends each request to the fake whose URL it asks for.
+struct Servers(Vec<Fake>);
+
+impl HttpTransport for Servers {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let fake = self
+            .0
+            .iter()
+            .find(|f| request.url.starts_with(&f.server().url))
+            .ok_or_else(|| TransportError::Unreachable("no such server".into()))?;
+        fake.send(request)
+    }
+}
+
+const URL2: &str = "http://127.0.0.1:5078/ttype/push";
+const SERIAL2: &str = "PIPU0000TWO";
+
+/// The stored record of token `id` (to check what is remembered).
+fn record(p: &Phone, id: u64) -> PushToken {
+    p.session
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .find(|(i, _)| *i == id)
+        .unwrap()
+        .1
+}
+
+/// A phone with two tokens on two servers; the second fake is returned.
+fn two_servers(seed: u64) -> (Phone, Servers, u64, u64) {
+    let p = phone(seed);
+    let servers = Servers(vec![p.fake.clone(), Fake::at(SERIAL2, URL2)]);
+    let ctx = PushContext {
+        transport: &servers,
+        policy: ConnectionPolicy::default(),
+        now: T0,
+    };
+    let options = EnrolOptions {
+        notification_token: "fb-old".into(),
+        key_bits: 2048,
+    };
+    let a = p
+        .session
+        .enrol_push(&enrolment(), &ctx, &options)
+        .unwrap()
+        .id;
+    let second = crate::provision::push_enrolment::parse(&format!(
+        "otpauth://pipush/{SERIAL2}?url=http%3A//127.0.0.1%3A5078/ttype/push&ttl=10&issuer=privacyIDEA&enrollment_credential={CREDENTIAL}&v=1&serial={SERIAL2}&sslverify=0"
+    ))
+    .unwrap();
+    let b = p.session.enrol_push(&second, &ctx, &options).unwrap().id;
+    (p, servers, a, b)
+}
+
+fn ctx_of(servers: &Servers, now: u64) -> PushContext<'_> {
+    PushContext {
+        transport: servers,
+        policy: ConnectionPolicy::default(),
+        now,
+    }
+}
+
+#[test]
+fn a_new_registration_token_reaches_every_server() {
+    let (p, servers, a, b) = two_servers(20);
+    assert!(!record(&p, a).notification_pending);
+    let results = p
+        .session
+        .update_push_registration("fb-new", &ctx_of(&servers, T0 + 5))
+        .unwrap();
+    assert_eq!(
+        results,
+        vec![
+            TokenUpdate {
+                token_id: a,
+                serial: SERIAL.into(),
+                result: Ok(())
+            },
+            TokenUpdate {
+                token_id: b,
+                serial: SERIAL2.into(),
+                result: Ok(())
+            },
+        ]
+    );
+    for fake in &servers.0 {
+        assert_eq!(fake.server().fb_token.as_deref(), Some("fb-new"));
+    }
+    for id in [a, b] {
+        let token = record(&p, id);
+        assert_eq!(token.notification_token, "fb-new");
+        assert!(!token.notification_pending);
+    }
+    // Nothing left to send: a retry or a poll sends no update.
+    assert!(
+        p.session
+            .retry_push_registration(&ctx_of(&servers, T0 + 6))
+            .unwrap()
+            .is_empty()
+    );
+    let posts = p.fake.answers_received();
+    assert!(
+        p.session
+            .poll_push(&ctx_of(&servers, T0 + 7))
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+    assert_eq!(p.fake.answers_received(), posts);
+    // Bad input is refused before anything is stored or sent.
+    for bad in ["", "a\nb"] {
+        assert!(matches!(
+            p.session
+                .update_push_registration(bad, &ctx_of(&servers, T0 + 8)),
+            Err(PushError::Vault(VaultError::InvalidInput(_)))
+        ));
+    }
+    assert_eq!(record(&p, a).notification_token, "fb-new");
+}
+
+#[test]
+fn a_failing_server_is_retried_by_the_next_poll_and_the_token_kept() {
+    let (p, servers, a, b) = two_servers(21);
+    servers.0[1].server().faults.unreachable = true;
+    let results = p
+        .session
+        .update_push_registration("fb-new", &ctx_of(&servers, T0 + 5))
+        .unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0].result, Ok(()));
+    assert_eq!(results[1].serial, SERIAL2);
+    assert!(matches!(results[1].result, Err(PushError::Network(_))));
+    assert_eq!(servers.0[0].server().fb_token.as_deref(), Some("fb-new"));
+    assert_eq!(servers.0[1].server().fb_token, None);
+    // The failing token is kept, enrolled, with the new token still to send.
+    let failed = record(&p, b);
+    assert_eq!(failed.state, TokenState::Enrolled);
+    assert_eq!(failed.notification_token, "fb-new");
+    assert!(failed.notification_pending);
+    assert!(!record(&p, a).notification_pending);
+    // The next poll sends it (and only to the server that lacks it).
+    let report = p.session.poll_push(&ctx_of(&servers, T0 + 60)).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(servers.0[1].server().fb_token.as_deref(), Some("fb-new"));
+    assert!(!record(&p, b).notification_pending);
+    // Still failing at poll time: reported as that token's poll problem.
+    servers.0[0].server().faults.unreachable = true;
+    let results = p
+        .session
+        .update_push_registration("fb-newer", &ctx_of(&servers, T0 + 70))
+        .unwrap();
+    assert!(results[0].result.is_err() && results[1].result.is_ok());
+    servers.0[0].server().faults.unreachable = true;
+    let report = p.session.poll_push(&ctx_of(&servers, T0 + 80)).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|(id, e)| *id == a && matches!(e, PushError::Network(_)))
+    );
+    assert!(record(&p, a).notification_pending);
+    // Retried on request: sent.
+    let results = p
+        .session
+        .retry_push_registration(&ctx_of(&servers, T0 + 90))
+        .unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].token_id, a);
+    assert_eq!(results[0].result, Ok(()));
+    assert_eq!(servers.0[0].server().fb_token.as_deref(), Some("fb-newer"));
+}
+
+#[test]
+fn the_update_is_signed_by_the_device_key_and_a_bad_signature_is_refused() {
+    let p = phone(22);
+    let token = p.enrol();
+    // The request as sent: the signed string and its fields.
+    let results = p
+        .session
+        .update_push_registration("fb-1", &p.ctx(T0))
+        .unwrap();
+    assert_eq!(results[0].result, Ok(()));
+    let stored = record(&p, token.id);
+    let signature = p
+        .keystore
+        .sign(
+            &stored.key_alias,
+            protocol::registration_update_signed_string(
+                "fb-1",
+                SERIAL,
+                "2026-11-22T01:37:14+00:00",
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(crate::push::time::iso8601(T0), "2026-11-22T01:37:14+00:00");
+    // The same request with a changed token or timestamp does not verify.
+    let request = |new: &str, timestamp: &str| HttpRequest {
+        method: Method::Post,
+        url: URL.into(),
+        body: protocol::form(&[
+            ("new_fb_token", new),
+            ("serial", SERIAL),
+            ("timestamp", timestamp),
+            ("signature", &crypto::encode_signature(&signature)),
+        ]),
+        verify_tls: false,
+        timeout: std::time::Duration::from_secs(1),
+    };
+    assert_eq!(
+        p.fake
+            .send(&request("fb-1", "2026-11-22T01:37:14+00:00"))
+            .unwrap()
+            .status,
+        200
+    );
+    assert_eq!(
+        p.fake
+            .send(&request("fb-2", "2026-11-22T01:37:14+00:00"))
+            .unwrap()
+            .status,
+        400
+    );
+    assert_eq!(
+        p.fake
+            .send(&request("fb-1", "2026-11-22T01:37:15+00:00"))
+            .unwrap()
+            .status,
+        400
+    );
+    // A device key the server does not know: refused, the token kept.
+    p.keystore.delete_signing_key(&stored.key_alias).unwrap();
+    p.keystore
+        .create_signing_key(&stored.key_alias, 2048)
+        .unwrap();
+    let results = p
+        .session
+        .update_push_registration("fb-2", &p.ctx(T0 + 10))
+        .unwrap();
+    assert!(matches!(
+        results[0].result,
+        Err(PushError::Server { status: 400, .. })
+    ));
+    assert_eq!(p.fake.server().fb_token.as_deref(), Some("fb-1"));
+    let kept = record(&p, token.id);
+    assert_eq!(kept.state, TokenState::Enrolled);
+    assert_eq!(kept.notification_token, "fb-2");
+    assert!(kept.notification_pending);
+    assert_eq!(p.session.push_tokens().unwrap(), vec![token]);
 }

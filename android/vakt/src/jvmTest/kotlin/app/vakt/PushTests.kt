@@ -345,6 +345,24 @@ fun Tests.pushTests() =
             assertEquals(PushProblemKind.Server(500u, null), p.session.pollPush(p.transport, false).problems.single().kind)
         }
 
+        test("a new registration token: signed to the server; a failing server keeps it for the next poll; empty refused") {
+            val p = PushPhone(this)
+            val token = p.session.enrolPushUri(p.fake.enrolmentUri(), p.transport, false, "fcm-1")
+            val sent = p.session.updatePushRegistration("fcm-2", p.transport, false).single()
+            assertEquals(token.id, sent.tokenId)
+            assertEquals("PIPU0000TEST", sent.serial)
+            assertNull(sent.problem)
+            assertEquals("fcm-2", p.fake.fbtoken(), "the fake verified new_fb_token|serial|timestamp")
+            p.fake.setReply(HttpResponse(500u, "<html>oops</html>".toByteArray()))
+            val failed = p.session.updatePushRegistration("fcm-3", p.transport, false).single()
+            assertEquals(PushProblemKind.Server(500u, null), failed.problem?.kind)
+            assertEquals(listOf(token), p.session.pushTokens(), "the token is kept")
+            p.fake.setReply(null)
+            assertTrue(p.session.pollPush(p.transport, false).problems.isEmpty())
+            assertEquals("fcm-3", p.fake.fbtoken(), "the poll sent it again")
+            assertThrows<FfiError.InvalidInput> { p.session.updatePushRegistration("", p.transport, false) }
+        }
+
         test("the platform transport against a closed loopback port: PushNetwork UNREACHABLE") {
             val p = PushPhone(this, fake = FakePrivacyIdea(url = "http://127.0.0.1:${closedPort()}/ttype/push"))
             val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri(), UrlConnectionTransport(), false, null) }

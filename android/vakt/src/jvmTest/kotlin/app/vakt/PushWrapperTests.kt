@@ -76,6 +76,11 @@ fun Tests.pushWrapperTests() =
                         assertNull(push.approve(next.id, "Z"))
                         assertEquals(true, right.answered())
 
+                        val update = push.updateRegistration("fcm-new").single()
+                        assertEquals(token.id, update.tokenId)
+                        assertNull(update.problem)
+                        assertEquals("fcm-new", fake.fbtoken())
+
                         val notified = push.receive(fake.trigger(displayCode = "88").item())
                         assertEquals(listOf(notified), push.challenges())
                         assertEquals("88", push.approve(notified.id))

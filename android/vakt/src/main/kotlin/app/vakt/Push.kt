@@ -141,6 +141,15 @@ data class PushPollResult(
     )
 }
 
+/** What became of a new registration token at one push token's server: [problem] null means it took it. */
+data class PushRegistrationUpdate(val tokenId: Long, val serial: String, val problem: PushProblem?) {
+    internal constructor(u: app.vakt.ffi.PushRegistrationUpdate) : this(
+        u.tokenId.toLong(),
+        u.serial,
+        u.problem?.let { PushProblem(it.tokenId.toLong(), it.kind, it.message) },
+    )
+}
+
 /**
  * Push approval on an open session: enrol privacyIDEA push tokens, receive
  * login requests (poll, or a notification's data) and answer them. Get one
@@ -179,6 +188,17 @@ class VaktPush internal constructor(
 
     /** Asks every enrolled token's server for login requests; problems are reported per token, not thrown. */
     suspend fun poll(): PushPollResult = session.call { PushPollResult(it.pollPush(transport, allowInsecure)) }
+
+    /**
+     * Gives every enrolled token's server the new Firebase registration token
+     * (call it from `FirebaseMessagingService.onNewToken`), signed by each
+     * token's device key. It is stored first; a server that fails is reported
+     * in that token's [PushRegistrationUpdate.problem], not thrown, and gets
+     * it again at the next [poll]. Throws [VaktException.InvalidInput] for an
+     * empty token.
+     */
+    suspend fun updateRegistration(registrationToken: String): List<PushRegistrationUpdate> =
+        session.call { s -> s.updatePushRegistration(registrationToken, transport, allowInsecure).map(::PushRegistrationUpdate) }
 
     /**
      * Polls at once and then every [every] for as long as it is collected.
