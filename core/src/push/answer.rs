@@ -2,7 +2,6 @@
 //! or decline. The decision is committed before it is signed and sent, so a
 //! crash or a network failure leaves it retryable with that decision only.
 
-use crate::crypto::rsa;
 use crate::push::protocol::{self, Decision};
 use crate::push::token::{PushToken, StoredChallenge, TokenState};
 use crate::push::transport::{self, Method};
@@ -151,17 +150,8 @@ impl Session {
     ) -> Result<Result<protocol::AnswerReply, PushError>, PushError> {
         let nonce = &stored.challenge.nonce;
         let signed = protocol::answer_signed_string(nonce, &token.serial, decision);
-        let signature = self
-            .services()
-            .keystore
-            .sign(&token.key_alias, signed.as_bytes())
-            .map_err(PushError::Keystore)?;
-        let body = protocol::answer_form(
-            nonce,
-            &token.serial,
-            decision,
-            &rsa::encode_signature(&signature),
-        );
+        let signature = self.sign_for(token, &signed)?;
+        let body = protocol::answer_form(nonce, &token.serial, decision, &signature);
         let response = ctx.send(
             Method::Post,
             endpoint.url.to_string(),

@@ -2,7 +2,6 @@
 //! verified with the token's server key before anything is stored or shown;
 //! the open ones listed.
 
-use crate::crypto::rsa;
 use crate::push::protocol::{self, ChallengeFields};
 use crate::push::token::PushToken;
 use crate::push::token::TokenState;
@@ -45,19 +44,15 @@ impl Session {
         let endpoint = transport::endpoint(&token.url, token.sslverify, &ctx.policy)?;
         let key = token.server_key.as_ref().ok_or(PushError::UnknownToken)?;
         let timestamp = crate::push::time::iso8601(ctx.now);
-        let signature = self
-            .services()
-            .keystore
-            .sign(
-                &token.key_alias,
-                protocol::poll_signed_string(&token.serial, &timestamp).as_bytes(),
-            )
-            .map_err(PushError::Keystore)?;
+        let signature = self.sign_for(
+            token,
+            &protocol::poll_signed_string(&token.serial, &timestamp),
+        )?;
         let mut url = endpoint.url.clone();
         url.query_pairs_mut()
             .append_pair("serial", &token.serial)
             .append_pair("timestamp", &timestamp)
-            .append_pair("signature", &rsa::encode_signature(&signature));
+            .append_pair("signature", &signature);
         let response = ctx.send(
             Method::Get,
             url.to_string(),

@@ -32,6 +32,7 @@ pub mod http;
 pub mod info;
 pub mod protocol;
 pub mod rules;
+mod signing;
 pub mod stored;
 pub mod time;
 pub mod token;

@@ -6,7 +6,6 @@
 //! out; a token whose server fails keeps that mark and is sent again by
 //! [`Session::retry_push_registration`] and at the start of every poll.
 
-use crate::crypto::rsa;
 use crate::push::protocol;
 use crate::push::token::{PushToken, TokenState};
 use crate::push::transport::{self, Method};
@@ -100,16 +99,12 @@ impl Session {
             &token.serial,
             &timestamp,
         );
-        let signature = self
-            .services()
-            .keystore
-            .sign(&token.key_alias, signed.as_bytes())
-            .map_err(PushError::Keystore)?;
+        let signature = self.sign_for(token, &signed)?;
         let body = protocol::form(&[
             ("new_fb_token", &token.notification_token),
             ("serial", &token.serial),
             ("timestamp", &timestamp),
-            ("signature", &rsa::encode_signature(&signature)),
+            ("signature", &signature),
         ]);
         let response = ctx.send(
             Method::Post,

@@ -18,12 +18,8 @@ use crate::secret::SecretBytes;
 use super::export::PinConfirmed;
 use super::limits::MAX_PIN_ATTEMPTS;
 use super::locked::Vault;
+use super::slots::{META_BIOMETRIC_SEALED as META_SEALED, SLOT_BIOMETRIC, remove_biometric};
 use super::{Session, VaultError};
-
-/// The slot the biometric secret opens.
-pub(super) const SLOT_BIOMETRIC: &str = "biometric";
-/// The secret, sealed by the platform's user-authenticated key.
-const META_SEALED: &str = "biometric_sealed";
 
 impl Session {
     /// Enables biometric unlock with the platform's user-authenticated `key`
@@ -53,15 +49,8 @@ impl Session {
 
     /// Turns biometric unlock off (the slot and the sealed secret are gone).
     pub fn disable_biometric(&self) -> Result<(), VaultError> {
-        self.write(remove)
+        self.write(remove_biometric)
     }
-}
-
-/// Removes the biometric slot and its sealed secret (inside a transaction).
-pub(super) fn remove(tx: &crate::store::Tx<'_>) -> Result<(), VaultError> {
-    tx.delete_slot(SLOT_BIOMETRIC)?;
-    tx.delete_meta(META_SEALED)?;
-    Ok(())
 }
 
 impl Vault {
@@ -91,7 +80,7 @@ impl Vault {
             .read(|tx| tx.meta(META_SEALED))?
             .ok_or(VaultError::BiometricNotEnabled)?;
         let invalidated = || {
-            inner.store()?.write(remove)?;
+            inner.store()?.write(remove_biometric)?;
             Err(VaultError::UserAuth(UserAuthError::KeyInvalidated))
         };
         let secret = match key.unseal(&sealed) {

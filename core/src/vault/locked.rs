@@ -217,7 +217,7 @@ impl Vault {
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
             backup_kek.write(tx)?;
             // Whoever had the code, not the enrolled finger, opened the vault.
-            super::biometric::remove(tx)?;
+            super::slots::remove_biometric(tx)?;
             tx.set_lockout(0, 0).map_err(VaultError::from)
         })?;
         inner.top_up_reserve();

@@ -12,6 +12,20 @@ use super::handle::Inner;
 
 pub(super) const SLOT_PIN: &str = "pin";
 pub(super) const SLOT_UNBLOCK: &str = "unblock";
+/// The biometric slot (`biometric`): opened by a secret that the platform's
+/// user-authenticated key seals.
+pub(super) const SLOT_BIOMETRIC: &str = "biometric";
+/// The biometric secret, as the platform's user-authenticated key sealed it.
+pub(super) const META_BIOMETRIC_SEALED: &str = "biometric_sealed";
+
+/// Removes the biometric slot and its sealed secret (inside a transaction):
+/// when biometric unlock is turned off, its key is invalidated, or the vault
+/// is unblocked.
+pub(super) fn remove_biometric(tx: &crate::store::Tx<'_>) -> Result<(), VaultError> {
+    tx.delete_slot(SLOT_BIOMETRIC)?;
+    tx.delete_meta(META_BIOMETRIC_SEALED)?;
+    Ok(())
+}
 
 fn slot_aad(kind: &str, vault_id: &[u8; 16]) -> Vec<u8> {
     let mut aad = format!("vakt/slot/v1/{kind}/").into_bytes();
