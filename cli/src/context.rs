@@ -84,6 +84,9 @@ impl Context {
         // A vault made with the test costs keeps them: a new PIN or unblock code
         // would otherwise get the default costs.
         if vault.pin_kdf().ok() == Some(KdfParams::INSECURE_FOR_TESTS) {
+            // Closed before it is opened again: one connection to the file at
+            // a time in this process.
+            drop(vault);
             return Vault::open(&file, services, insecure_test_config())
                 .map_err(|e| CliError::vault(&e));
         }

@@ -39,6 +39,7 @@ pub const SCHEMA_VERSION: u32 = 4;
 
 mod error;
 mod lock_file;
+mod open_files;
 mod probe;
 mod rows;
 mod tx;
@@ -49,6 +50,7 @@ pub use probe::has_vault_header;
 pub use rows::{AccountRow, ChallengeRow, SlotRow};
 pub use tx::Tx;
 
+use open_files::OpenFile;
 use probe::{APPLICATION_ID, classify, has_pending_wal, header_refuses_writes, immutable_uri};
 
 /// An open vault file.
@@ -57,6 +59,9 @@ pub struct Store {
     path: PathBuf,
     /// Opened for reading only: the storage cannot be written.
     read_only: bool,
+    /// This process has the file open (dropped after `conn`: fields drop in
+    /// order).
+    _open: OpenFile,
 }
 
 impl Store {
@@ -92,6 +97,7 @@ impl Store {
         }
         let err = |e| classify(path, e);
         let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        let open = OpenFile::register(path);
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
         let version = Self::check_file(&conn, path)?;
         if version == 0 && !create {
@@ -107,6 +113,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             read_only: false,
+            _open: open,
         };
         store.migrate(version)?;
         Ok(store)
@@ -145,6 +152,7 @@ impl Store {
             conn,
             path: path.to_owned(),
             read_only: true,
+            _open: OpenFile::register(path),
         })
     }
 

@@ -13,14 +13,16 @@ pub(super) const APPLICATION_ID: i64 = 0x5641_4B54;
 
 /// Finds out, with ordinary files, why SQLite could not open or write the
 /// vault at `path` when its own code does not say (an I/O error, a file that
-/// cannot be opened): the vault file opened for writing (nothing written),
-/// then a small probe file made, synced and removed in its folder. `None`
-/// when both work.
+/// cannot be opened): the vault file's permissions (read from its metadata:
+/// the file itself is never opened here, see `open_files`), then a small
+/// probe file made, synced and removed in its folder. `None` when both work.
 pub(super) fn diagnose(path: &Path) -> Option<StoreError> {
-    if path.exists()
-        && let Err(e) = std::fs::OpenOptions::new().write(true).open(path)
-    {
-        return Some(StoreError::from_io(&e));
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().readonly() => return Some(StoreError::ReadOnly),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Some(StoreError::from_io(&e));
+        }
+        _ => {}
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -46,9 +48,13 @@ pub(super) fn diagnose(path: &Path) -> Option<StoreError> {
 
 /// Whether the first 100 bytes of the file at `path` are a SQLite header
 /// with Vakt's application id: then a file that does not read is a damaged
-/// vault, not someone else's file.
+/// vault, not someone else's file. A file this process has open through
+/// SQLite is one (and is not read here: `open_files`).
 pub fn has_vault_header(path: &Path) -> bool {
     use std::io::Read;
+    if super::open_files::is_open(path) {
+        return true;
+    }
     let mut header = [0u8; 100];
     let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
     read.is_ok()
@@ -58,9 +64,13 @@ pub fn has_vault_header(path: &Path) -> bool {
 
 /// Whether the file at `path` has a SQLite header whose file-format numbers
 /// (bytes 18 and 19) are above 2: SQLite then opens it for reading only,
-/// which no vault this build wrote asks for.
+/// which no vault this build wrote asks for. A file this process has open
+/// through SQLite was writable then (and is not read here: `open_files`).
 pub(super) fn header_refuses_writes(path: &Path) -> bool {
     use std::io::Read;
+    if super::open_files::is_open(path) {
+        return false;
+    }
     let mut header = [0u8; 20];
     let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
     read.is_ok()
