@@ -183,11 +183,10 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        // No `PRAGMA quick_check` here: run on every open it let two
-        // processes' write transactions overlap (HOTP counters given twice,
-        // wrong PINs counted once for two; cli/tests/parallel.rs), and it
-        // reads the whole file. Damage shows as SQLITE_CORRUPT / NOTADB when
-        // the damaged page is read, which is classified as `Damaged` too.
+        // No `PRAGMA quick_check` on every open: it reads the whole file each
+        // time. Damage shows as SQLITE_CORRUPT / NOTADB when the damaged page
+        // is read, which is classified as `Damaged` too (the damage sweeps of
+        // vault/tests.rs).
         Ok(version)
     }
 
