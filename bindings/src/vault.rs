@@ -341,23 +341,31 @@ impl Session {
     /// The open session, for one call: `Locked` once locked, or when the
     /// auto-lock rule says so now (the session is locked then).
     fn open_session(&self) -> Result<Arc<core::Session>, VaktError> {
-        if self.locked.load(Ordering::SeqCst) {
-            return Err(VaktError::Locked);
-        }
-        let now = self.clock.now_unix();
-        let in_use = self
-            .auto_lock
-            .lock()
-            .map(|mut rule| rule.touch(now))
-            .unwrap_or(false);
-        if !in_use {
-            self.lock();
+        if !self.auto_lock_allows(|rule, now| rule.touch(now)) {
             return Err(VaktError::Locked);
         }
         let guard = self.inner.read().map_err(|_| VaktError::Internal {
             message: "session lock poisoned".into(),
         })?;
         guard.clone().ok_or(VaktError::Locked)
+    }
+
+    /// Whether the session stays open: not locked, and `check` of the
+    /// auto-lock rule at the clock's time now says so; locks it otherwise.
+    fn auto_lock_allows(&self, check: impl FnOnce(&mut core::AutoLock, u64) -> bool) -> bool {
+        if self.locked.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = self.clock.now_unix();
+        let open = self
+            .auto_lock
+            .lock()
+            .map(|mut rule| check(&mut rule, now))
+            .unwrap_or(false);
+        if !open {
+            self.lock();
+        }
+        open
     }
 
     /// Runs `f` on the open session (`Locked` once locked), mapping its error.
@@ -505,14 +513,7 @@ impl Session {
     /// Whether the session is locked (by `lock()`, or by the auto-lock rule,
     /// which this checks now).
     pub fn is_locked(&self) -> bool {
-        if !self.locked.load(Ordering::SeqCst) {
-            let now = self.clock.now_unix();
-            let expired = self.auto_lock.lock().map_or(true, |rule| rule.expired(now));
-            if expired {
-                self.lock();
-            }
-        }
-        self.locked.load(Ordering::SeqCst)
+        !self.auto_lock_allows(|rule, now| !rule.expired(now))
     }
 
     /// Locks the session after `seconds` without a call (by the vault's
@@ -577,18 +578,6 @@ impl Session {
     /// The app is in the foreground again: returns whether the session is
     /// still open (false: it locked, ask for the PIN).
     pub fn entered_foreground(&self) -> bool {
-        if self.locked.load(Ordering::SeqCst) {
-            return false;
-        }
-        let now = self.clock.now_unix();
-        let open = self
-            .auto_lock
-            .lock()
-            .map(|mut rule| rule.entered_foreground(now))
-            .unwrap_or(false);
-        if !open {
-            self.lock();
-        }
-        open
+        self.auto_lock_allows(|rule, now| rule.entered_foreground(now))
     }
 }

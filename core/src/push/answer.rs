@@ -4,7 +4,7 @@
 
 use crate::push::protocol::{self, Decision};
 use crate::push::token::{PushToken, StoredChallenge, TokenState};
-use crate::push::transport::{self, Method};
+use crate::push::transport;
 use crate::store::ChallengeRow;
 use crate::vault::{Session, VaultError};
 
@@ -152,12 +152,7 @@ impl Session {
         let signed = protocol::answer_signed_string(nonce, &token.serial, decision);
         let signature = self.sign_for(token, &signed)?;
         let body = protocol::answer_form(nonce, &token.serial, decision, &signature);
-        let response = ctx.send(
-            Method::Post,
-            endpoint.url.to_string(),
-            endpoint.verify_tls,
-            body,
-        )?;
+        let response = ctx.post(endpoint, body)?;
         match protocol::answer_reply(&response) {
             Ok(reply) => Ok(Ok(reply)),
             Err(protocol::ReplyError::Refused {

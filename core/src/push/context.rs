@@ -4,7 +4,9 @@
 use crate::secret::SecretBytes;
 
 use super::error::PushError;
-use super::transport::{ConnectionPolicy, HttpRequest, HttpResponse, HttpTransport, Method};
+use super::transport::{
+    ConnectionPolicy, Endpoint, HttpRequest, HttpResponse, HttpTransport, Method,
+};
 
 /// What a push operation needs from outside: the network and the time.
 #[derive(Clone, Copy)]
@@ -43,5 +45,20 @@ impl PushContext<'_> {
             timeout: self.policy.timeout,
         };
         Ok(self.transport.send(&request)?)
+    }
+
+    /// POSTs `body` (a form) to `endpoint` (enrolment, answers, registration
+    /// updates).
+    pub(super) fn post(
+        &self,
+        endpoint: &Endpoint,
+        body: SecretBytes,
+    ) -> Result<HttpResponse, PushError> {
+        self.send(
+            Method::Post,
+            endpoint.url.to_string(),
+            endpoint.verify_tls,
+            body,
+        )
     }
 }

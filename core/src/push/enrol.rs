@@ -10,7 +10,7 @@ use crate::crypto::rsa;
 use crate::provision::push_enrolment::PushEnrolment;
 use crate::push::protocol;
 use crate::push::token::{PushToken, TokenState};
-use crate::push::transport::{self, Method};
+use crate::push::transport;
 use crate::rng::random_array;
 use crate::vault::{Session, VaultError};
 
@@ -97,12 +97,7 @@ impl Session {
             ("pubkey", &pubkey),
         ]);
         let registered = ctx
-            .send(
-                Method::Post,
-                endpoint.url.to_string(),
-                endpoint.verify_tls,
-                body,
-            )
+            .post(&endpoint, body)
             .and_then(|response| Ok(protocol::registration_reply(&response)?));
         let server_key = match registered {
             Ok(key) => key,

@@ -8,7 +8,7 @@
 
 use crate::push::protocol;
 use crate::push::token::{PushToken, TokenState};
-use crate::push::transport::{self, Method};
+use crate::push::transport;
 use crate::vault::{Session, VaultError};
 
 use super::context::PushContext;
@@ -106,12 +106,7 @@ impl Session {
             ("timestamp", &timestamp),
             ("signature", &signature),
         ]);
-        let response = ctx.send(
-            Method::Post,
-            endpoint.url.to_string(),
-            endpoint.verify_tls,
-            body,
-        )?;
+        let response = ctx.post(&endpoint, body)?;
         if protocol::answer_reply(&response)?.accepted {
             Ok(())
         } else {
