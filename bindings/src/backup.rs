@@ -17,7 +17,7 @@ use crate::vault::{Session, Vault, VaultOptions, new_pin as checked_pin, service
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct BackupInfo {
     /// The file's format version.
-    pub format_version: u8,
+    pub format_version: u32,
     /// The backup key's random id, hex: the same for every backup of a vault.
     pub backup_id: String,
     /// Which unblock code opens it: 1 for the first code of this backup key,
@@ -47,7 +47,7 @@ pub struct RestoredVault {
     /// it once (`reveal()`); never store it.
     pub unblock_code: Arc<NewUnblockCode>,
     /// Accounts restored.
-    pub restored: u64,
+    pub restored: u32,
     /// Display names of push tokens that must be enrolled again on this device
     /// (`push_tokens` lists them as `NeedsReenrolment`; scan a new enrolment
     /// code for each).
@@ -84,7 +84,7 @@ impl From<PassphraseAfterRestore> for RestoredPassphrase {
 pub fn inspect_backup(backup: Vec<u8>) -> Result<BackupInfo, VaktError> {
     let info = vakt_core::backup::inspect(&backup)?;
     Ok(BackupInfo {
-        format_version: info.format_version,
+        format_version: u32::from(info.format_version),
         backup_id: info.backup_id,
         generation: info.generation,
         has_passphrase: info.has_passphrase,
@@ -136,7 +136,7 @@ pub fn restore_backup(
         vault: Vault::wrap(restored.vault, config, clock.clone()),
         session: Session::new(restored.session, clock),
         unblock_code: NewUnblockCode::new(restored.unblock_code),
-        restored: u64::try_from(restored.report.restored).unwrap_or(u64::MAX),
+        restored: u32::try_from(restored.report.restored).unwrap_or(u32::MAX),
         passphrase: restored.report.passphrase.into(),
         needs_reenrolment: restored.report.needs_reenrolment,
     })
@@ -155,8 +155,8 @@ impl Session {
     /// A number that goes up with every change to the accounts or to what opens
     /// backups: when it differs from its value at the last stored backup, a new
     /// backup is due.
-    pub fn change_count(&self) -> Result<u64, VaktError> {
-        self.with(|s| s.change_count())
+    pub fn change_count(&self) -> Result<i64, VaktError> {
+        self.with(|s| s.change_count()).map(crate::convert::id_out)
     }
 
     /// Lets `passphrase` (12 characters or more) open backups made from now on,

@@ -9,6 +9,8 @@ use vakt_core::transfer::export::aegis::ExportError;
 use vakt_core::transfer::import::ImportError;
 use vakt_core::vault::{StoreError, Unreadable, UserAuthError, VaultError};
 
+use crate::convert::id_out;
+
 /// Why a vault file cannot be used (it is always left untouched).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum UnreadableReason {
@@ -58,6 +60,44 @@ pub enum ChallengeRefusal {
     Malformed,
 }
 
+fn attempts(n: u32) -> &'static str {
+    if n == 1 { "attempt" } else { "attempts" }
+}
+
+fn unreadable_message(reason: UnreadableReason) -> &'static str {
+    match reason {
+        UnreadableReason::NotAVault => "the file is not a Vakt vault",
+        UnreadableReason::NewerVersion => "it was written by a newer version of the app",
+        UnreadableReason::WrongDevice => {
+            "this device's key does not open it (the app's data came from another device, or the key was deleted); restore a backup"
+        }
+        UnreadableReason::Damaged => "the file is damaged",
+    }
+}
+
+fn backup_unreadable_message(reason: BackupUnreadableReason) -> &'static str {
+    match reason {
+        BackupUnreadableReason::NotABackup => "the file is not a Vakt backup",
+        BackupUnreadableReason::Truncated => "the file is incomplete",
+        BackupUnreadableReason::NewerVersion => "it was made by a newer version of the app",
+        BackupUnreadableReason::Damaged => "the file is damaged",
+    }
+}
+
+fn refusal_message(reason: ChallengeRefusal, field: Option<&str>) -> String {
+    match (reason, field) {
+        (ChallengeRefusal::Forged, _) => {
+            "the login request was refused: its signature does not verify (it may be forged)".into()
+        }
+        (ChallengeRefusal::Malformed, Some(field)) => {
+            format!("the login request was refused: its {field} is malformed")
+        }
+        (ChallengeRefusal::Malformed, None) => {
+            "the login request was refused: it is malformed".into()
+        }
+    }
+}
+
 fn network_message(kind: PushNetworkKind) -> &'static str {
     match kind {
         PushNetworkKind::Timeout => "the push server did not answer in time",
@@ -67,9 +107,12 @@ fn network_message(kind: PushNetworkKind) -> &'static str {
     }
 }
 
-/// Every error an app can act on, one variant per action. Messages are
-/// hand-written and never contain a secret or an account name.
+/// Every error an app can act on, one variant per action. Its text (`Display`:
+/// Kotlin `toString()`, Swift `description`) is the one English default for
+/// every platform, written for people; it never contains a secret or an
+/// account name. Apps that translate word the variant and its typed fields.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum VaktError {
     /// An otpauth URI was refused; `field` names the part at fault.
     #[error("{message}")]
@@ -108,13 +151,13 @@ pub enum VaktError {
     #[error("a vault already exists here")]
     AlreadyInitialized,
     /// The vault file cannot be used; it was left untouched.
-    #[error("the vault cannot be opened")]
+    #[error("the vault cannot be opened: {}", unreadable_message(*reason))]
     VaultUnreadable {
         /// Why.
         reason: UnreadableReason,
     },
     /// Wrong PIN; `attempts_left` more before the vault is blocked.
-    #[error("wrong PIN")]
+    #[error("wrong PIN: {attempts_left} {} left before the vault is blocked", attempts(*attempts_left))]
     WrongPin {
         /// Attempts left (≥ 1).
         attempts_left: u32,
@@ -132,7 +175,7 @@ pub enum VaktError {
         message: String,
     },
     /// A well-formed unblock code that is not the vault's current one.
-    #[error("wrong unblock code")]
+    #[error("wrong unblock code ({failed_attempts} in a row; each one waits longer)")]
     WrongUnblockCode {
         /// Wrong codes in a row, this one included.
         failed_attempts: u32,
@@ -141,19 +184,19 @@ pub enum VaktError {
     #[error("this account is already in the vault")]
     Duplicate {
         /// The existing account's id.
-        existing_id: u64,
+        existing_id: i64,
     },
     /// No account with this id.
     #[error("no such account")]
     NoSuchAccount {
         /// The id asked for.
-        id: u64,
+        id: i64,
     },
     /// The account is time-based; it has no counter.
     #[error("this account is time-based")]
     NotCounterBased {
         /// The account's id.
-        id: u64,
+        id: i64,
     },
     /// The session was locked; unlock again.
     #[error("the vault is locked")]
@@ -168,14 +211,14 @@ pub enum VaktError {
     #[error("no QR code found in the image")]
     NoQrCode,
     /// A QR code that is not for an authenticator (a web address, Wi-Fi settings…).
-    #[error("not an authenticator QR code")]
+    #[error("not an authenticator QR code{}", scheme.as_ref().map(|s| format!(" ({s}:)")).unwrap_or_default())]
     NotAnAuthenticatorQr {
         /// Its scheme (`https`, `wifi`, lower case, shortened), if it has one;
         /// never the rest of its text.
         scheme: Option<String>,
     },
     /// The backup file cannot be read; nothing was changed.
-    #[error("this backup cannot be read")]
+    #[error("this backup cannot be read: {}", backup_unreadable_message(*reason))]
     BackupUnreadable {
         /// Why.
         reason: BackupUnreadableReason,
@@ -266,7 +309,7 @@ pub enum VaktError {
     )]
     InsecureServer,
     /// The push server could not be reached; try again later.
-    #[error("{}", network_message(*kind))]
+    #[error("{}{}{detail}", network_message(*kind), if detail.is_empty() { "" } else { ": " })]
     PushNetwork {
         /// How it failed.
         kind: PushNetworkKind,
@@ -275,7 +318,7 @@ pub enum VaktError {
     },
     /// The push server refused (HTTP error or privacyIDEA error). At enrolment,
     /// 404 / code 601 usually means the code was already used or has expired.
-    #[error("the push server refused the request (HTTP {status})")]
+    #[error("the push server refused the request (HTTP {status}{})", code.map(|c| format!(", error {c}")).unwrap_or_default())]
     PushServer {
         /// HTTP status.
         status: u16,
@@ -286,7 +329,7 @@ pub enum VaktError {
     #[error("the push server's answer is not understood")]
     UnexpectedPushReply,
     /// A push challenge was refused before anything of it was shown.
-    #[error("the login request was refused: it is forged or malformed")]
+    #[error("{}", refusal_message(*reason, field.as_deref()))]
     ChallengeRefused {
         /// Forged or malformed.
         reason: ChallengeRefusal,
@@ -301,13 +344,13 @@ pub enum VaktError {
     #[error("this push token must be enrolled again: scan a new enrolment code")]
     NeedsReenrolment {
         /// The token's id.
-        token_id: u64,
+        token_id: i64,
     },
     /// No push challenge with this id.
     #[error("no such login request")]
     NoSuchChallenge {
         /// The id asked for.
-        id: u64,
+        id: i64,
     },
     /// The challenge is too old to answer.
     #[error("the login request has expired")]
@@ -360,9 +403,11 @@ impl From<VaultError> for VaktError {
             VaultError::WrongUnblockCode { failed_attempts } => {
                 VaktError::WrongUnblockCode { failed_attempts }
             }
-            VaultError::Duplicate { id } => VaktError::Duplicate { existing_id: id },
-            VaultError::NoSuchAccount { id } => VaktError::NoSuchAccount { id },
-            VaultError::NotCounterBased { id } => VaktError::NotCounterBased { id },
+            VaultError::Duplicate { id } => VaktError::Duplicate {
+                existing_id: id_out(id),
+            },
+            VaultError::NoSuchAccount { id } => VaktError::NoSuchAccount { id: id_out(id) },
+            VaultError::NotCounterBased { id } => VaktError::NotCounterBased { id: id_out(id) },
             VaultError::InvalidInput(_) => VaktError::InvalidInput { message },
             VaultError::Damaged { moved_to } => VaktError::VaultDamaged {
                 moved_to: moved_to.display().to_string(),
@@ -629,8 +674,10 @@ impl From<PushError> for VaktError {
                 field: Some(field.to_owned()),
             },
             PushError::UnknownToken => VaktError::UnknownPushToken,
-            PushError::NeedsReenrolment { id } => VaktError::NeedsReenrolment { token_id: id },
-            PushError::NoSuchChallenge { id } => VaktError::NoSuchChallenge { id },
+            PushError::NeedsReenrolment { id } => VaktError::NeedsReenrolment {
+                token_id: id_out(id),
+            },
+            PushError::NoSuchChallenge { id } => VaktError::NoSuchChallenge { id: id_out(id) },
             PushError::Expired => VaktError::ChallengeExpired,
             PushError::AlreadyAnswered => VaktError::AlreadyAnswered,
             PushError::PresenceRequired { options } => VaktError::PresenceRequired { options },
@@ -680,7 +727,7 @@ pub enum PushProblemKind {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct PushProblem {
     /// The push token.
-    pub token_id: u64,
+    pub token_id: i64,
     /// What went wrong.
     pub kind: PushProblemKind,
     /// For people.
@@ -703,7 +750,7 @@ impl PushProblem {
             _ => PushProblemKind::Other,
         };
         Self {
-            token_id,
+            token_id: id_out(token_id),
             kind,
             message,
         }

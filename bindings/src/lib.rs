@@ -15,7 +15,9 @@
 
 uniffi::setup_scaffolding!();
 
+mod args;
 mod backup;
+mod convert;
 mod error;
 mod otp;
 mod platform;
@@ -34,11 +36,11 @@ pub use error::{
     BackupUnreadableReason, ChallengeRefusal, PinProblem, PushNetworkKind, PushProblem,
     PushProblemKind, UnblockCodeProblem, UnreadableReason, VaktError,
 };
-pub use otp::{HashAlgorithm, OtpType, UriDetails, code_for_uri, parse_uri};
+pub use otp::{HashAlgorithm, OtpType, UriInfo, code_for_uri, parse_uri};
 pub use platform::{
     Clock, DeviceKeystore, HttpMethod, HttpRequest, HttpResponse, HttpTransport, KeystoreFailure,
-    TransportFailure, UserAuthFailure, UserAuthKeystore, clock_offset_from, fixed_clock,
-    parse_http_date, system_clock,
+    TransportFailure, UserAuthFailure, UserAuthKeystore, clock_offset_from_date, fixed_clock,
+    system_clock,
 };
 pub use push::{
     DeclineReason, PushChallenge, PushChallengeState, PushDecision, PushPollReport, PushToken,
@@ -59,6 +61,6 @@ pub use transfer::{
 };
 pub use unblock_code::NewUnblockCode;
 pub use vault::{
-    AccountInfo, CodeEntry, CreatedVault, LockStatus, ManualEntry, Session, Unblocked, Vault,
+    Account, CodeRow, CreatedVault, LockState, ManualEntry, Session, Unblocked, Vault,
     VaultOptions, create_vault,
 };

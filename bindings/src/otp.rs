@@ -1,10 +1,14 @@
 //! otpauth URIs and single codes, no vault needed.
 
+use std::time::{Duration, SystemTime};
 use vakt_core::account::{Account, OtpKind};
 use vakt_core::otp::Algorithm;
+
 use zeroize::Zeroizing;
 
 use crate::VaktError;
+use crate::args::time_in;
+use crate::convert::seconds;
 
 /// How codes are counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -59,7 +63,7 @@ pub(crate) fn kind_parts(kind: OtpKind) -> (OtpType, Option<u64>, Option<u64>) {
 
 /// What an otpauth URI describes, without its key.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct UriDetails {
+pub struct UriInfo {
     /// The service.
     pub issuer: String,
     /// The user's name at the service.
@@ -69,14 +73,14 @@ pub struct UriDetails {
     /// The HMAC hash.
     pub algorithm: HashAlgorithm,
     /// Characters per code.
-    pub digits: u8,
-    /// Seconds per code (time-based kinds).
-    pub period: Option<u64>,
+    pub digits: u32,
+    /// How long each code lasts (time-based kinds).
+    pub period: Option<Duration>,
     /// The counter (HOTP).
     pub counter: Option<u64>,
 }
 
-impl From<&Account> for UriDetails {
+impl From<&Account> for UriInfo {
     fn from(a: &Account) -> Self {
         let (otp_type, period, counter) = kind_parts(a.params.kind);
         Self {
@@ -84,8 +88,8 @@ impl From<&Account> for UriDetails {
             account_name: a.name.clone(),
             otp_type,
             algorithm: a.params.algorithm.into(),
-            digits: a.params.code_length(),
-            period,
+            digits: u32::from(a.params.code_length()),
+            period: period.map(seconds),
             counter,
         }
     }
@@ -93,14 +97,15 @@ impl From<&Account> for UriDetails {
 
 /// Parses an otpauth URI (as read from a QR code) without storing anything.
 #[uniffi::export]
-pub fn parse_uri(uri: String) -> Result<UriDetails, VaktError> {
+pub fn parse_uri(uri: String) -> Result<UriInfo, VaktError> {
     let uri = Zeroizing::new(uri);
-    Ok(UriDetails::from(&vakt_core::provision::uri::parse(&uri)?))
+    Ok(UriInfo::from(&vakt_core::provision::uri::parse(&uri)?))
 }
 
-/// The code of an otpauth URI at `unix_seconds` (for HOTP: at the URI's counter).
+/// The code of an otpauth URI at `at` (for HOTP: at the URI's counter).
 #[uniffi::export]
-pub fn code_for_uri(uri: String, unix_seconds: u64) -> Result<String, VaktError> {
+pub fn code_for_uri(uri: String, at: SystemTime) -> Result<String, VaktError> {
+    let unix_seconds = time_in(at)?;
     let uri = Zeroizing::new(uri);
     let account = vakt_core::provision::uri::parse(&uri)?;
     Ok(account.params.current_code(unix_seconds).into_string())

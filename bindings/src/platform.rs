@@ -3,10 +3,13 @@
 //! defaults exist for tests and desktop use.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use vakt_core::clock::Clock as _;
 use vakt_core::secret::SecretBytes;
 use vakt_core::vault::KeystoreError;
+
+use crate::convert::time_in_saturating;
 
 /// A source of the current time.
 #[uniffi::export(with_foreign)]
@@ -202,20 +205,23 @@ pub fn fixed_clock(unix_seconds: u64) -> Arc<dyn Clock> {
     Arc::new(Fixed(unix_seconds))
 }
 
-/// The clock offset a server's reply gives (for `Session.set_clock_offset`):
-/// `server_unix` read from its `Date` header ([`parse_http_date`]), for a
-/// request sent at `sent_unix` and answered at `received_unix` by the phone's
-/// clock; measured against the middle of the exchange.
+/// The clock offset in seconds (for `Session.set_clock_offset`) that a
+/// server's reply gives: its `Date` header `value` (`Sun, 06 Nov 1994
+/// 08:49:37 GMT`) for a request sent at `sent` and answered at `received` by
+/// the phone's clock, measured against the middle of the exchange; `None`
+/// when `value` is not an HTTP date.
 #[uniffi::export]
-pub fn clock_offset_from(server_unix: u64, sent_unix: u64, received_unix: u64) -> i64 {
-    vakt_core::clock::offset_from(server_unix, sent_unix, received_unix)
-}
-
-/// Seconds since the epoch of an HTTP `Date` header value
-/// (`Sun, 06 Nov 1994 08:49:37 GMT`); `None` for anything else.
-#[uniffi::export]
-pub fn parse_http_date(value: String) -> Option<u64> {
-    vakt_core::clock::parse_http_date(&value)
+pub fn clock_offset_from_date(
+    value: String,
+    sent: SystemTime,
+    received: SystemTime,
+) -> Option<i64> {
+    let server = vakt_core::clock::parse_http_date(&value)?;
+    Some(vakt_core::clock::offset_from(
+        server,
+        time_in_saturating(sent),
+        time_in_saturating(received),
+    ))
 }
 
 /// GET (poll) or POST (enrol, answer).
@@ -245,8 +251,8 @@ pub struct HttpRequest {
     /// when the app allowed insecure servers *and* the server asked for it
     /// (`sslverify=0`); a platform transport may still refuse (`Tls`).
     pub verify_tls: bool,
-    /// The whole exchange must finish within this many milliseconds.
-    pub timeout_ms: u64,
+    /// The whole exchange must finish within this time.
+    pub timeout: Duration,
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -300,7 +306,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TransportFailure {
 /// Sends HTTP requests to push servers with the platform's own stack (its
 /// trust store, proxy and network policy): `HttpURLConnection`/OkHttp,
 /// `URLSession`. Called from a background thread; may block until the answer.
-/// Must honour `timeout_ms`, and `verify_tls` (never skip verification when it
+/// Must honour `timeout`, and `verify_tls` (never skip verification when it
 /// is true).
 #[uniffi::export(with_foreign)]
 pub trait HttpTransport: Send + Sync {
@@ -326,7 +332,7 @@ impl vakt_core::push::HttpTransport for ForeignTransport {
             // EXPOSE: the form body goes to the platform transport that sends it.
             body: request.body.expose().to_vec(),
             verify_tls: request.verify_tls,
-            timeout_ms: u64::try_from(request.timeout.as_millis()).unwrap_or(u64::MAX),
+            timeout: request.timeout,
         };
         let mut sent = self.0.send(foreign);
         match &mut sent {

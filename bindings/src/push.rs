@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use vakt_core::provision::{self, Provisioning};
 use vakt_core::push::{AnswerOutcome, ChallengeState, EnrolOptions};
@@ -14,6 +15,8 @@ use vakt_core::push::{
 use zeroize::Zeroizing;
 
 use crate::VaktError;
+use crate::args::challenge_id;
+use crate::convert::{id_out, time_out};
 use crate::error::PushProblem;
 use crate::platform::{ForeignTransport, HttpTransport};
 use crate::scan::ScannedCode;
@@ -36,19 +39,21 @@ pub enum PushTokenState {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct PushToken {
     /// Id within the vault (shared with account ids; `Session.delete` deletes it).
-    pub id: u64,
+    pub id: i64,
     /// The server's serial.
     pub serial: String,
     /// The label shown.
     pub label: String,
     /// The issuer shown (may be empty).
     pub issuer: String,
+    /// What to show for it: `issuer: label`, or the label alone.
+    pub display_name: String,
     /// The server's push URL.
     pub url: String,
     /// Where it stands.
     pub state: PushTokenState,
-    /// When it was enrolled on this device (Unix seconds); none if it never was.
-    pub enrolled_at: Option<u64>,
+    /// When it was enrolled on this device; none if it never was.
+    pub enrolled_at: Option<SystemTime>,
     /// The server asks that the app be unlocked before answering.
     pub require_app_pin: bool,
     /// The server sends no notifications: the app must poll.
@@ -58,17 +63,18 @@ pub struct PushToken {
 impl From<&vakt_core::push::PushTokenInfo> for PushToken {
     fn from(t: &vakt_core::push::PushTokenInfo) -> Self {
         Self {
-            id: t.id,
+            id: id_out(t.id),
             serial: t.serial.clone(),
             label: t.label.clone(),
             issuer: t.issuer.clone(),
+            display_name: t.display_name(),
             url: t.url.clone(),
             state: match t.state {
                 TokenState::Enrolled => PushTokenState::Enrolled,
                 TokenState::NeedsReenrolment => PushTokenState::NeedsReenrolment,
                 TokenState::Pending => PushTokenState::Interrupted,
             },
-            enrolled_at: (t.enrolled_at > 0).then_some(t.enrolled_at),
+            enrolled_at: (t.enrolled_at > 0).then(|| time_out(t.enrolled_at)),
             require_app_pin: t.require_app_pin,
             poll_only: t.poll_only,
         }
@@ -154,9 +160,9 @@ pub enum PushChallengeState {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct PushChallenge {
     /// Local id (what `approve_push` and `decline_push` take).
-    pub id: u64,
+    pub id: i64,
     /// The push token it is for.
-    pub token_id: u64,
+    pub token_id: i64,
     /// The token's display name (`issuer: label`).
     pub account: String,
     /// Title (e.g. the service).
@@ -166,10 +172,12 @@ pub struct PushChallenge {
     /// Presence-check options (number matching), empty if none: the user
     /// picks the one the login screen shows.
     pub presence_options: Vec<String>,
-    /// When it was first received here (Unix seconds).
-    pub received_at: u64,
-    /// When it stops being answerable here (Unix seconds).
-    pub expires_at: u64,
+    /// Approving needs one of `presence_options`.
+    pub has_presence_check: bool,
+    /// When it was first received here.
+    pub received_at: SystemTime,
+    /// When it stops being answerable here.
+    pub expires_at: SystemTime,
     /// Where it stands.
     pub state: PushChallengeState,
     /// Whether a decline may carry a reason (the server accepts reasons).
@@ -181,14 +189,15 @@ pub struct PushChallenge {
 impl From<vakt_core::push::PushChallengeInfo> for PushChallenge {
     fn from(c: vakt_core::push::PushChallengeInfo) -> Self {
         Self {
-            id: c.id,
-            token_id: c.token_id,
+            id: id_out(c.id),
+            token_id: id_out(c.token_id),
             account: c.account,
             title: c.challenge.title,
             question: c.challenge.question,
+            has_presence_check: !c.challenge.presence_options.is_empty(),
             presence_options: c.challenge.presence_options,
-            received_at: c.received_at,
-            expires_at: c.expires_at,
+            received_at: time_out(c.received_at),
+            expires_at: time_out(c.expires_at),
             state: match c.state {
                 ChallengeState::Open => PushChallengeState::Open,
                 ChallengeState::Sending(d) => PushChallengeState::Sending { decision: d.into() },
@@ -218,7 +227,7 @@ pub struct PushPollReport {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct PushRegistrationUpdate {
     /// The push token.
-    pub token_id: u64,
+    pub token_id: i64,
     /// Its serial.
     pub serial: String,
     /// Why its server did not take the new registration token (none: it
@@ -263,7 +272,7 @@ impl Session {
 
     fn answer(
         &self,
-        id: u64,
+        id: i64,
         decision: Decision,
         transport: Arc<dyn HttpTransport>,
         allow_insecure: bool,
@@ -274,6 +283,7 @@ impl Session {
             policy: policy(allow_insecure),
             now: self.now(),
         };
+        let id = challenge_id(id)?;
         self.with(|s| s.answer_push(id, decision, &ctx))
     }
 }
@@ -370,7 +380,7 @@ impl Session {
         Ok(updates
             .into_iter()
             .map(|u| PushRegistrationUpdate {
-                token_id: u.token_id,
+                token_id: id_out(u.token_id),
                 serial: u.serial,
                 problem: u.result.err().map(|e| PushProblem::new(u.token_id, e)),
             })
@@ -399,7 +409,8 @@ impl Session {
     }
 
     /// One challenge, whatever its state.
-    pub fn push_challenge(&self, id: u64) -> Result<PushChallenge, VaktError> {
+    pub fn push_challenge(&self, id: i64) -> Result<PushChallenge, VaktError> {
+        let id = challenge_id(id)?;
         self.with(|s| s.push_challenge(id)).map(Into::into)
     }
 
@@ -411,7 +422,7 @@ impl Session {
     /// it is sent: after a network failure, approving again retries it.
     pub fn approve_push(
         &self,
-        id: u64,
+        id: i64,
         transport: Arc<dyn HttpTransport>,
         allow_insecure: bool,
         presence_answer: Option<String>,
@@ -429,7 +440,7 @@ impl Session {
     /// reasons (`decline_reasons_supported`).
     pub fn decline_push(
         &self,
-        id: u64,
+        id: i64,
         transport: Arc<dyn HttpTransport>,
         allow_insecure: bool,
         reason: Option<DeclineReason>,

@@ -19,7 +19,8 @@ use vakt_core::vault::AddOutcome as CoreAddOutcome;
 use zeroize::Zeroizing;
 
 use crate::VaktError;
-use crate::otp::UriDetails;
+use crate::convert::{id_out, seconds};
+use crate::otp::UriInfo;
 use crate::vault::Session;
 
 /// The text of one QR code, classified. Holds the key (or enrolment
@@ -131,8 +132,8 @@ pub struct PushEnrolmentDetails {
     pub issuer: String,
     /// Where the enrolment is completed.
     pub url: String,
-    /// Minutes the server allows for completing the enrolment.
-    pub ttl_minutes: u32,
+    /// How long the server allows for completing the enrolment.
+    pub ttl: std::time::Duration,
     /// Whether the server's TLS certificate must be verified.
     pub sslverify: bool,
     /// Protocol version.
@@ -154,7 +155,7 @@ impl From<&PushEnrolment> for PushEnrolmentDetails {
             label: p.label.clone(),
             issuer: p.issuer.clone(),
             url: p.url.clone(),
-            ttl_minutes: p.ttl_minutes,
+            ttl: seconds(u64::from(p.ttl_minutes).saturating_mul(60)),
             sslverify: p.sslverify,
             version: p.version,
             poll_only: p.poll_only,
@@ -171,14 +172,14 @@ pub enum ScannedContent {
     /// One account (`otpauth://`).
     Account {
         /// The account.
-        details: UriDetails,
+        details: UriInfo,
     },
     /// One code of a Google Authenticator export (`otpauth-migration://`).
     Migration {
         /// Its place in the export.
         batch: MigrationBatch,
         /// The usable accounts, in the code's order.
-        accounts: Vec<UriDetails>,
+        accounts: Vec<UriInfo>,
         /// Entries that cannot be used (not added).
         unusable: Vec<UnusableExportEntry>,
     },
@@ -193,7 +194,7 @@ pub enum ScannedContent {
 fn content_of(p: &Provisioning) -> ScannedContent {
     match p {
         Provisioning::Account(a) => ScannedContent::Account {
-            details: UriDetails::from(a),
+            details: UriInfo::from(a),
         },
         Provisioning::Migration(MigrationPayload {
             batch,
@@ -201,7 +202,7 @@ fn content_of(p: &Provisioning) -> ScannedContent {
             unusable,
         }) => ScannedContent::Migration {
             batch: MigrationBatch::from(*batch),
-            accounts: accounts.iter().map(UriDetails::from).collect(),
+            accounts: accounts.iter().map(UriInfo::from).collect(),
             unusable: unusable.iter().map(UnusableExportEntry::from).collect(),
         },
         Provisioning::Push(p) => ScannedContent::PushEnrolment {
@@ -284,30 +285,35 @@ pub enum AddOutcome {
     /// Added with this id.
     Added {
         /// The new account's id.
-        id: u64,
+        id: i64,
     },
     /// Added with this id, but it gives the same codes as the account
     /// `like_id`, which has other names: show both; the user may delete one.
     AddedLike {
         /// The new account's id.
-        id: u64,
+        id: i64,
         /// The account that gives the same codes.
-        like_id: u64,
+        like_id: i64,
     },
     /// Not added: the vault already holds this account (same codes, same
     /// names).
     Duplicate {
         /// The account that has it.
-        existing_id: u64,
+        existing_id: i64,
     },
 }
 
 impl From<CoreAddOutcome> for AddOutcome {
     fn from(o: CoreAddOutcome) -> Self {
         match o {
-            CoreAddOutcome::Added(id) => AddOutcome::Added { id },
-            CoreAddOutcome::AddedLike { id, like } => AddOutcome::AddedLike { id, like_id: like },
-            CoreAddOutcome::Duplicate(existing_id) => AddOutcome::Duplicate { existing_id },
+            CoreAddOutcome::Added(id) => AddOutcome::Added { id: id_out(id) },
+            CoreAddOutcome::AddedLike { id, like } => AddOutcome::AddedLike {
+                id: id_out(id),
+                like_id: id_out(like),
+            },
+            CoreAddOutcome::Duplicate(existing) => AddOutcome::Duplicate {
+                existing_id: id_out(existing),
+            },
         }
     }
 }
@@ -319,6 +325,9 @@ pub struct ScannedAccountAdded {
     pub issuer: String,
     /// The user's name at the service.
     pub account_name: String,
+    /// The account that has this key now: the new one, or (when `outcome`
+    /// is `Duplicate`) the one already there.
+    pub id: i64,
     /// Added, or already there.
     pub outcome: AddOutcome,
 }
@@ -345,10 +354,18 @@ impl Session {
         })? {
             Added::Accounts(added) => Ok(added
                 .into_iter()
-                .map(|a| ScannedAccountAdded {
-                    issuer: a.issuer,
-                    account_name: a.name,
-                    outcome: a.outcome.into(),
+                .map(|a| {
+                    let outcome = AddOutcome::from(a.outcome);
+                    let id = match outcome {
+                        AddOutcome::Added { id } | AddOutcome::AddedLike { id, .. } => id,
+                        AddOutcome::Duplicate { existing_id } => existing_id,
+                    };
+                    ScannedAccountAdded {
+                        issuer: a.issuer,
+                        account_name: a.name,
+                        id,
+                        outcome,
+                    }
                 })
                 .collect()),
             Added::PushToken(_) => Err(VaktError::Internal {

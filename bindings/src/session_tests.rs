@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use vakt_core::vault::{self as core, KdfParams, PinPolicy, Services, SoftwareKeystore};
 
@@ -75,7 +76,7 @@ fn idle_timeout_and_background_lock_by_the_vaults_clock() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(TestClock(AtomicU64::new(1_000)));
     let session = open_session(dir.path(), clock.clone());
-    session.set_idle_timeout(Some(60));
+    session.set_idle_timeout(Some(Duration::from_secs(60)));
     clock.0.store(1_059, Ordering::SeqCst);
     assert!(
         session.with(|s| s.accounts()).is_ok(),
@@ -92,10 +93,10 @@ fn idle_timeout_and_background_lock_by_the_vaults_clock() {
 
     let other = tempfile::tempdir().unwrap();
     let session = open_session(other.path(), clock.clone());
-    session.entered_background(30);
+    session.entered_background(Duration::from_secs(30));
     clock.0.store(1_148, Ordering::SeqCst);
     assert!(session.entered_foreground(), "back within 30 s");
-    session.entered_background(30);
+    session.entered_background(Duration::from_secs(30));
     clock.0.store(1_178, Ordering::SeqCst);
     assert!(
         matches!(session.with(|s| s.accounts()), Err(VaktError::Locked)),
@@ -105,7 +106,7 @@ fn idle_timeout_and_background_lock_by_the_vaults_clock() {
 
     let third = tempfile::tempdir().unwrap();
     let session = open_session(third.path(), clock);
-    session.entered_background(0);
+    session.entered_background(Duration::ZERO);
     assert!(session.is_locked(), "grace 0: at once");
 }
 
@@ -117,7 +118,11 @@ fn codes_follow_the_clock_offset() {
     session
         .add_uri("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&issuer=A".into())
         .unwrap();
-    let code_at = |t: u64| session.codes_at(t).unwrap()[0].code.clone();
+    let code_at = |t: u64| {
+        session.codes_at(crate::convert::time_out(t)).unwrap()[0]
+            .code
+            .clone()
+    };
     assert_eq!(session.codes().unwrap()[0].code, code_at(1_000_000));
     session.set_clock_offset(3_600).unwrap();
     assert_eq!(session.clock_offset().unwrap(), 3_600);

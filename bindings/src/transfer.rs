@@ -16,6 +16,8 @@ use vakt_core::vault::Pin;
 use zeroize::Zeroizing;
 
 use crate::VaktError;
+use crate::args::account_id;
+use crate::convert::id_out;
 use crate::vault::Session;
 
 /// The apps whose export files can be imported.
@@ -60,7 +62,7 @@ impl From<ImportFormat> for Format {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct ImportedAccount {
     /// Added: the new id. Duplicate: the id of the account that has the key.
-    pub id: u64,
+    pub id: i64,
     /// "Issuer (name)" as the file has them.
     pub label: String,
 }
@@ -96,9 +98,9 @@ pub struct ImportReport {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct LookAlike {
     /// The new account's id.
-    pub id: u64,
+    pub id: i64,
     /// The account already there that gives the same codes.
-    pub like_id: u64,
+    pub like_id: i64,
     /// Issuer and name as the file has them.
     pub label: String,
 }
@@ -106,7 +108,10 @@ pub struct LookAlike {
 fn listed(pairs: Vec<(u64, String)>) -> Vec<ImportedAccount> {
     pairs
         .into_iter()
-        .map(|(id, label)| ImportedAccount { id, label })
+        .map(|(id, label)| ImportedAccount {
+            id: id_out(id),
+            label,
+        })
         .collect()
 }
 
@@ -141,7 +146,7 @@ pub struct MigrationQrCode {
     /// Number of codes in the export.
     pub batch_size: u32,
     /// Ids of the accounts it carries.
-    pub account_ids: Vec<u64>,
+    pub account_ids: Vec<i64>,
 }
 
 impl std::fmt::Debug for MigrationQrCode {
@@ -158,7 +163,7 @@ impl std::fmt::Debug for MigrationQrCode {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct NotExportableAccount {
     /// The account's id (offer its own QR: `account_qr`).
-    pub id: u64,
+    pub id: i64,
     /// The field at fault (`type`, `period`, `digits`, `counter`, `names`).
     pub field: String,
     /// Why, for the user.
@@ -206,7 +211,11 @@ impl Session {
             look_alikes: report
                 .look_alikes
                 .into_iter()
-                .map(|(id, like_id, label)| LookAlike { id, like_id, label })
+                .map(|(id, like_id, label)| LookAlike {
+                    id: id_out(id),
+                    like_id: id_out(like_id),
+                    label,
+                })
                 .collect(),
             skipped: report
                 .unsupported
@@ -256,9 +265,13 @@ impl Session {
     pub fn export_migration_qr_codes(
         &self,
         pin: String,
-        ids: Vec<u64>,
+        ids: Vec<i64>,
     ) -> Result<MigrationExport, VaktError> {
         let pin = Pin::parse(&pin)?;
+        let ids = ids
+            .into_iter()
+            .map(account_id)
+            .collect::<Result<Vec<_>, _>>()?;
         let (ids, accounts) = self.with(|s| {
             let confirmed = s.confirm_pin(&pin)?;
             let ids: Vec<u64> = match ids.is_empty() {
@@ -272,7 +285,7 @@ impl Session {
             &accounts,
             google_authenticator::new_batch_id(&SystemRandom::new())?,
         );
-        let id_of = |index: &usize| ids.get(*index).copied().unwrap_or_default();
+        let id_of = |index: &usize| id_out(ids.get(*index).copied().unwrap_or_default());
         let codes = plan
             .codes
             .iter()
@@ -303,8 +316,9 @@ impl Session {
     /// ([`QrImage`]). **It carries the account's key**: show it, do not store
     /// or share it. `pin` is asked again, even in an open session (as for
     /// [`Session::export_aegis`]).
-    pub fn account_qr(&self, pin: String, id: u64) -> Result<QrImage, VaktError> {
+    pub fn account_qr(&self, pin: String, id: i64) -> Result<QrImage, VaktError> {
         let pin = Pin::parse(&pin)?;
+        let id = account_id(id)?;
         let account = self.with(|s| {
             let confirmed = s.confirm_pin(&pin)?;
             s.export_some(&[id], confirmed)?

@@ -2,14 +2,17 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
-use vakt_core::account::{Account, OtpKind, OtpParams};
+use vakt_core::account::{Account as NewAccount, OtpKind, OtpParams};
 use vakt_core::otp::{Digits, Period};
 use vakt_core::rng::SystemRandom;
 use vakt_core::vault::{self as core, Pin, PinPolicy, Services, ThreadSleep};
 use zeroize::Zeroizing;
 
 use crate::VaktError;
+use crate::args::{account_id, time_in};
+use crate::convert::{id_out, seconds, time_out};
 use crate::otp::{HashAlgorithm, OtpType, kind_parts};
 use crate::platform::{Clock, DeviceKeystore, ForeignKeystore, ForeignUserAuth, UserAuthKeystore};
 use crate::unblock_code::NewUnblockCode;
@@ -18,7 +21,7 @@ use crate::unblock_code::NewUnblockCode;
 #[derive(Clone, Copy, Debug, uniffi::Record)]
 pub struct VaultOptions {
     /// Minimum PIN length, 4–12.
-    pub min_pin_length: u8,
+    pub min_pin_length: u32,
 }
 
 impl VaultOptions {
@@ -26,7 +29,7 @@ impl VaultOptions {
         #[cfg_attr(not(feature = "test-support"), allow(unused_mut))]
         let mut config = core::VaultConfig {
             pin_policy: PinPolicy {
-                min_len: usize::from(self.min_pin_length),
+                min_len: usize::try_from(self.min_pin_length).unwrap_or(usize::MAX),
             },
             ..core::VaultConfig::default()
         };
@@ -71,7 +74,7 @@ pub struct Unblocked {
 
 /// The lockout state (no PIN needed).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct LockStatus {
+pub struct LockState {
     /// Only the unblock code opens the vault.
     pub blocked: bool,
     /// PIN attempts left before blocking.
@@ -80,8 +83,8 @@ pub struct LockStatus {
     pub failed_pin_attempts: u32,
     /// Wrong unblock codes since the last success.
     pub failed_unblock_attempts: u32,
-    /// How long the next unblock attempt will wait, in seconds.
-    pub next_unblock_delay_seconds: u64,
+    /// How long the next unblock attempt will wait.
+    pub next_unblock_delay: Duration,
 }
 
 /// Creates a vault at `path` protected by `pin`.
@@ -156,14 +159,14 @@ impl Vault {
     }
 
     /// The lockout state.
-    pub fn status(&self) -> Result<LockStatus, VaktError> {
+    pub fn status(&self) -> Result<LockState, VaktError> {
         let s = self.inner.status()?;
-        Ok(LockStatus {
+        Ok(LockState {
             blocked: s.blocked,
             attempts_left: s.attempts_left,
             failed_pin_attempts: s.failed_pin_attempts,
             failed_unblock_attempts: s.failed_unblock_attempts,
-            next_unblock_delay_seconds: s.next_unblock_delay.as_secs(),
+            next_unblock_delay: s.next_unblock_delay,
         })
     }
 
@@ -225,9 +228,9 @@ fn new_pin_checked(text: &str, config: &core::VaultConfig) -> Result<Pin, VaktEr
 
 /// An account as listed (never its key).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct AccountInfo {
+pub struct Account {
     /// Stable id within the vault.
-    pub id: u64,
+    pub id: i64,
     /// Display order.
     pub position: i64,
     /// The service.
@@ -239,25 +242,25 @@ pub struct AccountInfo {
     /// The HMAC hash.
     pub algorithm: HashAlgorithm,
     /// Characters per code.
-    pub digits: u8,
-    /// Seconds per code (time-based kinds).
-    pub period: Option<u64>,
+    pub digits: u32,
+    /// How long each code lasts (time-based kinds).
+    pub period: Option<Duration>,
     /// The counter of the next code (HOTP).
     pub counter: Option<u64>,
 }
 
-impl From<&core::AccountInfo> for AccountInfo {
+impl From<&core::AccountInfo> for Account {
     fn from(a: &core::AccountInfo) -> Self {
         let (otp_type, period, counter) = kind_parts(a.kind);
         Self {
-            id: a.id,
+            id: id_out(a.id),
             position: a.position,
             issuer: a.issuer.clone(),
             account_name: a.name.clone(),
             otp_type,
             algorithm: a.algorithm.into(),
-            digits: a.digits,
-            period,
+            digits: u32::from(a.digits),
+            period: period.map(seconds),
             counter,
         }
     }
@@ -265,14 +268,20 @@ impl From<&core::AccountInfo> for AccountInfo {
 
 /// One row of the code screen.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct CodeEntry {
+pub struct CodeRow {
     /// The account.
-    pub account: AccountInfo,
-    /// The current code; `None` for HOTP (use `next_code`).
+    pub account: Account,
+    /// HOTP: no code is shown until the user asks for one (`next_code`;
+    /// each spends a counter value).
+    pub counter_based: bool,
+    /// The current code; `None` for HOTP.
     pub code: Option<String>,
-    /// Seconds until `code` expires.
-    pub seconds_left: Option<u64>,
-    /// The code after this one.
+    /// How long `code` stays valid (from the time asked for); `None` for HOTP.
+    pub time_left: Option<Duration>,
+    /// When `code` stops being valid; `None` for HOTP.
+    pub valid_until: Option<SystemTime>,
+    /// The code after this one (show it when `time_left` is short); `None`
+    /// for HOTP.
     pub next_code: Option<String>,
 }
 
@@ -290,9 +299,9 @@ pub struct ManualEntry {
     /// SHA1 (default), SHA256, SHA512.
     pub algorithm: HashAlgorithm,
     /// Digits, 1–10 (default 6).
-    pub digits: u8,
-    /// Seconds per code (default 30).
-    pub period: u64,
+    pub digits: u32,
+    /// How long each code lasts, whole seconds (default 30 s).
+    pub period: Duration,
     /// HOTP counter to start from (default 0).
     pub counter: u64,
 }
@@ -384,7 +393,28 @@ impl Session {
     }
 }
 
-fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
+impl Session {
+    /// The code screen at `now` (Unix seconds).
+    fn codes_at_unix(&self, now: u64) -> Result<Vec<CodeRow>, VaktError> {
+        let rows = self.with(|s| s.codes(now))?;
+        Ok(rows
+            .iter()
+            .map(|e| {
+                let view = e.view.as_ref();
+                CodeRow {
+                    account: Account::from(&e.info),
+                    counter_based: view.is_none(),
+                    code: view.map(|v| v.code.to_string()),
+                    time_left: view.map(|v| seconds(v.seconds_left)),
+                    valid_until: view.map(|v| time_out(now.saturating_add(v.seconds_left))),
+                    next_code: view.and_then(|v| v.next_code.as_ref().map(ToString::to_string)),
+                }
+            })
+            .collect())
+    }
+}
+
+fn manual_account(entry: &ManualEntry) -> Result<NewAccount, VaktError> {
     let key = Zeroizing::new(entry.key.clone());
     let secret = vakt_core::provision::keytext::parse_base32_key(&key)?;
     let invalid = |message: &str| VaktError::InvalidParameter {
@@ -392,7 +422,7 @@ fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
     };
     let kind = match entry.otp_type {
         OtpType::Totp => OtpKind::Totp {
-            period: Period::new(entry.period)
+            period: Period::new(entry.period.as_secs())
                 .ok_or_else(|| invalid("period: must be at least 1 second"))?,
         },
         OtpType::Hotp => OtpKind::Hotp {
@@ -407,10 +437,13 @@ fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
         ),
         _ => (
             entry.algorithm.into(),
-            Digits::new(entry.digits).ok_or_else(|| invalid("digits: must be from 1 to 10"))?,
+            u8::try_from(entry.digits)
+                .ok()
+                .and_then(Digits::new)
+                .ok_or_else(|| invalid("digits: must be from 1 to 10"))?,
         ),
     };
-    Ok(Account::new(
+    Ok(NewAccount::new(
         &entry.issuer,
         &entry.account_name,
         OtpParams {
@@ -425,73 +458,63 @@ fn manual_account(entry: &ManualEntry) -> Result<Account, VaktError> {
 #[uniffi::export]
 impl Session {
     /// Every account in display order.
-    pub fn accounts(&self) -> Result<Vec<AccountInfo>, VaktError> {
-        self.with(|s| {
-            Ok::<_, core::VaultError>(s.accounts()?.iter().map(AccountInfo::from).collect())
-        })
+    pub fn accounts(&self) -> Result<Vec<Account>, VaktError> {
+        self.with(|s| Ok::<_, core::VaultError>(s.accounts()?.iter().map(Account::from).collect()))
     }
 
     /// Adds the account of an otpauth URI; returns its id.
-    pub fn add_uri(&self, uri: String) -> Result<u64, VaktError> {
+    pub fn add_uri(&self, uri: String) -> Result<i64, VaktError> {
         let uri = Zeroizing::new(uri);
         let account = vakt_core::provision::uri::parse(&uri)?;
-        self.with(|s| s.add(&account))
+        self.with(|s| s.add(&account)).map(id_out)
     }
 
     /// Adds an account from a key typed by hand; returns its id.
-    pub fn add_manual(&self, entry: ManualEntry) -> Result<u64, VaktError> {
+    pub fn add_manual(&self, entry: ManualEntry) -> Result<i64, VaktError> {
         let account = manual_account(&entry)?;
-        self.with(|s| s.add(&account))
+        self.with(|s| s.add(&account)).map(id_out)
     }
 
     /// Renames an account (and its issuer, if given).
     pub fn rename(
         &self,
-        id: u64,
+        id: i64,
         issuer: Option<String>,
         account_name: String,
     ) -> Result<(), VaktError> {
+        let id = account_id(id)?;
         self.with(|s| s.rename(id, issuer.as_deref(), &account_name))
     }
 
     /// Deletes an account, or a push token (with its challenges and its
     /// signing key in the keystore).
-    pub fn delete(&self, id: u64) -> Result<(), VaktError> {
+    pub fn delete(&self, id: i64) -> Result<(), VaktError> {
+        let id = account_id(id)?;
         self.with(|s| s.delete(id))
     }
 
     /// Puts the accounts in this order (every id once).
-    pub fn reorder(&self, ids: Vec<u64>) -> Result<(), VaktError> {
+    pub fn reorder(&self, ids: Vec<i64>) -> Result<(), VaktError> {
+        let ids = ids
+            .into_iter()
+            .map(account_id)
+            .collect::<Result<Vec<_>, _>>()?;
         self.with(|s| s.reorder(&ids))
     }
 
     /// The code screen now (by the vault's clock, corrected by its offset).
-    pub fn codes(&self) -> Result<Vec<CodeEntry>, VaktError> {
-        self.codes_at(self.now())
+    pub fn codes(&self) -> Result<Vec<CodeRow>, VaktError> {
+        self.codes_at_unix(self.now())
     }
 
-    /// The code screen at `unix_seconds`.
-    pub fn codes_at(&self, unix_seconds: u64) -> Result<Vec<CodeEntry>, VaktError> {
-        self.with(|s| {
-            Ok::<_, core::VaultError>(
-                s.codes(unix_seconds)?
-                    .iter()
-                    .map(|e| CodeEntry {
-                        account: AccountInfo::from(&e.info),
-                        code: e.view.as_ref().map(|v| v.code.to_string()),
-                        seconds_left: e.view.as_ref().map(|v| v.seconds_left),
-                        next_code: e
-                            .view
-                            .as_ref()
-                            .and_then(|v| v.next_code.as_ref().map(ToString::to_string)),
-                    })
-                    .collect(),
-            )
-        })
+    /// The code screen at `at` (screenshots, tests).
+    pub fn codes_at(&self, at: SystemTime) -> Result<Vec<CodeRow>, VaktError> {
+        self.codes_at_unix(time_in(at)?)
     }
 
     /// HOTP: advances the counter (committed first) and returns the code.
-    pub fn next_code(&self, id: u64) -> Result<String, VaktError> {
+    pub fn next_code(&self, id: i64) -> Result<String, VaktError> {
+        let id = account_id(id)?;
         self.with(|s| s.next_code(id).map(|c| c.into_string()))
     }
 
@@ -516,13 +539,13 @@ impl Session {
         !self.auto_lock_allows(|rule, now| !rule.expired(now))
     }
 
-    /// Locks the session after `seconds` without a call (by the vault's
-    /// clock; `None`: never by idleness). Checked on every call and by
-    /// `is_locked()`; an app that wants the key gone from memory at that
-    /// moment calls `lock()` from its own timer.
-    pub fn set_idle_timeout(&self, seconds: Option<u64>) {
+    /// Locks the session after `timeout` without a call (whole seconds, by
+    /// the vault's clock; `None`: never by idleness). Checked on every call
+    /// and by `is_locked()`; an app that wants the key gone from memory at
+    /// that moment calls `lock()` from its own timer.
+    pub fn set_idle_timeout(&self, timeout: Option<Duration>) {
         if let Ok(mut rule) = self.auto_lock.lock() {
-            rule.set_idle_timeout(seconds);
+            rule.set_idle_timeout(timeout.map(|t| t.as_secs()));
         }
     }
 
@@ -561,10 +584,11 @@ impl Session {
     }
 
     /// The app went to the background (Android `onStop`, iOS scene phase
-    /// `.background`): with `lock_after_seconds` 0 the session locks now;
-    /// otherwise it locks if the app is still away that long when it is next
-    /// used or comes back ([`Session::entered_foreground`]).
-    pub fn entered_background(&self, lock_after_seconds: u64) {
+    /// `.background`): with `lock_after` under a second the session locks
+    /// now; otherwise it locks if the app is still away that long when it is
+    /// next used or comes back ([`Session::entered_foreground`]).
+    pub fn entered_background(&self, lock_after: Duration) {
+        let lock_after_seconds = lock_after.as_secs();
         if lock_after_seconds == 0 {
             self.lock();
             return;

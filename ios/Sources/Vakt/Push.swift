@@ -23,112 +23,20 @@ public typealias PushNetworkKind = VaktFFI.PushNetworkKind
 public typealias ChallengeRefusal = VaktFFI.ChallengeRefusal
 public typealias PushProblemKind = VaktFFI.PushProblemKind
 
-/// A privacyIDEA push token. `id` is shared with accounts: `VaktSession.delete(id:)` deletes it.
-public struct PushToken: Equatable, Hashable, Sendable, Identifiable {
-    public let id: UInt64
-    public let serial: String
-    public let label: String
-    /// May be empty.
-    public let issuer: String
-    /// The server's push URL.
-    public let url: String
-    public let state: PushTokenState
-    /// When it was enrolled on this device; nil if it never was.
-    public let enrolledAt: Date?
-    /// The server asks that the app be unlocked before answering.
-    public let requireAppPin: Bool
-    /// The server sends no notifications: poll (`VaktPush.pollUpdates`).
-    public let pollOnly: Bool
-
-    /// `issuer: label`, or the label alone.
-    public var displayName: String {
-        issuer.isEmpty || issuer == label ? label : "\(issuer): \(label)"
-    }
-
-    init(_ t: VaktFFI.PushToken) {
-        id = t.id
-        serial = t.serial
-        label = t.label
-        issuer = t.issuer
-        url = t.url
-        state = t.state
-        enrolledAt = t.enrolledAt.map { Date(timeIntervalSince1970: TimeInterval($0)) }
-        requireAppPin = t.requireAppPin
-        pollOnly = t.pollOnly
-    }
-}
-
-/// A verified login request, ready to show.
-public struct PushChallenge: Equatable, Hashable, Sendable, Identifiable {
-    /// What `VaktPush.approve` and `decline` take.
-    public let id: UInt64
-    public let tokenId: UInt64
-    /// The token's display name.
-    public let account: String
-    public let title: String
-    public let question: String
-    /// Number matching: the user picks the one the login screen shows; empty if none.
-    public let presenceOptions: [String]
-    public let receivedAt: Date
-    /// When it stops being answerable here.
-    public let expiresAt: Date
-    public let state: PushChallengeState
-    /// Whether a decline may carry a `DeclineReason`.
-    public let declineReasonsSupported: Bool
-    /// The code to show after approval, if the server sent one.
-    public let displayCode: String?
-
-    /// Approving needs one of `presenceOptions`.
-    public var hasPresenceCheck: Bool { !presenceOptions.isEmpty }
-
-    init(_ c: VaktFFI.PushChallenge) {
-        id = c.id
-        tokenId = c.tokenId
-        account = c.account
-        title = c.title
-        question = c.question
-        presenceOptions = c.presenceOptions
-        receivedAt = Date(timeIntervalSince1970: TimeInterval(c.receivedAt))
-        expiresAt = Date(timeIntervalSince1970: TimeInterval(c.expiresAt))
-        state = c.state
-        declineReasonsSupported = c.declineReasonsSupported
-        displayCode = c.displayCode
-    }
-}
-
+/// A privacyIDEA push token (`id` is shared with accounts: `VaktSession.delete(id:)` deletes it).
+public typealias PushToken = VaktFFI.PushToken
+/// A verified login request, ready to show (`receivedAt`, `expiresAt` as `Date`s).
+public typealias PushChallenge = VaktFFI.PushChallenge
 /// One token's problem during a poll; `message` is for people.
-public struct PushProblem: Equatable, Hashable, Sendable {
-    public let tokenId: UInt64
-    public let kind: PushProblemKind
-    public let message: String
-}
-
+public typealias PushProblem = VaktFFI.PushProblem
 /// What a poll found: every waiting challenge, how many are new, and per-token problems.
-public struct PushPollResult: Equatable, Hashable, Sendable {
-    public let challenges: [PushChallenge]
-    public let newCount: Int
-    public let problems: [PushProblem]
-
-    init(_ r: PushPollReport) {
-        challenges = r.challenges.map(PushChallenge.init)
-        newCount = Int(r.newCount)
-        problems = r.problems.map { PushProblem(tokenId: $0.tokenId, kind: $0.kind, message: $0.message) }
-    }
-}
-
+public typealias PushPollResult = VaktFFI.PushPollReport
 /// What became of a new registration token at one push token's server:
 /// `problem` nil means it took it.
-public struct PushRegistrationUpdate: Equatable, Hashable, Sendable {
-    public let tokenId: UInt64
-    public let serial: String
-    public let problem: PushProblem?
+public typealias PushRegistrationUpdate = VaktFFI.PushRegistrationUpdate
 
-    init(_ u: VaktFFI.PushRegistrationUpdate) {
-        tokenId = u.tokenId
-        serial = u.serial
-        problem = u.problem.map { PushProblem(tokenId: $0.tokenId, kind: $0.kind, message: $0.message) }
-    }
-}
+extension VaktFFI.PushToken: Identifiable {}
+extension VaktFFI.PushChallenge: Identifiable {}
 
 /// Push approval on an open session: enrol privacyIDEA push tokens, receive
 /// login requests (poll, or a notification's payload) and answer them. Get one
@@ -158,29 +66,29 @@ public final class VaktPush: @unchecked Sendable {
     /// already enrolled, `.pushServer` (404) if the code was used or expired.
     public func enrol(scanned qr: ScannedQr, notificationToken: String? = nil) async throws -> PushToken {
         let (code, transport, insecure) = (qr.code, transport, allowInsecure)
-        return PushToken(try await session.run {
+        return try await session.run {
             try $0.enrolPush(code: code, transport: transport, allowInsecure: insecure, notificationToken: notificationToken)
-        })
+        }
     }
 
     /// The same for an `otpauth://pipush/` URI's text.
     public func enrol(uri: String, notificationToken: String? = nil) async throws -> PushToken {
         let (transport, insecure) = (transport, allowInsecure)
-        return PushToken(try await session.run {
+        return try await session.run {
             try $0.enrolPushUri(uri: uri, transport: transport, allowInsecure: insecure, notificationToken: notificationToken)
-        })
+        }
     }
 
     /// Every push token.
     public func tokens() async throws -> [PushToken] {
-        try await session.run { try $0.pushTokens().map(PushToken.init) }
+        try await session.run { try $0.pushTokens() }
     }
 
     /// Asks every enrolled token's server for login requests; problems are
     /// reported per token, not thrown.
     public func poll() async throws -> PushPollResult {
         let (transport, insecure) = (transport, allowInsecure)
-        return PushPollResult(try await session.run { try $0.pollPush(transport: transport, allowInsecure: insecure) })
+        return try await session.run { try $0.pollPush(transport: transport, allowInsecure: insecure) }
     }
 
     /// Gives every enrolled token's server a new Firebase registration token
@@ -193,7 +101,7 @@ public final class VaktPush: @unchecked Sendable {
         let (transport, insecure) = (transport, allowInsecure)
         return try await session.run {
             try $0.updatePushRegistration(registrationToken: registrationToken, transport: transport, allowInsecure: insecure)
-                .map(PushRegistrationUpdate.init)
+                
         }
     }
 
@@ -226,7 +134,7 @@ public final class VaktPush: @unchecked Sendable {
     /// `.unknownPushToken`, `.needsReenrolment`, or `.alreadyAnswered` /
     /// `.challengeExpired` for a replay.
     public func receive(_ data: [String: String]) async throws -> PushChallenge {
-        PushChallenge(try await session.run { try $0.receivePush(data: data) })
+        try await session.run { try $0.receivePush(data: data) }
     }
 
     /// The same for a notification's `userInfo` as it arrives
@@ -255,19 +163,19 @@ public final class VaktPush: @unchecked Sendable {
 
     /// The login requests waiting for an answer, oldest first (no network).
     public func challenges() async throws -> [PushChallenge] {
-        try await session.run { try $0.pushChallenges().map(PushChallenge.init) }
+        try await session.run { try $0.pushChallenges() }
     }
 
     /// One login request, whatever its state.
-    public func challenge(id: UInt64) async throws -> PushChallenge {
-        PushChallenge(try await session.run { try $0.pushChallenge(id: id) })
+    public func challenge(id: Int64) async throws -> PushChallenge {
+        try await session.run { try $0.pushChallenge(id: id) }
     }
 
     /// Approves login request `id` (`presenceAnswer`: the option the login
     /// screen shows, when it has options). Returns the code to show, if any.
     /// After a network failure, approving again retries the same answer.
     @discardableResult
-    public func approve(id: UInt64, presenceAnswer: String? = nil) async throws -> String? {
+    public func approve(id: Int64, presenceAnswer: String? = nil) async throws -> String? {
         let (transport, insecure) = (transport, allowInsecure)
         return try await session.run {
             try $0.approvePush(id: id, transport: transport, allowInsecure: insecure, presenceAnswer: presenceAnswer)
@@ -275,7 +183,7 @@ public final class VaktPush: @unchecked Sendable {
     }
 
     /// Declines login request `id`; `reason` is sent if the server accepts reasons.
-    public func decline(id: UInt64, reason: DeclineReason? = nil) async throws {
+    public func decline(id: Int64, reason: DeclineReason? = nil) async throws {
         let (transport, insecure) = (transport, allowInsecure)
         try await session.run {
             try $0.declinePush(id: id, transport: transport, allowInsecure: insecure, reason: reason)
@@ -319,7 +227,7 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
             trust = appTrust
         }
         let delegate = TransportDelegate(trust: trust)
-        let timeout = Self.timeoutInterval(milliseconds: request.timeoutMs)
+        let timeout = Self.timeoutInterval(request.timeout)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
@@ -362,11 +270,10 @@ public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
         return try outcome.get()
     }
 
-    /// `timeoutMs` as URLSession takes it. FoundationNetworking (Linux) drops
-    /// the fraction of a second — a timeout under one second fails at once —
-    /// so there it is rounded up to whole seconds.
-    static func timeoutInterval(milliseconds: UInt64) -> TimeInterval {
-        let seconds = TimeInterval(milliseconds) / 1000
+    /// A request's `timeout` as URLSession takes it. FoundationNetworking
+    /// (Linux) drops the fraction of a second — a timeout under one second
+    /// fails at once — so there it is rounded up to whole seconds.
+    static func timeoutInterval(_ seconds: TimeInterval) -> TimeInterval {
         #if canImport(FoundationNetworking)
         return seconds.rounded(.up)
         #else

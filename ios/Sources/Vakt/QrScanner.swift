@@ -1,62 +1,15 @@
 import Foundation
 import VaktFFI
 
-/// What a scanned QR code holds (never a key or credential).
-public enum QrContent: Equatable, Hashable, Sendable {
-    /// One account (`otpauth://`).
-    case account(UriDetails)
-    /// One code of a Google Authenticator export (`otpauth-migration://`): its
-    /// 0-based index and the export's size and id, the usable accounts, and the
-    /// entries that cannot be used (by name).
-    case migration(batchIndex: Int, batchSize: Int, batchId: Int32, accounts: [UriDetails], unusable: [UnusableExportEntry])
-    /// A privacyIDEA push token to enrol: pass the code to `VaktPush.enrol(scanned:)`.
-    case pushEnrolment(PushEnrolmentDetails)
-
-    init(_ c: ScannedContent) {
-        switch c {
-        case let .account(details):
-            self = .account(details)
-        case let .migration(batch, accounts, unusable):
-            self = .migration(
-                batchIndex: Int(batch.index), batchSize: Int(batch.size), batchId: batch.id,
-                accounts: accounts, unusable: unusable
-            )
-        case let .pushEnrolment(details):
-            self = .pushEnrolment(details)
-        }
-    }
-}
-
-/// One account of a scanned code, and whether it was added.
-public struct ScannedAccount: Equatable, Hashable, Sendable {
-    public let issuer: String
-    public let accountName: String
-    /// The new account's id; if `isDuplicate`, the id of the account that already has this key.
-    public let id: UInt64
-    /// The vault already held this account (same codes, same names): nothing was added.
-    public let isDuplicate: Bool
-    /// Added, but it gives the same codes as this account, which has other names (show both).
-    public let likeId: UInt64?
-
-    init(_ a: ScannedAccountAdded) {
-        issuer = a.issuer
-        accountName = a.accountName
-        switch a.outcome {
-        case let .added(id):
-            self.id = id
-            isDuplicate = false
-            likeId = nil
-        case let .addedLike(id, like):
-            self.id = id
-            isDuplicate = false
-            likeId = like
-        case let .duplicate(existingId):
-            id = existingId
-            isDuplicate = true
-            likeId = nil
-        }
-    }
-}
+/// What a scanned QR code holds (never a key or credential): `.account(details:)`,
+/// `.migration(batch:accounts:unusable:)` or `.pushEnrolment(details:)`.
+public typealias QrContent = VaktFFI.ScannedContent
+/// One account of a scanned code and what adding it did: `id` is the account
+/// that has the key now; `outcome` is `.added`, `.addedLike(id:likeId:)` (same
+/// codes as an account with other names: show both) or `.duplicate` (nothing
+/// was added).
+public typealias ScannedAccount = VaktFFI.ScannedAccountAdded
+public typealias AddOutcome = VaktFFI.AddOutcome
 
 /// One QR code read by `QrScanner`. Its key (or push enrolment credential)
 /// stays in Rust: show `content()`, then pass it to `VaktSession.add(scanned:)`.
@@ -70,7 +23,7 @@ public final class ScannedQr: @unchecked Sendable, CustomStringConvertible {
     /// What the code holds. Throws `.notAnAuthenticatorQr` (only its scheme is
     /// named) or `.invalidUri` (naming the field at fault).
     public func content() throws -> QrContent {
-        try ffi { QrContent(try code.content()) }
+        try ffi { try code.content() }
     }
 
     public var description: String { "ScannedQr" }

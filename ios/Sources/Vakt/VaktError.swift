@@ -45,11 +45,11 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     /// The vault file cannot be used; it was left untouched.
     case vaultUnreadable(UnreadableReason)
     /// The account is already in the vault.
-    case duplicate(existingId: UInt64)
+    case duplicate(existingId: Int64)
     /// No account with this id.
-    case noSuchAccount(id: UInt64)
+    case noSuchAccount(id: Int64)
     /// The account is time-based; it has no counter to advance.
-    case notCounterBased(id: UInt64)
+    case notCounterBased(id: Int64)
     /// The session was locked: unlock again.
     case locked
     /// No QR code in the image: ask for another picture.
@@ -116,9 +116,9 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     /// A login request for a push token this vault does not have.
     case unknownPushToken
     /// The push token must be enrolled again (restored, or interrupted): scan a new code.
-    case needsReenrolment(tokenId: UInt64)
+    case needsReenrolment(tokenId: Int64)
     /// No login request with this id.
-    case noSuchChallenge(id: UInt64)
+    case noSuchChallenge(id: Int64)
     /// The login request has expired.
     case challengeExpired
     /// The login request was already answered.
@@ -210,57 +210,70 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         }
     }
 
-    public var errorDescription: String? {
+    /// The generated error this one stands for (none for `.notAnImage`, which
+    /// ImageIO raises on this side).
+    var generated: VaktFFI.VaktError? {
         switch self {
-        case let .invalidUri(_, message), let .invalidKey(message), let .invalidParameter(message),
-             let .invalidPin(_, message), let .mistypedUnblockCode(_, message), let .invalidInput(message),
-             let .notAnImage(message), let .importFailed(message),
-             let .storage(message), let .keystore(message), let .internalFailure(message):
-            return message
-        case let .wrongPin(left): return "Wrong PIN: \(left) attempt(s) left."
-        case .blocked: return "The vault is blocked; use the unblock code."
-        case .wrongUnblockCode: return "Wrong unblock code."
-        case .notInitialized: return "No vault here yet."
-        case .alreadyInitialized: return "A vault already exists here."
-        case .vaultUnreadable: return "The vault cannot be opened."
-        case .vaultDamaged: return "The vault file is damaged; it was moved aside: restore a backup."
-        case .storageFull: return "There is no space left on the device; free some space and try again."
-        case .storageNotWritable:
-            return "The vault's folder cannot be written; the PIN lockout must record each attempt there."
-        case .storageUnavailable: return "The storage is not available until the device is unlocked."
-        case .biometricNotEnabled: return "Biometric unlock is not enabled; use the PIN."
-        case .biometricCancelled: return "Biometric unlock was cancelled; use the PIN."
-        case .biometricLockedOut: return "Biometrics are locked out by the system; use the PIN."
-        case .biometricInvalidated:
-            return "Biometric unlock was turned off because biometrics changed; use the PIN."
-        case .duplicate: return "This account is already in the vault."
-        case .noSuchAccount: return "No such account."
-        case .notCounterBased: return "This account is time-based."
-        case .locked: return "The vault is locked."
-        case .noQrCode: return "No QR code found in the image."
-        case let .notAnAuthenticatorQr(scheme):
-            return "Not an authenticator QR code" + (scheme.map { " (\($0):)" } ?? "") + "."
-        case .backupUnreadable: return "This backup cannot be read."
-        case .backupHasNoPassphrase: return "This backup has no backup passphrase; use the unblock code."
-        case .noBackupKey: return "This vault has no backup key yet: make a new unblock code first."
-        case .wrongBackupSecret: return "This unblock code or passphrase does not open the backup."
-        case .importPasswordNeeded: return "The file is encrypted: its password is needed."
-        case .wrongImportPassword: return "The password does not open this file."
-        case .insecureServer: return "The push server does not use https; only https is allowed."
-        case .pushNetwork: return "The push server could not be reached."
-        case let .pushServer(status, _): return "The push server refused the request (HTTP \(status))."
-        case .unexpectedPushReply: return "The push server's answer is not understood."
-        case .challengeRefused: return "The login request was refused: it is forged or malformed."
-        case .unknownPushToken: return "The login request is for a push token this vault does not have."
-        case .needsReenrolment: return "This push token must be enrolled again: scan a new enrolment code."
-        case .noSuchChallenge: return "No such login request."
-        case .challengeExpired: return "The login request has expired."
-        case .alreadyAnswered: return "The login request was already answered."
-        case .presenceRequired: return "Pick the option the login screen shows."
-        case .notAnOption: return "That answer is not one of the offered options."
-        case .wrongPresenceAnswer: return "Wrong answer: it is not the one the login screen shows."
-        case .challengeClosed: return "The push server no longer has this login request open."
+        case let .invalidUri(field, message): return .InvalidUri(field: field, message: message)
+        case let .invalidKey(message): return .InvalidKey(message: message)
+        case let .invalidParameter(message): return .InvalidParameter(message: message)
+        case let .invalidPin(reason, message): return .InvalidPin(reason: reason, message: message)
+        case let .mistypedUnblockCode(reason, message): return .MistypedUnblockCode(reason: reason, message: message)
+        case let .invalidInput(message): return .InvalidInput(message: message)
+        case let .wrongPin(left): return .WrongPin(attemptsLeft: UInt32(clamping: left))
+        case .blocked: return .Blocked
+        case let .wrongUnblockCode(failed): return .WrongUnblockCode(failedAttempts: UInt32(clamping: failed))
+        case .notInitialized: return .NotInitialized
+        case .alreadyInitialized: return .AlreadyInitialized
+        case let .vaultUnreadable(reason): return .VaultUnreadable(reason: reason)
+        case let .duplicate(existingId): return .Duplicate(existingId: existingId)
+        case let .noSuchAccount(id): return .NoSuchAccount(id: id)
+        case let .notCounterBased(id): return .NotCounterBased(id: id)
+        case .locked: return .Locked
+        case .noQrCode: return .NoQrCode
+        case .notAnImage: return nil
+        case let .notAnAuthenticatorQr(scheme): return .NotAnAuthenticatorQr(scheme: scheme)
+        case let .backupUnreadable(reason): return .BackupUnreadable(reason: reason)
+        case .backupHasNoPassphrase: return .BackupHasNoPassphrase
+        case .noBackupKey: return .NoBackupKey
+        case let .wrongBackupSecret(failed): return .WrongBackupSecret(failedAttempts: UInt32(clamping: failed))
+        case .importPasswordNeeded: return .ImportPasswordNeeded
+        case .wrongImportPassword: return .WrongImportPassword
+        case let .importFailed(message): return .ImportFailed(message: message)
+        case let .vaultDamaged(movedTo): return .VaultDamaged(movedTo: movedTo)
+        case .storageFull: return .StorageFull
+        case .storageNotWritable: return .StorageNotWritable
+        case .storageUnavailable: return .StorageUnavailable
+        case let .storage(message): return .Storage(message: message)
+        case let .keystore(message): return .Keystore(message: message)
+        case .biometricNotEnabled: return .BiometricNotEnabled
+        case .biometricCancelled: return .BiometricCancelled
+        case .biometricLockedOut: return .BiometricLockedOut
+        case .biometricInvalidated: return .BiometricInvalidated
+        case let .internalFailure(message): return .Internal(message: message)
+        case .insecureServer: return .InsecureServer
+        case let .pushNetwork(kind, detail): return .PushNetwork(kind: kind, detail: detail)
+        case let .pushServer(status, code): return .PushServer(status: UInt16(clamping: status), code: code)
+        case .unexpectedPushReply: return .UnexpectedPushReply
+        case let .challengeRefused(reason, field): return .ChallengeRefused(reason: reason, field: field)
+        case .unknownPushToken: return .UnknownPushToken
+        case let .needsReenrolment(tokenId): return .NeedsReenrolment(tokenId: tokenId)
+        case let .noSuchChallenge(id): return .NoSuchChallenge(id: id)
+        case .challengeExpired: return .ChallengeExpired
+        case .alreadyAnswered: return .AlreadyAnswered
+        case let .presenceRequired(options): return .PresenceRequired(options: options)
+        case .notAnOption: return .NotAnOption
+        case .wrongPresenceAnswer: return .WrongPresenceAnswer
+        case .challengeClosed: return .ChallengeClosed
         }
+    }
+
+    /// The one English default text, from Rust (the generated error's
+    /// `description` is Rust's `Display`); apps that translate word the case
+    /// and its typed values instead.
+    public var errorDescription: String? {
+        if case let .notAnImage(message) = self { return message }
+        return generated?.description
     }
 }
 

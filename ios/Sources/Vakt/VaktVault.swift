@@ -6,12 +6,7 @@ import VaktFFI
 /// request sent at `sent` and answered at `received` by the phone's clock;
 /// nil when `date` is not an HTTP date.
 public func measureClockOffset(date: String, sent: Date, received: Date) -> Int64? {
-    guard let server = parseHttpDate(value: date) else { return nil }
-    return clockOffsetFrom(
-        serverUnix: server,
-        sentUnix: UInt64(max(0, sent.timeIntervalSince1970)),
-        receivedUnix: UInt64(max(0, received.timeIntervalSince1970))
-    )
+    clockOffsetFromDate(value: date, sent: sent, received: received)
 }
 
 /// The platform key behind biometric unlock (a Keychain item or Secure Enclave
@@ -115,71 +110,22 @@ private final class ResumeOnce<T>: @unchecked Sendable {
     }
 }
 
-/// An account as listed: everything but its key.
-public struct Account: Equatable, Hashable, Sendable, Identifiable {
-    public let id: UInt64
-    public let position: Int64
-    public let issuer: String
-    public let accountName: String
-    public let type: OtpType
-    public let algorithm: HashAlgorithm
-    public let digits: Int
-    /// Seconds per code (time-based kinds).
-    public let period: UInt64?
-    /// The counter of the next code (HOTP).
-    public let counter: UInt64?
-
-    init(_ a: AccountInfo) {
-        id = a.id
-        position = a.position
-        issuer = a.issuer
-        accountName = a.accountName
-        type = a.otpType
-        algorithm = a.algorithm
-        digits = Int(a.digits)
-        period = a.period
-        counter = a.counter
-    }
-}
-
-/// One row of the code screen.
-public struct CodeRow: Equatable, Hashable, Sendable, Identifiable {
-    public let account: Account
-    /// The current code; nil for HOTP (ask for one with `nextCode(id:)`).
-    public let code: String?
-    /// Seconds until `code` expires; nil for HOTP.
-    public let secondsLeft: Int?
-    /// The code after this one; nil for HOTP.
-    public let nextCode: String?
-
-    public var id: UInt64 { account.id }
-    /// HOTP: no code is shown until the user asks (each one spends a counter value).
-    public var isCounterBased: Bool { code == nil }
-
-    init(_ e: CodeEntry) {
-        account = Account(e.account)
-        code = e.code
-        secondsLeft = e.secondsLeft.map { Int($0) }
-        nextCode = e.nextCode
-    }
-}
-
+/// An account as listed: everything but its key (`period` a `TimeInterval`).
+public typealias Account = VaktFFI.Account
+/// One row of the code screen: `code` with its `timeLeft` / `validUntil` and
+/// the `nextCode`; for HOTP (`counterBased`) no code until the user asks
+/// (`nextCode(id:)`).
+public typealias CodeRow = VaktFFI.CodeRow
 /// The lockout state (readable without a PIN).
-public struct LockState: Equatable, Hashable, Sendable {
-    public let blocked: Bool
-    public let attemptsLeft: Int
-    public let failedPinAttempts: Int
-    public let failedUnblockAttempts: Int
-    /// How long the next unblock attempt will wait.
-    public let nextUnblockDelaySeconds: UInt64
+public typealias LockState = VaktFFI.LockState
+/// What an otpauth URI describes, without its key.
+public typealias UriInfo = VaktFFI.UriInfo
 
-    init(_ s: LockStatus) {
-        blocked = s.blocked
-        attemptsLeft = Int(s.attemptsLeft)
-        failedPinAttempts = Int(s.failedPinAttempts)
-        failedUnblockAttempts = Int(s.failedUnblockAttempts)
-        nextUnblockDelaySeconds = s.nextUnblockDelaySeconds
-    }
+extension VaktFFI.Account: Identifiable {}
+
+extension VaktFFI.CodeRow: Identifiable {
+    /// The account's id.
+    public var id: Int64 { account.id }
 }
 
 /// A key typed by hand ("can't scan the code?").
@@ -190,8 +136,8 @@ public struct ManualKey: Sendable {
     public var key: String
     public var type: OtpType = .totp
     public var algorithm: HashAlgorithm = .sha1
-    public var digits: Int = 6
-    public var period: UInt64 = 30
+    public var digits: UInt32 = 6
+    public var period: TimeInterval = 30
     public var counter: UInt64 = 0
 
     public init(issuer: String, accountName: String, key: String) {
@@ -204,13 +150,13 @@ public struct ManualKey: Sendable {
 /// otpauth URIs without a vault.
 public enum Otpauth {
     /// What `uri` describes (throws `VaktError.invalidUri` naming the field at fault).
-    public static func parse(_ uri: String) throws -> UriDetails {
+    public static func parse(_ uri: String) throws -> UriInfo {
         try ffi { try parseUri(uri: uri) }
     }
 
     /// The code of `uri` at `date` (HOTP: at the URI's counter).
     public static func code(_ uri: String, at date: Date) throws -> String {
-        try ffi { try codeForUri(uri: uri, unixSeconds: UInt64(max(0, date.timeIntervalSince1970))) }
+        try ffi { try codeForUri(uri: uri, at: date) }
     }
 }
 
@@ -229,7 +175,7 @@ public final class VaktVault: @unchecked Sendable {
         }
 
         var ffi: VaultOptions {
-            VaultOptions(minPinLength: UInt8(minPinLength))
+            VaultOptions(minPinLength: UInt32(minPinLength))
         }
     }
 
@@ -270,7 +216,7 @@ public final class VaktVault: @unchecked Sendable {
     /// The lockout state (no PIN needed).
     public func status() async throws -> LockState {
         let vault = self.vault
-        return LockState(try await offMain { try vault.status() })
+        return try await offMain { try vault.status() }
     }
 
     /// Whether biometric unlock is enabled (no PIN needed).
@@ -392,53 +338,52 @@ public final class VaktSession: @unchecked Sendable {
 
     /// Every account in display order (never their keys).
     public func accounts() async throws -> [Account] {
-        try await call { try $0.accounts().map(Account.init) }
+        try await call { try $0.accounts() }
     }
 
     /// Adds the account of an otpauth URI (as scanned); returns its id.
     @discardableResult
-    public func add(uri: String) async throws -> UInt64 {
+    public func add(uri: String) async throws -> Int64 {
         try await call { try $0.addUri(uri: uri) }
     }
 
     /// Adds an account from a key typed by hand; returns its id.
     @discardableResult
-    public func add(manual key: ManualKey) async throws -> UInt64 {
+    public func add(manual key: ManualKey) async throws -> Int64 {
         let entry = ManualEntry(
             issuer: key.issuer, accountName: key.accountName, key: key.key, otpType: key.type,
-            algorithm: key.algorithm, digits: UInt8(clamping: key.digits), period: key.period, counter: key.counter
+            algorithm: key.algorithm, digits: key.digits, period: key.period, counter: key.counter
         )
         return try await call { try $0.addManual(entry: entry) }
     }
 
     /// Renames an account; its issuer too if `issuer` is not nil.
-    public func rename(id: UInt64, accountName: String, issuer: String? = nil) async throws {
+    public func rename(id: Int64, accountName: String, issuer: String? = nil) async throws {
         try await call { try $0.rename(id: id, issuer: issuer, accountName: accountName) }
     }
 
     /// Deletes an account.
-    public func delete(id: UInt64) async throws {
+    public func delete(id: Int64) async throws {
         try await call { try $0.delete(id: id) }
     }
 
     /// Puts the accounts in this order (`ids` lists every account once).
-    public func reorder(_ ids: [UInt64]) async throws {
+    public func reorder(_ ids: [Int64]) async throws {
         try await call { try $0.reorder(ids: ids) }
     }
 
     /// The code screen now, by the vault's clock.
     public func codes() async throws -> [CodeRow] {
-        try await call { try $0.codes().map(CodeRow.init) }
+        try await call { try $0.codes() }
     }
 
     /// The code screen at `date`.
     public func codes(at date: Date) async throws -> [CodeRow] {
-        let seconds = UInt64(max(0, date.timeIntervalSince1970))
-        return try await call { try $0.codesAt(unixSeconds: seconds).map(CodeRow.init) }
+        try await call { try $0.codesAt(at: date) }
     }
 
     /// HOTP: advances the counter (committed before the code is returned).
-    public func nextCode(id: UInt64) async throws -> String {
+    public func nextCode(id: Int64) async throws -> String {
         try await call { try $0.nextCode(id: id) }
     }
 
@@ -454,7 +399,7 @@ public final class VaktSession: @unchecked Sendable {
     @discardableResult
     public func add(scanned qr: ScannedQr) async throws -> [ScannedAccount] {
         let code = qr.code
-        return try await call { try $0.addScanned(code: code).map(ScannedAccount.init) }
+        return try await call { try $0.addScanned(code: code) }
     }
 
     /// A backup of every account (an encrypted file's bytes) to store anywhere.
@@ -464,7 +409,7 @@ public final class VaktSession: @unchecked Sendable {
     }
 
     /// Goes up with every change: a backup is due when it differs from its value at the last one.
-    public func changeCount() async throws -> UInt64 {
+    public func changeCount() async throws -> Int64 {
         try await call { try $0.changeCount() }
     }
 
@@ -494,13 +439,13 @@ public final class VaktSession: @unchecked Sendable {
     /// Accounts `ids` (in order; empty: all) as Google Authenticator export QR
     /// codes (`QrImage`s to draw). **The images carry the keys**: show them,
     /// never store or share them. The `pin` is asked again, as for `exportAegis`.
-    public func exportMigrationQrCodes(pin: String, ids: [UInt64] = []) async throws -> MigrationExport {
+    public func exportMigrationQrCodes(pin: String, ids: [Int64] = []) async throws -> MigrationExport {
         try await call { try $0.exportMigrationQrCodes(pin: pin, ids: ids) }
     }
 
     /// An account's otpauth QR code, to draw (`QrImage`). **It carries the key**:
     /// show it, never store or share it. The `pin` is asked again, as for `exportAegis`.
-    public func accountQr(pin: String, id: UInt64) async throws -> QrImage {
+    public func accountQr(pin: String, id: Int64) async throws -> QrImage {
         try await call { try $0.accountQr(pin: pin, id: id) }
     }
 
@@ -576,15 +521,15 @@ public final class VaktSession: @unchecked Sendable {
         try await call { try $0.setClockOffset(seconds: seconds) }
     }
 
-    /// Locks the session after `seconds` without a call (`nil`: never by idleness).
-    public func setIdleTimeout(_ seconds: UInt64?) {
-        session.setIdleTimeout(seconds: seconds)
+    /// Locks the session after `timeout` without a call (`nil`: never by idleness).
+    public func setIdleTimeout(_ timeout: TimeInterval?) {
+        session.setIdleTimeout(timeout: timeout.map { max(0, $0) })
     }
 
     /// Call when the scene phase becomes `.background`: the session locks at
-    /// once with 0, else if the app stays away `lockAfter` seconds.
-    public func enteredBackground(lockAfter seconds: UInt64) {
-        session.enteredBackground(lockAfterSeconds: seconds)
+    /// once with 0, else if the app stays away `lockAfter`.
+    public func enteredBackground(lockAfter: TimeInterval) {
+        session.enteredBackground(lockAfter: max(0, lockAfter))
     }
 
     /// Call when the scene phase becomes `.active`: false if the session

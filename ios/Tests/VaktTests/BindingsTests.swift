@@ -39,7 +39,7 @@ final class UriTests: VaktTestCase {
             XCTAssertEqual(field, expected, uri)
             XCTAssertFalse(message.isEmpty)
             XCTAssertFalse(message.contains("JBSWY3DPEHPK3PXP"), "the message never shows the key")
-            guard case .InvalidUri(expected, _)? = ffiError({ try codeForUri(uri: uri, unixSeconds: 0) }) else {
+            guard case .InvalidUri(expected, _)? = ffiError({ try codeForUri(uri: uri, at: at(0)) }) else {
                 XCTFail("codeForUri: not InvalidUri(\(expected)): \(uri)")
                 continue
             }
@@ -56,15 +56,15 @@ final class UriTests: VaktTestCase {
             (20_000_000_000, "65353130", "77737706", "47863826"),
         ]
         for (t, sha1, sha256, sha512) in vectors {
-            XCTAssertEqual(try codeForUri(uri: rfcUri("SHA1"), unixSeconds: t), sha1)
-            XCTAssertEqual(try codeForUri(uri: rfcUri("SHA256"), unixSeconds: t), sha256)
-            XCTAssertEqual(try codeForUri(uri: rfcUri("SHA512"), unixSeconds: t), sha512)
+            XCTAssertEqual(try codeForUri(uri: rfcUri("SHA1"), at: at(t)), sha1)
+            XCTAssertEqual(try codeForUri(uri: rfcUri("SHA256"), at: at(t)), sha256)
+            XCTAssertEqual(try codeForUri(uri: rfcUri("SHA512"), at: at(t)), sha512)
         }
     }
 
     func testCodeForUriHotpRfc4226() throws {
         for (counter, code) in ["755224", "287082", "359152", "969429", "338314"].enumerated() {
-            XCTAssertEqual(try codeForUri(uri: "otpauth://hotp/H:x?secret=\(rfcSha1)&counter=\(counter)", unixSeconds: 0), code)
+            XCTAssertEqual(try codeForUri(uri: "otpauth://hotp/H:x?secret=\(rfcSha1)&counter=\(counter)", at: at(0)), code)
         }
     }
 }
@@ -78,8 +78,8 @@ final class VaultTests: VaktTestCase {
         for shown in [String(describing: created), String(reflecting: created), "\(created.unblockCode)"] {
             XCTAssertFalse(groups.contains { shown.contains($0) }, shown)
         }
-        XCTAssertEqual(try created.vault.status(), LockStatus(
-            blocked: false, attemptsLeft: 3, failedPinAttempts: 0, failedUnblockAttempts: 0, nextUnblockDelaySeconds: 0
+        XCTAssertEqual(try created.vault.status(), LockState(
+            blocked: false, attemptsLeft: 3, failedPinAttempts: 0, failedUnblockAttempts: 0, nextUnblockDelay: 0
         ))
         XCTAssertFalse(try created.vault.unlock(pin: pin).isLocked())
     }
@@ -127,11 +127,11 @@ final class VaultTests: VaktTestCase {
         XCTAssertEqual(try s.clockOffset(), 0)
         try s.setClockOffset(seconds: 3_600)
         XCTAssertEqual(try s.clockOffset(), 3_600)
-        XCTAssertEqual(try s.codes()[0].code, try s.codesAt(unixSeconds: 1_003_600)[0].code, "codes use the corrected time")
+        XCTAssertEqual(try s.codes()[0].code, try s.codesAt(at: at(1_003_600))[0].code, "codes use the corrected time")
         guard case .InvalidInput? = ffiError({ try s.setClockOffset(seconds: 90_000) }) else { return XCTFail() }
-        XCTAssertEqual(parseHttpDate(value: "Sun, 06 Nov 1994 08:49:37 GMT"), 784_111_777)
-        XCTAssertNil(parseHttpDate(value: "yesterday"))
-        XCTAssertEqual(clockOffsetFrom(serverUnix: 1_000, sentUnix: 900, receivedUnix: 902), 99)
+        let sent = at(784_111_677)
+        XCTAssertEqual(clockOffsetFromDate(value: "Sun, 06 Nov 1994 08:49:37 GMT", sent: sent, received: sent + 2), 99)
+        XCTAssertNil(clockOffsetFromDate(value: "yesterday", sent: sent, received: sent))
     }
 
     func testInvalidPin() throws {
@@ -220,7 +220,7 @@ final class VaultTests: VaktTestCase {
 }
 
 final class SessionTests: VaktTestCase {
-    private func manual(key: String = "abcd efgh ijkl mnop", digits: UInt8 = 6, period: UInt64 = 30) -> ManualEntry {
+    private func manual(key: String = "abcd efgh ijkl mnop", digits: UInt32 = 6, period: TimeInterval = 30) -> ManualEntry {
         ManualEntry(issuer: "Manual", accountName: "dora", key: key, otpType: .totp, algorithm: .sha1,
                     digits: digits, period: period, counter: 0)
     }
@@ -263,10 +263,11 @@ final class SessionTests: VaktTestCase {
         let s = try newVault().vault.unlock(pin: pin)
         _ = try s.addUri(uri: rfcUri("SHA1"))
         let hotp = try s.addUri(uri: hotpUri)
-        let rows = try s.codesAt(unixSeconds: 59)
+        let rows = try s.codesAt(at: at(59))
         XCTAssertEqual(rows[0].code, "94287082")
-        XCTAssertEqual(rows[0].secondsLeft, 1)
-        XCTAssertEqual(rows[0].nextCode, try codeForUri(uri: rfcUri("SHA1"), unixSeconds: 60))
+        XCTAssertEqual(rows[0].timeLeft, 1)
+        XCTAssertEqual(rows[0].validUntil, at(60))
+        XCTAssertEqual(rows[0].nextCode, try codeForUri(uri: rfcUri("SHA1"), at: at(60)))
         XCTAssertNil(rows[1].code)
         XCTAssertEqual(try s.codes()[0].code, "94287082", "the vault's clock is fixed at 59")
         XCTAssertEqual(try s.nextCode(id: hotp), "755224")
@@ -293,7 +294,7 @@ final class SessionTests: VaktTestCase {
         XCTAssertEqual(ffiError({ try s.delete(id: id) }), .Locked)
         XCTAssertEqual(ffiError({ try s.reorder(ids: [id]) }), .Locked)
         XCTAssertEqual(ffiError({ try s.codes() }), .Locked)
-        XCTAssertEqual(ffiError({ try s.codesAt(unixSeconds: 0) }), .Locked)
+        XCTAssertEqual(ffiError({ try s.codesAt(at: at(0)) }), .Locked)
         XCTAssertEqual(ffiError({ try s.nextCode(id: id) }), .Locked)
         XCTAssertEqual(ffiError({ try s.reissueUnblockCode() }), .Locked)
     }
@@ -379,7 +380,7 @@ final class LifetimeTests: VaktTestCase {
         let session = try created!.vault.unlock(pin: pin)
         created = nil // the last reference to the Vault: freed in Rust
         _ = try session.addUri(uri: exampleUri)
-        XCTAssertEqual(try session.codesAt(unixSeconds: 0).count, 1)
+        XCTAssertEqual(try session.codesAt(at: at(0)).count, 1)
     }
 
     func testLockingOneSessionLeavesOthersOpen() throws {
@@ -415,7 +416,7 @@ final class ConcurrencyTests: VaktTestCase {
         DispatchQueue.concurrentPerform(iterations: threads) { i in
             do {
                 for _ in 0..<25 {
-                    let code = try s.codesAt(unixSeconds: 59)[0].code
+                    let code = try s.codesAt(at: at(59))[0].code
                     if code != "94287082" { throw UnexpectedError(description: "code \(String(describing: code))") }
                     _ = try s.accounts()
                 }

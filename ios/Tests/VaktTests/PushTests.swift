@@ -90,7 +90,7 @@ final class PushTests: VaktTestCase {
         )
         XCTAssertEqual(token.serial, "PIPU0000TEST")
         XCTAssertEqual(token.state, .enrolled)
-        XCTAssertEqual(token.enrolledAt, t0)
+        XCTAssertEqual(token.enrolledAt, at(t0))
         XCTAssertTrue(token.pollOnly)
         XCTAssertEqual(p.fake.fbtoken(), "apns-token")
         XCTAssertEqual(p.keystore.requestedBits, 3072)
@@ -114,7 +114,7 @@ final class PushTests: VaktTestCase {
         let second = report.challenges[1]
         XCTAssertEqual(first.account, "privacyIDEA: PIPU0000TEST")
         XCTAssertEqual(first.title, "DemoIdP")
-        XCTAssertEqual(first.expiresAt, t0 + 120)
+        XCTAssertEqual(first.expiresAt, at(t0 + 120))
         XCTAssertEqual(first.state, .open)
         XCTAssertTrue(first.declineReasonsSupported)
         XCTAssertEqual(try p.poll().newCount, 0)
@@ -269,7 +269,7 @@ final class PushTests: VaktTestCase {
         guard case .PushNetwork(.unreachable, _)? = ffiError({
             try p.session.enrolPushUri(uri: down.enrolmentUri(), transport: URLSessionTransport(), allowInsecure: false, notificationToken: nil)
         }) else { return XCTFail("unreachable") }
-        let request = HttpRequest(method: .get, url: down.url(), body: Data(), verifyTls: true, timeoutMs: 2000)
+        let request = HttpRequest(method: .get, url: down.url(), body: Data(), verifyTls: true, timeout: 2)
         XCTAssertThrowsError(try URLSessionTransport().send(request: request))
         XCTAssertEqual(p.fake.handle(request: request).status, 400)
         XCTAssertEqual(try p.fake.transport().send(request: request).status, 400, "the same through its transport")

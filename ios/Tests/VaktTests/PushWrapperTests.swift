@@ -19,7 +19,7 @@ private func serving<T>(_ body: (FakePrivacyIdea) async throws -> T) async throw
     let base = "http://127.0.0.1:\(server.port)"
     let fake = FakePrivacyIdea(url: "\(base)/ttype/push")
     server.handle { method, path, body in
-        let request = HttpRequest(method: method == "POST" ? .post : .get, url: base + path, body: body, verifyTls: true, timeoutMs: 5000)
+        let request = HttpRequest(method: method == "POST" ? .post : .get, url: base + path, body: body, verifyTls: true, timeout: 5)
         let response = fake.handle(request: request)
         return (Int(response.status), response.body)
     }
@@ -251,12 +251,12 @@ final class PushWrapperTests: VaktTestCase {
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         let post = try URLSessionTransport().send(request: HttpRequest(
-            method: .post, url: "\(base)/ttype/push", body: Data("a=1&b=2".utf8), verifyTls: true, timeoutMs: 5000
+            method: .post, url: "\(base)/ttype/push", body: Data("a=1&b=2".utf8), verifyTls: true, timeout: 5
         ))
         XCTAssertEqual(post.status, 201)
         XCTAssertEqual(String(decoding: post.body, as: UTF8.self), "POST /ttype/push a=1&b=2")
         let get = try URLSessionTransport().send(request: HttpRequest(
-            method: .get, url: "\(base)/ttype/push?serial=S&signature=X", body: Data(), verifyTls: true, timeoutMs: 5000
+            method: .get, url: "\(base)/ttype/push?serial=S&signature=X", body: Data(), verifyTls: true, timeout: 5
         ))
         XCTAssertEqual(get.status, 404, "an error status is an answer, not a failure")
         XCTAssertEqual(String(decoding: get.body, as: UTF8.self), "GET /ttype/push?serial=S&signature=X ")
@@ -272,7 +272,7 @@ final class PushWrapperTests: VaktTestCase {
         for method in [HttpMethod.get, .post] {
             let response = try URLSessionTransport().send(request: HttpRequest(
                 method: method, url: "http://127.0.0.1:\(first.port)/ttype/push", body: Data("nonce=x".utf8),
-                verifyTls: true, timeoutMs: 5000
+                verifyTls: true, timeout: 5
             ))
             XCTAssertEqual(response.status, 302, "\(method): the redirect is the answer")
         }
@@ -283,7 +283,7 @@ final class PushWrapperTests: VaktTestCase {
     func testURLSessionTransportTimeout() throws {
         let server = try LoopbackServer(silent: true)
         defer { server.stop() }
-        let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeoutMs: 300)
+        let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeout: 0.3)
         XCTAssertThrowsError(try URLSessionTransport().send(request: request)) {
             guard case .Timeout? = $0 as? TransportFailure else { return XCTFail("not Timeout: \($0)") }
         }
@@ -293,17 +293,17 @@ final class PushWrapperTests: VaktTestCase {
     func testURLSessionTransportSubSecondTimeouts() throws {
         #if canImport(FoundationNetworking)
         // FoundationNetworking truncates to whole seconds (0.3 s would time out at once): rounded up.
-        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 300), 1)
-        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 1500), 2)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(0.3), 1)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(1.5), 2)
         #else
-        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 300), 0.3)
-        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 1500), 1.5)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(0.3), 0.3)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(1.5), 1.5)
         #endif
-        XCTAssertEqual(URLSessionTransport.timeoutInterval(milliseconds: 10_000), 10)
+        XCTAssertEqual(URLSessionTransport.timeoutInterval(10), 10)
         let server = try LoopbackServer { _, _, _ in (200, Data("{}".utf8)) }
         defer { server.stop() }
         for _ in 0..<10 {
-            let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeoutMs: 300)
+            let request = HttpRequest(method: .get, url: "http://127.0.0.1:\(server.port)/x", body: Data(), verifyTls: true, timeout: 0.3)
             XCTAssertEqual(try URLSessionTransport().send(request: request).status, 200, "a prompt answer within a short timeout")
         }
     }
@@ -311,17 +311,17 @@ final class PushWrapperTests: VaktTestCase {
     func testURLSessionTransportNeverSkipsCertificateChecksOnItsOwn() {
         let request = HttpRequest(
             method: .post, url: "https://127.0.0.1:1/ttype/push", body: Data("enrollment_credential=x".utf8),
-            verifyTls: false, timeoutMs: 1000
+            verifyTls: false, timeout: 1
         )
         XCTAssertThrowsError(try URLSessionTransport().send(request: request)) {
             guard case .Tls? = $0 as? TransportFailure else { return XCTFail("not Tls: \($0)") }
         }
-        let closed = HttpRequest(method: .get, url: "http://127.0.0.1:\(closedPort())/x", body: Data(), verifyTls: true, timeoutMs: 2000)
+        let closed = HttpRequest(method: .get, url: "http://127.0.0.1:\(closedPort())/x", body: Data(), verifyTls: true, timeout: 2)
         XCTAssertThrowsError(try URLSessionTransport().send(request: closed)) {
             guard case .Unreachable? = $0 as? TransportFailure else { return XCTFail("not Unreachable: \($0)") }
         }
         XCTAssertThrowsError(try URLSessionTransport().send(request: HttpRequest(
-            method: .get, url: "not a url", body: Data(), verifyTls: true, timeoutMs: 1000
+            method: .get, url: "not a url", body: Data(), verifyTls: true, timeout: 1
         ))) {
             guard case .Other? = $0 as? TransportFailure else { return XCTFail("not Other: \($0)") }
         }

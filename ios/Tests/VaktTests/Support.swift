@@ -331,3 +331,8 @@ final class FakeBiometricKey: VaktFFI.UserAuthKeystore, @unchecked Sendable {
         return Data(sealed.map { $0 ^ key })
     }
 }
+
+/// The moment `seconds` after 1970 (FFI times are `Date`s).
+func at<T: BinaryInteger>(_ seconds: T) -> Date {
+    Date(timeIntervalSince1970: TimeInterval(seconds))
+}

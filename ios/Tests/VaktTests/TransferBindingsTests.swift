@@ -180,7 +180,7 @@ final class BackupTests: VaktTestCase {
         let restored = try restore(bytes, .unblockCode, created.unblockCode.reveal())
         XCTAssertEqual(restored.restored, 1)
         XCTAssertNotEqual(restored.unblockCode.reveal(), created.unblockCode.reveal())
-        XCTAssertEqual(try restored.session.codesAt(unixSeconds: 59)[0].code, "94287082")
+        XCTAssertEqual(try restored.session.codesAt(at: at(59))[0].code, "94287082")
     }
 
     func testSavedV2BackupRestores() throws {

@@ -80,8 +80,12 @@ final class WrapperTests: VaktTestCase {
         ]
         for (generated, expected) in table {
             XCTAssertEqual(Vakt.VaktError(generated), expected)
-            XCTAssertNotNil(expected.errorDescription)
+            // One English text for every platform: Rust's `Display`, never re-worded here.
+            XCTAssertEqual(expected.errorDescription, generated.description)
+            XCTAssertFalse((expected.errorDescription ?? "=").contains("="), "a sentence, not a field dump")
         }
+        XCTAssertEqual(Vakt.VaktError.wrongPin(attemptsLeft: 1).errorDescription,
+                       "wrong PIN: 1 attempt left before the vault is blocked")
         XCTAssertTrue(Vakt.VaktError.invalidKey(message: "k").isBadInput)
         XCTAssertFalse(Vakt.VaktError.blocked.isBadInput)
     }
@@ -169,8 +173,10 @@ final class WrapperTests: VaktTestCase {
         let hotp = try await s.add(manual: manual)
         let rows = try await s.codes(at: Date(timeIntervalSince1970: 59))
         XCTAssertEqual(rows[0].code, "94287082")
-        XCTAssertEqual(rows[0].secondsLeft, 1)
-        XCTAssertTrue(rows[1].isCounterBased)
+        XCTAssertEqual(rows[0].timeLeft, 1)
+        XCTAssertEqual(rows[0].validUntil, Date(timeIntervalSince1970: 60))
+        XCTAssertFalse(rows[0].counterBased)
+        XCTAssertTrue(rows[1].counterBased)
         let next = try await s.nextCode(id: hotp)
         XCTAssertEqual(next, "755224")
         let duplicate = await vaktError { try await s.add(uri: rfcUri("SHA1")) }
@@ -233,7 +239,7 @@ final class WrapperTests: VaktTestCase {
         var iterator = s.codeUpdates(every: 0.1).makeAsyncIterator()
         let first = try await iterator.next()
         XCTAssertEqual(first?.map(\.code), ["94287082", "46119246", nil])
-        XCTAssertEqual(first?.map(\.secondsLeft), [1, 1, nil])
+        XCTAssertEqual(first?.map(\.timeLeft), [1, 1, nil])
         let second = try await iterator.next()
         XCTAssertEqual(second, first, "a fixed clock gives the same rows")
     }
@@ -285,10 +291,10 @@ final class WrapperTests: VaktTestCase {
         XCTAssertThrowsError(try QrScanner.scanFrame(luma: blank, width: -1, height: 120, bytesPerRow: 120)) {
             guard case .invalidInput? = $0 as? Vakt.VaktError else { return XCTFail("\($0)") }
         }
-        guard case let .migration(batchIndex, batchSize, _, accounts, _) = try QrScanner.fromText(migrationUri).content() else {
+        guard case let .migration(batch, accounts, _) = try QrScanner.fromText(migrationUri).content() else {
             return XCTFail()
         }
-        XCTAssertEqual([batchIndex, batchSize], [0, 1])
+        XCTAssertEqual([batch.index, Int32(batch.size)], [0, 1])
         XCTAssertEqual(accounts.map { $0.accountName }, ["alice@google.com"])
         let progress = MigrationScanProgress()
         XCTAssertTrue(try progress.feed(try scanned(try fixture("migration/vakt-export-1-of-2.png"))[0]))
@@ -312,10 +318,10 @@ final class WrapperTests: VaktTestCase {
         let s = try await wrapperVault().vault.unlock(pin: pin)
         let code = try scanned(try fixture("migration/vakt-export-2-of-2.png"))[0]
         let added = try await s.add(scanned: code)
-        XCTAssertTrue(!added.isEmpty && added.allSatisfy { !$0.isDuplicate })
+        XCTAssertTrue(!added.isEmpty && added.allSatisfy { $0.outcome != .duplicate(existingId: $0.id) })
         let again = try await s.add(scanned: code)
         XCTAssertEqual(again.map { $0.id }, added.map { $0.id })
-        XCTAssertTrue(again.allSatisfy { $0.isDuplicate })
+        XCTAssertTrue(again.allSatisfy { $0.outcome == .duplicate(existingId: $0.id) })
     }
 
     func testScanImageFilesWithImageIO() throws {

@@ -52,24 +52,24 @@ fun Tests.backupTests() =
                     s.backup() to s.accounts()
                 }
             val info = inspectBackup(bytes)
-            assertEquals(1.toUByte(), info.formatVersion)
+            assertEquals(1u, info.formatVersion)
             assertEquals(1u, info.generation)
             assertFalse(info.hasPassphrase)
             assertEquals(32, info.backupId.length)
             val restored = restore(bytes, BackupSecretKind.UNBLOCK_CODE, created.unblockCode.reveal())
-            assertEquals(2uL, restored.restored)
+            assertEquals(2u, restored.restored)
             assertTrue(restored.needsReenrolment.isEmpty())
             assertNotEquals(created.unblockCode.reveal(), restored.unblockCode.reveal())
             assertEquals(accounts.map { it.accountName to it.counter }, restored.session.accounts().map { it.accountName to it.counter })
             restored.session.lock()
-            restored.vault.unlock(OTHER_PIN).use { assertEquals("94287082", it.codesAt(59u)[0].code) }
+            restored.vault.unlock(OTHER_PIN).use { assertEquals("94287082", it.codesAt(at(59))[0].code) }
         }
 
         test("the saved v2 vault's backup restores with its unblock code (real file)") {
             val bytes = fixture("vaults/v2/backup.vaktbkp")
             assertEquals(1u, inspectBackup(bytes).generation)
             val restored = restore(bytes, BackupSecretKind.UNBLOCK_CODE, FIXTURE_UNBLOCK_CODE.lowercase())
-            assertEquals(4uL, restored.restored)
+            assertEquals(4u, restored.restored)
             assertEquals(listOf("GitHub", "Bank", "日本", "Steam"), restored.session.accounts().map { it.issuer })
         }
 
@@ -87,7 +87,7 @@ fun Tests.backupTests() =
                 }
             assertTrue(inspectBackup(withPhrase).hasPassphrase)
             assertFalse(inspectBackup(without).hasPassphrase)
-            assertEquals(1uL, restore(withPhrase, BackupSecretKind.PASSPHRASE, PASSPHRASE).restored)
+            assertEquals(1u, restore(withPhrase, BackupSecretKind.PASSPHRASE, PASSPHRASE).restored)
             assertThrows<FfiError.BackupHasNoPassphrase> { restore(without, BackupSecretKind.PASSPHRASE, PASSPHRASE, name = "b") }
         }
 

@@ -36,7 +36,7 @@ fun Tests.concurrencyTests() =
                 val results =
                     together { i ->
                         repeat(25) {
-                            assertEquals("94287082", s.codesAt(59u)[0].code)
+                            assertEquals("94287082", s.codesAt(at(59))[0].code)
                             assertTrue(s.accounts().isNotEmpty())
                             assertEquals("94287082", s.codes()[0].code)
                         }

@@ -192,3 +192,12 @@ class FakeBiometricKey(private val key: Byte) : app.vakt.ffi.UserAuthKeystore {
         return seal(sealed)
     }
 }
+
+/** The instant [epochSeconds] after 1970 (FFI times are `Instant`s). */
+fun at(epochSeconds: Long): java.time.Instant = java.time.Instant.ofEpochSecond(epochSeconds)
+
+/** The instant [epochSeconds] after 1970. */
+fun at(epochSeconds: Int): java.time.Instant = at(epochSeconds.toLong())
+
+/** [millis] milliseconds (FFI durations are `java.time.Duration`s). */
+fun ms(millis: Int): java.time.Duration = java.time.Duration.ofMillis(millis.toLong())

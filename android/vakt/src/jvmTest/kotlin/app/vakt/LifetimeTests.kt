@@ -31,7 +31,7 @@ fun Tests.lifetimeTests() =
             val session = created.vault.unlock(PIN)
             created.vault.close()
             session.addUri(EXAMPLE_URI)
-            assertEquals(1, session.codesAt(0u).size)
+            assertEquals(1, session.codesAt(at(0)).size)
             session.lock()
             assertThrows<FfiError.Locked> { session.accounts() }
             session.close()

@@ -117,7 +117,7 @@ fun Tests.pushTests() =
             assertEquals("privacyIDEA", token.issuer)
             assertEquals(p.fake.url(), token.url)
             assertEquals(PushTokenState.ENROLLED, token.state)
-            assertEquals(T0.toULong(), token.enrolledAt, "enrolled by the vault's clock")
+            assertEquals(at(T0), token.enrolledAt, "enrolled by the vault's clock")
             assertTrue(token.pollOnly)
             assertFalse(token.requireAppPin)
             assertEquals("firebase-token", p.fake.fbtoken())
@@ -145,8 +145,8 @@ fun Tests.pushTests() =
             assertEquals("DemoIdP", first.title)
             assertEquals("Log in to 127.0.0.1?", first.question)
             assertTrue(first.presenceOptions.isEmpty())
-            assertEquals(T0.toULong(), first.receivedAt)
-            assertEquals(T0.toULong() + 120u, first.expiresAt)
+            assertEquals(at(T0), first.receivedAt)
+            assertEquals(at(T0 + 120), first.expiresAt)
             assertEquals(PushChallengeState.Open, first.state)
             assertTrue(first.declineReasonsSupported)
             assertEquals(0u, p.session.pollPush(p.transport, false).newCount, "known challenges are not new")
@@ -253,8 +253,8 @@ fun Tests.pushTests() =
             c.setAnswered(true)
             assertThrows<FfiError.ChallengeClosed> { p.session.approvePush(closed, p.transport, false, null) }
             assertEquals(PushChallengeState.Closed, p.session.pushChallenge(closed).state)
-            assertEquals(999uL, assertThrows<FfiError.NoSuchChallenge> { p.session.approvePush(999u, p.transport, false, null) }.id)
-            assertThrows<FfiError.NoSuchChallenge> { p.session.pushChallenge(999u) }
+            assertEquals(999L, assertThrows<FfiError.NoSuchChallenge> { p.session.approvePush(999L, p.transport, false, null) }.id)
+            assertThrows<FfiError.NoSuchChallenge> { p.session.pushChallenge(999L) }
         }
 
         test("a lost answer is retried with the same decision only") {
@@ -368,7 +368,7 @@ fun Tests.pushTests() =
             val e = assertThrows<FfiError.PushNetwork> { p.session.enrolPushUri(p.fake.enrolmentUri(), UrlConnectionTransport(), false, null) }
             assertEquals(PushNetworkKind.UNREACHABLE, e.kind)
             assertTrue(p.session.pushTokens().isEmpty())
-            val request = HttpRequest(HttpMethod.GET, p.fake.url(), ByteArray(0), true, 2000u)
+            val request = HttpRequest(HttpMethod.GET, p.fake.url(), ByteArray(0), true, ms(2000))
             assertThrows<TransportFailure.Unreachable> { UrlConnectionTransport().send(request) }
         }
 
@@ -387,12 +387,12 @@ fun Tests.pushTests() =
 
         test("the fake server itself: a request as the core sends it") {
             val fake = FakePrivacyIdea()
-            val response = fake.handle(HttpRequest(HttpMethod.GET, fake.url() + "?serial=X", ByteArray(0), true, 1000u))
+            val response = fake.handle(HttpRequest(HttpMethod.GET, fake.url() + "?serial=X", ByteArray(0), true, ms(1000)))
             assertEquals(400.toUShort(), response.status, "not enrolled: refused")
             assertTrue(response.body.decodeToString().contains("\"code\":905"), "privacyIDEA's error 905: ${response.body.decodeToString()}")
             assertEquals(listOf(FakeRequest(HttpMethod.GET, fake.url())), fake.requests(), "recorded, without its query")
             assertEquals(1, fake.polls().toInt())
-            val again = fake.transport().send(HttpRequest(HttpMethod.GET, fake.url() + "?serial=X", ByteArray(0), true, 1000u))
+            val again = fake.transport().send(HttpRequest(HttpMethod.GET, fake.url() + "?serial=X", ByteArray(0), true, ms(1000)))
             assertEquals(400.toUShort(), again.status, "the same through its transport")
         }
     }

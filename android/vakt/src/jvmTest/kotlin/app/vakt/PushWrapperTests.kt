@@ -28,7 +28,7 @@ private fun <T> serving(body: (FakePrivacyIdea) -> T): T {
     server.createContext("/ttype/push") { exchange ->
         val method = if (exchange.requestMethod == "POST") HttpMethod.POST else HttpMethod.GET
         val url = "http://127.0.0.1:${server.address.port}${exchange.requestURI}"
-        val response = fake.handle(HttpRequest(method, url, exchange.requestBody.readBytes(), true, 5000u))
+        val response = fake.handle(HttpRequest(method, url, exchange.requestBody.readBytes(), true, ms(5000)))
         exchange.responseHeaders.add("Content-Type", "application/json")
         exchange.sendResponseHeaders(response.status.toInt(), response.body.size.toLong())
         exchange.responseBody.use { it.write(response.body) }
@@ -61,7 +61,7 @@ fun Tests.pushWrapperTests() =
 
                         fake.trigger(presenceOptions = "X,L,Z", presenceAnswer = "Z")
                         val first = withTimeout(10_000) { push.polling(every = 50.milliseconds).first() }
-                        assertEquals(1, first.newCount)
+                        assertEquals(1u, first.newCount)
                         val c = first.challenges.single()
                         assertTrue(c.hasPresenceCheck)
                         assertEquals(T0 + 120, c.expiresAt.epochSecond)
@@ -154,15 +154,15 @@ fun Tests.pushWrapperTests() =
 
         test("UrlConnectionTransport never skips certificate checks on its own; the body is wiped") {
             val body = "enrollment_credential=secret".toByteArray()
-            val request = HttpRequest(HttpMethod.POST, "https://127.0.0.1:1/ttype/push", body, false, 1000u)
+            val request = HttpRequest(HttpMethod.POST, "https://127.0.0.1:1/ttype/push", body, false, ms(1000))
             assertThrows<TransportFailure.Tls> { UrlConnectionTransport().send(request) }
             assertTrue(body.all { it == 0.toByte() }, "the credential does not linger")
             var configured = false
             val optedIn = UrlConnectionTransport(unverifiedTls = { configured = true })
-            val refused = HttpRequest(HttpMethod.GET, "https://127.0.0.1:${java.net.ServerSocket(0).use { it.localPort }}/x", ByteArray(0), false, 1000u)
+            val refused = HttpRequest(HttpMethod.GET, "https://127.0.0.1:${java.net.ServerSocket(0).use { it.localPort }}/x", ByteArray(0), false, ms(1000))
             assertThrows<TransportFailure.Unreachable> { optedIn.send(refused) }
             assertTrue(configured, "the app's own TLS set-up was applied")
-            assertThrows<TransportFailure.Other> { UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "not a url", ByteArray(0), true, 1000u)) }
+            assertThrows<TransportFailure.Other> { UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "not a url", ByteArray(0), true, ms(1000))) }
         }
 
         test("UrlConnectionTransport never follows a redirect: the 3xx is the answer") {
@@ -184,7 +184,7 @@ fun Tests.pushWrapperTests() =
             try {
                 for (method in listOf(HttpMethod.GET, HttpMethod.POST)) {
                     val answer = UrlConnectionTransport().send(
-                        HttpRequest(method, "http://127.0.0.1:${first.address.port}/ttype/push", "nonce=x".toByteArray(), true, 5000u),
+                        HttpRequest(method, "http://127.0.0.1:${first.address.port}/ttype/push", "nonce=x".toByteArray(), true, ms(5000)),
                     )
                     assertEquals(302, answer.status.toInt(), "$method")
                 }
@@ -215,7 +215,7 @@ fun Tests.pushWrapperTests() =
             server.start()
             try {
                 val base = "http://127.0.0.1:${server.address.port}"
-                fun get(path: String) = UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "$base/$path", ByteArray(0), true, 5000u))
+                fun get(path: String) = UrlConnectionTransport().send(HttpRequest(HttpMethod.GET, "$base/$path", ByteArray(0), true, ms(5000)))
                 for (path in listOf("0", "1", "$limit", "$limit-chunked", "12345-chunked")) {
                     val size = path.substringBefore('-').toInt()
                     val answer = get(path)

@@ -27,7 +27,7 @@ fun Tests.scanTests() =
             assertEquals("privacyIDEA", account.details.issuer)
             assertEquals("TOTP0000F42C", account.details.accountName)
             assertEquals(OtpType.TOTP, account.details.otpType)
-            assertEquals(30uL, account.details.period)
+            assertEquals(java.time.Duration.ofSeconds(30), account.details.period)
             assertFalse(account.toString().contains("ZOS4PCTV"), "no key in what crosses")
         }
 
@@ -62,7 +62,7 @@ fun Tests.scanTests() =
             assertEquals("PIPU0000668B", push.serial)
             assertEquals("privacyIDEA", push.issuer)
             assertEquals("http://127.0.0.1:5077/ttype/push", push.url)
-            assertEquals(10u, push.ttlMinutes)
+            assertEquals(java.time.Duration.ofMinutes(10), push.ttl)
             assertFalse(push.sslverify)
             assertTrue(push.pollOnly)
             assertNull(push.firebase)

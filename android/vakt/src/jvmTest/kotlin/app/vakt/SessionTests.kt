@@ -16,7 +16,7 @@ private fun manual(
     type: OtpType = OtpType.TOTP,
     digits: Int = 6,
     period: Long = 30,
-) = ManualEntry("Manual", "dora", key, type, HashAlgorithm.SHA1, digits.toUByte(), period.toULong(), 0u)
+) = ManualEntry("Manual", "dora", key, type, HashAlgorithm.SHA1, digits.toUInt(), java.time.Duration.ofSeconds(period.toLong()), 0u)
 
 /** The unlocked session: every method and the errors its inputs can cause. */
 fun Tests.sessionTests() =
@@ -35,7 +35,7 @@ fun Tests.sessionTests() =
                 assertEquals(OtpType.HOTP, hotp.otpType)
                 assertEquals(0uL, hotp.counter)
                 assertNull(hotp.period)
-                assertEquals(30uL, accounts[0].period)
+                assertEquals(java.time.Duration.ofSeconds(30), accounts[0].period)
             }
         }
 
@@ -69,8 +69,9 @@ fun Tests.sessionTests() =
                 s.reorder(listOf(b, a))
                 assertEquals(listOf(b, a), s.accounts().map { it.id })
                 assertTrue(assertThrows<FfiError.InvalidInput> { s.reorder(listOf(a)) }.detail.isNotBlank())
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.rename(99u, null, "x") }.id)
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.delete(99u) }.id)
+                assertEquals(99L, assertThrows<FfiError.NoSuchAccount> { s.rename(99L, null, "x") }.id)
+                assertEquals(99L, assertThrows<FfiError.NoSuchAccount> { s.delete(99L) }.id)
+                assertEquals(-1L, assertThrows<FfiError.NoSuchAccount> { s.delete(-1L) }.id, "a negative id names no account")
                 s.delete(a)
                 assertEquals(listOf(b), s.accounts().map { it.id })
             }
@@ -80,14 +81,17 @@ fun Tests.sessionTests() =
             newVault().vault.unlock(PIN).use { s ->
                 s.addUri(rfcUri("SHA1"))
                 s.addUri(HOTP_URI)
-                val rows = s.codesAt(59u)
+                val rows = s.codesAt(at(59))
                 assertEquals("94287082", rows[0].code)
-                assertEquals(1uL, rows[0].secondsLeft)
-                assertEquals(codeForUri(rfcUri("SHA1"), 60u), rows[0].nextCode)
-                assertEquals(8.toUByte(), rows[0].account.digits)
+                assertEquals(java.time.Duration.ofSeconds(1), rows[0].timeLeft)
+                assertEquals(at(60), rows[0].validUntil)
+                assertFalse(rows[0].counterBased)
+                assertEquals(codeForUri(rfcUri("SHA1"), at(60)), rows[0].nextCode)
+                assertEquals(8u, rows[0].account.digits)
                 assertNull(rows[1].code, "no HOTP code without nextCode()")
-                assertNull(rows[1].secondsLeft)
-                assertEquals("14050471", s.codesAt(1111111111u)[0].code)
+                assertNull(rows[1].timeLeft)
+                assertTrue(rows[1].counterBased)
+                assertEquals("14050471", s.codesAt(at(1111111111))[0].code)
             }
         }
 
@@ -106,7 +110,7 @@ fun Tests.sessionTests() =
                 assertEquals("287082", s.nextCode(hotp))
                 assertEquals(2uL, s.accounts().first { it.id == hotp }.counter)
                 assertEquals(totp, assertThrows<FfiError.NotCounterBased> { s.nextCode(totp) }.id)
-                assertThrows<FfiError.NoSuchAccount> { s.nextCode(12345u) }
+                assertThrows<FfiError.NoSuchAccount> { s.nextCode(12345L) }
             }
         }
 
@@ -117,26 +121,26 @@ fun Tests.sessionTests() =
                 assertEquals(0L, s.clockOffset())
                 s.setClockOffset(3_600L)
                 assertEquals(3_600L, s.clockOffset())
-                assertEquals(s.codesAt(1_003_600uL).single().code, s.codes().single().code, "codes use the corrected time")
+                assertEquals(s.codesAt(java.time.Instant.ofEpochSecond(1_003_600)).single().code, s.codes().single().code, "codes use the corrected time")
                 assertThrows<FfiError.InvalidInput> { s.setClockOffset(90_000L) }
                 assertEquals(3_600L, s.clockOffset())
             }
-            assertEquals(784_111_777uL, app.vakt.ffi.parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"))
-            assertNull(app.vakt.ffi.parseHttpDate("yesterday"))
-            assertEquals(99L, app.vakt.ffi.clockOffsetFrom(1_000uL, 900uL, 902uL))
+            val sent = java.time.Instant.ofEpochSecond(784_111_677)
+            assertEquals(99L, app.vakt.ffi.clockOffsetFromDate("Sun, 06 Nov 1994 08:49:37 GMT", sent, sent.plusSeconds(2)))
+            assertNull(app.vakt.ffi.clockOffsetFromDate("yesterday", sent, sent))
         }
 
         test("setIdleTimeout, enteredBackground, enteredForeground across the FFI") {
             val created = newVault(at = 1_000)
             created.vault.unlock(PIN).use { s ->
-                s.setIdleTimeout(0uL)
+                s.setIdleTimeout(java.time.Duration.ZERO)
                 assertTrue(s.isLocked(), "an idle timeout of 0 has passed at once")
             }
             created.vault.unlock(PIN).use { s ->
                 s.setIdleTimeout(null)
-                s.enteredBackground(60uL)
+                s.enteredBackground(java.time.Duration.ofSeconds(60))
                 assertTrue(s.enteredForeground(), "the clock stands still: back in time")
-                s.enteredBackground(0uL)
+                s.enteredBackground(java.time.Duration.ZERO)
                 assertTrue(s.isLocked())
                 assertFalse(s.enteredForeground())
                 assertThrows<FfiError.Locked> { s.accounts() }
@@ -167,7 +171,7 @@ fun Tests.sessionTests() =
                     { s.delete(id) },
                     { s.reorder(listOf(id)) },
                     { s.codes() },
-                    { s.codesAt(0u) },
+                    { s.codesAt(at(0)) },
                     { s.nextCode(id) },
                     { s.reissueUnblockCode() },
                 )

@@ -109,7 +109,7 @@ fun Tests.transferTests() =
                 }
                 val chosen = s.exportMigrationQrCodes(PIN, listOf(accounts[3].id, accounts[0].id))
                 assertEquals(listOf(accounts[3].id, accounts[0].id), chosen.codes.single().accountIds)
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.exportMigrationQrCodes(PIN, listOf(accounts[0].id, 99uL)) }.id)
+                assertEquals(99L, assertThrows<FfiError.NoSuchAccount> { s.exportMigrationQrCodes(PIN, listOf(accounts[0].id, 99L)) }.id)
             }
         }
 
@@ -128,7 +128,7 @@ fun Tests.transferTests() =
                 val details = (scanQrImage(image).single().content() as ScannedContent.Account).details
                 assertEquals(steam.issuer to steam.accountName, details.issuer to details.accountName)
                 assertEquals(OtpType.STEAM, details.otpType)
-                assertEquals(99uL, assertThrows<FfiError.NoSuchAccount> { s.accountQr(PIN, 99u) }.id)
+                assertEquals(99L, assertThrows<FfiError.NoSuchAccount> { s.accountQr(PIN, 99L) }.id)
             }
         }
     }

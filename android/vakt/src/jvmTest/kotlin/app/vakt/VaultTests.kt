@@ -28,7 +28,7 @@ fun Tests.vaultTests() =
             assertEquals(3u, status.attemptsLeft)
             assertEquals(0u, status.failedPinAttempts)
             assertEquals(0u, status.failedUnblockAttempts)
-            assertEquals(0uL, status.nextUnblockDelaySeconds)
+            assertEquals(java.time.Duration.ZERO, status.nextUnblockDelay)
             created.vault.unlock(PIN).use { assertFalse(it.isLocked()) }
         }
 

@@ -1,6 +1,8 @@
 package app.vakt
 
+import app.vakt.ffi.AddOutcome
 import app.vakt.ffi.FakePrivacyIdea
+import app.vakt.ffi.ScannedContent
 import java.io.File
 import java.time.Instant
 import java.time.ZoneOffset
@@ -83,9 +85,9 @@ fun Tests.wrapperTests() =
                     FfiError.NotInitialized() to { e -> e is VaktException.NotInitialized },
                     FfiError.AlreadyInitialized() to { e -> e is VaktException.AlreadyInitialized },
                     FfiError.VaultUnreadable(reasons) to { e -> e is VaktException.VaultUnreadable && e.reason == reasons },
-                    FfiError.Duplicate(7u) to { e -> e is VaktException.Duplicate && e.existingId == 7L },
-                    FfiError.NoSuchAccount(8u) to { e -> e is VaktException.NoSuchAccount && e.id == 8L },
-                    FfiError.NotCounterBased(9u) to { e -> e is VaktException.NotCounterBased && e.id == 9L },
+                    FfiError.Duplicate(7L) to { e -> e is VaktException.Duplicate && e.existingId == 7L },
+                    FfiError.NoSuchAccount(8L) to { e -> e is VaktException.NoSuchAccount && e.id == 8L },
+                    FfiError.NotCounterBased(9L) to { e -> e is VaktException.NotCounterBased && e.id == 9L },
                     FfiError.Locked() to { e -> e is VaktException.Locked },
                     FfiError.NoQrCode() to { e -> e is VaktException.NoQrCode },
                     FfiError.NotAnAuthenticatorQr("wifi") to { e -> e is VaktException.NotAnAuthenticatorQr && e.scheme == "wifi" },
@@ -114,8 +116,8 @@ fun Tests.wrapperTests() =
                     FfiError.UnexpectedPushReply() to { e -> e is VaktException.UnexpectedPushReply },
                     FfiError.ChallengeRefused(ChallengeRefusal.MALFORMED, "nonce") to { e -> e is VaktException.ChallengeRefused && e.reason == ChallengeRefusal.MALFORMED && e.field == "nonce" },
                     FfiError.UnknownPushToken() to { e -> e is VaktException.UnknownPushToken },
-                    FfiError.NeedsReenrolment(5u) to { e -> e is VaktException.NeedsReenrolment && e.tokenId == 5L },
-                    FfiError.NoSuchChallenge(6u) to { e -> e is VaktException.NoSuchChallenge && e.id == 6L },
+                    FfiError.NeedsReenrolment(5L) to { e -> e is VaktException.NeedsReenrolment && e.tokenId == 5L },
+                    FfiError.NoSuchChallenge(6L) to { e -> e is VaktException.NoSuchChallenge && e.id == 6L },
                     FfiError.ChallengeExpired() to { e -> e is VaktException.ChallengeExpired },
                     FfiError.AlreadyAnswered() to { e -> e is VaktException.AlreadyAnswered },
                     FfiError.PresenceRequired(listOf("A", "B")) to { e -> e is VaktException.PresenceRequired && e.options == listOf("A", "B") },
@@ -128,7 +130,12 @@ fun Tests.wrapperTests() =
                 assertTrue(ok(mapped), "${ffi::class.simpleName} → ${mapped::class.simpleName}")
                 assertSame(ffi, mapped.cause)
                 assertTrue(describe(mapped).isNotEmpty())
+                // One English text for every platform: Rust's, never re-worded here.
+                assertEquals(ffi.toString(), mapped.message, "${ffi::class.simpleName}'s text comes from Rust")
+                assertFalse(mapped.message!!.contains("="), "a sentence, not uniffi's field dump: ${mapped.message}")
             }
+            assertEquals("wrong PIN: 1 attempt left before the vault is blocked", FfiError.WrongPin(1u).toVakt().message)
+            assertEquals("wrong PIN: 2 attempts left before the vault is blocked", FfiError.WrongPin(2u).toVakt().message)
             assertIs<VaktException.BadInput>(FfiError.InvalidKey("k").toVakt())
             assertIs<VaktException.Failure>(FfiError.Storage("s").toVakt())
             assertIs<VaktException.Failure>(FfiError.PushNetwork(PushNetworkKind.TIMEOUT, "").toVakt())
@@ -141,15 +148,15 @@ fun Tests.wrapperTests() =
                 val created = wrapperVault()
                 assertEquals(23, created.unblockCode.reveal().length)
                 created.vault.use { vault ->
-                    assertEquals(LockState(false, 3, 0, 0, 0), vault.status())
+                    assertEquals(LockState(false, 3u, 0u, 0u, java.time.Duration.ZERO), vault.status())
                     vault.unlock(PIN).use { s ->
                         val id = s.addUri(rfcUri("SHA1"))
                         val hotp = s.addManual(ManualKey("Hotp", "bob", RFC_SHA1, type = OtpType.HOTP))
-                        val rows = s.codesAt(59)
-                        assertEquals(CodeRow(s.accounts()[0], "94287082", 1, rows[0].nextCode), rows[0])
-                        assertTrue(rows[1].isCounterBased)
+                        val rows = s.codesAt(at(59))
+                        assertEquals(CodeRow(s.accounts()[0], false, "94287082", java.time.Duration.ofSeconds(1), at(60), rows[0].nextCode), rows[0])
+                        assertTrue(rows[1].counterBased)
                         assertEquals("755224", s.nextCode(hotp))
-                        assertEquals(1L, s.accounts()[1].counter)
+                        assertEquals(1uL, s.accounts()[1].counter)
                         assertEquals(id, assertThrows<VaktException.Duplicate> { s.addUri(rfcUri("SHA1")) }.existingId)
                         val bad = assertThrows<VaktException.InvalidUri> { s.addUri("otpauth://totp/x?digits=6") }
                         assertEquals("secret", bad.field)
@@ -302,7 +309,7 @@ fun Tests.wrapperTests() =
                         s.addUri(HOTP_URI)
                         val first = withTimeout(5_000) { s.codeRows().first() }
                         assertEquals(listOf("94287082", "46119246", null), first.map { it.code })
-                        assertEquals(listOf(1, 1, null), first.map { it.secondsLeft })
+                        assertEquals(listOf(1, 1, null), first.map { it.timeLeft?.seconds?.toInt() })
                         assertNull(first[2].nextCode)
                         val started = System.nanoTime()
                         val ticks = withTimeout(5_000) { s.codeRows(tick = 100.milliseconds).take(3).toList() }
@@ -319,7 +326,7 @@ fun Tests.wrapperTests() =
                 wrapperVault().vault.use { vault ->
                     vault.unlock(PIN).use { s ->
                         s.addUri(rfcUri("SHA512"))
-                        val codes = (1..32).map { async { s.codesAt(1111111111)[0].code } }.awaitAll()
+                        val codes = (1..32).map { async { s.codesAt(at(1111111111))[0].code } }.awaitAll()
                         assertEquals(List(32) { "99943326" }, codes)
                     }
                 }
@@ -329,17 +336,17 @@ fun Tests.wrapperTests() =
         test("QrScanner and ScannedQr: images, CameraX-style planes, text; errors as VaktException") {
             runBlocking {
                 val qr = scanWithWrapper(fixture("privacyidea/totp_qr.png")).single()
-                assertEquals("TOTP0000F42C", assertIs<QrContent.Account>(qr.content).details.accountName)
+                assertEquals("TOTP0000F42C", assertIs<ScannedContent.Account>(qr.content).details.accountName)
                 assertEquals("ScannedQr", qr.toString())
                 val plane = lumaOf(fixture("qr/generated/clean.png"), padding = 16)
                 val buffer = java.nio.ByteBuffer.allocateDirect(plane.data.size).put(plane.data).also { it.flip() }
                 val framed = QrScanner.scanFrame(buffer, plane.width, plane.height, plane.stride).single()
                 assertEquals(0, buffer.position(), "the plane's buffer is left as it was")
-                assertIs<QrContent.Account>(framed.content)
-                val export = assertIs<QrContent.Migration>(QrScanner.fromText(MIGRATION_URI).content)
+                assertIs<ScannedContent.Account>(framed.content)
+                val export = assertIs<ScannedContent.Migration>(QrScanner.fromText(MIGRATION_URI).content)
                 assertEquals(listOf("alice@google.com"), export.accounts.map { it.accountName })
-                assertEquals(1 to 0, export.batchSize to export.batchIndex)
-                assertEquals("PIPU0000668B", assertIs<QrContent.PushEnrolment>(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt")).content).details.serial)
+                assertEquals(1u to 0, export.batch.size to export.batch.index)
+                assertEquals("PIPU0000668B", assertIs<ScannedContent.PushEnrolment>(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt")).content).details.serial)
                 MigrationScanProgress().use { progress ->
                     assertTrue(progress.feed(scanWithWrapper(fixture("migration/vakt-export-1-of-2.png")).single()))
                     assertEquals(listOf(listOf(1)), progress.missing.map { m -> m.missing.map { it.toInt() } })
@@ -348,7 +355,7 @@ fun Tests.wrapperTests() =
                 }
                 assertThrows<VaktException.NoQrCode> { scanWithWrapper(blankPng()) }
                 val luma = plane.data
-                assertIs<QrContent.Account>(QrScanner.scanImage(luma, plane.width, plane.height, plane.stride).single().content)
+                assertIs<ScannedContent.Account>(QrScanner.scanImage(luma, plane.width, plane.height, plane.stride).single().content)
                 assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(IntArray(10), 120, 120) }
                 assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(IntArray(0), 10_000, 10_000) }
                 assertThrows<VaktException.InvalidInput> { QrScanner.scanImage(ByteArray(10), 120, 120, 120) }
@@ -357,9 +364,9 @@ fun Tests.wrapperTests() =
                 wrapperVault().vault.use { vault ->
                     vault.unlock(PIN).use { s ->
                         val added = s.addScanned(scanWithWrapper(fixture("migration/vakt-export-2-of-2.png")).single())
-                        assertTrue(added.isNotEmpty() && added.none { it.isDuplicate })
+                        assertTrue(added.isNotEmpty() && added.none { it.outcome is AddOutcome.Duplicate })
                         val again = s.addScanned(scanWithWrapper(fixture("migration/vakt-export-2-of-2.png")).single())
-                        assertEquals(added.map { it.id to true }, again.map { it.id to it.isDuplicate })
+                        assertEquals(added.map { it.id to true }, again.map { it.id to (it.outcome is AddOutcome.Duplicate) })
                         assertThrows<VaktException.InvalidInput> { s.addScanned(QrScanner.fromText(fixtureText("privacyidea/push_enroll_url.txt"))) }
                         assertThrows<VaktException.InvalidInput> { s.push(FakePrivacyIdea().transport()).enrol(qr) }
                     }
@@ -384,7 +391,7 @@ fun Tests.wrapperTests() =
                             assertEquals(2, assertThrows<VaktException.WrongPin> { s.accountQr("1111", s.accounts()[0].id) }.attemptsLeft)
                             val image = s.accountQr(PIN, s.accounts()[0].id)
                             val side = image.side.toInt() * 3
-                            assertIs<QrContent.Account>(QrScanner.scanImage(image.toArgb(3), side, side).single().content)
+                            assertIs<ScannedContent.Account>(QrScanner.scanImage(image.toArgb(3), side, side).single().content)
                             val before = s.changeCount()
                             s.setBackupPassphrase("correct horse battery")
                             assertTrue(s.changeCount() > before)
@@ -427,7 +434,7 @@ fun Tests.wrapperTests() =
 
         test("Otpauth and clocks") {
             assertEquals("RFC", Otpauth.parse(rfcUri("SHA1")).issuer)
-            assertEquals(OtpType.TOTP, Otpauth.parse(rfcUri("SHA1")).type)
+            assertEquals(OtpType.TOTP, Otpauth.parse(rfcUri("SHA1")).otpType)
             assertEquals("89005924", Otpauth.code(rfcUri("SHA1"), Instant.ofEpochSecond(1234567890)))
             assertEquals("digits", assertThrows<VaktException.InvalidUri> { Otpauth.parse("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=99") }.field)
             val javaClock = java.time.Clock.fixed(Instant.ofEpochSecond(2000000000), ZoneOffset.UTC)

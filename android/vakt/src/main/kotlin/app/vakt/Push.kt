@@ -54,101 +54,20 @@ typealias ChallengeRefusal = app.vakt.ffi.ChallengeRefusal
 /** What went wrong with one token during a poll. */
 typealias PushProblemKind = app.vakt.ffi.PushProblemKind
 
-/** A privacyIDEA push token. [id] is shared with accounts: [VaktSession.delete] deletes it. */
-data class PushToken(
-    val id: Long,
-    val serial: String,
-    val label: String,
-    /** May be empty. */
-    val issuer: String,
-    /** The server's push URL. */
-    val url: String,
-    val state: PushTokenState,
-    /** When it was enrolled on this device; null if it never was. */
-    val enrolledAt: Instant?,
-    /** The server asks that the app be unlocked before answering. */
-    val requireAppPin: Boolean,
-    /** The server sends no notifications: poll ([VaktPush.polling]). */
-    val pollOnly: Boolean,
-) {
-    /** `issuer: label`, or the label alone. */
-    val displayName: String get() = if (issuer.isEmpty() || issuer == label) label else "$issuer: $label"
+/** A privacyIDEA push token (`id` is shared with accounts: [VaktSession.delete] deletes it). */
+typealias PushToken = app.vakt.ffi.PushToken
 
-    internal constructor(t: app.vakt.ffi.PushToken) : this(
-        t.id.toLong(),
-        t.serial,
-        t.label,
-        t.issuer,
-        t.url,
-        t.state,
-        t.enrolledAt?.let { Instant.ofEpochSecond(it.toLong()) },
-        t.requireAppPin,
-        t.pollOnly,
-    )
-}
+/** A verified login request, ready to show (`receivedAt`, `expiresAt` as `Instant`s). */
+typealias PushChallenge = app.vakt.ffi.PushChallenge
 
-/** A verified login request, ready to show. */
-data class PushChallenge(
-    /** What [VaktPush.approve] and [VaktPush.decline] take. */
-    val id: Long,
-    val tokenId: Long,
-    /** The token's display name. */
-    val account: String,
-    val title: String,
-    val question: String,
-    /** Number matching: the user picks the one the login screen shows; empty if none. */
-    val presenceOptions: List<String>,
-    val receivedAt: Instant,
-    /** When it stops being answerable here. */
-    val expiresAt: Instant,
-    val state: PushChallengeState,
-    /** Whether a decline may carry a [DeclineReason]. */
-    val declineReasonsSupported: Boolean,
-    /** The code to show after approval, if the server sent one. */
-    val displayCode: String?,
-) {
-    /** Approving needs one of [presenceOptions]. */
-    val hasPresenceCheck: Boolean get() = presenceOptions.isNotEmpty()
-
-    internal constructor(c: app.vakt.ffi.PushChallenge) : this(
-        c.id.toLong(),
-        c.tokenId.toLong(),
-        c.account,
-        c.title,
-        c.question,
-        c.presenceOptions,
-        Instant.ofEpochSecond(c.receivedAt.toLong()),
-        Instant.ofEpochSecond(c.expiresAt.toLong()),
-        c.state,
-        c.declineReasonsSupported,
-        c.displayCode,
-    )
-}
-
-/** One token's problem during a poll; [message] is for people. */
-data class PushProblem(val tokenId: Long, val kind: PushProblemKind, val message: String)
+/** One token's problem during a poll; `message` is for people. */
+typealias PushProblem = app.vakt.ffi.PushProblem
 
 /** What a poll found: every waiting challenge, how many are new, and per-token problems. */
-data class PushPollResult(
-    val challenges: List<PushChallenge>,
-    val newCount: Int,
-    val problems: List<PushProblem>,
-) {
-    internal constructor(r: app.vakt.ffi.PushPollReport) : this(
-        r.challenges.map(::PushChallenge),
-        r.newCount.toInt(),
-        r.problems.map { PushProblem(it.tokenId.toLong(), it.kind, it.message) },
-    )
-}
+typealias PushPollResult = app.vakt.ffi.PushPollReport
 
-/** What became of a new registration token at one push token's server: [problem] null means it took it. */
-data class PushRegistrationUpdate(val tokenId: Long, val serial: String, val problem: PushProblem?) {
-    internal constructor(u: app.vakt.ffi.PushRegistrationUpdate) : this(
-        u.tokenId.toLong(),
-        u.serial,
-        u.problem?.let { PushProblem(it.tokenId.toLong(), it.kind, it.message) },
-    )
-}
+/** What became of a new registration token at one push token's server: `problem` null means it took it. */
+typealias PushRegistrationUpdate = app.vakt.ffi.PushRegistrationUpdate
 
 /**
  * Push approval on an open session: enrol privacyIDEA push tokens, receive
@@ -177,17 +96,17 @@ class VaktPush internal constructor(
      * kind of code.
      */
     suspend fun enrol(qr: ScannedQr, notificationToken: String? = null): PushToken =
-        session.call { PushToken(it.enrolPush(qr.code, transport, allowInsecure, notificationToken)) }
+        session.call { it.enrolPush(qr.code, transport, allowInsecure, notificationToken) }
 
     /** The same for an `otpauth://pipush/` URI's text. */
     suspend fun enrol(uri: String, notificationToken: String? = null): PushToken =
-        session.call { PushToken(it.enrolPushUri(uri, transport, allowInsecure, notificationToken)) }
+        session.call { it.enrolPushUri(uri, transport, allowInsecure, notificationToken) }
 
     /** Every push token. */
-    suspend fun tokens(): List<PushToken> = session.call { s -> s.pushTokens().map(::PushToken) }
+    suspend fun tokens(): List<PushToken> = session.call { it.pushTokens() }
 
     /** Asks every enrolled token's server for login requests; problems are reported per token, not thrown. */
-    suspend fun poll(): PushPollResult = session.call { PushPollResult(it.pollPush(transport, allowInsecure)) }
+    suspend fun poll(): PushPollResult = session.call { it.pollPush(transport, allowInsecure) }
 
     /**
      * Gives every enrolled token's server the new Firebase registration token
@@ -198,7 +117,7 @@ class VaktPush internal constructor(
      * empty token.
      */
     suspend fun updateRegistration(registrationToken: String): List<PushRegistrationUpdate> =
-        session.call { s -> s.updatePushRegistration(registrationToken, transport, allowInsecure).map(::PushRegistrationUpdate) }
+        session.call { it.updatePushRegistration(registrationToken, transport, allowInsecure) }
 
     /**
      * Polls at once and then every [every] for as long as it is collected.
@@ -225,13 +144,13 @@ class VaktPush internal constructor(
      * [VaktException.UnknownPushToken], [VaktException.NeedsReenrolment], or a
      * [VaktException.ChallengeGone] for a replay.
      */
-    suspend fun receive(data: Map<String, String>): PushChallenge = session.call { PushChallenge(it.receivePush(data)) }
+    suspend fun receive(data: Map<String, String>): PushChallenge = session.call { it.receivePush(data) }
 
     /** The login requests waiting for an answer, oldest first (no network). */
-    suspend fun challenges(): List<PushChallenge> = session.call { s -> s.pushChallenges().map(::PushChallenge) }
+    suspend fun challenges(): List<PushChallenge> = session.call { it.pushChallenges() }
 
     /** One login request, whatever its state. */
-    suspend fun challenge(id: Long): PushChallenge = session.call { PushChallenge(it.pushChallenge(id.toULong())) }
+    suspend fun challenge(id: Long): PushChallenge = session.call { it.pushChallenge(id) }
 
     /**
      * Approves login request [id] ([presenceAnswer]: the option the login
@@ -239,11 +158,11 @@ class VaktPush internal constructor(
      * After a network failure, approving again retries the same answer.
      */
     suspend fun approve(id: Long, presenceAnswer: String? = null): String? =
-        session.call { it.approvePush(id.toULong(), transport, allowInsecure, presenceAnswer) }
+        session.call { it.approvePush(id, transport, allowInsecure, presenceAnswer) }
 
     /** Declines login request [id]; [reason] is sent if the server accepts reasons. */
     suspend fun decline(id: Long, reason: DeclineReason? = null): Unit =
-        session.call { it.declinePush(id.toULong(), transport, allowInsecure, reason) }
+        session.call { it.declinePush(id, transport, allowInsecure, reason) }
 }
 
 /**
@@ -257,7 +176,7 @@ class VaktPush internal constructor(
  * `HostnameVerifier`, e.g. pinning a self-signed test certificate). This class
  * never installs a trust-all `TrustManager`.
  *
- * `timeoutMs` applies to connecting and to reading each (not to the exchange
+ * `timeout` applies to connecting and to reading each (not to the exchange
  * as a whole). Redirects are not followed. The body is wiped after sending.
  */
 class UrlConnectionTransport(
@@ -275,7 +194,7 @@ class UrlConnectionTransport(
             } catch (e: MalformedURLException) {
                 throw TransportFailure.Other("malformed URL")
             }
-        val timeout = request.timeoutMs.coerceAtMost(Int.MAX_VALUE.toULong()).toInt()
+        val timeout = request.timeout.toMillis().coerceIn(1, Int.MAX_VALUE.toLong()).toInt()
         var connection: HttpURLConnection? = null
         try {
             val conn = url.openConnection() as HttpURLConnection

@@ -1,70 +1,25 @@
 package app.vakt
 
-import app.vakt.ffi.AddOutcome
 import app.vakt.ffi.MigrationProgress
 import app.vakt.ffi.MissingExportCodes
-import app.vakt.ffi.ScannedAccountAdded
 import app.vakt.ffi.ScannedCode
 import app.vakt.ffi.ScannedContent
 import java.io.Closeable
 import java.nio.ByteBuffer
 
-/** What a scanned QR code holds (never a key or credential). */
-sealed class QrContent {
-    /** One account (`otpauth://`). */
-    data class Account(val details: UriInfo) : QrContent()
+/**
+ * What a scanned QR code holds (never a key or credential): `Account(details)`,
+ * `Migration(batch, accounts, unusable)` or `PushEnrolment(details)` — match on
+ * `app.vakt.ffi.ScannedContent.Account` etc. (a typealias does not reach them).
+ */
+typealias QrContent = ScannedContent
 
-    /** One code of a Google Authenticator export (`otpauth-migration://`). */
-    data class Migration(
-        /** This code's 0-based index in the export, as the code says. */
-        val batchIndex: Int,
-        /** Codes in the export (scan them all). */
-        val batchSize: Int,
-        /** The same for every code of one export. */
-        val batchId: Int,
-        /** The usable accounts. */
-        val accounts: List<UriInfo>,
-        /** Entries that cannot be used (not added), by name. */
-        val unusable: List<UnusableExportEntry>,
-    ) : QrContent()
-
-    /** A privacyIDEA push token to enrol: pass the code to [VaktPush.enrol]. */
-    data class PushEnrolment(val details: PushEnrolmentDetails) : QrContent()
-
-    internal companion object {
-        fun of(c: ScannedContent): QrContent =
-            when (c) {
-                is ScannedContent.Account -> Account(UriInfo(c.details))
-                is ScannedContent.Migration ->
-                    Migration(c.batch.index, c.batch.size.toInt(), c.batch.id, c.accounts.map(::UriInfo), c.unusable)
-                is ScannedContent.PushEnrolment -> PushEnrolment(c.details)
-            }
-    }
-}
-
-/** One account of a scanned code, and whether it was added. */
-data class ScannedAccount(
-    val issuer: String,
-    val accountName: String,
-    /** The new account's id; if [isDuplicate], the id of the account that already has this key. */
-    val id: Long,
-    /** The vault already held this account (same codes, same names): nothing was added. */
-    val isDuplicate: Boolean,
-    /** Added, but it gives the same codes as this account, which has other names (show both). */
-    val likeId: Long? = null,
-) {
-    internal constructor(a: ScannedAccountAdded) : this(
-        a.issuer,
-        a.accountName,
-        when (val o = a.outcome) {
-            is AddOutcome.Added -> o.id.toLong()
-            is AddOutcome.AddedLike -> o.id.toLong()
-            is AddOutcome.Duplicate -> o.existingId.toLong()
-        },
-        a.outcome is AddOutcome.Duplicate,
-        (a.outcome as? AddOutcome.AddedLike)?.likeId?.toLong(),
-    )
-}
+/**
+ * One account of a scanned code and what adding it did: `id` is the account that
+ * has the key now; `outcome` is `Added`, `AddedLike(likeId)` (same codes as an
+ * account with other names: show both) or `Duplicate` (nothing was added).
+ */
+typealias ScannedAccount = app.vakt.ffi.ScannedAccountAdded
 
 /**
  * One QR code read by [QrScanner]. Its key (or push enrolment credential)
@@ -77,7 +32,7 @@ class ScannedQr internal constructor(internal val code: ScannedCode) : Closeable
      * address, Wi-Fi settings…; only its scheme is named) or
      * [VaktException.InvalidUri] (naming the field at fault).
      */
-    val content: QrContent get() = ffi { QrContent.of(code.content()) }
+    val content: QrContent get() = ffi { code.content() }
 
     override fun close() = code.destroy()
 

@@ -1,11 +1,7 @@
 package app.vakt
 
-import app.vakt.ffi.AccountInfo
-import app.vakt.ffi.CodeEntry
-import app.vakt.ffi.LockStatus
-import app.vakt.ffi.UriDetails
 import java.time.Instant
-import kotlin.time.toDuration
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * A new unblock code: an object, so that printing it (or a result holding it)
@@ -24,11 +20,8 @@ typealias UnblockCodeProblem = app.vakt.ffi.UnblockCodeProblem
  * `HttpURLConnection.getHeaderField("Date")`) for a request sent at [sent] and answered
  * at [received] by the phone's clock; null when [date] is not an HTTP date.
  */
-fun measureClockOffset(date: String, sent: java.time.Instant, received: java.time.Instant): kotlin.time.Duration? {
-    val server = app.vakt.ffi.parseHttpDate(date) ?: return null
-    val offset = app.vakt.ffi.clockOffsetFrom(server, sent.epochSecond.toULong(), received.epochSecond.toULong())
-    return offset.toDuration(kotlin.time.DurationUnit.SECONDS)
-}
+fun measureClockOffset(date: String, sent: Instant, received: Instant): kotlin.time.Duration? =
+    app.vakt.ffi.clockOffsetFromDate(date, sent, received)?.seconds
 
 /**
  * The platform key behind biometric unlock (a Keystore key with user authentication
@@ -107,104 +100,20 @@ fun clockOf(source: java.time.Clock): Clock =
         override fun nowUnix(): ULong = source.instant().epochSecond.coerceAtLeast(0).toULong()
     }
 
-/** An account as listed: everything but its key. */
-data class Account(
-    /** Stable id within the vault. */
-    val id: Long,
-    /** Display order (ascending). */
-    val position: Long,
-    /** The service. */
-    val issuer: String,
-    /** The user's name at the service. */
-    val accountName: String,
-    /** TOTP, HOTP or Steam. */
-    val type: OtpType,
-    /** The HMAC hash. */
-    val algorithm: HashAlgorithm,
-    /** Characters per code. */
-    val digits: Int,
-    /** Seconds per code (time-based kinds), else null. */
-    val period: Long?,
-    /** The counter of the next code (HOTP), else null. */
-    val counter: Long?,
-) {
-    internal constructor(a: AccountInfo) : this(
-        id = a.id.toLong(),
-        position = a.position,
-        issuer = a.issuer,
-        accountName = a.accountName,
-        type = a.otpType,
-        algorithm = a.algorithm,
-        digits = a.digits.toInt(),
-        period = a.period?.toLong(),
-        counter = a.counter?.toLong(),
-    )
-}
+/** An account as listed: everything but its key (`period` a `java.time.Duration`). */
+typealias Account = app.vakt.ffi.Account
 
-/** One row of the code screen. */
-data class CodeRow(
-    /** The account. */
-    val account: Account,
-    /** The current code; null for HOTP (ask for one with `nextCode`). */
-    val code: String?,
-    /** Seconds until [code] expires; null for HOTP. */
-    val secondsLeft: Int?,
-    /** The code after this one (to show when [secondsLeft] is small); null for HOTP. */
-    val nextCode: String?,
-) {
-    /** HOTP: no code is shown until the user asks (each one spends a counter value). */
-    val isCounterBased: Boolean get() = code == null
-
-    internal constructor(e: CodeEntry) : this(
-        account = Account(e.account),
-        code = e.code,
-        secondsLeft = e.secondsLeft?.toInt(),
-        nextCode = e.nextCode,
-    )
-}
+/**
+ * One row of the code screen: `code` with its `timeLeft` / `validUntil` and the
+ * `nextCode`; for HOTP (`counterBased`) no code until the user asks (`nextCode(id)`).
+ */
+typealias CodeRow = app.vakt.ffi.CodeRow
 
 /** What an otpauth URI describes, without its key. */
-data class UriInfo(
-    val issuer: String,
-    val accountName: String,
-    val type: OtpType,
-    val algorithm: HashAlgorithm,
-    val digits: Int,
-    val period: Long?,
-    val counter: Long?,
-) {
-    internal constructor(d: UriDetails) : this(
-        issuer = d.issuer,
-        accountName = d.accountName,
-        type = d.otpType,
-        algorithm = d.algorithm,
-        digits = d.digits.toInt(),
-        period = d.period?.toLong(),
-        counter = d.counter?.toLong(),
-    )
-}
+typealias UriInfo = app.vakt.ffi.UriInfo
 
 /** The lockout state (readable without a PIN). */
-data class LockState(
-    /** Only the unblock code opens the vault. */
-    val blocked: Boolean,
-    /** PIN attempts left before blocking. */
-    val attemptsLeft: Int,
-    /** Wrong PINs since the last correct one. */
-    val failedPinAttempts: Int,
-    /** Wrong unblock codes since the last success. */
-    val failedUnblockAttempts: Int,
-    /** How long the next unblock attempt will wait, in seconds. */
-    val nextUnblockDelaySeconds: Long,
-) {
-    internal constructor(s: LockStatus) : this(
-        blocked = s.blocked,
-        attemptsLeft = s.attemptsLeft.toInt(),
-        failedPinAttempts = s.failedPinAttempts.toInt(),
-        failedUnblockAttempts = s.failedUnblockAttempts.toInt(),
-        nextUnblockDelaySeconds = s.nextUnblockDelaySeconds.toLong(),
-    )
-}
+typealias LockState = app.vakt.ffi.LockState
 
 /** A key typed by hand ("can't scan the code?"). */
 data class ManualKey(
@@ -215,18 +124,15 @@ data class ManualKey(
     val type: OtpType = OtpType.TOTP,
     val algorithm: HashAlgorithm = HashAlgorithm.SHA1,
     val digits: Int = 6,
-    val period: Long = 30,
+    val period: java.time.Duration = java.time.Duration.ofSeconds(30),
     val counter: Long = 0,
 )
 
 /** otpauth URIs without a vault: inspect a scanned QR code, or compute one code. */
 object Otpauth {
     /** What [uri] describes (throws [VaktException.InvalidUri] naming the field at fault). */
-    fun parse(uri: String): UriInfo = ffi { UriInfo(app.vakt.ffi.parseUri(uri)) }
+    fun parse(uri: String): UriInfo = ffi { app.vakt.ffi.parseUri(uri) }
 
     /** The code of [uri] at [at] (HOTP: at the URI's counter). */
-    fun code(uri: String, at: Instant): String {
-        require(at.epochSecond >= 0) { "time before 1970" }
-        return ffi { app.vakt.ffi.codeForUri(uri, at.epochSecond.toULong()) }
-    }
+    fun code(uri: String, at: Instant): String = ffi { app.vakt.ffi.codeForUri(uri, at) }
 }

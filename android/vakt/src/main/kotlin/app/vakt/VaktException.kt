@@ -62,57 +62,57 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     class ImportFailed(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
     /** No QR code in the image: ask for another picture. */
-    class NoQrCode(cause: Throwable? = null) : VaktException("no QR code found in the image", cause)
+    class NoQrCode(message: String, cause: Throwable? = null) : VaktException(message, cause)
 
     /**
      * A QR code that is not for an authenticator (a web address, Wi-Fi settings…);
      * [scheme] (`https`, `wifi`) if it has one — never the rest of its text.
      */
-    class NotAnAuthenticatorQr(val scheme: String?, cause: Throwable? = null) :
-        VaktException("not an authenticator QR code" + (scheme?.let { " ($it:)" } ?: ""), cause)
+    class NotAnAuthenticatorQr(val scheme: String?, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The backup file cannot be read ([reason]); nothing was changed. */
-    class BackupUnreadable(val reason: BackupUnreadableReason, cause: Throwable? = null) :
-        VaktException("this backup cannot be read ($reason)", cause)
+    class BackupUnreadable(val reason: BackupUnreadableReason, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The backup has no backup passphrase: ask for the unblock code instead. */
-    class BackupHasNoPassphrase(cause: Throwable? = null) :
-        VaktException("this backup has no backup passphrase; use the unblock code", cause)
+    class BackupHasNoPassphrase(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The vault has no backup key yet (made before backups existed): reissue the unblock code first. */
-    class NoBackupKey(cause: Throwable? = null) :
-        VaktException("this vault has no backup key yet: make a new unblock code first", cause)
+    class NoBackupKey(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The unblock code or passphrase does not open the backup ([failedAttempts] in a row; waits grow). */
-    class WrongBackupSecret(val failedAttempts: Int, cause: Throwable? = null) :
-        VaktException("this unblock code or passphrase does not open the backup", cause)
+    class WrongBackupSecret(val failedAttempts: Int, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The export file is encrypted: ask for its password. */
-    class ImportPasswordNeeded(cause: Throwable? = null) :
-        VaktException("the file is encrypted: its password is needed", cause)
+    class ImportPasswordNeeded(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The password does not open the export file. */
-    class WrongImportPassword(cause: Throwable? = null) :
-        VaktException("the password does not open this file", cause)
+    class WrongImportPassword(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** Wrong PIN; [attemptsLeft] (≥ 1) more before the vault is blocked. */
-    class WrongPin(val attemptsLeft: Int, cause: Throwable? = null) :
-        VaktException("wrong PIN: $attemptsLeft attempt(s) left", cause)
+    class WrongPin(val attemptsLeft: Int, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** Blocked after three wrong PINs: only the unblock code opens the vault now. */
-    class Blocked(cause: Throwable? = null) :
-        VaktException("the vault is blocked; use the unblock code", cause)
+    class Blocked(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** A well-formed unblock code that is not the current one ([failedAttempts] in a row). */
-    class WrongUnblockCode(val failedAttempts: Int, cause: Throwable? = null) :
-        VaktException("wrong unblock code", cause)
+    class WrongUnblockCode(val failedAttempts: Int, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** No vault at this path yet: offer to create one. */
-    class NotInitialized(cause: Throwable? = null) : VaktException("no vault here yet", cause)
+    class NotInitialized(message: String, cause: Throwable? = null) : VaktException(message, cause)
 
     /** A vault already exists at this path: open it instead. */
-    class AlreadyInitialized(cause: Throwable? = null) :
-        VaktException("a vault already exists here", cause)
+    class AlreadyInitialized(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /**
      * The vault file cannot be used ([reason]); it was left untouched.
@@ -122,91 +122,91 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
      * attempt was spent. The vault cannot be opened here any more: offer to
      * restore a backup ([VaktVault.restore]) into a new file.
      */
-    class VaultUnreadable(val reason: UnreadableReason, cause: Throwable? = null) :
-        VaktException("the vault cannot be opened ($reason)", cause)
+    class VaultUnreadable(val reason: UnreadableReason, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The account is already in the vault as [existingId]. */
-    class Duplicate(val existingId: Long, cause: Throwable? = null) :
-        VaktException("this account is already in the vault", cause)
+    class Duplicate(val existingId: Long, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** No account with this [id]. */
-    class NoSuchAccount(val id: Long, cause: Throwable? = null) : VaktException("no such account", cause)
+    class NoSuchAccount(val id: Long, message: String, cause: Throwable? = null) : VaktException(message, cause)
 
     /** The account [id] is time-based; it has no counter to advance. */
-    class NotCounterBased(val id: Long, cause: Throwable? = null) :
-        VaktException("this account is time-based", cause)
+    class NotCounterBased(val id: Long, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The session was locked (or closed): unlock again. */
-    class Locked(cause: Throwable? = null) : VaktException("the vault is locked", cause)
+    class Locked(message: String, cause: Throwable? = null) : VaktException(message, cause)
 
     /**
      * Push answers: the challenge has a presence check — approve again with one
      * of [options] (the one the login screen shows).
      */
-    class PresenceRequired(val options: List<String>, cause: Throwable? = null) :
-        VaktException("pick the option the login screen shows", cause)
+    class PresenceRequired(val options: List<String>, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The presence answer is not one of the challenge's options. */
-    class NotAnOption(cause: Throwable? = null) : BadInput("that answer is not one of the offered options", cause)
+    class NotAnOption(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
     /** The server says the presence answer is wrong; the challenge is still open (ask again). */
-    class WrongPresenceAnswer(cause: Throwable? = null) :
-        VaktException("wrong answer: it is not the one the login screen shows", cause)
+    class WrongPresenceAnswer(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** A push server address uses plain http to another machine, and insecure servers are not allowed. */
-    class InsecureServer(cause: Throwable? = null) :
-        VaktException("the push server does not use https; only https is allowed", cause)
+    class InsecureServer(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /**
      * A login request was refused before anything of it was shown: [reason]
      * `FORGED` (its signature does not verify — possibly an attack) or
      * `MALFORMED` ([field] at fault).
      */
-    class ChallengeRefused(val reason: ChallengeRefusal, val field: String?, cause: Throwable? = null) :
-        VaktException("the login request was refused: it is forged or malformed", cause)
+    class ChallengeRefused(val reason: ChallengeRefusal, val field: String?, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** A login request for a push token this vault does not have. */
-    class UnknownPushToken(cause: Throwable? = null) :
-        VaktException("the login request is for a push token this vault does not have", cause)
+    class UnknownPushToken(message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** Push token [tokenId] must be enrolled again (restored from a backup, or interrupted): scan a new code. */
-    class NeedsReenrolment(val tokenId: Long, cause: Throwable? = null) :
-        VaktException("this push token must be enrolled again: scan a new enrolment code", cause)
+    class NeedsReenrolment(val tokenId: Long, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /** The login request can no longer be answered here: drop it from the screen. */
     sealed class ChallengeGone(message: String, cause: Throwable?) : VaktException(message, cause)
 
     /** No login request with this [id]. */
-    class NoSuchChallenge(val id: Long, cause: Throwable? = null) : ChallengeGone("no such login request", cause)
+    class NoSuchChallenge(val id: Long, message: String, cause: Throwable? = null) : ChallengeGone(message, cause)
 
     /** The login request has expired. */
-    class ChallengeExpired(cause: Throwable? = null) : ChallengeGone("the login request has expired", cause)
+    class ChallengeExpired(message: String, cause: Throwable? = null) : ChallengeGone(message, cause)
 
     /** The login request was already answered (differently, or it is a replay). */
-    class AlreadyAnswered(cause: Throwable? = null) : ChallengeGone("the login request was already answered", cause)
+    class AlreadyAnswered(message: String, cause: Throwable? = null) : ChallengeGone(message, cause)
 
     /** The push server no longer has this login request open (answered elsewhere, or expired there). */
-    class ChallengeClosed(cause: Throwable? = null) :
-        ChallengeGone("the push server no longer has this login request open", cause)
+    class ChallengeClosed(message: String, cause: Throwable? = null) :
+        ChallengeGone(message, cause)
 
     /** Biometric unlock did not open the vault: ask for the PIN (the subclass says why). */
     sealed class Biometric(message: String, cause: Throwable?) : VaktException(message, cause)
 
     /** Biometric unlock is not enabled on this vault. */
-    class BiometricNotEnabled(cause: Throwable? = null) : Biometric("biometric unlock is not enabled", cause)
+    class BiometricNotEnabled(message: String, cause: Throwable? = null) : Biometric(message, cause)
 
     /** The user cancelled the biometric prompt. */
-    class BiometricCancelled(cause: Throwable? = null) : Biometric("the biometric prompt was cancelled", cause)
+    class BiometricCancelled(message: String, cause: Throwable? = null) : Biometric(message, cause)
 
     /** The system locked biometrics out after too many tries. */
-    class BiometricLockedOut(cause: Throwable? = null) : Biometric("biometrics are locked out by the system", cause)
+    class BiometricLockedOut(message: String, cause: Throwable? = null) : Biometric(message, cause)
 
     /**
      * The biometric key is no longer valid (biometrics changed, lock screen removed):
      * biometric unlock was turned off; unlock with the PIN and offer to enable it again.
      */
-    class BiometricInvalidated(cause: Throwable? = null) :
-        Biometric("the biometric key is no longer valid; unlock with the PIN", cause)
+    class BiometricInvalidated(message: String, cause: Throwable? = null) :
+        Biometric(message, cause)
 
     /** Something outside the user's control failed; log [message], offer to retry. */
     sealed class Failure(message: String, cause: Throwable?) : VaktException(message, cause)
@@ -215,30 +215,30 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
      * The vault file is damaged; it was moved aside, untouched, to [movedTo].
      * Offer to restore a backup ([VaktVault.restore]) into the same path, which is free now.
      */
-    class VaultDamaged(val movedTo: String, cause: Throwable? = null) :
-        VaktException("the vault file is damaged; it was moved aside: restore a backup", cause)
+    class VaultDamaged(val movedTo: String, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
 
     /**
      * No space is left on the device; nothing was changed. Ask the person to free some
      * space, then retry. Unlocking and codes keep working: the vault keeps space aside for them.
      */
-    class StorageFull(cause: Throwable? = null) :
-        Failure("there is no space left on the device; free some space and try again", cause)
+    class StorageFull(message: String, cause: Throwable? = null) :
+        Failure(message, cause)
 
     /**
      * The vault's folder cannot be written (read-only storage, permissions). The lockout
      * state can still be shown, but the vault cannot be opened: every PIN attempt must be
      * recorded there first.
      */
-    class StorageNotWritable(cause: Throwable? = null) :
-        Failure("the vault's folder cannot be written; the PIN lockout must record each attempt there", cause)
+    class StorageNotWritable(message: String, cause: Throwable? = null) :
+        Failure(message, cause)
 
     /**
      * The storage is not available yet (direct boot: credential-encrypted storage before the
      * first unlock): retry once the user has unlocked the device (`ACTION_USER_UNLOCKED`).
      */
-    class StorageUnavailable(cause: Throwable? = null) :
-        Failure("the storage is not available until the device is unlocked", cause)
+    class StorageUnavailable(message: String, cause: Throwable? = null) :
+        Failure(message, cause)
 
     /** Storage failed otherwise (busy, an input/output failure); nothing was changed. Retry later. */
     class Storage(message: String, cause: Throwable? = null) : Failure(message, cause)
@@ -253,11 +253,11 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
      * The push server refused: HTTP [status], privacyIDEA error [code]. At
      * enrolment, 404 / 601 usually means the code was already used or expired.
      */
-    class PushServer(val status: Int, val code: Long?, cause: Throwable? = null) :
-        Failure("the push server refused the request (HTTP $status)", cause)
+    class PushServer(val status: Int, val code: Long?, message: String, cause: Throwable? = null) :
+        Failure(message, cause)
 
     /** The push server's answer is not what privacyIDEA sends. */
-    class UnexpectedPushReply(cause: Throwable? = null) : Failure("the push server's answer is not understood", cause)
+    class UnexpectedPushReply(message: String, cause: Throwable? = null) : Failure(message, cause)
 
     /** An unexpected internal failure (a bug). */
     class Internal(message: String, cause: Throwable? = null) : Failure(message, cause)
@@ -268,60 +268,62 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
  * exhaustive over the generated sealed class, so a new Rust error variant does
  * not compile until it is mapped here.
  */
-internal fun FfiException.toVakt(): VaktException =
-    when (this) {
-        is FfiException.InvalidUri -> VaktException.InvalidUri(field, detail, this)
-        is FfiException.InvalidKey -> VaktException.InvalidKey(detail, this)
-        is FfiException.InvalidParameter -> VaktException.InvalidParameter(detail, this)
-        is FfiException.InvalidPin -> VaktException.InvalidPin(reason, detail, this)
-        is FfiException.MistypedUnblockCode -> VaktException.MistypedUnblockCode(reason, detail, this)
-        is FfiException.InvalidInput -> VaktException.InvalidInput(detail, this)
-        is FfiException.WrongPin -> VaktException.WrongPin(attemptsLeft.toInt(), this)
-        is FfiException.Blocked -> VaktException.Blocked(this)
-        is FfiException.WrongUnblockCode -> VaktException.WrongUnblockCode(failedAttempts.toInt(), this)
-        is FfiException.NotInitialized -> VaktException.NotInitialized(this)
-        is FfiException.AlreadyInitialized -> VaktException.AlreadyInitialized(this)
-        is FfiException.VaultUnreadable -> VaktException.VaultUnreadable(reason, this)
-        is FfiException.Duplicate -> VaktException.Duplicate(existingId.toLong(), this)
-        is FfiException.NoSuchAccount -> VaktException.NoSuchAccount(id.toLong(), this)
-        is FfiException.NotCounterBased -> VaktException.NotCounterBased(id.toLong(), this)
-        is FfiException.Locked -> VaktException.Locked(this)
-        is FfiException.NoQrCode -> VaktException.NoQrCode(this)
-        is FfiException.NotAnAuthenticatorQr -> VaktException.NotAnAuthenticatorQr(scheme, this)
-        is FfiException.BackupUnreadable -> VaktException.BackupUnreadable(reason, this)
-        is FfiException.BackupHasNoPassphrase -> VaktException.BackupHasNoPassphrase(this)
-        is FfiException.NoBackupKey -> VaktException.NoBackupKey(this)
-        is FfiException.WrongBackupSecret -> VaktException.WrongBackupSecret(failedAttempts.toInt(), this)
-        is FfiException.ImportPasswordNeeded -> VaktException.ImportPasswordNeeded(this)
-        is FfiException.WrongImportPassword -> VaktException.WrongImportPassword(this)
-        is FfiException.ImportFailed -> VaktException.ImportFailed(detail, this)
-        is FfiException.VaultDamaged -> VaktException.VaultDamaged(movedTo, this)
-        is FfiException.StorageFull -> VaktException.StorageFull(this)
-        is FfiException.StorageNotWritable -> VaktException.StorageNotWritable(this)
-        is FfiException.StorageUnavailable -> VaktException.StorageUnavailable(this)
-        is FfiException.Storage -> VaktException.Storage(detail, this)
-        is FfiException.Keystore -> VaktException.Keystore(detail, this)
-        is FfiException.BiometricNotEnabled -> VaktException.BiometricNotEnabled(this)
-        is FfiException.BiometricCancelled -> VaktException.BiometricCancelled(this)
-        is FfiException.BiometricLockedOut -> VaktException.BiometricLockedOut(this)
-        is FfiException.BiometricInvalidated -> VaktException.BiometricInvalidated(this)
-        is FfiException.Internal -> VaktException.Internal(detail, this)
-        is FfiException.InsecureServer -> VaktException.InsecureServer(this)
-        is FfiException.PushNetwork ->
-            VaktException.PushNetwork(kind, if (detail.isEmpty()) "the push server could not be reached ($kind)" else "the push server could not be reached ($kind): $detail", this)
-        is FfiException.PushServer -> VaktException.PushServer(status.toInt(), code, this)
-        is FfiException.UnexpectedPushReply -> VaktException.UnexpectedPushReply(this)
-        is FfiException.ChallengeRefused -> VaktException.ChallengeRefused(reason, field, this)
-        is FfiException.UnknownPushToken -> VaktException.UnknownPushToken(this)
-        is FfiException.NeedsReenrolment -> VaktException.NeedsReenrolment(tokenId.toLong(), this)
-        is FfiException.NoSuchChallenge -> VaktException.NoSuchChallenge(id.toLong(), this)
-        is FfiException.ChallengeExpired -> VaktException.ChallengeExpired(this)
-        is FfiException.AlreadyAnswered -> VaktException.AlreadyAnswered(this)
-        is FfiException.PresenceRequired -> VaktException.PresenceRequired(options, this)
-        is FfiException.NotAnOption -> VaktException.NotAnOption(this)
-        is FfiException.WrongPresenceAnswer -> VaktException.WrongPresenceAnswer(this)
-        is FfiException.ChallengeClosed -> VaktException.ChallengeClosed(this)
+internal fun FfiException.toVakt(): VaktException {
+    // The one English default text, from Rust's `Display` of the error.
+    val text = toString()
+    return when (this) {
+        is FfiException.InvalidUri -> VaktException.InvalidUri(field, text, this)
+        is FfiException.InvalidKey -> VaktException.InvalidKey(text, this)
+        is FfiException.InvalidParameter -> VaktException.InvalidParameter(text, this)
+        is FfiException.InvalidPin -> VaktException.InvalidPin(reason, text, this)
+        is FfiException.MistypedUnblockCode -> VaktException.MistypedUnblockCode(reason, text, this)
+        is FfiException.InvalidInput -> VaktException.InvalidInput(text, this)
+        is FfiException.WrongPin -> VaktException.WrongPin(attemptsLeft.toInt(), text, this)
+        is FfiException.Blocked -> VaktException.Blocked(text, this)
+        is FfiException.WrongUnblockCode -> VaktException.WrongUnblockCode(failedAttempts.toInt(), text, this)
+        is FfiException.NotInitialized -> VaktException.NotInitialized(text, this)
+        is FfiException.AlreadyInitialized -> VaktException.AlreadyInitialized(text, this)
+        is FfiException.VaultUnreadable -> VaktException.VaultUnreadable(reason, text, this)
+        is FfiException.Duplicate -> VaktException.Duplicate(existingId.toLong(), text, this)
+        is FfiException.NoSuchAccount -> VaktException.NoSuchAccount(id.toLong(), text, this)
+        is FfiException.NotCounterBased -> VaktException.NotCounterBased(id.toLong(), text, this)
+        is FfiException.Locked -> VaktException.Locked(text, this)
+        is FfiException.NoQrCode -> VaktException.NoQrCode(text, this)
+        is FfiException.NotAnAuthenticatorQr -> VaktException.NotAnAuthenticatorQr(scheme, text, this)
+        is FfiException.BackupUnreadable -> VaktException.BackupUnreadable(reason, text, this)
+        is FfiException.BackupHasNoPassphrase -> VaktException.BackupHasNoPassphrase(text, this)
+        is FfiException.NoBackupKey -> VaktException.NoBackupKey(text, this)
+        is FfiException.WrongBackupSecret -> VaktException.WrongBackupSecret(failedAttempts.toInt(), text, this)
+        is FfiException.ImportPasswordNeeded -> VaktException.ImportPasswordNeeded(text, this)
+        is FfiException.WrongImportPassword -> VaktException.WrongImportPassword(text, this)
+        is FfiException.ImportFailed -> VaktException.ImportFailed(text, this)
+        is FfiException.VaultDamaged -> VaktException.VaultDamaged(movedTo, text, this)
+        is FfiException.StorageFull -> VaktException.StorageFull(text, this)
+        is FfiException.StorageNotWritable -> VaktException.StorageNotWritable(text, this)
+        is FfiException.StorageUnavailable -> VaktException.StorageUnavailable(text, this)
+        is FfiException.Storage -> VaktException.Storage(text, this)
+        is FfiException.Keystore -> VaktException.Keystore(text, this)
+        is FfiException.BiometricNotEnabled -> VaktException.BiometricNotEnabled(text, this)
+        is FfiException.BiometricCancelled -> VaktException.BiometricCancelled(text, this)
+        is FfiException.BiometricLockedOut -> VaktException.BiometricLockedOut(text, this)
+        is FfiException.BiometricInvalidated -> VaktException.BiometricInvalidated(text, this)
+        is FfiException.Internal -> VaktException.Internal(text, this)
+        is FfiException.InsecureServer -> VaktException.InsecureServer(text, this)
+        is FfiException.PushNetwork -> VaktException.PushNetwork(kind, text, this)
+        is FfiException.PushServer -> VaktException.PushServer(status.toInt(), code, text, this)
+        is FfiException.UnexpectedPushReply -> VaktException.UnexpectedPushReply(text, this)
+        is FfiException.ChallengeRefused -> VaktException.ChallengeRefused(reason, field, text, this)
+        is FfiException.UnknownPushToken -> VaktException.UnknownPushToken(text, this)
+        is FfiException.NeedsReenrolment -> VaktException.NeedsReenrolment(tokenId.toLong(), text, this)
+        is FfiException.NoSuchChallenge -> VaktException.NoSuchChallenge(id.toLong(), text, this)
+        is FfiException.ChallengeExpired -> VaktException.ChallengeExpired(text, this)
+        is FfiException.AlreadyAnswered -> VaktException.AlreadyAnswered(text, this)
+        is FfiException.PresenceRequired -> VaktException.PresenceRequired(options, text, this)
+        is FfiException.NotAnOption -> VaktException.NotAnOption(text, this)
+        is FfiException.WrongPresenceAnswer -> VaktException.WrongPresenceAnswer(text, this)
+        is FfiException.ChallengeClosed -> VaktException.ChallengeClosed(text, this)
     }
+}
 
 /** Runs one call into the generated bindings, rethrowing its errors as [VaktException]. */
 internal inline fun <T> ffi(block: () -> T): T =
@@ -330,3 +332,7 @@ internal inline fun <T> ffi(block: () -> T): T =
     } catch (e: FfiException) {
         throw e.toVakt()
     }
+
+/** [VaktException.Locked] for a session closed on this side, with Rust's text. */
+internal fun lockedError(cause: Throwable? = null): VaktException.Locked =
+    VaktException.Locked(FfiException.Locked().toString(), cause)

@@ -9,6 +9,7 @@ import java.io.File
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
+import kotlin.time.toJavaDuration
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.SupervisorJob
@@ -47,7 +48,7 @@ class VaktVault private constructor(
             require(minPinLength in 4..12) { "minPinLength must be 4–12" }
         }
 
-        internal fun ffi() = VaultOptions(minPinLength.toUByte())
+        internal fun ffi() = VaultOptions(minPinLength.toUInt())
     }
 
     /**
@@ -160,7 +161,7 @@ class VaktVault private constructor(
         }
 
     /** The lockout state (no PIN needed). */
-    suspend fun status(): LockState = call { LockState(it.status()) }
+    suspend fun status(): LockState = call { it.status() }
 
     /** Checks [pin] (the attempt is counted first) and opens a session. */
     suspend fun unlock(pin: String): VaktSession = call { VaktSession(it.unlock(pin), io) }
@@ -220,24 +221,24 @@ class VaktSession internal constructor(
 
     internal suspend fun <T> call(block: (Session) -> T): T =
         offThread(io) {
-            if (closed.get()) throw VaktException.Locked()
+            if (closed.get()) throw lockedError()
             try {
                 ffi { block(session) }
             } catch (e: IllegalStateException) {
                 // The native object was freed by a close() racing this call.
-                if (closed.get()) throw VaktException.Locked(e) else throw e
+                if (closed.get()) throw lockedError(e) else throw e
             }
         }
 
     /** Every account in display order (never their keys). */
-    suspend fun accounts(): List<Account> = call { s -> s.accounts().map(::Account) }
+    suspend fun accounts(): List<Account> = call { it.accounts() }
 
     /** Adds the account of an otpauth URI (as scanned); returns its id. */
-    suspend fun addUri(uri: String): Long = call { it.addUri(uri).toLong() }
+    suspend fun addUri(uri: String): Long = call { it.addUri(uri) }
 
     /** Adds an account from a key typed by hand; returns its id. */
     suspend fun addManual(key: ManualKey): Long {
-        require(key.digits in 0..255 && key.period >= 0 && key.counter >= 0) { "out of range" }
+        require(key.digits >= 0 && key.counter >= 0) { "digits and counter must not be negative" }
         val entry =
             ManualEntry(
                 key.issuer,
@@ -245,34 +246,31 @@ class VaktSession internal constructor(
                 key.key,
                 key.type,
                 key.algorithm,
-                key.digits.toUByte(),
-                key.period.toULong(),
+                key.digits.toUInt(),
+                key.period,
                 key.counter.toULong(),
             )
-        return call { it.addManual(entry).toLong() }
+        return call { it.addManual(entry) }
     }
 
     /** Renames account [id]; its issuer too if [issuer] is not null. */
     suspend fun rename(id: Long, accountName: String, issuer: String? = null): Unit =
-        call { it.rename(id.toULong(), issuer, accountName) }
+        call { it.rename(id, issuer, accountName) }
 
     /** Deletes account [id], or push token [id] (its login requests and signing key too). */
-    suspend fun delete(id: Long): Unit = call { it.delete(id.toULong()) }
+    suspend fun delete(id: Long): Unit = call { it.delete(id) }
 
     /** Puts the accounts in this order ([ids] lists every account once). */
-    suspend fun reorder(ids: List<Long>): Unit = call { s -> s.reorder(ids.map { it.toULong() }) }
+    suspend fun reorder(ids: List<Long>): Unit = call { it.reorder(ids) }
 
     /** The code screen now, by the vault's clock. */
-    suspend fun codes(): List<CodeRow> = call { s -> s.codes().map(::CodeRow) }
+    suspend fun codes(): List<CodeRow> = call { it.codes() }
 
-    /** The code screen at [epochSeconds]. */
-    suspend fun codesAt(epochSeconds: Long): List<CodeRow> {
-        require(epochSeconds >= 0) { "time before 1970" }
-        return call { s -> s.codesAt(epochSeconds.toULong()).map(::CodeRow) }
-    }
+    /** The code screen at [at] (screenshots, tests). */
+    suspend fun codesAt(at: java.time.Instant): List<CodeRow> = call { it.codesAt(at) }
 
     /** HOTP: advances the counter (committed before the code is returned). */
-    suspend fun nextCode(id: Long): String = call { it.nextCode(id.toULong()) }
+    suspend fun nextCode(id: Long): String = call { it.nextCode(id) }
 
     /** Replaces the unblock code; returns the new one (show it once). */
     suspend fun reissueUnblockCode(): NewUnblockCode =
@@ -284,7 +282,7 @@ class VaktSession internal constructor(
      * accounts) in one transaction; a key already in the vault is reported, not
      * added again.
      */
-    suspend fun addScanned(qr: ScannedQr): List<ScannedAccount> = call { s -> s.addScanned(qr.code).map(::ScannedAccount) }
+    suspend fun addScanned(qr: ScannedQr): List<ScannedAccount> = call { it.addScanned(qr.code) }
 
     /**
      * A backup of every account (an encrypted file's bytes) to store anywhere.
@@ -293,7 +291,7 @@ class VaktSession internal constructor(
     suspend fun backup(): ByteArray = call { it.backup() }
 
     /** Goes up with every change: a backup is due when it differs from its value at the last one. */
-    suspend fun changeCount(): Long = call { it.changeCount().toLong() }
+    suspend fun changeCount(): Long = call { it.changeCount() }
 
     /** Lets [passphrase] (12+ characters) open backups made from now on, besides the unblock code. */
     suspend fun setBackupPassphrase(passphrase: String): Unit = call { it.setBackupPassphrase(passphrase) }
@@ -318,13 +316,13 @@ class VaktSession internal constructor(
      * never store or share them. The [pin] is asked again, as for [exportAegis].
      */
     suspend fun exportMigrationQrCodes(pin: String, ids: List<Long> = emptyList()): MigrationExport =
-        call { s -> s.exportMigrationQrCodes(pin, ids.map { it.toULong() }) }
+        call { it.exportMigrationQrCodes(pin, ids) }
 
     /**
      * Account [id]'s otpauth QR code, to draw ([QrImage]). **It carries the key**: show it,
      * never store or share it. The [pin] is asked again, as for [exportAegis].
      */
-    suspend fun accountQr(pin: String, id: Long): QrImage = call { it.accountQr(pin, id.toULong()) }
+    suspend fun accountQr(pin: String, id: Long): QrImage = call { it.accountQr(pin, id) }
 
     /**
      * The code screen, once at once and then every [tick] (by default each
@@ -384,7 +382,7 @@ class VaktSession internal constructor(
         set(value) {
             require(value == null || !value.isNegative()) { "idleTimeout must not be negative" }
             field = value
-            if (!closed.get()) session.setIdleTimeout(value?.inWholeSeconds?.toULong())
+            if (!closed.get()) session.setIdleTimeout(value?.toJavaDuration())
         }
 
     /**
@@ -393,7 +391,7 @@ class VaktSession internal constructor(
      * or is next used. See docs/bindings.md for wiring it to the process lifecycle.
      */
     fun enteredBackground(lockAfter: Duration = Duration.ZERO) {
-        if (!closed.get()) session.enteredBackground(lockAfter.inWholeSeconds.coerceAtLeast(0).toULong())
+        if (!closed.get()) session.enteredBackground(lockAfter.coerceAtLeast(Duration.ZERO).toJavaDuration())
     }
 
     /** Call from `onStart`: false if the session locked meanwhile (ask for the PIN). */

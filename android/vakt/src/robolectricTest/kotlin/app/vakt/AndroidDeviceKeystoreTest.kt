@@ -61,7 +61,7 @@ class AndroidDeviceKeystoreTest {
         }
 
     private fun failedPinAttempts(file: File): Int =
-        runBlocking { VaktVault.open(file, AndroidDeviceKeystore(), options = fast).use { it.status().failedPinAttempts } }
+        runBlocking { VaktVault.open(file, AndroidDeviceKeystore(), options = fast).use { it.status().failedPinAttempts.toInt() } }
 
     @Test
     fun `the device key is AES-256-GCM with keystore nonces, not bound to the lock screen, in StrongBox where there is one`() {

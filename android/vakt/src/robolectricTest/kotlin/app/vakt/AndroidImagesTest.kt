@@ -5,6 +5,7 @@ import android.graphics.BitmapFactory
 import android.graphics.Color
 import android.net.Uri
 import android.os.Build
+import app.vakt.ffi.ScannedContent
 import java.io.ByteArrayInputStream
 import java.io.ByteArrayOutputStream
 import java.io.File
@@ -86,16 +87,16 @@ class AndroidImagesTest {
         onBothPaths {
             assertEquals(listOf(expected("qr/generated/clean.txt")), QrScanner.scanImage(fixture("qr/generated/clean.png")).contents())
             assertEquals(listOf(expected("qr/generated/jpeg_q30.txt")), QrScanner.scanImage(fixture("qr/generated/jpeg_q30.jpg")).contents())
-            val issuers = QrScanner.scanImage(fixture("qr/generated/multi.png")).contents().map { assertIs<QrContent.Account>(it).details.issuer }
+            val issuers = QrScanner.scanImage(fixture("qr/generated/multi.png")).contents().map { assertIs<ScannedContent.Account>(it).details.issuer }
             assertEquals(setOf("OVH", "npm", "Dropbox"), issuers.toSet())
             assertEquals(3, issuers.size)
         }
 
     @Test
     fun `a Google Authenticator export code is read with its batch`() {
-        val first = assertIs<QrContent.Migration>(QrScanner.scanImage(fixture("migration/vakt-export-1-of-2.png")).contents().single())
-        assertEquals(0, first.batchIndex)
-        assertEquals(2, first.batchSize)
+        val first = assertIs<ScannedContent.Migration>(QrScanner.scanImage(fixture("migration/vakt-export-1-of-2.png")).contents().single())
+        assertEquals(0, first.batch.index)
+        assertEquals(2u, first.batch.size)
         assertEquals("GitHub", first.accounts.first().issuer)
     }
 
@@ -148,7 +149,7 @@ class AndroidImagesTest {
                     assertEquals(image.side.toInt() * 4, bitmap.width)
                     assertEquals(Color.BLACK, bitmap.getPixel(4 * 4, 4 * 4), "the finder pattern's corner, after the quiet zone")
                     assertEquals(Color.WHITE, bitmap.getPixel(0, 0), "the quiet zone")
-                    val scanned = assertIs<QrContent.Account>(QrScanner.scanImage(bitmap).contents().single())
+                    val scanned = assertIs<ScannedContent.Account>(QrScanner.scanImage(bitmap).contents().single())
                     val stored = session.accounts().single { it.id == id }
                     assertEquals(stored.issuer, scanned.details.issuer)
                     assertEquals(stored.accountName, scanned.details.accountName)

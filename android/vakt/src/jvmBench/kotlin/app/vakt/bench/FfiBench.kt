@@ -18,6 +18,7 @@ import java.io.File
 
 private const val ACCOUNTS = 100
 private const val AT = 1_700_000_000uL
+private val AT_INSTANT: java.time.Instant = java.time.Instant.ofEpochSecond(AT.toLong())
 
 private fun base32(bytes: ByteArray): String {
     val alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -76,12 +77,12 @@ fun main(args: Array<String>) {
             )
         created.vault.unlock("4829").use { session ->
             repeat(ACCOUNTS) { session.addUri(uri(it)) }
-            val rows = session.codesAt(AT)
+            val rows = session.codesAt(AT_INSTANT)
             check(rows.size == ACCOUNTS)
             val digest =
                 rows.mapNotNull { it.code }.joinToString("").fold(0uL) { h, c -> h * 31uL + c.code.toULong() }
             var sink = 0
-            val codesNs = measure(runs, calls) { sink += session.codesAt(AT).size }
+            val codesNs = measure(runs, calls) { sink += session.codesAt(AT_INSTANT).size }
             val trivialNs = measure(runs, calls * 100) { if (session.isLocked()) sink++ }
             // What every call allocates twice (clone the handle, then the method):
             // the JNA Structure that receives Rust's call status.
