@@ -49,7 +49,7 @@ pub use push::{
 pub use scan::{
     AddOutcome, MigrationBatch, MigrationProgress, MissingExportCodes, PushEnrolmentDetails,
     PushFirebase, ScannedAccountAdded, ScannedCode, ScannedContent, UnusableExportEntry,
-    scan_camera_frame, scan_still_image,
+    max_image_pixels, scan_camera_frame, scan_still_image,
 };
 #[cfg(feature = "test-support")]
 pub use test_support::{

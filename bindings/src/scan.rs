@@ -226,6 +226,13 @@ impl ScannedCode {
     }
 }
 
+/// The most pixels (width × height) an image or frame may have: a platform
+/// checks it before it allocates the luma buffer, so its limit is this one.
+#[uniffi::export]
+pub fn max_image_pixels() -> u64 {
+    vakt_core::qr::MAX_PIXELS
+}
+
 /// Every QR code in a photo or screenshot the platform decoded to 8-bit luma
 /// (Android `BitmapFactory` / `ImageDecoder`, iOS `CGImageSource`; the platform
 /// reads every format the phone makes, HEIC included, and can downsample while

@@ -43,8 +43,9 @@ public typealias QrImage = VaktFFI.QrImage
 /// receives luma. Decoding is CPU work: call it off the main thread (an
 /// `AVCaptureVideoDataOutput` delegate queue already is).
 public enum QrScanner {
-    /// The most pixels Vakt decodes in one image (the Rust core's limit): 40 megapixels.
-    public static let maxImagePixels = 40_000_000
+    /// The most pixels Vakt decodes in one image: the Rust core's limit (40
+    /// megapixels), read from it.
+    public static let maxImagePixels = Int(clamping: VaktFFI.maxImagePixels())
 
     /// Every QR code in a camera frame's luma (Y) plane, `bytesPerRow` bytes per
     /// row, within the live-camera time budget. Empty when this frame has none:

@@ -265,6 +265,7 @@ final class WrapperTests: VaktTestCase {
     }
 
     func testQrScannerAndScannedQr() async throws {
+        XCTAssertEqual(QrScanner.maxImagePixels, 40_000_000, "the image limit the wrapper checks is Rust's")
         let qr = try scanned(try fixture("privacyidea/totp_qr.png"))
         guard case let .account(details)? = try qr.first?.content() else { return XCTFail("\(qr)") }
         XCTAssertEqual(details.accountName, "TOTP0000F42C")

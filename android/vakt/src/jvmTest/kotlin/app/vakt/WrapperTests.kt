@@ -433,6 +433,8 @@ fun Tests.wrapperTests() =
         }
 
         test("Otpauth and clocks") {
+            assertEquals(40_000_000uL, app.vakt.ffi.maxImagePixels(), "the image limit the wrappers check is Rust's")
+            assertEquals(40_000_000L, MAX_IMAGE_PIXELS)
             assertEquals("RFC", Otpauth.parse(rfcUri("SHA1")).issuer)
             assertEquals(OtpType.TOTP, Otpauth.parse(rfcUri("SHA1")).otpType)
             assertEquals("89005924", Otpauth.code(rfcUri("SHA1"), Instant.ofEpochSecond(1234567890)))

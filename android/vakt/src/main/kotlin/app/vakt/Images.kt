@@ -1,7 +1,7 @@
 package app.vakt
 
-/** The most pixels Vakt decodes in one image (the Rust core's limit): 40 megapixels. */
-const val MAX_IMAGE_PIXELS: Long = 40_000_000L
+/** The most pixels Vakt decodes in one image: the Rust core's limit (40 megapixels), read from it. */
+val MAX_IMAGE_PIXELS: Long = app.vakt.ffi.maxImagePixels().toLong()
 
 private const val OPAQUE_BLACK = 0xFF000000.toInt()
 private const val OPAQUE_WHITE = 0xFFFFFFFF.toInt()
