@@ -25,14 +25,18 @@ mod secrets;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::context::Context;
 use crate::error::CliError;
 
 /// A command-line authenticator: one-time codes from otpauth URIs and vaults.
 #[derive(Parser)]
-#[command(name = "vakt", version, about, long_about = None)]
+#[command(
+    name = "vakt",
+    version,
+    after_help = "Example: VAKT_PIN=493817 vakt init && vakt add --qr screenshot.png && vakt codes\n\nThe PIN is read from VAKT_PIN or a prompt; see `man vakt` (vakt man) for every command."
+)]
 struct Cli {
     /// The folder that holds the vault (created if missing).
     /// Default: $XDG_DATA_HOME/vakt, else ~/.local/share/vakt.
@@ -49,31 +53,44 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print the current code of an otpauth URI (for hotp: the URI's counter).
+    #[command(
+        after_help = "Example: VAKT_URI=\"otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP\" vakt code"
+    )]
     Code(commands::otp::CodeArgs),
     /// Work with otpauth URIs.
     #[command(subcommand)]
+    #[command(after_help = "Example: vakt uri inspect --uri - < uri.txt")]
     Uri(commands::otp::UriCommand),
     /// Create a vault protected by VAKT_PIN; prints the unblock code once.
+    #[command(
+        after_help = "Example: VAKT_PIN=493817 vakt init   (write the unblock code down, or enrol escrow)"
+    )]
     Init {
         /// Print {"unblock_code": "..."}.
         #[arg(long)]
         json: bool,
     },
     /// Add an account from an otpauth URI, a QR code image, or a key typed by hand (VAKT_SECRET).
+    #[command(after_help = "Example: vakt add --qr screenshot.png")]
     Add(commands::add::AddArgs),
     /// Show what QR codes in images (or a raw luma frame) hold; needs no vault.
+    #[command(after_help = "Example: vakt scan export-1.png export-2.png")]
     Scan(commands::scan::ScanArgs),
     /// Write accounts as Google Authenticator export QR codes (PNG files).
+    #[command(after_help = "Example: vakt export --qr ./codes 1 2 3")]
     Export(commands::export::ExportArgs),
     /// Draw one account's otpauth QR code in the terminal (or as a PNG).
+    #[command(after_help = "Example: vakt qr 3")]
     Qr(commands::export::QrArgs),
     /// List the accounts (never their keys).
+    #[command(after_help = "Example: vakt list --json")]
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Give an account a new name (and issuer).
+    #[command(after_help = "Example: vakt rename 3 alice@example.com --issuer \"Example Corp\"")]
     Rename {
         /// The account's id (see vakt list).
         id: u64,
@@ -84,17 +101,20 @@ enum Command {
         issuer: Option<String>,
     },
     /// Delete an account.
+    #[command(after_help = "Example: vakt delete 3")]
     Delete {
         /// The account's id.
         id: u64,
     },
     /// Put the accounts in this order (every id once).
+    #[command(after_help = "Example: vakt reorder 2 1 3")]
     Reorder {
         /// Every account id, in the new order.
         #[arg(required = true)]
         ids: Vec<u64>,
     },
     /// Show the current codes (HOTP accounts without a code: see vakt next).
+    #[command(after_help = "Example: vakt codes")]
     Codes {
         /// Print JSON.
         #[arg(long)]
@@ -104,17 +124,20 @@ enum Command {
         at: Option<u64>,
     },
     /// Advance an HOTP account's counter and print its code.
+    #[command(after_help = "Example: vakt next 4")]
     Next {
         /// The account's id.
         id: u64,
     },
     /// Show the lockout state (no PIN needed).
+    #[command(after_help = "Example: vakt status --json")]
     Status {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Unblock with VAKT_UNBLOCK_CODE, set VAKT_NEW_PIN; prints the new unblock code.
+    #[command(after_help = "Example: VAKT_UNBLOCK_CODE=... VAKT_NEW_PIN=... vakt unblock")]
     Unblock {
         /// Print {"unblock_code": "..."}.
         #[arg(long)]
@@ -122,8 +145,10 @@ enum Command {
     },
     /// Change the PIN.
     #[command(subcommand)]
+    #[command(after_help = "Example: vakt pin change   (asks for the current and the new PIN)")]
     Pin(commands::vault::PinCommand),
     /// Replace the unblock code with a new one (needs VAKT_PIN).
+    #[command(after_help = "Example: vakt new-unblock-code")]
     NewUnblockCode {
         /// Print {"unblock_code": "..."}.
         #[arg(long)]
@@ -131,14 +156,26 @@ enum Command {
     },
     /// Back up every account to one encrypted file, or restore one.
     #[command(subcommand)]
+    #[command(after_help = "Example: vakt backup export vakt-backup.bin")]
     Backup(commands::backup::BackupCommand),
     /// Add the accounts of another app's export file (needs VAKT_PIN).
+    #[command(after_help = "Example: vakt import --from aegis aegis-export.json")]
     Import(commands::import::ImportArgs),
     /// Push login requests (privacyIDEA): poll, approve, deny; token-update.
     #[command(subcommand)]
+    #[command(after_help = "Example: vakt push poll")]
     Push(commands::push::PushCommand),
     /// The clock offset applied to codes and push: show it, sync it from a server, or set it.
+    #[command(after_help = "Example: vakt time sync https://pi.example.com")]
     Time(commands::time::TimeArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Example: vakt completions bash > ~/.local/share/bash-completion/completions/vakt"
+    )]
+    Completions(commands::docs::CompletionsArgs),
+    /// Print the man page, or write every page into a folder.
+    #[command(after_help = "Example: vakt man --out ~/.local/share/man/man1 && man vakt")]
+    Man(commands::docs::ManArgs),
 }
 
 /// Runs the parsed command.
@@ -169,6 +206,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => commands::import::import(&ctx()?, args),
         Command::Push(command) => commands::push::run(&ctx()?, command),
         Command::Time(args) => commands::time::run(&ctx()?, args),
+        Command::Completions(args) => commands::docs::completions(Cli::command(), args),
+        Command::Man(args) => commands::docs::man(Cli::command(), args),
     }
 }
 
