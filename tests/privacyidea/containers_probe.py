@@ -282,6 +282,7 @@ class Probe:
         self.server = server
         self.results: list[tuple[str, bool, str]] = []
         self.vectors: dict = {}
+        self.seeds: dict[str, str] = {}
 
     def expect(self, name: str, condition: bool, detail: str = "") -> None:
         self.results.append((name, bool(condition), detail))
@@ -316,6 +317,8 @@ class Probe:
             t = self.rec.ok("POST", "/token/init", params, admin=True,
                             note=f"admin enrols a {ttype} token into the container")
             secrets[t["detail"]["serial"]] = ttype
+            if "otpkey" in t["detail"]:
+                self.seeds[t["detail"]["serial"]] = t["detail"]["otpkey"]["value_b32"]
         return serial, secrets
 
     def initialize(self, serial: str, note: str, **extra) -> str:
@@ -393,6 +396,8 @@ class Probe:
         # --- rollover by the admin (new phone scans a rollover QR) ---------------
         rec.flow = "rollover_admin"
         uri_b = self.initialize(serial, "admin: register/initialize rollover=1 (rollover QR)", rollover="1")
+        sa = a.synchronize("old phone synchronizes while the rollover waits for the new phone")
+        self.expect("old phone still syncs before the new phone finalizes", sa["plain"]["tokens"]["add"] == [])
         b = ContainerClient(rec, uri_b, brand="VaktProbe", model="2")
         b.finalize()
         info = rec.ok("GET", "/container/", {"container_serial": serial}, admin=True,
@@ -487,6 +492,52 @@ class Probe:
                                d.signed_params("container/rollover"),
                                "client rollover without container_client_rollover for this user")
         self.expect("client rollover refused by policy", status == 403, f"{status} {err}")
+
+        # --- initial transfer and tokens identified by OTP values ----------------
+        rec.flow = "initial_transfer"
+        self.api.policy("vakt-initial-carol", "container", "initially_add_tokens_to_container=1",
+                        user="carol", realm=harness.REALM)
+        serial3, tokens3 = self.make_container("carol", ["hotp"])
+        hotp_serial = next(iter(tokens3))
+        outside = rec.ok("POST", "/token/init", {"type": "totp", "user": "carol", "realm": harness.REALM,
+                                                  "genkey": "1"}, admin=True,
+                         note="admin enrols a TOTP token for carol outside any container")
+        outside_serial = outside["detail"]["serial"]
+        e = ContainerClient(rec, self.initialize(serial3, "register/initialize for carol"))
+        fin = e.finalize()
+        self.expect("finalize reports initially_add_tokens_to_container",
+                    fin["result"]["value"]["policies"]["initially_add_tokens_to_container"] not in (False, None))
+        key = base64.b32decode(self.seeds[hotp_serial] + "=" * (-len(self.seeds[hotp_serial]) % 8))
+        e.tokens[outside_serial] = {"type": "totp"}
+        ch = e.challenge("container/synchronize")
+        e.enc_key_private = X25519PrivateKey.generate()
+        enc_pub = b64url(e.enc_key_private.public_key().public_bytes_raw())
+        container = json.dumps({"serial": serial3, "type": "smartphone", "tokens": [
+            {"serial": outside_serial, "tokentype": "totp"},
+            {"otp": [hotp(key, 0), hotp(key, 1)], "tokentype": "hotp"}]})
+        params = e.signed_params("container/synchronize", [enc_pub, container], challenge=ch)
+        params.update({"public_enc_key_client": enc_pub, "container_dict_client": container})
+        value = rec.ok("POST", "/container/synchronize", params,
+                       note="first sync: a token outside the container by serial, one by OTP values")["result"]["value"]
+        plain = e.decrypt(value)
+        rec.flows[rec.flow][-1]["decrypted_container_dict_server"] = plain
+        upd = {t["serial"]: t for t in plain["tokens"]["update"]}
+        self.expect("the phone's token outside the container is taken in", outside_serial in upd, str(plain))
+        self.expect("the token given by OTP values is identified", upd.get(hotp_serial, {}).get("otp") ==
+                    [hotp(key, 0), hotp(key, 1)], str(plain))
+        self.expect("nothing to add", plain["tokens"]["add"] == [], str(plain))
+
+        # --- hide_specific_error_message --------------------------------------------
+        rec.flow = "errors"
+        rec.ok("POST", "/policy/vakt-container",
+               {"scope": "container", "active": "true",
+                "action": f"privacyIDEA_server_url={self.server.url}, hide_specific_error_message=1"},
+               admin=True, note="admin sets hide_specific_error_message")
+        params = d.sync_request()
+        params["signature"] = d.sign("something else")
+        status, err = rec.fail("POST", "/container/synchronize", params,
+                               "synchronize with a wrong signature under hide_specific_error_message")
+        self.expect("hidden error is 3000", err["code"] == 3000 and status == 400, f"{status} {err}")
 
 
 def main() -> int:
