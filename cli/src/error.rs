@@ -53,6 +53,11 @@ impl CliError {
         }
     }
 
+    /// The one-line message (for a screen that shows it in place).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// A failure that is not the input's fault.
     pub fn internal(message: impl Into<String>) -> Self {
         Self {

@@ -9,7 +9,7 @@
 //! - [`context`]: the vault folder and the global flags of this run, and what
 //!   is done with them (open, unlock, make a vault; reach push servers).
 //! - [`qr_reader`]: QR codes read from image files and frames, and what they
-//!   hold.
+//!   hold; [`live`]: the live code view in the terminal.
 //! - [`output`] (what is printed, shared JSON shapes), [`secrets`] (from the
 //!   environment or a prompt), [`files`] (size-limited reads, private
 //!   writes), [`error`] (exit statuses, and every core error mapped to one).
@@ -18,6 +18,7 @@ mod commands;
 mod context;
 mod error;
 mod files;
+mod live;
 mod output;
 mod qr_reader;
 mod secrets;
@@ -114,14 +115,28 @@ enum Command {
         ids: Vec<u64>,
     },
     /// Show the current codes (HOTP accounts without a code: see vakt next).
-    #[command(after_help = "Example: vakt codes")]
+    #[command(after_help = "Example: vakt codes --watch")]
     Codes {
         /// Print JSON.
         #[arg(long)]
         json: bool,
-        /// The time, in Unix seconds (default: now).
+        /// The time, in Unix seconds (default: now). With --watch: the time
+        /// the view starts at, running on from there (screenshots, tests).
         #[arg(long, value_name = "UNIX_SECONDS")]
         at: Option<u64>,
+        /// A live view in the terminal: countdowns, the next code near the
+        /// end, HOTP codes on Enter, a filter as you type, copy with Enter.
+        #[arg(long, conflicts_with = "json")]
+        watch: bool,
+        /// With --watch: lock (leave the view) after this many seconds
+        /// without a key; 0: never.
+        #[arg(
+            long,
+            value_name = "SECONDS",
+            default_value_t = 300,
+            requires = "watch"
+        )]
+        idle_lock: u64,
     },
     /// Advance an HOTP account's counter and print its code.
     #[command(after_help = "Example: vakt next 4")]
@@ -196,7 +211,18 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Delete { id } => commands::accounts::delete(&ctx()?, *id),
         Command::Reorder { ids } => commands::accounts::reorder(&ctx()?, ids),
-        Command::Codes { json, at } => commands::accounts::codes(&ctx()?, *json, *at),
+        Command::Codes {
+            json,
+            at,
+            watch: false,
+            ..
+        } => commands::accounts::codes(&ctx()?, *json, *at),
+        Command::Codes {
+            at,
+            watch: true,
+            idle_lock,
+            ..
+        } => commands::accounts::watch(&ctx()?, *at, *idle_lock),
         Command::Next { id } => commands::accounts::next(&ctx()?, *id),
         Command::Status { json } => commands::vault::status(&ctx()?, *json),
         Command::Unblock { json } => commands::vault::unblock(&ctx()?, *json),

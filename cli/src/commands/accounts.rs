@@ -50,7 +50,26 @@ pub fn reorder(ctx: &Context, ids: &[u64]) -> Result<(), CliError> {
     print_line("reordered")
 }
 
-/// `vakt codes [--json] [--at T]`.
+/// `vakt codes --watch`: the live view until the user quits or it idles out;
+/// the session is locked on the way out either way.
+pub fn watch(ctx: &Context, at: Option<u64>, idle_lock: u64) -> Result<(), CliError> {
+    let session = ctx.unlock()?;
+    let offset = session.clock_offset().map_err(|e| CliError::vault(&e))?;
+    let started = std::time::Instant::now();
+    let now = move || match at {
+        // A given start time runs on with the real clock.
+        Some(at) => at.saturating_add(started.elapsed().as_secs()),
+        None => corrected(SystemClock.now_unix(), offset),
+    };
+    let ended = crate::live::terminal::run(&session, &now, idle_lock)?;
+    drop(session);
+    if ended == crate::live::terminal::Ended::IdleLocked {
+        print_line(&format!("locked after {idle_lock} s without a key"))?;
+    }
+    Ok(())
+}
+
+/// `vakt codes [--json] [--at T]`: the code screen, once.
 pub fn codes(ctx: &Context, json: bool, at: Option<u64>) -> Result<(), CliError> {
     let session = ctx.unlock()?;
     // An explicit time is taken as given; now is corrected by the vault's offset (vakt time).
