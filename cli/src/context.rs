@@ -18,6 +18,7 @@ use vakt_core::vault::{
     ThreadSleep, VAULT_FILE, Vault, VaultConfig, VaultError,
 };
 
+use crate::device_key::{self, Choice, Location};
 use crate::error::CliError;
 use crate::output::print_warning;
 use crate::secrets;
@@ -37,12 +38,18 @@ pub struct Context {
     transport: UreqTransport,
     /// The vault's clock offset (`vakt time`), read when it is unlocked.
     clock_offset: Cell<i64>,
+    /// `--keystore`: where a new vault's device key goes.
+    keystore: Choice,
 }
 
 impl Context {
     /// The context of a run: `vault` is `--vault` (or `VAKT_VAULT`), else
     /// the default folder ([`default_dir`]).
-    pub fn new(vault: Option<PathBuf>, allow_insecure: bool) -> Result<Self, CliError> {
+    pub fn new(
+        vault: Option<PathBuf>,
+        allow_insecure: bool,
+        keystore: Choice,
+    ) -> Result<Self, CliError> {
         let dir = match vault {
             Some(dir) => dir,
             None => default_dir()?,
@@ -52,7 +59,13 @@ impl Context {
             allow_insecure,
             transport: UreqTransport::new(),
             clock_offset: Cell::new(0),
+            keystore,
         })
+    }
+
+    /// Where the folder's device key is (`None`: no key here).
+    pub fn device_key_location(&self) -> Result<Option<Location>, CliError> {
+        device_key::locate(&self.dir)
     }
 
     /// The vault folder.
@@ -68,15 +81,14 @@ impl Context {
     /// Opens the vault (locked) with the folder's device key. A missing or
     /// damaged key leaves the lockout state readable and the vault closed.
     pub fn open_vault(&self) -> Result<Vault, CliError> {
-        let key_path = SoftwareKeystore::path_in(&self.dir);
-        let keystore: Arc<dyn DeviceKeystore> =
-            match SoftwareKeystore::open(&key_path, Box::new(SystemRandom::new())) {
-                Ok(k) => Arc::new(k),
-                // A key file that is not a key (damaged, truncated) makes the vault
-                // unreadable like a missing one; the lockout state stays readable.
-                Err(KeystoreError::Missing | KeystoreError::Rejected) => Arc::new(NoDeviceKey),
-                Err(e) => return Err(keystore_error(e)),
-            };
+        let keystore: Arc<dyn DeviceKeystore> = match device_key::open(&self.dir) {
+            Ok((k, _)) => Arc::new(k),
+            // A key that is not a key (a damaged file), or one this machine's
+            // keyring does not hold (a copied folder), makes the vault unreadable
+            // like a missing one; the lockout state stays readable.
+            Err(KeystoreError::Missing | KeystoreError::Rejected) => Arc::new(NoDeviceKey),
+            Err(e) => return Err(keystore_error(e)),
+        };
         let file = self.vault_file();
         let services = services(keystore);
         let vault = Vault::open(&file, services.clone(), VaultConfig::default())
@@ -128,29 +140,31 @@ impl Context {
 
     /// The services of a vault about to be made in the folder (the callers
     /// have made sure no vault is there, [`Context::ensure_no_vault`]): the
-    /// folder is created and the software device key with it (or the existing
-    /// key is reused). A key file that is not a key (damaged, truncated)
-    /// protects no vault here, so it is moved aside — never deleted — and a
-    /// new key made, with a warning naming where it went.
+    /// folder is created and the device key with it, in the OS keyring or a
+    /// file as `--keystore` says (an existing key is reused). A key file that
+    /// is not a key (damaged, truncated) protects no vault here, so it is
+    /// moved aside — never deleted — and a new key made, with a warning
+    /// naming where it went.
     pub fn new_device_services(&self) -> Result<Services, CliError> {
         let dir = &self.dir;
         crate::files::create_private_dir(dir)?;
-        let key_path = SoftwareKeystore::path_in(dir);
-        let open = || SoftwareKeystore::open_or_create(&key_path, Box::new(SystemRandom::new()));
-        let keystore = match open() {
-            Err(KeystoreError::Rejected) => {
-                let aside = move_aside(&key_path)?;
-                print_warning(&format!(
-                    "the device key file {} was damaged and no vault used it; moved it to {} \
-                     and made a new key",
-                    key_path.display(),
-                    aside.display()
-                ));
-                open()
-            }
-            other => other,
+        if let Ok((keystore, _)) = device_key::open(dir) {
+            return Ok(services(Arc::new(keystore)));
         }
-        .map_err(keystore_error)?;
+        let key_path = SoftwareKeystore::path_in(dir);
+        if key_path.exists() {
+            let aside = move_aside(&key_path)?;
+            print_warning(&format!(
+                "the device key file {} was damaged and no vault used it; moved it to {} \
+                 and made a new key",
+                key_path.display(),
+                aside.display()
+            ));
+        }
+        let (keystore, _, warning) = device_key::create(dir, self.keystore)?;
+        if let Some(warning) = warning {
+            print_warning(&warning);
+        }
         Ok(services(Arc::new(keystore)))
     }
 

@@ -7,7 +7,8 @@
 //! - `main.rs`: parses the arguments (clap) and dispatches to a command.
 //! - `commands/`: one module per command group; commands never use each other.
 //! - [`context`]: the vault folder and the global flags of this run, and what
-//!   is done with them (open, unlock, make a vault; reach push servers).
+//!   is done with them (open, unlock, make a vault; reach push servers);
+//!   [`device_key`]: where the device key is (the OS keyring or a file).
 //! - [`qr_reader`]: QR codes read from image files and frames, and what they
 //!   hold; [`live`]: the live code view in the terminal.
 //! - [`output`] (what is printed, shared JSON shapes), [`secrets`] (from the
@@ -16,6 +17,7 @@
 
 mod commands;
 mod context;
+mod device_key;
 mod error;
 mod files;
 mod live;
@@ -47,6 +49,12 @@ struct Cli {
     /// server's request not to verify its TLS certificate (sslverify=0).
     #[arg(long, global = true)]
     allow_insecure: bool,
+    /// Where a new vault's device key goes: the OS keyring (Secret Service,
+    /// Keychain, Credential Manager), a file beside the vault, or auto (the
+    /// keyring where one runs, else a file with a warning). An existing vault
+    /// uses wherever its key is.
+    #[arg(long, global = true, value_enum, default_value_t = device_key::Choice::Auto, env = "VAKT_KEYSTORE")]
+    keystore: device_key::Choice,
     #[command(subcommand)]
     command: Command,
 }
@@ -183,6 +191,9 @@ enum Command {
     /// The clock offset applied to codes and push: show it, sync it from a server, or set it.
     #[command(after_help = "Example: vakt time sync https://pi.example.com")]
     Time(commands::time::TimeArgs),
+    /// Move the device key into the OS keyring (vakt keystore migrate).
+    #[command(subcommand, after_help = "Example: vakt keystore migrate")]
+    Keystore(commands::keystore::KeystoreCommand),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Example: vakt completions bash > ~/.local/share/bash-completion/completions/vakt"
@@ -196,7 +207,7 @@ enum Command {
 /// Runs the parsed command.
 fn run(cli: Cli) -> Result<(), CliError> {
     // Built by the commands that use a vault (the others need no folder).
-    let ctx = || Context::new(cli.vault.clone(), cli.allow_insecure);
+    let ctx = || Context::new(cli.vault.clone(), cli.allow_insecure, cli.keystore);
     match &cli.command {
         Command::Code(args) => commands::otp::code(args),
         Command::Uri(command) => commands::otp::uri(command),
@@ -232,6 +243,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => commands::import::import(&ctx()?, args),
         Command::Push(command) => commands::push::run(&ctx()?, command),
         Command::Time(args) => commands::time::run(&ctx()?, args),
+        Command::Keystore(command) => commands::keystore::run(&ctx()?, command),
         Command::Completions(args) => commands::docs::completions(Cli::command(), args),
         Command::Man(args) => commands::docs::man(Cli::command(), args),
     }

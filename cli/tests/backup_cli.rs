@@ -29,6 +29,8 @@ const URIS: [&str; 5] = [
 
 fn vakt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    cmd.env("VAKT_KEYSTORE", "file");
     cmd.arg("--vault").arg(dir).args(args);
     for var in [
         "VAKT_PIN",

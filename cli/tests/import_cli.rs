@@ -25,6 +25,8 @@ fn fixture(name: &str) -> PathBuf {
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    cmd.env("VAKT_KEYSTORE", "file");
     cmd.arg("--vault").arg(dir).args(args);
     for var in [
         "VAKT_PIN",

@@ -27,6 +27,8 @@ const WRONG: &[&str] = &["1982", "2093", "3104", "4215", "5326"];
 
 fn vakt(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    command.env("VAKT_KEYSTORE", "file");
     command
         .arg("--vault")
         .arg(dir)

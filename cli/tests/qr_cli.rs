@@ -36,6 +36,8 @@ struct Run {
 
 fn vakt(args: &[&str], envs: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    command.env("VAKT_KEYSTORE", "file");
     command
         .args(args)
         .env_remove("VAKT_PIN")

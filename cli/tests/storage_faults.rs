@@ -118,6 +118,8 @@ impl Drop for Mount {
 
 fn vakt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    command.env("VAKT_KEYSTORE", "file");
     command.arg("--vault").arg(dir).args(args);
     for var in [
         "VAKT_PIN",

@@ -187,6 +187,8 @@ impl Vakt {
 /// terminal, and checks what holds for every command.
 fn run_vakt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    command.env("VAKT_KEYSTORE", "file");
     command.arg("--vault").arg(dir).args(args);
     for var in SECRET_VARS {
         command.env_remove(var);
@@ -644,7 +646,7 @@ fn lockout_across_processes_and_unblock() {
     assert_eq!(
         status,
         serde_json::json!({"blocked": false, "attempts_left": 3, "failed_pin_attempts": 0,
-            "failed_unblock_attempts": 0, "next_unblock_delay_seconds": 0})
+            "failed_unblock_attempts": 0, "next_unblock_delay_seconds": 0, "keystore": "file"})
     );
 
     // Three processes with a wrong PIN: 3, 3, then blocked.
@@ -729,7 +731,7 @@ fn lockout_across_processes_and_unblock() {
     assert_eq!(
         v.status(),
         serde_json::json!({"blocked": false, "attempts_left": 3, "failed_pin_attempts": 0,
-            "failed_unblock_attempts": 0, "next_unblock_delay_seconds": 0})
+            "failed_unblock_attempts": 0, "next_unblock_delay_seconds": 0, "keystore": "file"})
     );
     assert_eq!(v.list(PIN2).len(), 1, "the accounts survive an unblock");
     v.fails(3, &["list"], &[("VAKT_PIN", PIN)]);

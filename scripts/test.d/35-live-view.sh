@@ -17,7 +17,7 @@ vakt=$root/target/debug/vakt
 work=$(mktemp -d)
 sock=$work/tmux.sock
 trap 'tmux -S "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
-export VAKT_VAULT=$work/vault VAKT_PIN=4829 VAKT_INSECURE_TEST_KDF=1
+export VAKT_VAULT=$work/vault VAKT_PIN=4829 VAKT_INSECURE_TEST_KDF=1 VAKT_KEYSTORE=file
 "$vakt" init >/dev/null
 # RFC 6238's and RFC 4226's test keys.
 VAKT_URI='otpauth://totp/GitHub:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub' "$vakt" add >/dev/null

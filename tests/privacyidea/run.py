@@ -45,7 +45,7 @@ class Ctx:
 
     def vakt(self, *args: str, check: bool = True, env: dict | None = None):
         full_env = dict(os.environ)
-        full_env.update({"VAKT_PIN": self.pin, "VAKT_INSECURE_TEST_KDF": "1"})
+        full_env.update({"VAKT_PIN": self.pin, "VAKT_INSECURE_TEST_KDF": "1", "VAKT_KEYSTORE": "file"})
         full_env.update(env or {})
         p = subprocess.run([str(self.vakt_bin), "--vault", str(self.vault), *args],
                            capture_output=True, text=True, env=full_env, timeout=120)

@@ -176,7 +176,7 @@ def test_push_approve(ctx):
     check("already enrolled" in again.stdout, again.stdout)
     # Another device with the same (used) code: the server refuses it.
     other = ctx.scratch / "other-vault"
-    env = {"VAKT_INSECURE_TEST_KDF": "1"}
+    env = {"VAKT_INSECURE_TEST_KDF": "1", "VAKT_KEYSTORE": "file"}
     subprocess.run([str(ctx.vakt_bin), "--vault", str(other), "init"], capture_output=True,
                    env={**os.environ, **env, "VAKT_PIN": ctx.pin}, check=True)
     p = subprocess.run([str(ctx.vakt_bin), "--vault", str(other), "add", "--qr",

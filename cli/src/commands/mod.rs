@@ -10,6 +10,7 @@ pub mod backup;
 pub mod docs;
 pub mod export;
 pub mod import;
+pub mod keystore;
 pub mod otp;
 pub mod push;
 pub mod scan;

@@ -43,6 +43,7 @@ pub fn status(ctx: &Context, json: bool) -> Result<(), CliError> {
         .open_vault()?
         .status()
         .map_err(|e| CliError::vault(&e))?;
+    let keystore = ctx.device_key_location()?.map_or("missing", |l| l.name());
     if json {
         return print_line(
             &json!({
@@ -51,15 +52,24 @@ pub fn status(ctx: &Context, json: bool) -> Result<(), CliError> {
                 "failed_pin_attempts": s.failed_pin_attempts,
                 "failed_unblock_attempts": s.failed_unblock_attempts,
                 "next_unblock_delay_seconds": s.next_unblock_delay.as_secs(),
+                "keystore": keystore,
             })
             .to_string(),
         );
     }
-    if s.blocked {
-        print_line("blocked: unblock it with the unblock code (vakt unblock)")
+    let state = if s.blocked {
+        "blocked: unblock it with the unblock code (vakt unblock)".to_owned()
     } else {
-        print_line(&format!("ok: {} PIN attempt(s) left", s.attempts_left))
-    }
+        format!("ok: {} PIN attempt(s) left", s.attempts_left)
+    };
+    let key = match keystore {
+        "keyring" => "device key: in the OS keyring",
+        "file" => {
+            "device key: in a file beside the vault (vakt keystore migrate moves it into the OS keyring)"
+        }
+        _ => "device key: missing (this folder was copied without it, or it was deleted)",
+    };
+    print_line(&format!("{state}\n{key}"))
 }
 
 /// `vakt unblock [--json]` with VAKT_UNBLOCK_CODE and VAKT_NEW_PIN.

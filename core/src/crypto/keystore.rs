@@ -110,6 +110,24 @@ impl SoftwareKeystore {
         }
     }
 
+    /// A keystore with `key` kept elsewhere (the OS keyring), its signing
+    /// keys in the `push-keys` folder of the vault folder `dir`, as for a key
+    /// file in `dir`.
+    pub fn with_key_in(key: Key256, dir: &Path, rng: Box<dyn RandomSource>) -> Self {
+        Self {
+            key,
+            rng,
+            signing: SigningKeys::Dir(dir.join(SIGNING_KEY_DIR)),
+        }
+    }
+
+    /// The key in the key file at `path` (to move it elsewhere);
+    /// [`KeystoreError::Missing`] if absent, [`KeystoreError::Rejected`] if
+    /// it is not a key.
+    pub fn read_key_file(path: &Path) -> Result<Key256, KeystoreError> {
+        Self::open(path, Box::new(crate::rng::SystemRandom::new())).map(|k| k.key)
+    }
+
     fn signing_dir(path: &Path) -> SigningKeys {
         SigningKeys::Dir(
             path.parent()
