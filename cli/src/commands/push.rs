@@ -32,6 +32,15 @@
 //! - `--allow-insecure` (global): allow plain http to non-loopback servers and
 //!   honour `sslverify=0`.
 //!
+//! `list`, `poll`, `receive` and `deny` work on the locked vault: no
+//! `VAKT_PIN`, no prompt (the device key reads and signs what they need).
+//! Only the first run after an upgrade from a vault whose push records
+//! predate that asks for the PIN once (`VAKT_PIN` or the prompt) to upgrade
+//! them. `approve` and `token-update` need the PIN (`VAKT_PIN` or the
+//! prompt): exit 3 on a wrong one, 4 when the vault is blocked. A blocked
+//! vault still lists, polls, receives and denies. A locked poll uses the
+//! uncorrected clock (the offset of `vakt time` is kept under the vault key).
+//!
 //! Exit statuses: 0 done; 2 bad input (no such challenge, expired, already
 //! answered, not an option, wrong presence answer — the challenge stays
 //! open —, a refused challenge); 7 the push server could not be reached, or
@@ -46,6 +55,8 @@ use vakt_core::push::{
     AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PushChallengeInfo,
     PushError, PushTokenInfo, TokenState,
 };
+
+use vakt_core::vault::{Session, Vault};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -204,13 +215,41 @@ fn print_challenges(
     print_line(&lines.join("\n"))
 }
 
-/// `vakt push …`.
+/// Runs `f` on the locked vault; if its push records are from before push
+/// worked while locked, unlocks it once (the PIN, as for any unlock) to
+/// upgrade them and runs `f` again.
+fn locked<T>(
+    ctx: &Context,
+    vault: &Vault,
+    f: impl Fn(&Vault) -> Result<T, PushError>,
+) -> Result<T, CliError> {
+    match f(vault) {
+        Err(PushError::UnlockOnce) => {
+            drop(ctx.unlock_vault(vault)?);
+            f(vault).map_err(|e| CliError::push(&e))
+        }
+        other => other.map_err(|e| CliError::push(&e)),
+    }
+}
+
+/// `vakt push …`: everything but `approve` and `token-update` on the locked
+/// vault (no PIN).
 pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
-    let session = ctx.unlock()?;
+    match command {
+        PushCommand::Approve(_) | PushCommand::TokenUpdate { .. } => {
+            let session = ctx.unlock()?;
+            run_unlocked(ctx, &session, command)
+        }
+        _ => run_locked(ctx, &ctx.open_vault()?, command),
+    }
+}
+
+/// The commands that work on a locked vault.
+fn run_locked(ctx: &Context, vault: &Vault, command: &PushCommand) -> Result<(), CliError> {
     let net = ctx.push_context();
     match command {
         PushCommand::List { json } => {
-            let tokens = session.push_tokens().map_err(|e| CliError::vault(&e))?;
+            let tokens = locked(ctx, vault, Vault::push_tokens)?;
             if *json {
                 let items: Vec<Value> = tokens.iter().map(token_json).collect();
                 return print_line(&Value::Array(items).to_string());
@@ -236,10 +275,10 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
             print_line(&lines.join("\n"))
         }
         PushCommand::Poll { json } => {
-            let report = session.poll_push(&net).map_err(|e| CliError::push(&e))?;
-            let enrolled = session
+            let report = locked(ctx, vault, |v| v.poll_push(&net))?;
+            let enrolled = vault
                 .push_tokens()
-                .map_err(|e| CliError::vault(&e))?
+                .map_err(|e| CliError::push(&e))?
                 .iter()
                 .filter(|t| t.state == TokenState::Enrolled)
                 .count();
@@ -271,11 +310,35 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
                 .map_err(|_| CliError::bad_input("the notification data is not a JSON object"))?;
             let fields =
                 ChallengeFields::from_json(&value).map_err(|e| CliError::push(&e.into()))?;
-            let challenge = session
-                .receive_push(&fields, net.now)
-                .map_err(|e| CliError::push(&e))?;
+            let challenge = locked(ctx, vault, |v| v.receive_push(&fields, net.now))?;
             print_challenges(&[challenge], *json, net.now)
         }
+        PushCommand::Deny(args) => {
+            let reason = match args.reason.as_deref() {
+                None => None,
+                Some(name) => Some(DeclineReason::from_name(name).ok_or_else(|| {
+                    CliError::bad_input(format!(
+                        "--reason: '{name}' is not cancelled or unknown_trigger"
+                    ))
+                })?),
+            };
+            locked(ctx, vault, |v| v.decline_push(args.id, reason, &net))?;
+            if args.json {
+                return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
+            }
+            print_line("declined")
+        }
+        PushCommand::Approve(_) | PushCommand::TokenUpdate { .. } => {
+            let session = ctx.unlock()?;
+            run_unlocked(ctx, &session, command)
+        }
+    }
+}
+
+/// The commands that need the PIN.
+fn run_unlocked(ctx: &Context, session: &Session, command: &PushCommand) -> Result<(), CliError> {
+    let net = ctx.push_context();
+    match command {
         PushCommand::Approve(args) => {
             let decision = Decision::Approve {
                 presence: args.answer.clone(),
@@ -339,22 +402,6 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
                 None => Ok(()),
             }
         }
-        PushCommand::Deny(args) => {
-            let reason = match args.reason.as_deref() {
-                None => None,
-                Some(name) => Some(DeclineReason::from_name(name).ok_or_else(|| {
-                    CliError::bad_input(format!(
-                        "--reason: '{name}' is not cancelled or unknown_trigger"
-                    ))
-                })?),
-            };
-            session
-                .answer_push(args.id, Decision::Decline { reason }, &net)
-                .map_err(|e| CliError::push(&e))?;
-            if args.json {
-                return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
-            }
-            print_line("declined")
-        }
+        _ => run_locked(ctx, &ctx.open_vault()?, command),
     }
 }
