@@ -36,10 +36,12 @@
 //! `VAKT_PIN`, no prompt (the device key reads and signs what they need).
 //! Only the first run after an upgrade from a vault whose push records
 //! predate that asks for the PIN once (`VAKT_PIN` or the prompt) to upgrade
-//! them. `approve` and `token-update` need the PIN (`VAKT_PIN` or the
+//! them. `poll` with `VAKT_PIN` set unlocks (a wrong PIN: 3) and then also
+//! sends a registration token still to send and applies the clock offset,
+//! both kept under the vault key. `approve` and `token-update` need the PIN (`VAKT_PIN` or the
 //! prompt): exit 3 on a wrong one, 4 when the vault is blocked. A blocked
 //! vault still lists, polls, receives and denies. A locked poll uses the
-//! uncorrected clock (the offset of `vakt time` is kept under the vault key).
+//! uncorrected clock.
 //!
 //! Exit statuses: 0 done; 2 bad input (no such challenge, expired, already
 //! answered, not an option, wrong presence answer — the challenge stays
@@ -52,8 +54,8 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{
-    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PushChallengeInfo,
-    PushError, PushTokenInfo, TokenState,
+    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PollReport,
+    PushChallengeInfo, PushError, PushTokenInfo, TokenState,
 };
 
 use vakt_core::vault::{Session, Vault};
@@ -61,6 +63,7 @@ use vakt_core::vault::{Session, Vault};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{print_line, print_warning};
+use crate::secrets::PIN as PIN_VAR;
 
 /// `vakt push …`.
 #[derive(Subcommand)]
@@ -235,13 +238,49 @@ fn locked<T>(
 /// `vakt push …`: everything but `approve` and `token-update` on the locked
 /// vault (no PIN).
 pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
+    // A poll given the PIN also sends a registration token still to send
+    // and applies the clock offset (both kept under the vault key).
+    let poll_unlocked =
+        matches!(command, PushCommand::Poll { .. }) && std::env::var_os(PIN_VAR).is_some();
     match command {
         PushCommand::Approve(_) | PushCommand::TokenUpdate { .. } => {
             let session = ctx.unlock()?;
             run_unlocked(ctx, &session, command)
         }
+        PushCommand::Poll { json } if poll_unlocked => {
+            let session = ctx.unlock()?;
+            let net = ctx.push_context();
+            let report = session.poll_push(&net).map_err(|e| CliError::push(&e))?;
+            let enrolled = session
+                .push_tokens()
+                .map_err(|e| CliError::vault(&e))?
+                .iter()
+                .filter(|t| t.state == TokenState::Enrolled)
+                .count();
+            print_poll(&report, enrolled, *json, net.now)
+        }
         _ => run_locked(ctx, &ctx.open_vault()?, command),
     }
+}
+
+/// Prints a poll's challenges and problems; fails as the first problem if
+/// no enrolled token could be polled.
+fn print_poll(report: &PollReport, enrolled: usize, json: bool, now: u64) -> Result<(), CliError> {
+    let mut failed_tokens = Vec::new();
+    for (id, problem) in &report.problems {
+        print_warning(&format!("push token #{id}: {problem}"));
+        if !matches!(problem, PushError::Challenge(_)) && !failed_tokens.contains(id) {
+            failed_tokens.push(*id);
+        }
+    }
+    print_challenges(&report.challenges, json, now)?;
+    if enrolled > 0
+        && failed_tokens.len() == enrolled
+        && let Some((_, problem)) = report.problems.first()
+    {
+        return Err(CliError::push(problem));
+    }
+    Ok(())
 }
 
 /// The commands that work on a locked vault.
@@ -282,21 +321,7 @@ fn run_locked(ctx: &Context, vault: &Vault, command: &PushCommand) -> Result<(),
                 .iter()
                 .filter(|t| t.state == TokenState::Enrolled)
                 .count();
-            let mut failed_tokens = Vec::new();
-            for (id, problem) in &report.problems {
-                print_warning(&format!("push token #{id}: {problem}"));
-                if !matches!(problem, PushError::Challenge(_)) && !failed_tokens.contains(id) {
-                    failed_tokens.push(*id);
-                }
-            }
-            print_challenges(&report.challenges, *json, net.now)?;
-            if enrolled > 0
-                && failed_tokens.len() == enrolled
-                && let Some((_, problem)) = report.problems.first()
-            {
-                return Err(CliError::push(problem));
-            }
-            Ok(())
+            print_poll(&report, enrolled, *json, net.now)
         }
         PushCommand::Receive { file, json } => {
             let text = if file.as_os_str() == "-" {

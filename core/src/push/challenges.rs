@@ -106,8 +106,7 @@ impl Access<'_> {
     }
 
     /// The challenges waiting for an answer (open, or with an answer to
-    /// retry that this access can read) and not expired at `now`, oldest
-    /// first. No network.
+    /// retry) and not expired at `now`, oldest first. No network.
     pub(super) fn challenges(&self, now: u64) -> Result<Vec<PushChallengeInfo>, PushError> {
         self.device.read(|tx| {
             let tokens = self.tokens_in(tx)?;
@@ -116,18 +115,15 @@ impl Access<'_> {
                 if row.state == OPEN && now >= row.expires_at {
                     continue;
                 }
-                if let Some((_, token)) = tokens.iter().find(|(id, _)| *id == row.token_id)
-                    && let Some(info) = self.challenge_info_in(tx, &row, token)?
-                {
-                    out.push(info);
+                if let Some((_, token)) = tokens.iter().find(|(id, _)| *id == row.token_id) {
+                    out.push(self.challenge_info_in(tx, &row, token)?);
                 }
             }
             Ok(out)
         })
     }
 
-    /// One challenge, whatever its state. While locked, one approved with
-    /// the PIN is `VerificationRequired` (its answer is under the vault key).
+    /// One challenge, whatever its state.
     pub(super) fn challenge(&self, id: u64) -> Result<PushChallengeInfo, PushError> {
         self.device.read(|tx| {
             let row = tx.challenge(id)?.ok_or(PushError::NoSuchChallenge { id })?;
@@ -137,8 +133,7 @@ impl Access<'_> {
                 .find(|(token_id, _)| *token_id == row.token_id)
                 .map(|(_, token)| token)
                 .ok_or(PushError::NoSuchChallenge { id })?;
-            self.challenge_info_in(tx, &row, &token)?
-                .ok_or(PushError::VerificationRequired)
+            self.challenge_info_in(tx, &row, &token)
         })
     }
 }

@@ -105,8 +105,8 @@ impl Vault {
     }
 
     /// The challenges waiting for an answer at `now`, without the PIN. One
-    /// approved with the PIN whose answer is still to be confirmed is left
-    /// out (its retry needs the PIN).
+    /// approved with the PIN shows as approved, without its pick or display
+    /// code (kept under the vault key); retrying it needs the PIN.
     pub fn push_challenges(&self, now: u64) -> Result<Vec<PushChallengeInfo>, PushError> {
         self.push_access().challenges(now)
     }

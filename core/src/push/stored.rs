@@ -171,7 +171,8 @@ pub(super) enum Answer {
     None,
     /// This decision, and the display code the server sent for it.
     Given(Decision, Option<String>),
-    /// An approval sealed under the vault key, read while locked.
+    /// An approval (the only answers ever sealed under the vault key), read
+    /// while locked: its pick and display code are not readable.
     Hidden,
 }
 
@@ -321,17 +322,18 @@ impl<'a> Access<'a> {
         Ok(())
     }
 
-    /// The challenge of `row` as shown (`None`: its answer is sealed under
-    /// the vault key and this vault is locked).
+    /// The challenge of `row` as shown. While locked, an approval given with
+    /// the PIN shows as an approval without its pick or display code (they
+    /// are under the vault key; only approvals are).
     pub(super) fn challenge_info_in(
         &self,
         tx: &Tx<'_>,
         row: &ChallengeRow,
         token: &PushToken,
-    ) -> Result<Option<PushChallengeInfo>, PushError> {
+    ) -> Result<PushChallengeInfo, PushError> {
         let loaded = self.load_in(tx, row, &token.serial)?;
         let (decision, display_code) = match loaded.answer {
-            Answer::Hidden => return Ok(None),
+            Answer::Hidden => (Some(Decision::Approve { presence: None }), None),
             Answer::None => (None, None),
             Answer::Given(decision, code) => (Some(decision), code),
         };
@@ -342,7 +344,7 @@ impl<'a> Access<'a> {
             (CLOSED, _) => ChallengeState::Closed,
             _ => return Err(damaged().into()),
         };
-        Ok(Some(PushChallengeInfo {
+        Ok(PushChallengeInfo {
             id: row.id,
             token_id: row.token_id,
             account: PushTokenInfo::new(row.token_id, token).display_name(),
@@ -351,7 +353,7 @@ impl<'a> Access<'a> {
             expires_at: row.expires_at,
             state,
             display_code,
-        }))
+        })
     }
 
     /// Stores a verified challenge (or finds it again): its id, and whether

@@ -375,3 +375,80 @@ impl StoredChallenge {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 ?|:é]{0,40}"
+    }
+
+    proptest! {
+        /// A challenge's shown part and its answer read back as written, and
+        /// every truncation of them is refused (never misread).
+        #[test]
+        fn schema_5_challenge_parts_read_back(
+            url in text(), title in text(), question in text(),
+            options in prop::collection::vec("[A-Z0-9]{1,3}", 0..4),
+            sslverify: bool, decline_reason: bool,
+            approve: bool, detail in "[A-Z0-9]{0,3}", code in "[0-9]{0,6}",
+        ) {
+            let challenge = Challenge {
+                nonce: "NONCE".into(),
+                serial: "SERIAL".into(),
+                url, sslverify, title, question,
+                presence_options: options,
+                decline_reason,
+            };
+            let shown = encode_shown(&challenge).unwrap();
+            prop_assert_eq!(decode_shown(&shown, "NONCE", "SERIAL"), Ok(challenge));
+            for cut in 0..shown.len() {
+                prop_assert!(decode_shown(&shown[..cut], "NONCE", "SERIAL").is_err());
+            }
+            let decision = if approve {
+                Decision::Approve { presence: Some(detail).filter(|d| !d.is_empty()) }
+            } else {
+                Decision::Decline { reason: None }
+            };
+            let code = Some(code).filter(|c| !c.is_empty());
+            let answer = encode_answer(&decision, code.as_deref()).unwrap();
+            prop_assert_eq!(decode_answer(&answer), Ok((decision, code)));
+            for cut in 0..answer.len() {
+                prop_assert!(decode_answer(&answer[..cut]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn a_shown_token_has_no_registration_token() {
+        let token = PushToken {
+            state: TokenState::Enrolled,
+            serial: "PIPU1".into(),
+            label: "alice".into(),
+            issuer: "Corp".into(),
+            url: "https://pi.example/ttype/push".into(),
+            sslverify: true,
+            require_app_pin: true,
+            poll_only: false,
+            enrolled_at: 7,
+            key_alias: "vakt-push-1".into(),
+            server_key: None,
+            notification_token: "fb-secret-address".into(),
+            notification_pending: true,
+        };
+        let shown = shown_part(&token);
+        assert_eq!(shown.notification_token, "");
+        assert!(!shown.notification_pending);
+        assert_eq!(
+            PushToken {
+                notification_token: token.notification_token.clone(),
+                notification_pending: true,
+                ..shown
+            },
+            token
+        );
+    }
+}

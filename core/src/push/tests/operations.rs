@@ -1307,14 +1307,16 @@ fn received_while_locked_approved_after_the_pin() {
         p.fake.status("LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"),
         Some(true)
     );
-    // Locked again: the approval (under the vault key) is not shown, and a
-    // decline of it is refused.
+    // Locked again: the approval shows without its display code (under the
+    // vault key), and a decline of it is refused.
     drop(session);
     assert!(p.vault.push_challenges(T0 + 2).unwrap().is_empty());
+    let answered = p.vault.push_challenge(shown.id).unwrap();
     assert_eq!(
-        p.vault.push_challenge(shown.id),
-        Err(PushError::VerificationRequired)
+        answered.state,
+        ChallengeState::Answered(Decision::Approve { presence: None })
     );
+    assert_eq!(answered.display_code, None);
     assert_eq!(
         p.vault.decline_push(shown.id, None, &p.ctx(T0 + 2)),
         Err(PushError::AlreadyAnswered)
