@@ -1284,6 +1284,13 @@ fn a_locked_vault_verifies_shows_and_declines_but_does_not_approve() {
         Err(PushError::Expired)
     );
     assert_eq!(p.vault.status().unwrap(), status);
+    // The device record key prints nothing of itself.
+    let layer = p.vault.device_layer();
+    let key = layer
+        .read(|tx| layer.key(tx))
+        .unwrap()
+        .expect("made by the first record");
+    assert_eq!(format!("{key:?}"), "DeviceRecordKey(<redacted>)");
 }
 
 #[test]
