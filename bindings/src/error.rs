@@ -684,6 +684,8 @@ impl From<PushError> for VaktError {
             PushError::NotAnOption => VaktError::NotAnOption,
             PushError::WrongPresenceAnswer => VaktError::WrongPresenceAnswer,
             PushError::ChallengeClosed => VaktError::ChallengeClosed,
+            // Both are answered by unlocking (the PIN or biometric unlock).
+            PushError::VerificationRequired | PushError::UnlockOnce => VaktError::Locked,
             PushError::Keystore(e) => VaktError::Keystore {
                 message: e.to_string(),
             },

@@ -22,6 +22,7 @@ mod error;
 mod otp;
 mod platform;
 mod push;
+mod push_locked;
 mod scan;
 #[cfg(test)]
 mod session_tests;

@@ -118,9 +118,9 @@ pub fn create_vault(
 /// A vault on disk, locked.
 #[derive(uniffi::Object)]
 pub struct Vault {
-    inner: core::Vault,
+    pub(crate) inner: core::Vault,
     config: core::VaultConfig,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Vault {

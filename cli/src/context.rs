@@ -107,11 +107,20 @@ impl Context {
 
     /// Opens the vault and unlocks it with the PIN (`VAKT_PIN` or a prompt).
     pub fn unlock(&self) -> Result<Session, CliError> {
-        let vault = self.open_vault()?;
+        self.unlock_vault(&self.open_vault()?)
+    }
+
+    /// Unlocks the open `vault` with the PIN (`VAKT_PIN` or a prompt).
+    pub fn unlock_vault(&self, vault: &Vault) -> Result<Session, CliError> {
         let pin = secrets::read_pin(secrets::PIN, "PIN: ")?;
         let session = vault.unlock(&pin).map_err(|e| CliError::vault(&e))?;
         self.clock_offset
             .set(session.clock_offset().map_err(|e| CliError::vault(&e))?);
+        // Push records from before schema 5 move into the device layer, so
+        // that push works while locked from now on.
+        session
+            .upgrade_push_records()
+            .map_err(|e| CliError::vault(&e))?;
         Ok(session)
     }
 

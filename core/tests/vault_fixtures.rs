@@ -95,7 +95,7 @@ fn check_accounts(session: &Session) {
 
 #[test]
 fn every_schema_opens_and_works() {
-    for version in ["v1", "v2", "v3", "v4"] {
+    for version in ["v1", "v2", "v3", "v4", "v5"] {
         let (_dir, vault) = open_copy(version);
         let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
         check_accounts(&session);
@@ -166,7 +166,7 @@ fn services() -> Services {
 }
 
 /// Fixture folders that hold a `backup.vaktbkp` (schema 2 on).
-const WITH_BACKUP: &[&str] = &["v2", "v3", "v4"];
+const WITH_BACKUP: &[&str] = &["v2", "v3", "v4", "v5"];
 
 /// Schema 3's push token (enrolled from the captured code) and its challenge.
 fn check_push(session: &Session) {
@@ -203,4 +203,48 @@ fn every_saved_backup_restores() {
         assert_eq!(restored.report.restored, 4);
         check_accounts(&restored.session);
     }
+}
+
+/// The captured challenge of the saved vaults, as a locked vault shows it.
+fn check_locked_push(vault: &Vault) {
+    let tokens = vault.push_tokens().unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0].serial, "PIPU0000668B");
+    let challenge = vault.push_challenge(1).unwrap();
+    assert_eq!(
+        challenge.challenge.nonce,
+        "PLUNTZSDPZDBDR5QXBI65V3L5RGGMFYE"
+    );
+    assert_eq!(challenge.challenge.title, "DemoIdP");
+    assert_eq!(challenge.account, "privacyIDEA: PIPU0000668B");
+}
+
+#[test]
+fn push_records_move_into_the_device_layer_on_the_first_unlock_after_schema_5() {
+    let (_dir, vault) = open_copy("v4");
+    let before = vault.status().unwrap();
+    // Opening migrated the schema; the records are still under the vault key.
+    assert_eq!(
+        vault.push_tokens(),
+        Err(vakt_core::push::PushError::UnlockOnce)
+    );
+    let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
+    session.upgrade_push_records().unwrap();
+    check_push(&session);
+    check_accounts(&session);
+    drop(session);
+    // Locked: the token and its challenge are read with the device key alone.
+    check_locked_push(&vault);
+    // A second upgrade finds nothing to do; the PIN count was not touched.
+    let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
+    session.upgrade_push_records().unwrap();
+    drop(session);
+    check_locked_push(&vault);
+    assert_eq!(vault.status().unwrap(), before);
+}
+
+#[test]
+fn a_schema_5_vault_shows_push_while_locked() {
+    let (_dir, vault) = open_copy("v5");
+    check_locked_push(&vault);
 }

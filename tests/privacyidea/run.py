@@ -53,6 +53,17 @@ class Ctx:
             raise AssertionError(f"vakt {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
         return p
 
+    def vakt_locked(self, *args: str, check: bool = True, env: dict | None = None):
+        """Runs vakt with no VAKT_PIN and stdin closed: nothing can unlock it."""
+        full_env = {k: v for k, v in os.environ.items() if k != "VAKT_PIN"}
+        full_env.update(env or {})
+        p = subprocess.run([str(self.vakt_bin), "--vault", str(self.vault), *args],
+                           capture_output=True, text=True, env=full_env, timeout=120,
+                           stdin=subprocess.DEVNULL)
+        if check and p.returncode != 0:
+            raise AssertionError(f"vakt {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
+        return p
+
     def init_vault(self) -> None:
         if not (self.vault / "vault.sqlite3").exists():
             self.vakt("init", "--json")
@@ -71,7 +82,7 @@ def check(condition: bool, message: str) -> None:
 
 
 # How many `test_*` functions each module holds. Change with the modules.
-EXPECTED_TESTS = {"test_otp_interop": 9, "test_push": 7}
+EXPECTED_TESTS = {"test_otp_interop": 9, "test_push": 8}
 
 
 def main() -> int:

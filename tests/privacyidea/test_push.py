@@ -2,7 +2,8 @@
 
 Every push token here is enrolled from the server's own QR PNG (`vakt add
 --qr`), then a login is triggered on the login side (`/validate/check`), Vakt
-polls (`vakt push poll --json`) and answers (`vakt push approve|deny`), and the
+polls (`vakt push poll --json`) and answers (`vakt push approve|deny`; poll,
+list and deny also from a locked vault, without the PIN), and the
 login side must see the outcome (`/validate/polltransaction`, then the final
 `/validate/check` with the transaction id).
 
@@ -212,6 +213,46 @@ def test_push_deny(ctx):
     check(finish(ctx, user, tid) == "REJECT", "declined login rejected")
     # A second answer to the same challenge is refused locally.
     p = ctx.vakt("push", "approve", str(c["id"]), check=False)
+    check(p.returncode == 2 and "already answered" in p.stderr, f"{p.returncode} {p.stderr}")
+
+
+def test_push_answered_from_a_locked_vault(ctx):
+    """Poll, list and deny with no PIN at all; approve needs the PIN."""
+    user = ctx.user()
+    token_pin, serial = enrol(ctx, user)
+    listed = json.loads(ctx.vakt_locked("push", "list", "--json").stdout)
+    check(serial in [t["serial"] for t in listed], f"locked list: {listed}")
+    # Deny while locked: signed by the device key, the login is rejected.
+    tid = trigger(ctx, user, token_pin)["transaction_id"]
+    challenges = json.loads(ctx.vakt_locked("push", "poll", "--json").stdout)
+    check(len(challenges) == 1 and challenges[0]["serial"] == serial, f"{challenges}")
+    c = challenges[0]
+    check(c["title"] and c["question"], f"verified details shown: {c}")
+    out = ctx.vakt_locked("push", "deny", str(c["id"]), "--reason", "unknown_trigger", "--json")
+    check(json.loads(out.stdout)["result"] == "declined", out.stdout)
+    status = login_status(ctx, tid)
+    check(json.dumps(status).lower().count("declined") >= 1, f"polltransaction: {status}")
+    check(finish(ctx, user, tid) == "REJECT", "declined while locked: login rejected")
+    # Approve: refused without the PIN (nothing sent), 3 with a wrong one,
+    # accepted with the right one.
+    tid = trigger(ctx, user, token_pin)["transaction_id"]
+    challenges = json.loads(ctx.vakt_locked("push", "poll", "--json").stdout)
+    check(len(challenges) == 1, f"{challenges}")
+    c = challenges[0]
+    p = ctx.vakt_locked("push", "approve", str(c["id"]), check=False)
+    check(p.returncode != 0, f"approve without the PIN: {p.returncode} {p.stdout}")
+    check(login_status(ctx, tid)["result"]["value"] is False, "still pending")
+    wrong = "6047" if ctx.pin != "6047" else "5830"
+    p = ctx.vakt("push", "approve", str(c["id"]), env={"VAKT_PIN": wrong}, check=False)
+    check(p.returncode == 3, f"wrong PIN: {p.returncode} {p.stderr}")
+    check(login_status(ctx, tid)["result"]["value"] is False, "still pending")
+    out = ctx.vakt("push", "approve", str(c["id"]), "--json")
+    check(json.loads(out.stdout)["result"] == "approved", out.stdout)
+    check(finish(ctx, user, tid) == "ACCEPT", "approved after the PIN: login accepted")
+    # The answered challenge is gone from the locked list; a locked deny of it
+    # is refused.
+    check(json.loads(ctx.vakt_locked("push", "poll", "--json").stdout) == [], "answered")
+    p = ctx.vakt_locked("push", "deny", str(c["id"]), check=False)
     check(p.returncode == 2 and "already answered" in p.stderr, f"{p.returncode} {p.stderr}")
 
 

@@ -32,6 +32,17 @@
 //! - `--allow-insecure` (global): allow plain http to non-loopback servers and
 //!   honour `sslverify=0`.
 //!
+//! `list`, `poll`, `receive` and `deny` work on the locked vault: no
+//! `VAKT_PIN`, no prompt (the device key reads and signs what they need).
+//! Only the first run after an upgrade from a vault whose push records
+//! predate that asks for the PIN once (`VAKT_PIN` or the prompt) to upgrade
+//! them. `poll` with `VAKT_PIN` set unlocks (a wrong PIN: 3) and then also
+//! sends a registration token still to send and applies the clock offset,
+//! both kept under the vault key. `approve` and `token-update` need the PIN (`VAKT_PIN` or the
+//! prompt): exit 3 on a wrong one, 4 when the vault is blocked. A blocked
+//! vault still lists, polls, receives and denies. A locked poll uses the
+//! uncorrected clock.
+//!
 //! Exit statuses: 0 done; 2 bad input (no such challenge, expired, already
 //! answered, not an option, wrong presence answer — the challenge stays
 //! open —, a refused challenge); 7 the push server could not be reached, or
@@ -43,13 +54,16 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use vakt_core::push::time::iso8601_z;
 use vakt_core::push::{
-    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PushChallengeInfo,
-    PushError, PushTokenInfo, TokenState,
+    AnswerOutcome, ChallengeFields, ChallengeState, Decision, DeclineReason, PollReport,
+    PushChallengeInfo, PushError, PushTokenInfo, TokenState,
 };
+
+use vakt_core::vault::{Session, Vault};
 
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{print_line, print_warning};
+use crate::secrets::PIN as PIN_VAR;
 
 /// `vakt push …`.
 #[derive(Subcommand)]
@@ -204,13 +218,77 @@ fn print_challenges(
     print_line(&lines.join("\n"))
 }
 
-/// `vakt push …`.
+/// Runs `f` on the locked vault; if its push records are from before push
+/// worked while locked, unlocks it once (the PIN, as for any unlock) to
+/// upgrade them and runs `f` again.
+fn locked<T>(
+    ctx: &Context,
+    vault: &Vault,
+    f: impl Fn(&Vault) -> Result<T, PushError>,
+) -> Result<T, CliError> {
+    match f(vault) {
+        Err(PushError::UnlockOnce) => {
+            drop(ctx.unlock_vault(vault)?);
+            f(vault).map_err(|e| CliError::push(&e))
+        }
+        other => other.map_err(|e| CliError::push(&e)),
+    }
+}
+
+/// `vakt push …`: everything but `approve` and `token-update` on the locked
+/// vault (no PIN).
 pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
-    let session = ctx.unlock()?;
+    // A poll given the PIN also sends a registration token still to send
+    // and applies the clock offset (both kept under the vault key).
+    let poll_unlocked =
+        matches!(command, PushCommand::Poll { .. }) && std::env::var_os(PIN_VAR).is_some();
+    match command {
+        PushCommand::Approve(_) | PushCommand::TokenUpdate { .. } => {
+            let session = ctx.unlock()?;
+            run_unlocked(ctx, &session, command)
+        }
+        PushCommand::Poll { json } if poll_unlocked => {
+            let session = ctx.unlock()?;
+            let net = ctx.push_context();
+            let report = session.poll_push(&net).map_err(|e| CliError::push(&e))?;
+            let enrolled = session
+                .push_tokens()
+                .map_err(|e| CliError::vault(&e))?
+                .iter()
+                .filter(|t| t.state == TokenState::Enrolled)
+                .count();
+            print_poll(&report, enrolled, *json, net.now)
+        }
+        _ => run_locked(ctx, &ctx.open_vault()?, command),
+    }
+}
+
+/// Prints a poll's challenges and problems; fails as the first problem if
+/// no enrolled token could be polled.
+fn print_poll(report: &PollReport, enrolled: usize, json: bool, now: u64) -> Result<(), CliError> {
+    let mut failed_tokens = Vec::new();
+    for (id, problem) in &report.problems {
+        print_warning(&format!("push token #{id}: {problem}"));
+        if !matches!(problem, PushError::Challenge(_)) && !failed_tokens.contains(id) {
+            failed_tokens.push(*id);
+        }
+    }
+    print_challenges(&report.challenges, json, now)?;
+    if enrolled > 0
+        && failed_tokens.len() == enrolled
+        && let Some((_, problem)) = report.problems.first()
+    {
+        return Err(CliError::push(problem));
+    }
+    Ok(())
+}
+
+/// The commands that work on a locked vault.
+fn run_locked(ctx: &Context, vault: &Vault, command: &PushCommand) -> Result<(), CliError> {
     let net = ctx.push_context();
     match command {
         PushCommand::List { json } => {
-            let tokens = session.push_tokens().map_err(|e| CliError::vault(&e))?;
+            let tokens = locked(ctx, vault, Vault::push_tokens)?;
             if *json {
                 let items: Vec<Value> = tokens.iter().map(token_json).collect();
                 return print_line(&Value::Array(items).to_string());
@@ -236,28 +314,14 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
             print_line(&lines.join("\n"))
         }
         PushCommand::Poll { json } => {
-            let report = session.poll_push(&net).map_err(|e| CliError::push(&e))?;
-            let enrolled = session
+            let report = locked(ctx, vault, |v| v.poll_push(&net))?;
+            let enrolled = vault
                 .push_tokens()
-                .map_err(|e| CliError::vault(&e))?
+                .map_err(|e| CliError::push(&e))?
                 .iter()
                 .filter(|t| t.state == TokenState::Enrolled)
                 .count();
-            let mut failed_tokens = Vec::new();
-            for (id, problem) in &report.problems {
-                print_warning(&format!("push token #{id}: {problem}"));
-                if !matches!(problem, PushError::Challenge(_)) && !failed_tokens.contains(id) {
-                    failed_tokens.push(*id);
-                }
-            }
-            print_challenges(&report.challenges, *json, net.now)?;
-            if enrolled > 0
-                && failed_tokens.len() == enrolled
-                && let Some((_, problem)) = report.problems.first()
-            {
-                return Err(CliError::push(problem));
-            }
-            Ok(())
+            print_poll(&report, enrolled, *json, net.now)
         }
         PushCommand::Receive { file, json } => {
             let text = if file.as_os_str() == "-" {
@@ -271,11 +335,35 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
                 .map_err(|_| CliError::bad_input("the notification data is not a JSON object"))?;
             let fields =
                 ChallengeFields::from_json(&value).map_err(|e| CliError::push(&e.into()))?;
-            let challenge = session
-                .receive_push(&fields, net.now)
-                .map_err(|e| CliError::push(&e))?;
+            let challenge = locked(ctx, vault, |v| v.receive_push(&fields, net.now))?;
             print_challenges(&[challenge], *json, net.now)
         }
+        PushCommand::Deny(args) => {
+            let reason = match args.reason.as_deref() {
+                None => None,
+                Some(name) => Some(DeclineReason::from_name(name).ok_or_else(|| {
+                    CliError::bad_input(format!(
+                        "--reason: '{name}' is not cancelled or unknown_trigger"
+                    ))
+                })?),
+            };
+            locked(ctx, vault, |v| v.decline_push(args.id, reason, &net))?;
+            if args.json {
+                return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
+            }
+            print_line("declined")
+        }
+        PushCommand::Approve(_) | PushCommand::TokenUpdate { .. } => {
+            let session = ctx.unlock()?;
+            run_unlocked(ctx, &session, command)
+        }
+    }
+}
+
+/// The commands that need the PIN.
+fn run_unlocked(ctx: &Context, session: &Session, command: &PushCommand) -> Result<(), CliError> {
+    let net = ctx.push_context();
+    match command {
         PushCommand::Approve(args) => {
             let decision = Decision::Approve {
                 presence: args.answer.clone(),
@@ -339,22 +427,6 @@ pub fn run(ctx: &Context, command: &PushCommand) -> Result<(), CliError> {
                 None => Ok(()),
             }
         }
-        PushCommand::Deny(args) => {
-            let reason = match args.reason.as_deref() {
-                None => None,
-                Some(name) => Some(DeclineReason::from_name(name).ok_or_else(|| {
-                    CliError::bad_input(format!(
-                        "--reason: '{name}' is not cancelled or unknown_trigger"
-                    ))
-                })?),
-            };
-            session
-                .answer_push(args.id, Decision::Decline { reason }, &net)
-                .map_err(|e| CliError::push(&e))?;
-            if args.json {
-                return print_line(&json!({"id": args.id, "result": "declined"}).to_string());
-            }
-            print_line("declined")
-        }
+        _ => run_locked(ctx, &ctx.open_vault()?, command),
     }
 }

@@ -149,7 +149,7 @@ fn build(
         }
         for token in &contents.push_tokens {
             id = id.checked_add(1).ok_or_else(too_many)?;
-            tx.put_push_token(id, &session.seal_token(id, token)?)?;
+            session.put_token(tx, id, token)?;
         }
         let next_id = id.checked_add(1).ok_or_else(too_many)?;
         tx.set_meta("next_account_id", &next_id.to_be_bytes())?;

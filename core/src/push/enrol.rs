@@ -82,7 +82,7 @@ impl Session {
                 Some((id, _)) => *id,
                 None => tx.next_account_id()?,
             };
-            tx.put_push_token(id, &self.seal_token(id, &token)?)?;
+            self.put_token(tx, id, &token)?;
             Ok::<_, VaultError>(id)
         })?;
         let pubkey = base64::engine::general_purpose::URL_SAFE.encode(&spki);
@@ -105,9 +105,7 @@ impl Session {
                 // Undo: put back what was there (or nothing), drop the new key.
                 self.write(|tx| {
                     match &existing {
-                        Some((id, previous)) => {
-                            tx.put_push_token(*id, &self.seal_token(*id, previous)?)?
-                        }
+                        Some((id, previous)) => self.put_token(tx, *id, previous)?,
                         None => {
                             tx.delete_push_token(id)?;
                         }
@@ -121,10 +119,7 @@ impl Session {
         token.state = TokenState::Enrolled;
         token.server_key = Some(server_key);
         token.enrolled_at = ctx.now;
-        self.write(|tx| {
-            tx.put_push_token(id, &self.seal_token(id, &token)?)
-                .map_err(VaultError::from)
-        })?;
+        self.write(|tx| self.put_token(tx, id, &token))?;
         if let Some((_, previous)) = &existing
             && previous.key_alias != alias
         {

@@ -75,6 +75,16 @@ pub enum PushError {
     /// expired there, or an earlier attempt of ours went through).
     #[error("the server no longer has this challenge open")]
     ChallengeClosed,
+    /// Approving needs user verification (the PIN or biometric unlock): the
+    /// vault is locked, and approving while locked is off (the default) or
+    /// the token's server asks for the app to be unlocked. Declining needs
+    /// none.
+    #[error("approving needs the PIN (or biometric unlock); declining does not")]
+    VerificationRequired,
+    /// The vault's push records are from before push worked while locked:
+    /// unlock it once (with the PIN) and they are upgraded.
+    #[error("unlock the vault once with the PIN to answer push requests while it is locked")]
+    UnlockOnce,
     /// The device keystore failed.
     #[error("{0}")]
     Keystore(KeystoreError),

@@ -18,7 +18,11 @@
 //! notification registration token ([`token_update`]:
 //! `update_push_registration`, retried by `retry_push_registration` and each
 //! poll), and
-//! what the vault stores ([`stored`]). Requests go out only through the
+//! what the vault stores ([`stored`]). A locked vault receives, polls,
+//! lists and declines without the PIN through the same code (`locked`:
+//! `Vault::receive_push`, `poll_push`, `push_challenges`, `decline_push`),
+//! on records kept under the device key; push records from before that are
+//! upgraded on the first unlock (`upgrade`). Requests go out only through the
 //! transport of a [`PushContext`]. The protocol is described as observed in
 //! `docs/push.md`.
 
@@ -30,6 +34,7 @@ pub mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod info;
+mod locked;
 pub mod protocol;
 pub mod rules;
 mod signing;
@@ -38,6 +43,7 @@ pub mod time;
 pub mod token;
 pub mod token_update;
 pub mod transport;
+mod upgrade;
 
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,16 @@
 //!            (0 none, 1 approve, 2 decline) | then u16-length fields: url,
 //!            title, question, presence options (comma-separated), decision
 //!            detail (presence answer or decline reason), display code
+//!            (schema 3 and 4; read once, by the upgrade to schema 5)
+//! shown:     version u8 (=1) | sslverify u8 | decline_reason u8 | then
+//!            u16-length fields: url, title, question, presence options
+//!            (schema 5: the verified challenge, under the device record key)
+//! answer:    version u8 (=1) | decision u8 (1 approve, 2 decline) | then
+//!            u16-length fields: decision detail, display code (schema 5)
 //! ```
+//!
+//! A token's shown copy (under the device record key) is the token format
+//! with an empty notification token and its not-sent flag clear.
 //!
 //! In a backup, a token is the same bytes (backup record kind 2); a restore
 //! stores it as needing re-enrolment, since its key stayed on the old device.
@@ -180,7 +189,122 @@ impl PushToken {
     }
 }
 
-/// A challenge's sealed details and the answer given to it.
+/// A token's shown copy: the token without its notification registration
+/// token (what a locked vault may read).
+pub fn shown_part(token: &PushToken) -> PushToken {
+    PushToken {
+        notification_token: String::new(),
+        notification_pending: false,
+        ..token.clone()
+    }
+}
+
+/// Encodes a verified challenge (its nonce and serial live elsewhere).
+pub fn encode_shown(c: &Challenge) -> Result<Zeroizing<Vec<u8>>, PushRecordError> {
+    let mut out = Zeroizing::new(Vec::with_capacity(256));
+    out.extend_from_slice(&[VERSION, u8::from(c.sslverify), u8::from(c.decline_reason)]);
+    put(&mut out, c.url.as_bytes())?;
+    put(&mut out, c.title.as_bytes())?;
+    put(&mut out, c.question.as_bytes())?;
+    put(&mut out, c.presence_options.join(",").as_bytes())?;
+    Ok(out)
+}
+
+/// Decodes the verified challenge `nonce` of token `serial`.
+pub fn decode_shown(bytes: &[u8], nonce: &str, serial: &str) -> Result<Challenge, PushRecordError> {
+    let mut r = Reader::new(bytes);
+    if r.byte()? != VERSION {
+        return Err(PushRecordError);
+    }
+    let sslverify = flag(r.byte()?)?;
+    let decline_reason = flag(r.byte()?)?;
+    let url = r.text()?;
+    let title = r.text()?;
+    let question = r.text()?;
+    let options = r.text()?;
+    r.end()?;
+    Ok(Challenge {
+        nonce: nonce.to_owned(),
+        serial: serial.to_owned(),
+        url,
+        sslverify,
+        title,
+        question,
+        presence_options: split_options(&options),
+        decline_reason,
+    })
+}
+
+/// Encodes an answer given and the display code the server sent for it.
+pub fn encode_answer(
+    decision: &Decision,
+    display_code: Option<&str>,
+) -> Result<Zeroizing<Vec<u8>>, PushRecordError> {
+    let (kind, detail) = decision_parts(decision);
+    let mut out = Zeroizing::new(Vec::with_capacity(32));
+    out.extend_from_slice(&[VERSION, kind]);
+    put(&mut out, detail.as_bytes())?;
+    put(&mut out, display_code.unwrap_or_default().as_bytes())?;
+    Ok(out)
+}
+
+/// Decodes an answer: the decision and the display code.
+pub fn decode_answer(bytes: &[u8]) -> Result<(Decision, Option<String>), PushRecordError> {
+    let mut r = Reader::new(bytes);
+    if r.byte()? != VERSION {
+        return Err(PushRecordError);
+    }
+    let kind = r.byte()?;
+    let detail = r.text()?;
+    let display_code = r.text()?;
+    r.end()?;
+    let decision = decision_of(kind, detail)?.ok_or(PushRecordError)?;
+    Ok((decision, Some(display_code).filter(|d| !d.is_empty())))
+}
+
+fn flag(byte: u8) -> Result<bool, PushRecordError> {
+    match byte {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(PushRecordError),
+    }
+}
+
+fn split_options(options: &str) -> Vec<String> {
+    if options.is_empty() {
+        Vec::new()
+    } else {
+        options.split(',').map(str::to_owned).collect()
+    }
+}
+
+fn decision_parts(decision: &Decision) -> (u8, String) {
+    match decision {
+        Decision::Approve { presence } => (1, presence.clone().unwrap_or_default()),
+        Decision::Decline { reason } => {
+            (2, reason.map(|r| r.as_str().to_owned()).unwrap_or_default())
+        }
+    }
+}
+
+fn decision_of(kind: u8, detail: String) -> Result<Option<Decision>, PushRecordError> {
+    Ok(match kind {
+        0 => None,
+        1 => Some(Decision::Approve {
+            presence: Some(detail).filter(|d| !d.is_empty()),
+        }),
+        2 => Some(Decision::Decline {
+            reason: match detail.as_str() {
+                "" => None,
+                name => Some(DeclineReason::from_name(name).ok_or(PushRecordError)?),
+            },
+        }),
+        _ => return Err(PushRecordError),
+    })
+}
+
+/// A challenge's sealed details and the answer given to it (the schema-3
+/// record; schema 5 keeps the two apart: [`encode_shown`], [`encode_answer`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredChallenge {
     /// The verified challenge.
@@ -197,10 +321,7 @@ impl StoredChallenge {
         let c = &self.challenge;
         let (decision, detail) = match &self.decision {
             None => (0u8, String::new()),
-            Some(Decision::Approve { presence }) => (1, presence.clone().unwrap_or_default()),
-            Some(Decision::Decline { reason }) => {
-                (2, reason.map(|r| r.as_str().to_owned()).unwrap_or_default())
-            }
+            Some(decision) => decision_parts(decision),
         };
         let mut out = Zeroizing::new(Vec::with_capacity(256));
         out.extend_from_slice(&[
@@ -237,19 +358,7 @@ impl StoredChallenge {
         let detail = r.text()?;
         let display_code = r.text()?;
         r.end()?;
-        let decision = match decision_kind {
-            0 => None,
-            1 => Some(Decision::Approve {
-                presence: Some(detail).filter(|d| !d.is_empty()),
-            }),
-            2 => Some(Decision::Decline {
-                reason: match detail.as_str() {
-                    "" => None,
-                    name => Some(DeclineReason::from_name(name).ok_or(PushRecordError)?),
-                },
-            }),
-            _ => return Err(PushRecordError),
-        };
+        let decision = decision_of(decision_kind, detail)?;
         Ok(Self {
             challenge: Challenge {
                 nonce: nonce.to_owned(),
@@ -258,15 +367,88 @@ impl StoredChallenge {
                 sslverify,
                 title,
                 question,
-                presence_options: if options.is_empty() {
-                    Vec::new()
-                } else {
-                    options.split(',').map(str::to_owned).collect()
-                },
+                presence_options: split_options(&options),
                 decline_reason,
             },
             decision,
             display_code: Some(display_code).filter(|d| !d.is_empty()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 ?|:é]{0,40}"
+    }
+
+    proptest! {
+        /// A challenge's shown part and its answer read back as written, and
+        /// every truncation of them is refused (never misread).
+        #[test]
+        fn schema_5_challenge_parts_read_back(
+            url in text(), title in text(), question in text(),
+            options in prop::collection::vec("[A-Z0-9]{1,3}", 0..4),
+            sslverify: bool, decline_reason: bool,
+            approve: bool, detail in "[A-Z0-9]{0,3}", code in "[0-9]{0,6}",
+        ) {
+            let challenge = Challenge {
+                nonce: "NONCE".into(),
+                serial: "SERIAL".into(),
+                url, sslverify, title, question,
+                presence_options: options,
+                decline_reason,
+            };
+            let shown = encode_shown(&challenge).unwrap();
+            prop_assert_eq!(decode_shown(&shown, "NONCE", "SERIAL"), Ok(challenge));
+            for cut in 0..shown.len() {
+                prop_assert!(decode_shown(&shown[..cut], "NONCE", "SERIAL").is_err());
+            }
+            let decision = if approve {
+                Decision::Approve { presence: Some(detail).filter(|d| !d.is_empty()) }
+            } else {
+                Decision::Decline { reason: None }
+            };
+            let code = Some(code).filter(|c| !c.is_empty());
+            let answer = encode_answer(&decision, code.as_deref()).unwrap();
+            prop_assert_eq!(decode_answer(&answer), Ok((decision, code)));
+            for cut in 0..answer.len() {
+                prop_assert!(decode_answer(&answer[..cut]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn a_shown_token_has_no_registration_token() {
+        let token = PushToken {
+            state: TokenState::Enrolled,
+            serial: "PIPU1".into(),
+            label: "alice".into(),
+            issuer: "Corp".into(),
+            url: "https://pi.example/ttype/push".into(),
+            sslverify: true,
+            require_app_pin: true,
+            poll_only: false,
+            enrolled_at: 7,
+            key_alias: "vakt-push-1".into(),
+            server_key: None,
+            notification_token: "fb-secret-address".into(),
+            notification_pending: true,
+        };
+        let shown = shown_part(&token);
+        assert_eq!(shown.notification_token, "");
+        assert!(!shown.notification_pending);
+        assert_eq!(
+            PushToken {
+                notification_token: token.notification_token.clone(),
+                notification_pending: true,
+                ..shown
+            },
+            token
+        );
     }
 }

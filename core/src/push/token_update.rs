@@ -59,7 +59,7 @@ impl Session {
                 }
                 token.notification_token = registration_token.to_owned();
                 token.notification_pending = true;
-                tx.put_push_token(id, &self.seal_token(id, &token)?)?;
+                self.put_token(tx, id, &token)?;
             }
             Ok::<_, VaultError>(())
         })?;
@@ -128,7 +128,7 @@ impl Session {
                 && now.key_alias == sent.key_alias
             {
                 now.notification_pending = false;
-                tx.put_push_token(id, &self.seal_token(id, &now)?)?;
+                self.put_token(tx, id, &now)?;
             }
             Ok(())
         })

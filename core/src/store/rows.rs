@@ -28,8 +28,13 @@ pub struct ChallengeRow {
     pub expires_at: u64,
     /// 1 open, 2 answer being sent, 3 answered, 4 closed by the server.
     pub state: u8,
-    /// The sealed details.
+    /// The answer given (schema 5: empty, or a key tag and the sealed
+    /// answer); in a row not upgraded yet (`shown` is `None`), the schema-3
+    /// sealed details.
     pub sealed: Vec<u8>,
+    /// The verified challenge, sealed under the device record key (`None`
+    /// in a row from before schema 5 not upgraded yet).
+    pub shown: Option<Vec<u8>>,
 }
 
 /// One key slot.

@@ -7,7 +7,10 @@ use super::error::StoreError;
 use super::rows::{AccountRow, ChallengeRow, SlotRow, to_i64, to_u64};
 
 /// A `push_challenges` row as SQLite returns it.
-type RawChallenge = (i64, i64, String, i64, i64, i64, Vec<u8>);
+type RawChallenge = (i64, i64, String, i64, i64, i64, Vec<u8>, Option<Vec<u8>>);
+
+/// A push token's id and its shown copy (`None` until upgraded).
+pub type ShownToken = (u64, Option<Vec<u8>>);
 
 /// Typed operations inside a transaction.
 pub struct Tx<'a>(pub(super) &'a rusqlite::Transaction<'a>);
@@ -211,12 +214,37 @@ impl Tx<'_> {
         Ok(out)
     }
 
-    /// Inserts or replaces a push token row.
-    pub fn put_push_token(&self, id: u64, sealed: &[u8]) -> Result<(), StoreError> {
+    /// Every push token's shown copy (id, sealed under the device record
+    /// key; `None` until upgraded), by id.
+    pub fn push_tokens_shown(&self) -> Result<Vec<ShownToken>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT id, shown FROM push_tokens ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, shown) = row?;
+            out.push((to_u64(id)?, shown));
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces a push token row: the record under the vault key
+    /// and its shown copy under the device record key.
+    pub fn put_push_token(&self, id: u64, sealed: &[u8], shown: &[u8]) -> Result<(), StoreError> {
         self.0.execute(
-            "INSERT INTO push_tokens (id, sealed) VALUES (?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
-            params![to_i64(id)?, sealed],
+            "INSERT INTO push_tokens (id, sealed, shown) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, shown = excluded.shown",
+            params![to_i64(id)?, sealed, shown],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a push token's shown copy only (the upgrade to schema 5).
+    pub fn set_push_token_shown(&self, id: u64, shown: &[u8]) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE push_tokens SET shown = ?2 WHERE id = ?1",
+            params![to_i64(id)?, shown],
         )?;
         Ok(())
     }
@@ -241,11 +269,12 @@ impl Tx<'_> {
             r.get(4)?,
             r.get(5)?,
             r.get(6)?,
+            r.get(7)?,
         ))
     }
 
     fn challenge_row(raw: RawChallenge) -> Result<ChallengeRow, StoreError> {
-        let (id, token_id, nonce, received_at, expires_at, state, sealed) = raw;
+        let (id, token_id, nonce, received_at, expires_at, state, sealed, shown) = raw;
         Ok(ChallengeRow {
             id: to_u64(id)?,
             token_id: to_u64(token_id)?,
@@ -254,13 +283,14 @@ impl Tx<'_> {
             expires_at: to_u64(expires_at)?,
             state: u8::try_from(state).map_err(|_| StoreError::NotAVault)?,
             sealed,
+            shown,
         })
     }
 
     /// Challenges in `states`, oldest first.
     pub fn challenges(&self, states: &[u8]) -> Result<Vec<ChallengeRow>, StoreError> {
         let mut stmt = self.0.prepare_cached(
-            "SELECT id, token_id, nonce, received_at, expires_at, state, sealed
+            "SELECT id, token_id, nonce, received_at, expires_at, state, sealed, shown
              FROM push_challenges ORDER BY id",
         )?;
         let rows = stmt.query_map([], Self::challenge_from_row)?;
@@ -279,7 +309,7 @@ impl Tx<'_> {
         let raw = self
             .0
             .query_row(
-                "SELECT id, token_id, nonce, received_at, expires_at, state, sealed
+                "SELECT id, token_id, nonce, received_at, expires_at, state, sealed, shown
                  FROM push_challenges WHERE id = ?1",
                 [to_i64(id)?],
                 Self::challenge_from_row,
@@ -297,7 +327,7 @@ impl Tx<'_> {
         let raw = self
             .0
             .query_row(
-                "SELECT id, token_id, nonce, received_at, expires_at, state, sealed
+                "SELECT id, token_id, nonce, received_at, expires_at, state, sealed, shown
                  FROM push_challenges WHERE token_id = ?1 AND nonce = ?2",
                 params![to_i64(token_id)?, nonce],
                 Self::challenge_from_row,
@@ -309,15 +339,17 @@ impl Tx<'_> {
     /// Inserts a new challenge; its local id.
     pub fn insert_challenge(&self, row: &ChallengeRow) -> Result<u64, StoreError> {
         self.0.execute(
-            "INSERT INTO push_challenges (token_id, nonce, received_at, expires_at, state, sealed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO push_challenges
+               (token_id, nonce, received_at, expires_at, state, sealed, shown)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 to_i64(row.token_id)?,
                 row.nonce,
                 to_i64(row.received_at)?,
                 to_i64(row.expires_at)?,
                 row.state,
-                row.sealed
+                row.sealed,
+                row.shown
             ],
         )?;
         to_u64(self.0.last_insert_rowid())
@@ -328,6 +360,20 @@ impl Tx<'_> {
         self.0.execute(
             "UPDATE push_challenges SET state = ?2, sealed = ?3 WHERE id = ?1",
             params![to_i64(id)?, state, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a challenge's shown copy and answer (the upgrade to schema 5).
+    pub fn set_challenge_shown(
+        &self,
+        id: u64,
+        shown: &[u8],
+        sealed: &[u8],
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE push_challenges SET shown = ?2, sealed = ?3 WHERE id = ?1",
+            params![to_i64(id)?, shown, sealed],
         )?;
         Ok(())
     }

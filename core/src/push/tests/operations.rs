@@ -331,6 +331,8 @@ impl HttpTransport for Fake {
 
 struct Phone {
     _dir: tempfile::TempDir,
+    /// The same vault, locked (it shares the open file with `session`).
+    vault: Vault,
     session: crate::vault::Session,
     keystore: Arc<SoftwareKeystore>,
     fake: Fake,
@@ -365,6 +367,7 @@ fn phone(seed: u64) -> Phone {
     let session = vault.unlock(&Pin::parse("2580").unwrap()).unwrap();
     Phone {
         _dir: dir,
+        vault,
         session,
         keystore,
         fake: Fake::new(),
@@ -583,13 +586,14 @@ fn an_answer_claims_the_challenge_against_its_state_now_not_as_first_read() {
         Ok(AnswerOutcome::Approved { .. })
     ));
     let decline = Decision::Decline { reason: None };
+    let access = p.session.push_access().unwrap();
     assert!(matches!(
-        p.session.claim(&stale, SERIAL, &decline, T0 + 1),
+        access.claim(&stale, SERIAL, &decline, T0 + 1),
         Err(PushError::AlreadyAnswered)
     ));
     // The approval can be asked again (it is done), the decline cannot.
     assert!(matches!(
-        p.session.claim(
+        access.claim(
             &stale,
             SERIAL,
             &Decision::Approve { presence: None },
@@ -1157,4 +1161,263 @@ fn the_update_is_signed_by_the_device_key_and_a_bad_signature_is_refused() {
     assert_eq!(kept.notification_token, "fb-2");
     assert!(kept.notification_pending);
     assert_eq!(p.session.push_tokens().unwrap(), vec![token]);
+}
+
+// ---------------------------------------------------------------------------
+// Push on a locked vault (`Vault`: no PIN).
+
+/// The notification data the fake server would send for its challenge `index`.
+fn notification(p: &Phone, index: usize) -> ChallengeFields {
+    let item = {
+        let server = p.fake.server();
+        p.fake.item(&server, &server.challenges[index])
+    };
+    let pairs: Vec<(String, String)> = item
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), s(v).to_owned()))
+        .collect();
+    ChallengeFields::from_pairs(&pairs).unwrap()
+}
+
+/// How many challenges the vault holds, in any state.
+fn stored_challenges(p: &Phone) -> usize {
+    p.session
+        .read(|tx| Ok::<_, VaultError>(tx.challenges(&[1, 2, 3, 4])?))
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn a_locked_vault_verifies_shows_and_declines_but_does_not_approve() {
+    let p = phone(40);
+    let token = p.enrol();
+    // One wrong PIN: the count must stay at one through all of this.
+    assert!(p.vault.unlock(&Pin::parse("1111").unwrap()).is_err());
+    let status = p.vault.status().unwrap();
+    assert_eq!(status.failed_pin_attempts, 1);
+    assert_eq!(p.vault.push_tokens().unwrap(), vec![token]);
+
+    p.fake.trigger("HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH", None);
+    let shown = p.vault.receive_push(&notification(&p, 0), T0).unwrap();
+    assert_eq!(shown.account, "privacyIDEA: PIPU0000TEST");
+    assert_eq!(shown.challenge.title, "DemoIdP");
+    assert_eq!(shown.challenge.question, "Log in to 127.0.0.1?");
+    assert_eq!(shown.state, ChallengeState::Open);
+    assert_eq!(
+        p.vault.push_challenges(T0 + 1).unwrap(),
+        vec![shown.clone()]
+    );
+    // The session sees the same challenge.
+    assert_eq!(
+        p.session.push_challenges(T0 + 1).unwrap(),
+        vec![shown.clone()]
+    );
+
+    // A forged notification is refused and nothing is stored.
+    let before = stored_challenges(&p);
+    p.fake.server().faults.tamper = true;
+    p.fake.trigger("JJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJJ", None);
+    let forged = notification(&p, 1);
+    p.fake.server().faults.tamper = false;
+    assert_eq!(
+        p.vault.receive_push(&forged, T0 + 1),
+        Err(PushError::Challenge(ChallengeError::Forged))
+    );
+    assert_eq!(stored_challenges(&p), before);
+
+    // Approving without verification: refused; nothing stored or sent.
+    let posts = p.fake.answers_received();
+    assert_eq!(
+        p.vault.approve_push_locked(shown.id, None, &p.ctx(T0 + 2)),
+        Err(PushError::VerificationRequired)
+    );
+    assert_eq!(p.fake.answers_received(), posts);
+    assert_eq!(
+        p.vault.push_challenge(shown.id).unwrap().state,
+        ChallengeState::Open
+    );
+
+    // Declining needs no PIN: signed by the device key, accepted.
+    assert_eq!(
+        p.vault.decline_push(
+            shown.id,
+            Some(DeclineReason::UnknownTrigger),
+            &p.ctx(T0 + 3)
+        ),
+        Ok(AnswerOutcome::Declined)
+    );
+    assert_eq!(
+        p.fake.status("HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH"),
+        Some(false)
+    );
+    // The replay is refused, locked or not; the approval after it too.
+    assert_eq!(
+        p.vault.receive_push(&notification(&p, 0), T0 + 4),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert_eq!(
+        p.session.receive_push(&notification(&p, 0), T0 + 4),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert_eq!(
+        p.session.answer_push(
+            shown.id,
+            Decision::Approve { presence: None },
+            &p.ctx(T0 + 4)
+        ),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert_eq!(
+        p.vault.push_challenge(shown.id).unwrap().state,
+        ChallengeState::Answered(Decision::Decline {
+            reason: Some(DeclineReason::UnknownTrigger)
+        })
+    );
+    // Expired challenges are refused while locked as well.
+    p.fake.trigger("KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK", None);
+    let late = p.vault.receive_push(&notification(&p, 2), T0 + 5).unwrap();
+    assert_eq!(
+        p.vault
+            .decline_push(late.id, None, &p.ctx(T0 + 5 + CHALLENGE_LIFETIME)),
+        Err(PushError::Expired)
+    );
+    assert_eq!(p.vault.status().unwrap(), status);
+    // The device record key prints nothing of itself.
+    let layer = p.vault.device_layer();
+    let key = layer
+        .read(|tx| layer.key(tx))
+        .unwrap()
+        .expect("made by the first record");
+    assert_eq!(format!("{key:?}"), "DeviceRecordKey(<redacted>)");
+}
+
+#[test]
+fn received_while_locked_approved_after_the_pin() {
+    let p = phone(41);
+    p.enrol();
+    p.fake.trigger("LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL", None);
+    let shown = p.vault.receive_push(&notification(&p, 0), T0).unwrap();
+    let session = p.vault.unlock(&Pin::parse("2580").unwrap()).unwrap();
+    assert_eq!(
+        session.answer_push(
+            shown.id,
+            Decision::Approve { presence: None },
+            &p.ctx(T0 + 1)
+        ),
+        Ok(AnswerOutcome::Approved {
+            display_code: Some("42".into())
+        })
+    );
+    assert_eq!(
+        p.fake.status("LLLLLLLLLLLLLLLLLLLLLLLLLLLLLLLL"),
+        Some(true)
+    );
+    // Locked again: the approval shows without its display code (under the
+    // vault key), and a decline of it is refused.
+    drop(session);
+    assert!(p.vault.push_challenges(T0 + 2).unwrap().is_empty());
+    let answered = p.vault.push_challenge(shown.id).unwrap();
+    assert_eq!(
+        answered.state,
+        ChallengeState::Answered(Decision::Approve { presence: None })
+    );
+    assert_eq!(answered.display_code, None);
+    assert_eq!(
+        p.vault.decline_push(shown.id, None, &p.ctx(T0 + 2)),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert_eq!(
+        p.session.push_challenge(shown.id).unwrap().display_code,
+        Some("42".into())
+    );
+}
+
+#[test]
+fn locked_polls_verify_and_approve_when_locked_is_a_setting_off_by_default() {
+    let p = phone(42);
+    p.enrol();
+    assert!(!p.vault.push_approve_when_locked().unwrap());
+    p.fake.trigger("MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM", None);
+    p.fake.server().faults.tamper = true;
+    let report = p.vault.poll_push(&p.ctx(T0)).unwrap();
+    assert!(report.challenges.is_empty());
+    assert!(matches!(
+        report.problems.as_slice(),
+        [(_, PushError::Challenge(ChallengeError::Forged))]
+    ));
+    assert_eq!(stored_challenges(&p), 0);
+    p.fake.server().faults.tamper = false;
+    let report = p.vault.poll_push(&p.ctx(T0)).unwrap();
+    assert_eq!(report.new, 1);
+    let id = report.challenges[0].id;
+
+    p.session.set_push_approve_when_locked(true).unwrap();
+    assert!(p.vault.push_approve_when_locked().unwrap());
+    assert_eq!(
+        p.vault.approve_push_locked(id, None, &p.ctx(T0 + 1)),
+        Ok(AnswerOutcome::Approved {
+            display_code: Some("42".into())
+        })
+    );
+    assert_eq!(
+        p.fake.status("MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM"),
+        Some(true)
+    );
+    p.session.set_push_approve_when_locked(false).unwrap();
+    assert!(!p.vault.push_approve_when_locked().unwrap());
+}
+
+#[test]
+fn a_blocked_vault_still_receives_and_declines() {
+    let p = phone(43);
+    p.enrol();
+    for _ in 0..3 {
+        assert!(p.vault.unlock(&Pin::parse("1111").unwrap()).is_err());
+    }
+    let status = p.vault.status().unwrap();
+    assert!(status.blocked);
+    p.fake.trigger("NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN", None);
+    let shown = p.vault.receive_push(&notification(&p, 0), T0).unwrap();
+    assert_eq!(
+        p.vault.approve_push_locked(shown.id, None, &p.ctx(T0 + 1)),
+        Err(PushError::VerificationRequired)
+    );
+    assert_eq!(
+        p.vault.decline_push(shown.id, None, &p.ctx(T0 + 1)),
+        Ok(AnswerOutcome::Declined)
+    );
+    assert_eq!(p.vault.status().unwrap(), status);
+}
+
+#[test]
+fn a_lost_locked_decline_is_retried_locked_or_unlocked() {
+    let p = phone(44);
+    p.enrol();
+    p.fake.trigger("PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP", None);
+    let shown = p.vault.receive_push(&notification(&p, 0), T0).unwrap();
+    p.fake.server().faults.unreachable = true;
+    assert!(matches!(
+        p.vault.decline_push(shown.id, None, &p.ctx(T0 + 1)),
+        Err(PushError::Network(_))
+    ));
+    // Committed: only the decline may follow.
+    assert_eq!(
+        p.session.answer_push(
+            shown.id,
+            Decision::Approve { presence: None },
+            &p.ctx(T0 + 2)
+        ),
+        Err(PushError::AlreadyAnswered)
+    );
+    assert_eq!(
+        p.session
+            .answer_push(shown.id, Decision::Decline { reason: None }, &p.ctx(T0 + 2)),
+        Ok(AnswerOutcome::Declined)
+    );
+    assert_eq!(
+        p.fake.status("PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"),
+        Some(false)
+    );
 }
