@@ -11,6 +11,7 @@ use std::sync::Arc;
 use vakt_core::push::{AnswerOutcome, ChallengeFields, ConnectionPolicy, PushContext, PushError};
 
 use crate::VaktError;
+use crate::args::challenge_id;
 use crate::error::PushProblem;
 use crate::platform::{ForeignTransport, HttpTransport};
 use crate::push::{DeclineReason, PushChallenge, PushPollReport, PushToken};
@@ -94,8 +95,8 @@ impl Vault {
     }
 
     /// One challenge, whatever its state, without the PIN.
-    pub fn push_challenge(&self, id: u64) -> Result<PushChallenge, VaktError> {
-        Ok(self.inner.push_challenge(id)?.into())
+    pub fn push_challenge(&self, id: i64) -> Result<PushChallenge, VaktError> {
+        Ok(self.inner.push_challenge(challenge_id(id)?)?.into())
     }
 
     /// Declines challenge `id` without the PIN: committed, then signed by
@@ -103,14 +104,14 @@ impl Vault {
     /// blocked vault too.
     pub fn decline_push(
         &self,
-        id: u64,
+        id: i64,
         transport: Arc<dyn HttpTransport>,
         allow_insecure: bool,
         reason: Option<DeclineReason>,
     ) -> Result<(), VaktError> {
         let transport = ForeignTransport(transport);
         self.inner.decline_push(
-            id,
+            challenge_id(id)?,
             reason.map(Into::into),
             &context(self, &transport, allow_insecure),
         )?;
@@ -123,14 +124,14 @@ impl Vault {
     /// nothing is stored or sent (unlock, then `Session.approve_push`).
     pub fn approve_push_locked(
         &self,
-        id: u64,
+        id: i64,
         transport: Arc<dyn HttpTransport>,
         allow_insecure: bool,
         presence_answer: Option<String>,
     ) -> Result<Option<String>, VaktError> {
         let transport = ForeignTransport(transport);
         let outcome = self.inner.approve_push_locked(
-            id,
+            challenge_id(id)?,
             presence_answer,
             &context(self, &transport, allow_insecure),
         )?;
