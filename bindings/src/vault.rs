@@ -44,6 +44,7 @@ pub(crate) fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
         keystore: Arc::new(ForeignKeystore(keystore)),
         rng: Arc::new(SystemRandom::new()),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     }
 }
 

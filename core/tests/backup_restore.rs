@@ -48,6 +48,7 @@ fn services(seed: u64, pause: Arc<RecordedPause>) -> Services {
         )),
         rng: Arc::new(DeterministicRandom::new(seed)),
         pause,
+        clock: Arc::new(vakt_core::clock::FixedClock(1_800_000_000)),
     }
 }
 
@@ -308,6 +309,7 @@ fn the_attempt_is_on_disk_before_the_code_is_checked() {
         )),
         rng: Arc::new(DeterministicRandom::new(15)),
         pause: pause.clone(),
+        clock: Arc::new(vakt_core::clock::FixedClock(1_800_000_000)),
     };
     let wrong = UnblockCode::generate(&DeterministicRandom::new(98)).unwrap();
     for code in [&wrong, &wrong, &src.code] {

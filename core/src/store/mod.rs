@@ -32,10 +32,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_backups.sql"),
     include_str!("migrations/0003_push.sql"),
     include_str!("migrations/0004_backup_rekey.sql"),
+    include_str!("migrations/0005_escrow.sql"),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 mod error;
 mod lock_file;
