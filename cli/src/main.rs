@@ -139,6 +139,9 @@ enum Command {
     Push(commands::push::PushCommand),
     /// The clock offset applied to codes and push: show it, sync it from a server, or set it.
     Time(commands::time::TimeArgs),
+    /// Escrow of the unblock code to an organisation: keygen, enrol, status, pending, open, disable.
+    #[command(subcommand)]
+    Escrow(commands::escrow::EscrowCommand),
 }
 
 /// Runs the parsed command.
@@ -169,6 +172,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => commands::import::import(&ctx()?, args),
         Command::Push(command) => commands::push::run(&ctx()?, command),
         Command::Time(args) => commands::time::run(&ctx()?, args),
+        Command::Escrow(command) => commands::escrow::run(ctx, command),
     }
 }
 
