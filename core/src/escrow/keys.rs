@@ -59,7 +59,10 @@ fn decode(text: &str, prefix: &str, label: &[u8]) -> Option<Zeroizing<Vec<u8>>> 
         base32::Alphabet::Rfc4648 { padding: false },
         &body,
     )?);
-    if bytes.len() != KEY_LEN + CHECK_LEN {
+    // One spelling per key: unused low bits of the last character must be 0.
+    if bytes.len() != KEY_LEN + CHECK_LEN
+        || base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &bytes) != *body
+    {
         return None;
     }
     let (key, sum) = bytes.split_at(KEY_LEN);
@@ -215,6 +218,13 @@ mod tests {
         );
     }
 
+    /// The base32 character after `c` (`a`…`z`, `2`…`7`), wrapping around.
+    fn base32_next(c: u8) -> u8 {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+        let i = ALPHABET.iter().position(|&a| a == c).unwrap();
+        ALPHABET[(i + 1) % 32]
+    }
+
     #[test]
     fn bad_keys_are_refused() {
         let identity = make(2);
@@ -222,9 +232,15 @@ mod tests {
         let secret_line = secret.expose().lines().nth(2).unwrap().to_owned();
         let public = identity.public_key().encoded();
         let mut typo = public.clone().into_bytes();
-        let last = typo.len() - 3;
-        typo[last] = if typo[last] == b'a' { b'b' } else { b'a' };
+        let third_last = typo.len() - 3;
+        typo[third_last] = if typo[third_last] == b'a' { b'b' } else { b'a' };
         let typo = String::from_utf8(typo).unwrap();
+        // The last character carries 3 bits and 2 unused ones: each of its
+        // other spellings is refused too.
+        let mut unused_bits = public.clone().into_bytes();
+        let last = unused_bits.len() - 1;
+        unused_bits[last] = base32_next(unused_bits[last]);
+        let unused_bits = String::from_utf8(unused_bits).unwrap();
         for text in ["", "# only a comment", "vakt-org-", public.as_str()] {
             assert_eq!(
                 OrgIdentity::parse(text).map(|_| ()),
@@ -240,6 +256,7 @@ mod tests {
             secret_line.as_str(),
             &public[..public.len() - 1],
             typo.as_str(),
+            unused_bits.as_str(),
             "vakt-org-é",
         ] {
             assert_eq!(
