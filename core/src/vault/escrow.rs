@@ -1,6 +1,8 @@
 //! Escrow of the unblock code to an organisation (the vault's side): once a
 //! vault is enrolled with the organisation's public key, every unblock code
-//! it makes — at enrolment, after `unblock`, after a re-issue — is sealed to
+//! it makes — at enrolment, after `unblock`, after a re-issue, and the first
+//! code of a vault restored from a backup made while escrow was on (the
+//! backup carries the enrolment) — is sealed to
 //! that key in an escrow record (`crate::escrow`) **in the same transaction**
 //! as the code's slot, so no crash can leave a code without its record.
 //!
@@ -63,6 +65,40 @@ pub struct PendingEscrow {
     pub record: Vec<u8>,
     /// A file name for it: `vakt-escrow-<vault id>-<generation>.vaktescrow`.
     pub file_name: String,
+}
+
+/// A vault's escrow enrolment as a backup carries it: the organisation's key
+/// and the hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EscrowEnrolment {
+    /// The organisation's public key.
+    pub org: OrgPublicKey,
+    /// The organisation's hint.
+    pub hint: String,
+}
+
+impl EscrowEnrolment {
+    /// `org (ASCII) ‖ 0x00 ‖ hint (UTF-8)`.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = self.org.encoded().into_bytes();
+        out.push(0);
+        out.extend_from_slice(self.hint.as_bytes());
+        out
+    }
+
+    /// Reads what [`EscrowEnrolment::encode`] wrote.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, VaultError> {
+        let damaged = || VaultError::Unreadable(Unreadable::Damaged);
+        let split = bytes.iter().position(|&b| b == 0).ok_or_else(damaged)?;
+        let (org, hint) = bytes.split_at(split);
+        let org = std::str::from_utf8(org).map_err(|_| damaged())?;
+        let hint = std::str::from_utf8(hint.get(1..).unwrap_or_default()).map_err(|_| damaged())?;
+        check_hint(hint).map_err(|_| damaged())?;
+        Ok(Self {
+            org: OrgPublicKey::parse(org).map_err(|_| damaged())?,
+            hint: hint.to_owned(),
+        })
+    }
 }
 
 fn check_hint(hint: &str) -> Result<(), VaultError> {
@@ -144,6 +180,42 @@ impl Inner {
 }
 
 impl Session {
+    /// The escrow enrolment, if escrow is on (for backups).
+    pub(crate) fn escrow_enrolment(&self) -> Result<Option<EscrowEnrolment>, VaultError> {
+        let (org, hint) =
+            self.read(|tx| Ok::<_, VaultError>((read_org(tx)?, tx.meta(META_HINT)?)))?;
+        let Some(org) = org else {
+            return Ok(None);
+        };
+        let hint = match hint {
+            Some(sealed) => {
+                let plain = self
+                    .inner
+                    .open_record(&self.key, HINT_RECORD, &[], &sealed)?;
+                String::from_utf8(plain.to_vec())
+                    .map_err(|_| VaultError::Unreadable(Unreadable::Damaged))?
+            }
+            None => String::new(),
+        };
+        Ok(Some(EscrowEnrolment { org, hint }))
+    }
+
+    /// Writes an escrow enrolment inside the caller's transaction (a
+    /// restore): the next unblock code written in it is escrowed.
+    pub(crate) fn write_escrow_enrolment(
+        &self,
+        tx: &Tx<'_>,
+        enrolment: &EscrowEnrolment,
+    ) -> Result<(), VaultError> {
+        check_hint(&enrolment.hint)?;
+        let sealed =
+            self.inner
+                .seal_record(&self.key, HINT_RECORD, &[], enrolment.hint.as_bytes())?;
+        tx.set_meta(META_ORG, enrolment.org.encoded().as_bytes())?;
+        tx.set_meta(META_HINT, &sealed)?;
+        Ok(())
+    }
+
     /// Turns escrow on (or moves it to another organisation): from now on
     /// every new unblock code is sealed to `org` with `hint` (the
     /// organisation's name for the user, e.g. an e-mail address; at most
@@ -153,14 +225,11 @@ impl Session {
     /// working).
     pub fn enrol_escrow(&self, org: &OrgPublicKey, hint: &str) -> Result<UnblockCode, VaultError> {
         check_hint(hint)?;
-        let inner = &self.inner;
-        let sealed_hint = inner.seal_record(&self.key, HINT_RECORD, &[], hint.as_bytes())?;
-        let encoded = org.encoded();
-        self.replace_unblock_code(|tx| {
-            tx.set_meta(META_ORG, encoded.as_bytes())?;
-            tx.set_meta(META_HINT, &sealed_hint)?;
-            Ok(())
-        })
+        let enrolment = EscrowEnrolment {
+            org: org.clone(),
+            hint: hint.to_owned(),
+        };
+        self.replace_unblock_code(|tx| self.write_escrow_enrolment(tx, &enrolment))
     }
 
     /// Turns escrow off: no more records are made, and records not yet

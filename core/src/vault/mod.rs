@@ -60,7 +60,7 @@ pub use config::{Pause, Services, ThreadSleep, VaultConfig};
 pub(crate) use create::EmptyVault;
 pub use create::RESTORE_ATTEMPTS_FILE;
 pub use error::{Unreadable, VaultError};
-pub use escrow::{EscrowStatus, MAX_ESCROW_HINT_CHARS, PendingEscrow};
+pub use escrow::{EscrowEnrolment, EscrowStatus, MAX_ESCROW_HINT_CHARS, PendingEscrow};
 pub use export::PinConfirmed;
 pub use idle::AutoLock;
 pub use limits::{FREE_UNBLOCK_ATTEMPTS, MAX_PIN_ATTEMPTS, MAX_UNBLOCK_DELAY};

@@ -990,3 +990,29 @@ fn a_bad_escrow_hint_is_refused_and_changes_nothing() {
     // The code was not replaced.
     vault.unblock(&code, &pin("5837")).unwrap();
 }
+
+#[test]
+fn an_escrow_enrolment_reads_back_and_bad_ones_are_damaged() {
+    let enrolment = EscrowEnrolment {
+        org: org(5).public_key(),
+        hint: "bob@example.org".into(),
+    };
+    assert_eq!(
+        EscrowEnrolment::decode(&enrolment.encode()).unwrap(),
+        enrolment
+    );
+    let encoded = enrolment.encode();
+    let split = encoded.iter().position(|&b| b == 0).unwrap();
+    for bad in [
+        Vec::new(),
+        encoded[..split].to_vec(),
+        [&encoded[..split - 1], &encoded[split..]].concat(),
+        [&encoded[..], b"\n"].concat(),
+        [&encoded[..], &[0xff]].concat(),
+    ] {
+        assert_eq!(
+            EscrowEnrolment::decode(&bad),
+            Err(VaultError::Unreadable(Unreadable::Damaged))
+        );
+    }
+}
