@@ -239,3 +239,22 @@ fn every_saved_backup_restores() {
         check_accounts(&restored.session);
     }
 }
+
+#[test]
+fn the_saved_escrow_record_still_opens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let record =
+        std::fs::read(dir.join("escrow/vakt-escrow-3d0ad12b8ee8928edf248ca91ca55600-2.vaktescrow"))
+            .unwrap();
+    let org = std::fs::read_to_string(dir.join("vaults/v5/org.key")).unwrap();
+    let org = vakt_core::escrow::OrgIdentity::parse(&org).unwrap();
+    let payload = vakt_core::escrow::open(&record, &org).unwrap();
+    assert_eq!(payload.unblock_code.expose(), "K9M1F-F7G3S-6B9A9-AMHGQ");
+    assert_eq!(payload.generation, 2);
+    assert_eq!(payload.vault_id_hex(), "3d0ad12b8ee8928edf248ca91ca55600");
+    assert_eq!(payload.hint, "alice@example.org");
+    assert_eq!(payload.created_at, 1_795_311_600);
+    payload
+        .check_vault("3d0ad12b8ee8928edf248ca91ca55600")
+        .unwrap();
+}
