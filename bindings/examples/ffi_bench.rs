@@ -103,6 +103,7 @@ fn create(path: &Path, key: &Path, fast: bool) -> Result<Vault, Box<dyn std::err
         )?),
         rng: Arc::new(SystemRandom::new()),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     };
     let mut config = VaultConfig {
         pin_policy: PinPolicy { min_len: 4 },

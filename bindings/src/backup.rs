@@ -126,7 +126,7 @@ pub fn restore_backup(
     };
     let restored = core::Vault::restore(
         std::path::Path::new(&path),
-        services(keystore),
+        services(keystore, clock.clone()),
         config,
         &backup,
         secret,

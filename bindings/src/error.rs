@@ -374,6 +374,13 @@ pub enum VaktError {
     /// The server no longer has this challenge open (answered elsewhere or expired there).
     #[error("the push server no longer has this login request open")]
     ChallengeClosed,
+    /// An organisation's escrow key (scanned or typed) is not one: ask for
+    /// it again.
+    #[error("{message}")]
+    InvalidOrgKey {
+        /// For the user.
+        message: String,
+    },
     /// An unexpected internal failure.
     #[error("{message}")]
     Internal {
@@ -446,6 +453,21 @@ impl From<vakt_core::provision::uri::UriError> for VaktError {
         VaktError::InvalidUri {
             field: e.field().to_owned(),
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<vakt_core::escrow::EscrowError> for VaktError {
+    fn from(e: vakt_core::escrow::EscrowError) -> Self {
+        use vakt_core::escrow::EscrowError as E;
+        match e {
+            E::InvalidPublicKey | E::InvalidIdentity => VaktError::InvalidOrgKey {
+                message: e.to_string(),
+            },
+            // Records are opened by the organisation, never by the app.
+            other => VaktError::Internal {
+                message: other.to_string(),
+            },
         }
     }
 }

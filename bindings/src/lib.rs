@@ -19,6 +19,7 @@ mod args;
 mod backup;
 mod convert;
 mod error;
+mod escrow;
 mod otp;
 mod platform;
 mod push;
@@ -37,6 +38,7 @@ pub use error::{
     BackupUnreadableReason, ChallengeRefusal, PinProblem, PushNetworkKind, PushProblem,
     PushProblemKind, UnblockCodeProblem, UnreadableReason, VaktError,
 };
+pub use escrow::{EscrowStatus, OrgKeyInfo, PendingEscrowRecord, parse_org_key};
 pub use otp::{HashAlgorithm, OtpType, UriInfo, code_for_uri, parse_uri};
 pub use platform::{
     Clock, DeviceKeystore, HttpMethod, HttpRequest, HttpResponse, HttpTransport, KeystoreFailure,
@@ -54,7 +56,8 @@ pub use scan::{
 };
 #[cfg(feature = "test-support")]
 pub use test_support::{
-    FakeChallenge, FakePrivacyIdea, FakeRequest, software_keystore, test_support_use_fast_kdf,
+    FakeChallenge, FakePrivacyIdea, FakeRequest, TestSupportEscrowOpened, software_keystore,
+    test_support_open_escrow_record, test_support_use_fast_kdf,
 };
 pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,

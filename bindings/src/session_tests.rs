@@ -27,6 +27,7 @@ fn open_session(dir: &std::path::Path, clock: Arc<TestClock>) -> Arc<Session> {
         )),
         rng: Arc::new(vakt_core::rng::DeterministicRandom::new(2)),
         pause: Arc::new(core::ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     };
     let config = core::VaultConfig {
         pin_kdf: KdfParams::INSECURE_FOR_TESTS,

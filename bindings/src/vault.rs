@@ -42,11 +42,21 @@ impl VaultOptions {
     }
 }
 
-pub(crate) fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
+/// The platform's clock as the core's.
+struct CoreClock(Arc<dyn Clock>);
+
+impl vakt_core::clock::Clock for CoreClock {
+    fn now_unix(&self) -> u64 {
+        self.0.now_unix()
+    }
+}
+
+pub(crate) fn services(keystore: Arc<dyn DeviceKeystore>, clock: Arc<dyn Clock>) -> Services {
     Services {
         keystore: Arc::new(ForeignKeystore(keystore)),
         rng: Arc::new(SystemRandom::new()),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(CoreClock(clock)),
     }
 }
 
@@ -101,7 +111,7 @@ pub fn create_vault(
     let pin = new_pin(&pin, &config)?;
     let (vault, code) = core::Vault::create(
         std::path::Path::new(&path),
-        services(keystore),
+        services(keystore, clock.clone()),
         config,
         &pin,
     )?;
@@ -124,6 +134,11 @@ pub struct Vault {
 }
 
 impl Vault {
+    /// The core vault.
+    pub(crate) fn core(&self) -> &core::Vault {
+        &self.inner
+    }
+
     /// Wraps a core vault (created or restored here).
     pub(crate) fn wrap(
         inner: core::Vault,
@@ -150,7 +165,11 @@ impl Vault {
         options: VaultOptions,
     ) -> Result<Arc<Self>, VaktError> {
         let config = options.config();
-        let inner = core::Vault::open(std::path::Path::new(&path), services(keystore), config)?;
+        let inner = core::Vault::open(
+            std::path::Path::new(&path),
+            services(keystore, clock.clone()),
+            config,
+        )?;
         Ok(Arc::new(Self {
             inner,
             config,

@@ -248,6 +248,7 @@ fn services(keystore: Arc<dyn DeviceKeystore>) -> Services {
         keystore,
         rng: Arc::new(SystemRandom::new()),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     }
 }
 

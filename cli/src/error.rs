@@ -25,6 +25,9 @@ pub enum Status {
     StorageNotWritable = 9,
     /// The storage is not available yet (locked until the device is unlocked).
     StorageUnavailable = 10,
+    /// An escrow record was refused: sealed to another organisation key,
+    /// changed after it was sealed, or made for another vault.
+    EscrowRefused = 11,
     /// Something failed that is not the user's input (I/O, internal).
     Internal = 70,
 }
@@ -63,6 +66,22 @@ impl CliError {
         Self {
             status: Status::Internal,
             message: message.into(),
+        }
+    }
+
+    /// Maps an escrow error (a key or record refused) to its exit status.
+    pub fn escrow(e: &vakt_core::escrow::EscrowError) -> Self {
+        use vakt_core::escrow::EscrowError as E;
+        let status = match e {
+            E::InvalidPublicKey | E::InvalidIdentity | E::NotARecord | E::Malformed => {
+                Status::BadInput
+            }
+            E::WrongKey | E::Tampered | E::OtherVault { .. } => Status::EscrowRefused,
+            E::Seal => Status::Internal,
+        };
+        Self {
+            status,
+            message: e.to_string(),
         }
     }
 

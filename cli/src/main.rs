@@ -202,6 +202,12 @@ enum Command {
     /// Print the man page, or write every page into a folder.
     #[command(after_help = "Example: vakt man --out ~/.local/share/man/man1 && man vakt")]
     Man(commands::docs::ManArgs),
+    /// Escrow of the unblock code to an organisation: keygen, enrol, status, pending, open, disable.
+    #[command(
+        subcommand,
+        after_help = "Example: vakt escrow enrol --org age1… --hint alice@example.com"
+    )]
+    Escrow(commands::escrow::EscrowCommand),
 }
 
 /// Runs the parsed command.
@@ -246,6 +252,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keystore(command) => commands::keystore::run(&ctx()?, command),
         Command::Completions(args) => commands::docs::completions(Cli::command(), args),
         Command::Man(args) => commands::docs::man(Cli::command(), args),
+        Command::Escrow(command) => commands::escrow::run(ctx, command),
     }
 }
 

@@ -58,6 +58,8 @@ fn fixture(path: &str) -> PathBuf {
 
 fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
+    // The device key in a file: tests never touch the user's OS keyring.
+    command.env("VAKT_KEYSTORE", "file");
     command.arg("--vault").arg(dir).args(args);
     for var in SECRET_VARS {
         command.env_remove(var);

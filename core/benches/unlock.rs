@@ -102,6 +102,7 @@ fn main() {
         )),
         rng: Arc::new(SystemRandom::new()),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     };
     let real = build(dir.path(), VAULT_FILE, KdfParams::PIN_DEFAULT, &services);
     let cheap = build(

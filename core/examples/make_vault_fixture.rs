@@ -9,6 +9,9 @@
 //! for the server) with one captured challenge received, and the token's
 //! device key in `push-keys/`.
 //!
+//! From schema 6 on the vault is enrolled for escrow (after the backup is
+//! written) with the organisation key `org.key`.
+//!
 //! Run: `cargo run -p vakt-core --example make_vault_fixture -- fixtures/vaults/v1`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -16,6 +19,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use vakt_core::escrow::OrgIdentity;
 use vakt_core::push::{
     ChallengeFields, ConnectionPolicy, EnrolOptions, HttpRequest, HttpResponse, HttpTransport,
     PushContext, TransportError,
@@ -45,6 +49,7 @@ fn main() {
         ),
         rng: Arc::new(DeterministicRandom::new(1)),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::FixedClock(1_795_311_600)),
     };
     let config = VaultConfig {
         pin_kdf: KdfParams::INSECURE_FOR_TESTS,
@@ -69,6 +74,22 @@ fn main() {
     add_push_token(&session);
     std::fs::write(dir.join("backup.vaktbkp"), session.backup().unwrap()).unwrap();
     println!("unblock code: {}", code.to_display().expose());
+    enrol_escrow(&dir, &session);
+}
+
+/// Schema 6: escrow on, to the organisation key written as `org.key` (made
+/// after the backup, so the backup still opens with the first code); the
+/// enrolment's new code waits in an escrow record.
+fn enrol_escrow(dir: &std::path::Path, session: &vakt_core::vault::Session) {
+    let org = OrgIdentity::generate(&DeterministicRandom::new(3)).unwrap();
+    std::fs::write(dir.join("org.key"), org.to_file_text().expose()).unwrap();
+    let code = session
+        .enrol_escrow(&org.public_key(), "alice@example.org")
+        .unwrap();
+    println!(
+        "unblock code after escrow enrolment: {}",
+        code.to_display().expose()
+    );
 }
 
 /// Replays the captured server's replies: the enrolment answer for any POST.

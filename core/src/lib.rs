@@ -15,6 +15,7 @@ pub(crate) mod byte_reader;
 pub mod clock;
 pub mod crypto;
 pub mod entries;
+pub mod escrow;
 pub mod files;
 pub mod otp;
 pub mod provision;

@@ -48,6 +48,7 @@ fn services(seed: u64, pause: Arc<RecordedPause>) -> Services {
         )),
         rng: Arc::new(DeterministicRandom::new(seed)),
         pause,
+        clock: Arc::new(vakt_core::clock::FixedClock(1_800_000_000)),
     }
 }
 
@@ -308,6 +309,7 @@ fn the_attempt_is_on_disk_before_the_code_is_checked() {
         )),
         rng: Arc::new(DeterministicRandom::new(15)),
         pause: pause.clone(),
+        clock: Arc::new(vakt_core::clock::FixedClock(1_800_000_000)),
     };
     let wrong = UnblockCode::generate(&DeterministicRandom::new(98)).unwrap();
     for code in [&wrong, &wrong, &src.code] {
@@ -774,4 +776,37 @@ fn restoring_with_the_passphrase_keeps_it_and_with_the_code_says_it_was_dropped(
         backup::PassphraseAfterRestore::NoneSet
     );
     drop(plain);
+}
+
+#[test]
+fn a_backup_carries_the_escrow_enrolment_and_the_restored_code_is_escrowed() {
+    let s = source(60);
+    let org = vakt_core::escrow::OrgIdentity::generate(&DeterministicRandom::new(61)).unwrap();
+    let code = s
+        .session
+        .enrol_escrow(&org.public_key(), "alice@example.org")
+        .unwrap();
+    let bytes = s.session.backup().unwrap();
+    let (_dir, path) = target();
+    let restored = restore(&path, &bytes, &code, Arc::default()).unwrap();
+    let status = restored.vault.escrow_status().unwrap();
+    assert_eq!(status.org, Some(org.public_key()));
+    assert_ne!(status.vault_id, s.vault.escrow_status().unwrap().vault_id);
+    let pending = restored.vault.escrow_pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    let payload = vakt_core::escrow::open(&pending[0].record, &org).unwrap();
+    assert_eq!(payload.generation, 1);
+    assert_eq!(payload.vault_id, status.vault_id);
+    assert_eq!(payload.hint, "alice@example.org");
+    assert_eq!(
+        payload.unblock_code.expose(),
+        restored.unblock_code.to_display().expose()
+    );
+    // A backup made with escrow off carries none.
+    s.session.disable_escrow().unwrap();
+    let bytes = s.session.backup().unwrap();
+    let (_dir, path) = target();
+    let restored = restore(&path, &bytes, &code, Arc::default()).unwrap();
+    assert_eq!(restored.vault.escrow_status().unwrap().org, None);
+    assert!(restored.vault.escrow_pending().unwrap().is_empty());
 }

@@ -490,6 +490,7 @@ fn vault() -> (tempfile::TempDir, vakt_core::vault::Session) {
         )),
         rng: Arc::new(DeterministicRandom::new(3)),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     };
     let config = VaultConfig {
         pin_kdf: KdfParams::INSECURE_FOR_TESTS,

@@ -53,6 +53,7 @@ fn open_copy(version: &str) -> (tempfile::TempDir, Vault) {
         keystore: Arc::new(keystore),
         rng: Arc::new(DeterministicRandom::new(6)),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     };
     let vault = Vault::open(
         &dir.path().join(VAULT_FILE),
@@ -95,7 +96,7 @@ fn check_accounts(session: &Session) {
 
 #[test]
 fn every_schema_opens_and_works() {
-    for version in ["v1", "v2", "v3", "v4", "v5"] {
+    for version in ["v1", "v2", "v3", "v4", "v5", "v6"] {
         let (_dir, vault) = open_copy(version);
         let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
         check_accounts(&session);
@@ -103,10 +104,43 @@ fn every_schema_opens_and_works() {
             check_push(&session);
         }
         drop(session);
-        // Its unblock code still opens it.
-        let code = UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap();
+        // Its unblock code still opens it (from v6 on, the code its escrow
+        // record holds).
+        let code = if version >= "v6" {
+            escrowed_code(version, &vault)
+        } else {
+            UnblockCode::parse("0B97X-KEN0D-Y3XSD-BPK35").unwrap()
+        };
         vault.unblock(&code, &Pin::parse("5837").unwrap()).unwrap();
+        if version >= "v6" {
+            // The new code went into escrow too, replacing the undelivered
+            // record of the code it superseded.
+            let pending = vault.escrow_pending().unwrap();
+            assert_eq!(pending.len(), 1);
+            assert_eq!(pending[0].generation, 3);
+        } else {
+            assert_eq!(vault.escrow_status().unwrap().org, None);
+            assert!(vault.escrow_pending().unwrap().is_empty());
+        }
     }
+}
+
+/// Schema 6: escrow is on, to `org.key`, and the enrolment's record waits.
+fn escrowed_code(version: &str, vault: &Vault) -> UnblockCode {
+    let org = std::fs::read_to_string(fixture_dir(version).join("org.key")).unwrap();
+    let org = vakt_core::escrow::OrgIdentity::parse(&org).unwrap();
+    let status = vault.escrow_status().unwrap();
+    assert_eq!(status.org, Some(org.public_key()));
+    assert_eq!(status.last_delivered_at, None);
+    let pending = vault.escrow_pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    let payload = vakt_core::escrow::open(&pending[0].record, &org).unwrap();
+    assert_eq!(payload.generation, 2);
+    assert_eq!(payload.vault_id, status.vault_id);
+    assert_eq!(payload.hint, "alice@example.org");
+    assert_eq!(payload.created_at, 1_795_311_600);
+    assert_eq!(payload.unblock_code.expose(), "9Y39E-T5933-DT0WY-QSP8S");
+    UnblockCode::parse(payload.unblock_code.expose()).unwrap()
 }
 
 #[test]
@@ -162,11 +196,12 @@ fn services() -> Services {
         )),
         rng: Arc::new(DeterministicRandom::new(8)),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(vakt_core::clock::SystemClock),
     }
 }
 
 /// Fixture folders that hold a `backup.vaktbkp` (schema 2 on).
-const WITH_BACKUP: &[&str] = &["v2", "v3", "v4", "v5"];
+const WITH_BACKUP: &[&str] = &["v2", "v3", "v4", "v5", "v6"];
 
 /// Schema 3's push token (enrolled from the captured code) and its challenge.
 fn check_push(session: &Session) {
@@ -247,4 +282,23 @@ fn push_records_move_into_the_device_layer_on_the_first_unlock_after_schema_5() 
 fn a_schema_5_vault_shows_push_while_locked() {
     let (_dir, vault) = open_copy("v5");
     check_locked_push(&vault);
+}
+
+#[test]
+fn the_saved_escrow_record_still_opens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let record =
+        std::fs::read(dir.join("escrow/vakt-escrow-3d0ad12b8ee8928edf248ca91ca55600-2.vaktescrow"))
+            .unwrap();
+    let org = std::fs::read_to_string(dir.join("escrow/org.key")).unwrap();
+    let org = vakt_core::escrow::OrgIdentity::parse(&org).unwrap();
+    let payload = vakt_core::escrow::open(&record, &org).unwrap();
+    assert_eq!(payload.unblock_code.expose(), "K9M1F-F7G3S-6B9A9-AMHGQ");
+    assert_eq!(payload.generation, 2);
+    assert_eq!(payload.vault_id_hex(), "3d0ad12b8ee8928edf248ca91ca55600");
+    assert_eq!(payload.hint, "alice@example.org");
+    assert_eq!(payload.created_at, 1_795_311_600);
+    payload
+        .check_vault("3d0ad12b8ee8928edf248ca91ca55600")
+        .unwrap();
 }

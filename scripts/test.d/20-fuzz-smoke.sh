@@ -15,7 +15,7 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 seconds=${VAKT_FUZZ_SECONDS:-15}
-targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame push_message)
+targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame push_message escrow_record)
 # Targets fuzzed from no seeds (libFuzzer starts from nothing): all others must have some.
 unseeded=(qr_frame)
 cargo_fuzz_version=0.13.2
@@ -81,7 +81,10 @@ else
 fi
 # Seeds for the file parsers: the real files in fixtures/ (the import target's
 # first byte picks the format, in the order of import::Format::ALL).
-mkdir -p "$seeds/import_file" "$seeds/backup_parse"
+mkdir -p "$seeds/import_file" "$seeds/backup_parse" "$seeds/escrow_record"
+# Escrow: the saved record (sealed to fixtures/escrow/org.key, the key the
+# target opens with) and that key file.
+cp fixtures/escrow/*.vaktescrow fixtures/escrow/org.key "$seeds/escrow_record/"
 for f in fixtures/qr/generated/*.txt; do
   if grep -q '^otpauth-migration:' "$f"; then cp "$f" "$seeds/migration/"; fi
 done

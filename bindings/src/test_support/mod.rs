@@ -88,3 +88,33 @@ fn from_core(e: KeystoreError) -> KeystoreFailure {
         KeystoreError::Failed(message) => KeystoreFailure::Failed { message },
     }
 }
+
+/// What the organisation's support desk reads from an escrow record, for the
+/// platform suites (**tests only**; the app never opens records): the
+/// unblock code and its generation.
+#[derive(uniffi::Record)]
+pub struct TestSupportEscrowOpened {
+    /// The unblock code in the record (an object that prints nothing).
+    pub unblock_code: std::sync::Arc<crate::unblock_code::NewUnblockCode>,
+    /// Its generation.
+    pub generation: u32,
+    /// The vault id (hex).
+    pub vault_id: String,
+}
+
+/// Opens an escrow record with an organisation key file's text (what `vakt
+/// escrow keygen` writes) — **tests only**.
+#[uniffi::export]
+pub fn test_support_open_escrow_record(
+    record: Vec<u8>,
+    org_key_file: String,
+) -> Result<TestSupportEscrowOpened, crate::VaktError> {
+    let identity = vakt_core::escrow::OrgIdentity::parse(&org_key_file)?;
+    let payload = vakt_core::escrow::open(&record, &identity)?;
+    let code = vakt_core::vault::UnblockCode::parse(payload.unblock_code.expose())?;
+    Ok(TestSupportEscrowOpened {
+        unblock_code: crate::unblock_code::NewUnblockCode::new(code),
+        generation: payload.generation,
+        vault_id: payload.vault_id_hex(),
+    })
+}

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod add;
 pub mod backup;
 pub mod docs;
+pub mod escrow;
 pub mod export;
 pub mod import;
 pub mod keystore;

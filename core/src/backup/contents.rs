@@ -1,4 +1,5 @@
-//! The decrypted contents of a backup: accounts and push tokens.
+//! The decrypted contents of a backup: accounts, push tokens and the escrow
+//! enrolment.
 
 use crate::account::Account;
 
@@ -16,6 +17,9 @@ pub struct Contents {
     /// Names of entries restored but in need of re-enrolment on the new device
     /// (the push tokens, `issuer: label`).
     pub needs_reenrolment: Vec<String>,
+    /// The escrow enrolment, if escrow was on: the restored vault is enrolled
+    /// again, so its first unblock code is escrowed too.
+    pub escrow: Option<crate::vault::EscrowEnrolment>,
 }
 
 /// Decodes the records of an opened payload.
@@ -23,6 +27,7 @@ pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, Bac
     let mut accounts = Vec::with_capacity(records.len());
     let mut push_tokens = Vec::new();
     let mut needs_reenrolment = Vec::new();
+    let mut escrow = None;
     for record in records {
         match record.kind {
             format::RecordKind::Account => accounts.push(
@@ -35,11 +40,19 @@ pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, Bac
                 needs_reenrolment.push(token.display_name());
                 push_tokens.push(token);
             }
+            format::RecordKind::EscrowEnrolment => {
+                let enrolment = crate::vault::EscrowEnrolment::decode(&record.bytes)
+                    .map_err(|_| BackupError::Damaged)?;
+                if escrow.replace(enrolment).is_some() {
+                    return Err(BackupError::Damaged);
+                }
+            }
         }
     }
     Ok(Contents {
         accounts,
         push_tokens,
         needs_reenrolment,
+        escrow,
     })
 }

@@ -260,6 +260,9 @@ pub enum RecordKind {
     /// A push token in the vault's encoding (`push::token`); its device key
     /// is not in the backup.
     PushToken,
+    /// The vault's escrow enrolment (`vault::escrow`): the organisation's
+    /// public key and the hint; at most one.
+    EscrowEnrolment,
 }
 
 impl RecordKind {
@@ -267,6 +270,7 @@ impl RecordKind {
         match self {
             RecordKind::Account => 1,
             RecordKind::PushToken => 2,
+            RecordKind::EscrowEnrolment => 3,
         }
     }
 
@@ -274,6 +278,7 @@ impl RecordKind {
         match b {
             1 => Some(RecordKind::Account),
             2 => Some(RecordKind::PushToken),
+            3 => Some(RecordKind::EscrowEnrolment),
             _ => None,
         }
     }

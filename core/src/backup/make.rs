@@ -42,6 +42,12 @@ impl Session {
                 bytes: token.encode().map_err(|_| damaged())?,
             });
         }
+        if let Some(enrolment) = self.escrow_enrolment()? {
+            records.push(Record {
+                kind: RecordKind::EscrowEnrolment,
+                bytes: zeroize::Zeroizing::new(enrolment.encode()),
+            });
+        }
         let rng = self.services().rng.as_ref();
         let backup_id: [u8; 16] = random_array(rng).map_err(|_| BackupError::Random)?;
         let backup_key = Key256::new(random_array(rng).map_err(|_| BackupError::Random)?);

@@ -153,6 +153,11 @@ fn build(
         }
         let next_id = id.checked_add(1).ok_or_else(too_many)?;
         tx.set_meta("next_account_id", &next_id.to_be_bytes())?;
+        // Escrow on again: the new vault's first code is escrowed (its record
+        // is queued in this transaction, after this closure).
+        if let Some(enrolment) = &contents.escrow {
+            session.write_escrow_enrolment(tx, enrolment)?;
+        }
         Ok(())
     })?;
     Ok(Restored {

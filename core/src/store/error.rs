@@ -55,7 +55,18 @@ impl From<rusqlite::Error> for StoreError {
             Some(ErrorCode::PermissionDenied) => StoreError::ReadOnly,
             Some(ErrorCode::OutOfMemory) => StoreError::Failed("out of memory".into()),
             Some(_) => StoreError::Failed("an unexpected database failure".into()),
-            None => StoreError::Failed("unexpected database state".into()),
+            None => match e {
+                // A value of another type, or out of range, where this
+                // build's writers always put one of theirs: the file was
+                // changed underneath (a damaged page, a flipped bit of the
+                // schema's text).
+                rusqlite::Error::InvalidColumnType(..)
+                | rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::InvalidColumnName(_)
+                | rusqlite::Error::InvalidColumnIndex(_) => StoreError::Damaged,
+                _ => StoreError::Failed("unexpected database state".into()),
+            },
         }
     }
 }

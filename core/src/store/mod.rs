@@ -26,23 +26,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-/// The numbered migrations; schema version N is reached by running the first N.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_initial.sql"),
-    include_str!("migrations/0002_backups.sql"),
-    include_str!("migrations/0003_push.sql"),
-    include_str!("migrations/0004_backup_rekey.sql"),
-    include_str!("migrations/0005_push_device_layer.sql"),
-];
-
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 mod error;
 mod lock_file;
 mod open_files;
 mod probe;
 mod rows;
+mod schema;
 mod tx;
 
 pub use error::StoreError;
@@ -117,6 +109,7 @@ impl Store {
             _open: open,
         };
         store.migrate(version)?;
+        schema::check(&store.conn)?;
         Ok(store)
     }
 
@@ -149,6 +142,7 @@ impl Store {
             // An older schema needs a migration, which is a write.
             return Err(StoreError::ReadOnly);
         }
+        schema::check(&conn)?;
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -209,7 +203,7 @@ impl Store {
         // Re-read inside the write lock: another process may have migrated.
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let current = u32::try_from(current).map_err(|_| StoreError::NotAVault)?;
-        for (index, sql) in MIGRATIONS.iter().enumerate() {
+        for (index, sql) in schema::MIGRATIONS.iter().enumerate() {
             let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
             if number > current {
                 tx.execute_batch(sql)?;

@@ -37,6 +37,19 @@ pub struct ChallengeRow {
     pub shown: Option<Vec<u8>>,
 }
 
+/// One escrow record row (schema 5).
+#[derive(Clone, Debug)]
+pub struct EscrowRow {
+    /// Local id (never reused).
+    pub id: u64,
+    /// The unblock code's generation.
+    pub generation: u32,
+    /// When the code was made (Unix seconds).
+    pub created_at: u64,
+    /// The record, sealed to the organisation's key.
+    pub record: Vec<u8>,
+}
+
 /// One key slot.
 #[derive(Clone, Debug)]
 pub struct SlotRow {

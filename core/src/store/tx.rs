@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::error::StoreError;
-use super::rows::{AccountRow, ChallengeRow, SlotRow, to_i64, to_u64};
+use super::rows::{AccountRow, ChallengeRow, EscrowRow, SlotRow, to_i64, to_u64};
 
 /// A `push_challenges` row as SQLite returns it.
 type RawChallenge = (i64, i64, String, i64, i64, i64, Vec<u8>, Option<Vec<u8>>);
@@ -227,6 +227,67 @@ impl Tx<'_> {
             out.push((to_u64(id)?, shown));
         }
         Ok(out)
+    }
+
+    /// Queues an escrow record (not yet delivered). Records of earlier
+    /// generations not yet delivered are dropped: their codes no longer work.
+    pub fn queue_escrow(
+        &self,
+        generation: u32,
+        created_at: u64,
+        record: &[u8],
+    ) -> Result<(), StoreError> {
+        self.0.execute(
+            "DELETE FROM escrow_records WHERE delivered_at IS NULL AND generation < ?1",
+            [generation],
+        )?;
+        self.0.execute(
+            "INSERT INTO escrow_records (generation, created_at, record) VALUES (?1, ?2, ?3)",
+            params![generation, to_i64(created_at)?, record],
+        )?;
+        Ok(())
+    }
+
+    /// The escrow records not yet delivered, oldest first.
+    pub fn pending_escrow(&self) -> Result<Vec<EscrowRow>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT id, generation, created_at, record FROM escrow_records
+             WHERE delivered_at IS NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, generation, created_at, record) = row?;
+            out.push(EscrowRow {
+                id: to_u64(id)?,
+                generation: u32::try_from(generation).map_err(|_| StoreError::NotAVault)?,
+                created_at: to_u64(created_at)?,
+                record,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Marks an escrow record delivered at `at`; whether it was pending.
+    pub fn mark_escrow_delivered(&self, id: u64, at: u64) -> Result<bool, StoreError> {
+        Ok(self.0.execute(
+            "UPDATE escrow_records SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",
+            params![to_i64(id)?, to_i64(at)?],
+        )? == 1)
+    }
+
+    /// Drops the escrow records not yet delivered (escrow turned off).
+    pub fn drop_pending_escrow(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .0
+            .execute("DELETE FROM escrow_records WHERE delivered_at IS NULL", [])?)
     }
 
     /// Inserts or replaces a push token row: the record under the vault key

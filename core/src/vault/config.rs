@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::crypto::kdf::KdfParams;
 use crate::crypto::keystore::DeviceKeystore;
 use crate::rng::RandomSource;
@@ -35,6 +36,9 @@ pub struct Services {
     pub rng: Arc<dyn RandomSource>,
     /// Waiting between unblock attempts.
     pub pause: Arc<dyn Pause>,
+    /// The time written into escrow records (when a code was made) and
+    /// delivery times.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Costs and rules chosen when a vault is created or a PIN is set.

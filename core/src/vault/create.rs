@@ -157,9 +157,11 @@ impl EmptyVault {
             tx.set_meta("vault_id", &vault_id)?;
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
-            backup_kek.write(tx)?;
             tx.set_lockout(0, 0)?;
-            fill(&session, tx)
+            fill(&session, tx)?;
+            // After `fill`: a restore may have turned escrow on (the code's
+            // record is queued here).
+            backup_kek.write(tx, &inner, &session.key)
         })?;
         inner.top_up_reserve();
         Ok(Made {

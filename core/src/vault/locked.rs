@@ -215,7 +215,7 @@ impl Vault {
         inner.lockout_write(true, |tx| {
             tx.set_slot(SLOT_PIN, &pin_slot)?;
             tx.set_slot(SLOT_UNBLOCK, &unblock_slot)?;
-            backup_kek.write(tx)?;
+            backup_kek.write(tx, inner, &key)?;
             // Whoever had the code, not the enrolled finger, opened the vault.
             super::slots::remove_biometric(tx)?;
             tx.set_lockout(0, 0).map_err(VaultError::from)

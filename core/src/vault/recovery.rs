@@ -134,24 +134,33 @@ pub(crate) struct BackupKeks {
 }
 
 /// The backup KEK of a new unblock code, to write in the same transaction as
-/// the code's vault slot.
+/// the code's vault slot — and with it, if escrow is on, the code's escrow
+/// record (`escrow`).
 pub(super) struct NewCodeKek {
     sealed: Vec<u8>,
+    code: UnblockCode,
+    created_at: u64,
 }
 
 impl NewCodeKek {
     /// Writes it (inside the caller's transaction), one generation on from the
     /// code before, or 1 for a new vault. A KEK of an earlier code is replaced
     /// and so gone for good; the passphrase's KEK stays (the passphrase has not
-    /// changed).
-    pub(super) fn write(&self, tx: &Tx<'_>) -> Result<(), VaultError> {
+    /// changed). With escrow on, the code's escrow record (of this
+    /// generation) is queued in the same transaction.
+    pub(super) fn write(
+        &self,
+        tx: &Tx<'_>,
+        inner: &Inner,
+        vault_key: &Key256,
+    ) -> Result<(), VaultError> {
         let generation = match tx.meta(META_GENERATION)? {
             Some(bytes) => read_generation(&bytes)?.saturating_add(1),
             None => 1,
         };
         tx.set_meta(META_GENERATION, &generation.to_be_bytes())?;
         tx.set_meta(META_KEK_CODE, &self.sealed)?;
-        Ok(())
+        inner.queue_escrow(tx, vault_key, &self.code, generation, self.created_at)
     }
 }
 
@@ -172,6 +181,8 @@ impl Inner {
         let kek = BackupKek::derive(self, self.config.unblock_kdf, code.canonical().as_bytes())?;
         Ok(NewCodeKek {
             sealed: kek.seal(self, vault_key, Secret::Code)?,
+            code: code.clone(),
+            created_at: self.services.clock.now_unix(),
         })
     }
 }

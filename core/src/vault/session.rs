@@ -81,6 +81,16 @@ impl Session {
     /// Replaces the unblock code with a new one (the old one stops working),
     /// e.g. when the user lost it. Needs an unlocked vault.
     pub fn reissue_unblock_code(&self) -> Result<UnblockCode, VaultError> {
+        self.replace_unblock_code(|_| Ok(()))
+    }
+
+    /// Makes a new unblock code and writes its slot, its backup KEK and (with
+    /// escrow on) its escrow record in one transaction, after `before` (which
+    /// writes in the same transaction).
+    pub(super) fn replace_unblock_code(
+        &self,
+        before: impl FnOnce(&Tx<'_>) -> Result<(), VaultError>,
+    ) -> Result<UnblockCode, VaultError> {
         let inner = &self.inner;
         let code = UnblockCode::generate(inner.services.rng.as_ref())?;
         let slot = inner.make_slot(
@@ -91,8 +101,9 @@ impl Session {
         )?;
         let backup_kek = inner.backup_kek_for_code(&self.key, &code)?;
         inner.store()?.write(|tx| {
+            before(tx)?;
             tx.set_slot(SLOT_UNBLOCK, &slot)?;
-            backup_kek.write(tx)
+            backup_kek.write(tx, inner, &self.key)
         })?;
         Ok(code)
     }

@@ -41,6 +41,7 @@ fn fixture(seed: u64) -> Fixture {
         )),
         rng: Arc::new(DeterministicRandom::new(seed)),
         pause: pause.clone(),
+        clock: Arc::new(crate::clock::FixedClock(1_800_000_000)),
     };
     Fixture {
         _dir: dir,
@@ -858,4 +859,160 @@ fn biometric_unlock_is_a_second_way_in_that_never_bypasses_the_lockout() {
     vault.unlock_biometric(&finger).unwrap();
     session.disable_biometric().unwrap();
     assert_eq!(vault.biometric_enabled(), Ok(false));
+}
+
+fn org(seed: u64) -> crate::escrow::OrgIdentity {
+    crate::escrow::OrgIdentity::generate(&DeterministicRandom::new(seed)).unwrap()
+}
+
+fn open_pending(
+    vault: &Vault,
+    org: &crate::escrow::OrgIdentity,
+) -> Vec<crate::escrow::EscrowPayload> {
+    vault
+        .escrow_pending()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let payload = crate::escrow::open(&p.record, org).unwrap();
+            assert_eq!(payload.generation, p.generation);
+            assert_eq!(payload.created_at, p.created_at);
+            payload
+        })
+        .collect()
+}
+
+#[test]
+fn escrow_seals_every_new_code_and_the_newest_generation_unblocks() {
+    let f = fixture(40);
+    let (vault, first) =
+        Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let status = vault.escrow_status().unwrap();
+    assert_eq!((status.org.clone(), status.pending), (None, 0));
+    let org = org(1);
+    let session = vault.unlock(&pin("4829")).unwrap();
+    let enrolled = session
+        .enrol_escrow(&org.public_key(), "alice@example.org")
+        .unwrap();
+    drop(session);
+    // Enrolling made a new code (the first is not kept in clear) and queued it.
+    assert_ne!(enrolled.canonical(), first.canonical());
+    let records = open_pending(&vault, &org);
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].unblock_code.expose(),
+        enrolled.to_display().expose()
+    );
+    assert_eq!(records[0].generation, 2);
+    assert_eq!(records[0].vault_id, status.vault_id);
+    assert_eq!(records[0].hint, "alice@example.org");
+    assert_eq!(records[0].created_at, 1_800_000_000);
+    let status = vault.escrow_status().unwrap();
+    assert_eq!(status.org, Some(org.public_key()));
+    assert_eq!((status.pending, status.last_delivered_at), (1, None));
+
+    // Blocked: the records are still handed over, without a PIN.
+    for _ in 0..3 {
+        let _ = vault.unlock(&pin("1111"));
+    }
+    assert!(vault.status().unwrap().blocked);
+    let pending = vault.escrow_pending().unwrap();
+    assert!(pending[0].file_name.ends_with("-2.vaktescrow"));
+    vault.escrow_delivered(&[pending[0].id]).unwrap();
+    assert!(vault.escrow_pending().unwrap().is_empty());
+    assert_eq!(
+        vault.escrow_status().unwrap().last_delivered_at,
+        Some(1_800_000_000)
+    );
+
+    // Support reads out the code; unblocking makes generation 3, escrowed.
+    let code = UnblockCode::parse(records[0].unblock_code.expose()).unwrap();
+    let (session, third) = vault.unblock(&code, &pin("5837")).unwrap();
+    let records = open_pending(&vault, &org);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].generation, 3);
+    assert_eq!(
+        records[0].unblock_code.expose(),
+        third.to_display().expose()
+    );
+    // A re-issue makes generation 4; the undelivered record of 3 is dropped
+    // (its code no longer works).
+    let fourth = session.reissue_unblock_code().unwrap();
+    let records = open_pending(&vault, &org);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].generation, 4);
+    assert_eq!(
+        records[0].unblock_code.expose(),
+        fourth.to_display().expose()
+    );
+    drop(session);
+    // The older generations' codes no longer unblock.
+    for old in [&code, &third] {
+        assert!(matches!(
+            vault.unblock(old, &pin("6048")),
+            Err(VaultError::WrongUnblockCode { .. })
+        ));
+    }
+    vault.unblock(&fourth, &pin("6048")).unwrap();
+}
+
+#[test]
+fn escrow_off_makes_no_records_and_needs_the_pin() {
+    let f = fixture(41);
+    let (vault, _) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let org = org(2);
+    let session = vault.unlock(&pin("4829")).unwrap();
+    session.reissue_unblock_code().unwrap();
+    assert!(vault.escrow_pending().unwrap().is_empty());
+    session.enrol_escrow(&org.public_key(), "").unwrap();
+    assert_eq!(vault.escrow_pending().unwrap().len(), 1);
+    assert!(session.disable_escrow().unwrap());
+    assert!(!session.disable_escrow().unwrap());
+    assert!(vault.escrow_pending().unwrap().is_empty());
+    assert_eq!(vault.escrow_status().unwrap().org, None);
+    session.reissue_unblock_code().unwrap();
+    assert!(vault.escrow_pending().unwrap().is_empty());
+}
+
+#[test]
+fn a_bad_escrow_hint_is_refused_and_changes_nothing() {
+    let f = fixture(42);
+    let (vault, code) = Vault::create(&f.path, f.services.clone(), config(), &pin("4829")).unwrap();
+    let session = vault.unlock(&pin("4829")).unwrap();
+    for hint in ["a\nb".to_owned(), "x".repeat(MAX_ESCROW_HINT_CHARS + 1)] {
+        assert!(matches!(
+            session.enrol_escrow(&org(3).public_key(), &hint),
+            Err(VaultError::InvalidInput(_))
+        ));
+    }
+    drop(session);
+    assert_eq!(vault.escrow_status().unwrap().org, None);
+    // The code was not replaced.
+    vault.unblock(&code, &pin("5837")).unwrap();
+}
+
+#[test]
+fn an_escrow_enrolment_reads_back_and_bad_ones_are_damaged() {
+    let enrolment = EscrowEnrolment {
+        org: org(5).public_key(),
+        hint: "bob@example.org".into(),
+    };
+    assert_eq!(
+        EscrowEnrolment::decode(&enrolment.encode()).unwrap(),
+        enrolment
+    );
+    let encoded = enrolment.encode();
+    let split = encoded.iter().position(|&b| b == 0).unwrap();
+    for bad in [
+        Vec::new(),
+        encoded[..split].to_vec(),
+        [&encoded[..split - 1], &encoded[split..]].concat(),
+        [&encoded[..], b"\n"].concat(),
+        [&encoded[..], &[0xff]].concat(),
+    ] {
+        assert_eq!(
+            EscrowEnrolment::decode(&bad),
+            Err(VaultError::Unreadable(Unreadable::Damaged))
+        );
+    }
 }

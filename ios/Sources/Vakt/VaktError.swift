@@ -22,6 +22,8 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case invalidUri(field: String, message: String)
     /// A key typed by hand is not usable base32.
     case invalidKey(message: String)
+    /// An organisation's escrow key (scanned or typed) is not one: ask for it again.
+    case invalidOrgKey(message: String)
     /// A manually entered parameter (digits, period) is out of range.
     case invalidParameter(message: String)
     /// A PIN is malformed, or too weak to be set: `reason` is the rule it breaks
@@ -138,6 +140,7 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         switch error {
         case let .InvalidUri(field, message): self = .invalidUri(field: field, message: message)
         case let .InvalidKey(message): self = .invalidKey(message: message)
+        case let .InvalidOrgKey(message): self = .invalidOrgKey(message: message)
         case let .InvalidParameter(message): self = .invalidParameter(message: message)
         case let .InvalidPin(reason, message): self = .invalidPin(reason: reason, message: message)
         case let .MistypedUnblockCode(reason, message): self = .mistypedUnblockCode(reason: reason, message: message)
@@ -192,8 +195,8 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     /// Input refused before anything changed; show `localizedDescription` by the field.
     public var isBadInput: Bool {
         switch self {
-        case .invalidUri, .invalidKey, .invalidParameter, .invalidPin, .mistypedUnblockCode, .invalidInput,
-             .notAnImage, .importFailed, .notAnOption:
+        case .invalidUri, .invalidKey, .invalidOrgKey, .invalidParameter, .invalidPin, .mistypedUnblockCode,
+             .invalidInput, .notAnImage, .importFailed, .notAnOption:
             return true
         default:
             return false
@@ -216,6 +219,7 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         switch self {
         case let .invalidUri(field, message): return .InvalidUri(field: field, message: message)
         case let .invalidKey(message): return .InvalidKey(message: message)
+        case let .invalidOrgKey(message): return .InvalidOrgKey(message: message)
         case let .invalidParameter(message): return .InvalidParameter(message: message)
         case let .invalidPin(reason, message): return .InvalidPin(reason: reason, message: message)
         case let .mistypedUnblockCode(reason, message): return .MistypedUnblockCode(reason: reason, message: message)

@@ -42,6 +42,7 @@ final class WrapperTests: VaktTestCase {
         let table: [(VaktFFIError, Vakt.VaktError)] = [
             (.InvalidUri(field: "digits", message: "d"), .invalidUri(field: "digits", message: "d")),
             (.InvalidKey(message: "k"), .invalidKey(message: "k")),
+            (.InvalidOrgKey(message: "o"), .invalidOrgKey(message: "o")),
             (.InvalidParameter(message: "p"), .invalidParameter(message: "p")),
             (.InvalidPin(reason: .tooShort(min: 6), message: "p"), .invalidPin(reason: .tooShort(min: 6), message: "p")),
             (.MistypedUnblockCode(reason: .check, message: "m"), .mistypedUnblockCode(reason: .check, message: "m")),
@@ -87,6 +88,7 @@ final class WrapperTests: VaktTestCase {
         XCTAssertEqual(Vakt.VaktError.wrongPin(attemptsLeft: 1).errorDescription,
                        "wrong PIN: 1 attempt left before the vault is blocked")
         XCTAssertTrue(Vakt.VaktError.invalidKey(message: "k").isBadInput)
+        XCTAssertTrue(Vakt.VaktError.invalidOrgKey(message: "o").isBadInput)
         XCTAssertFalse(Vakt.VaktError.blocked.isBadInput)
     }
 

@@ -356,6 +356,7 @@ fn phone(seed: u64) -> Phone {
         keystore: keystore.clone(),
         rng: Arc::new(DeterministicRandom::new(seed)),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(crate::clock::SystemClock),
     };
     let (vault, _) = Vault::create(
         &dir.path().join("vault.sqlite3"),
@@ -823,6 +824,7 @@ fn restored_push_tokens_need_re_enrolment() {
         )),
         rng: Arc::new(DeterministicRandom::new(98)),
         pause: Arc::new(ThreadSleep),
+        clock: Arc::new(crate::clock::SystemClock),
     };
     let restored = Vault::restore(
         &dir.path().join("vault.sqlite3"),

@@ -75,6 +75,7 @@ fun Tests.wrapperTests() =
                 listOf(
                     FfiError.InvalidUri("digits", "d") to { e -> e is VaktException.InvalidUri && e.field == "digits" && e.message == "d" },
                     FfiError.InvalidKey("k") to { e -> e is VaktException.InvalidKey && e.message == "k" },
+                    FfiError.InvalidOrgKey("o") to { e -> e is VaktException.InvalidOrgKey && e.message == "o" },
                     FfiError.InvalidParameter("p") to { e -> e is VaktException.InvalidParameter },
                     FfiError.InvalidPin(app.vakt.ffi.PinProblem.TooShort(6u), "p") to { e -> e is VaktException.InvalidPin && e.reason == app.vakt.ffi.PinProblem.TooShort(6u) && e.message == "p" },
                     FfiError.MistypedUnblockCode(app.vakt.ffi.UnblockCodeProblem.Check, "m") to { e -> e is VaktException.MistypedUnblockCode && e.reason == app.vakt.ffi.UnblockCodeProblem.Check },

@@ -34,6 +34,9 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     /** A key typed by hand is not usable base32. */
     class InvalidKey(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
+    /** An organisation's escrow key (scanned or typed) is not one: ask for it again. */
+    class InvalidOrgKey(message: String, cause: Throwable? = null) : BadInput(message, cause)
+
     /** A manually entered parameter (digits, period) is out of range. */
     class InvalidParameter(message: String, cause: Throwable? = null) : BadInput(message, cause)
 
@@ -274,6 +277,7 @@ internal fun FfiException.toVakt(): VaktException {
     return when (this) {
         is FfiException.InvalidUri -> VaktException.InvalidUri(field, text, this)
         is FfiException.InvalidKey -> VaktException.InvalidKey(text, this)
+        is FfiException.InvalidOrgKey -> VaktException.InvalidOrgKey(text, this)
         is FfiException.InvalidParameter -> VaktException.InvalidParameter(text, this)
         is FfiException.InvalidPin -> VaktException.InvalidPin(reason, text, this)
         is FfiException.MistypedUnblockCode -> VaktException.MistypedUnblockCode(reason, text, this)
