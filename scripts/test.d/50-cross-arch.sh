@@ -35,7 +35,9 @@ arches=(
   "armv7-unknown-linux-gnueabihf arm-linux-gnueabihf qemu-arm ARM armeabi-v7a"
 )
 
-# Tests skipped under emulation (exact names, as libtest prints them) and why.
+# Tests skipped under emulation, one entry each: the exact name as libtest
+# prints it, a space, and why (printed, and said in docs/bindings.md). None
+# today, e.g. "vault::tests::some_test it needs a tool the emulator lacks".
 skips=(
 )
 
