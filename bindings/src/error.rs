@@ -652,7 +652,9 @@ impl From<RenderError> for VaktError {
     fn from(e: RenderError) -> Self {
         let message = e.to_string();
         match e {
-            RenderError::TooLong { .. } => VaktError::InvalidInput { message },
+            RenderError::TooLong { .. } | RenderError::TooLarge { .. } => {
+                VaktError::InvalidInput { message }
+            }
             // `Encode`, and `Png` when a build enables vakt-core's
             // `image-files` (this library draws no PNG).
             _ => VaktError::Internal { message },

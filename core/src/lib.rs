@@ -24,6 +24,8 @@ pub mod qr;
 pub mod rng;
 pub mod secret;
 pub(crate) mod store;
+#[cfg(test)]
+pub(crate) mod test_time;
 pub mod transfer;
 pub mod vault;
 

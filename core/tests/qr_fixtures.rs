@@ -251,6 +251,32 @@ fn a_decompression_bomb_is_refused_before_decoding() {
             ..
         })
     ));
+    // A GIF at its format's limit: 65,535 × 65,535 pixels (16 GiB as RGBA).
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&u16::MAX.to_le_bytes());
+    gif.extend_from_slice(&u16::MAX.to_le_bytes());
+    // A two-colour global table, then one 1 × 1 frame (the decoder reads up to
+    // the first frame for the size).
+    gif.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
+    gif.extend_from_slice(&[0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+    gif.extend_from_slice(&[2, 2, 0x44, 0x01, 0, 0x3b]);
+    assert_eq!(
+        qr::decode_image(&gif).map(|texts| texts.len()),
+        Err(QrError::TooLarge {
+            pixels: 65_535 * 65_535,
+            max: qr::MAX_PIXELS
+        })
+    );
+    // PNG's limit, 2³¹ − 1 a side (a 32-bit target could not even hold one
+    // row as RGBA).
+    let side = (1 << 31) - 1;
+    assert_eq!(
+        qr::decode_image(&png_claiming(side, side)).map(|texts| texts.len()),
+        Err(QrError::TooLarge {
+            pixels: u64::from(side) * u64::from(side),
+            max: qr::MAX_PIXELS
+        })
+    );
     // an image over the pixel budget by a little is refused too
     assert!(matches!(
         qr::decode_image(&png_claiming(8_000, 5_001)),

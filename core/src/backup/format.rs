@@ -632,7 +632,7 @@ mod tests {
                 BackupError::CostTooHigh,
                 "{kdf:?}"
             );
-            assert!(start.elapsed() < std::time::Duration::from_secs(1));
+            assert!(start.elapsed() < crate::test_time::scaled(std::time::Duration::from_secs(1)));
         }
         // Our own costs still read.
         for kdf in [KdfParams::PIN_DEFAULT, KdfParams::UNBLOCK_DEFAULT] {
@@ -650,6 +650,100 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, BackupError::CostTooHigh);
+    }
+
+    /// `bytes` (a backup) with its length field at `at` set to `len` and the
+    /// checksum fixed.
+    fn with_length(bytes: &[u8], at: usize, len: u32) -> Vec<u8> {
+        let mut out = bytes[..bytes.len() - CHECKSUM_LEN].to_vec();
+        out[at..at + 4].copy_from_slice(&len.to_be_bytes());
+        let sum = digest::digest(&digest::SHA256, &out);
+        out.extend_from_slice(sum.as_ref());
+        out
+    }
+
+    #[test]
+    fn length_fields_at_and_past_the_32_bit_bounds() {
+        let rng = DeterministicRandom::new(9);
+        let (bytes, _) = sample(&rng);
+        let header_len = parse(&bytes).unwrap().aad.len() - PREFIX_LEN;
+        let payload_at = PREFIX_LEN + header_len;
+        // Beyond the limits (0xFFFF_FFFF is usize::MAX on a 32-bit target):
+        // refused before any slice is taken.
+        for len in [u32::MAX, u32::MAX - 1, 1 << 31, MAX_HEADER_LEN as u32 + 1] {
+            assert_eq!(
+                parse(&with_length(&bytes, MAGIC.len() + 1, len))
+                    .map(|_| ())
+                    .unwrap_err(),
+                BackupError::Damaged,
+                "header length {len:#x}"
+            );
+        }
+        for len in [u32::MAX, u32::MAX - 1, 1 << 31, MAX_PAYLOAD_LEN as u32 + 1] {
+            assert_eq!(
+                parse(&with_length(&bytes, payload_at, len))
+                    .map(|_| ())
+                    .unwrap_err(),
+                BackupError::Damaged,
+                "payload length {len:#x}"
+            );
+        }
+        // Within the limits but past the end of the file.
+        assert_eq!(
+            parse(&with_length(&bytes, payload_at, MAX_PAYLOAD_LEN as u32))
+                .map(|_| ())
+                .unwrap_err(),
+            BackupError::Truncated
+        );
+    }
+
+    /// A backup with `sample`'s header whose payload is `plain`, sealed
+    /// under `key` as `write` seals it.
+    fn with_plain_payload(
+        bytes: &[u8],
+        key: &Key256,
+        plain: &[u8],
+        rng: &DeterministicRandom,
+    ) -> Vec<u8> {
+        let parsed = parse(bytes).unwrap();
+        let mut out = parsed.aad.to_vec();
+        let sealed = aead::seal(key, &payload_aad(&out), plain, rng).unwrap();
+        out.extend_from_slice(&u32::try_from(sealed.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(&sealed);
+        let sum = digest::digest(&digest::SHA256, &out);
+        out.extend_from_slice(sum.as_ref());
+        out
+    }
+
+    #[test]
+    fn record_counts_and_lengths_past_the_32_bit_bounds() {
+        let rng = DeterministicRandom::new(10);
+        let (bytes, key) = sample(&rng);
+        let open = |plain: &[u8]| {
+            let file = with_plain_payload(&bytes, &key, plain, &rng);
+            parse(&file).unwrap().open(&key).map(|r| r.len())
+        };
+        let record = |len: u32| {
+            let mut plain = 1u32.to_be_bytes().to_vec();
+            plain.push(1);
+            plain.extend_from_slice(&len.to_be_bytes());
+            plain.extend_from_slice(b"abcd");
+            plain
+        };
+        // The control: the record's true length reads.
+        assert_eq!(open(&record(4)), Ok(1));
+        for len in [5, 1 << 31, u32::MAX - 1, u32::MAX] {
+            assert_eq!(open(&record(len)), Err(BackupError::Damaged), "{len:#x}");
+        }
+        for count in [MAX_RECORDS + 1, 1 << 31, u32::MAX] {
+            assert_eq!(
+                open(&count.to_be_bytes()),
+                Err(BackupError::Damaged),
+                "{count:#x}"
+            );
+        }
+        // A count within the limit but more than the payload holds.
+        assert_eq!(open(&MAX_RECORDS.to_be_bytes()), Err(BackupError::Damaged));
     }
 
     #[test]

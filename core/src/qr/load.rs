@@ -20,7 +20,7 @@ pub(crate) fn luma(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), QrError> {
             .with_guessed_format()
             .map_err(|e| QrError::NotAnImage(e.to_string()))
     };
-    let (width, height) = reader()?.into_dimensions().map_err(not_an_image)?;
+    let (width, height) = declared_size(bytes, reader()?)?;
     if width == 0 || height == 0 {
         return Err(QrError::Empty);
     }
@@ -44,4 +44,27 @@ pub(crate) fn luma(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), QrError> {
         return Err(QrError::Empty);
     }
     Ok((luma.into_raw(), width, height))
+}
+
+/// The width and height an image file declares in its header.
+///
+/// A PNG's is read by the png crate's header reader alone: `image` (through
+/// the same crate's full reader) opens a PNG only when the whole decoded image
+/// would fit the address space, so on a 32-bit target a PNG claiming
+/// 100,000 × 100,000 pixels failed there, as "not an image", before its size
+/// could be checked against [`MAX_PIXELS`].
+fn declared_size(
+    bytes: &[u8],
+    reader: ::image::ImageReader<std::io::Cursor<&[u8]>>,
+) -> Result<(u32, u32), QrError> {
+    if reader.format() == Some(::image::ImageFormat::Png) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let info = decoder
+            .read_header_info()
+            .map_err(|e| QrError::NotAnImage(e.to_string()))?;
+        return Ok((info.width, info.height));
+    }
+    reader
+        .into_dimensions()
+        .map_err(|e| QrError::NotAnImage(e.to_string()))
 }

@@ -137,6 +137,60 @@ mod tests {
         ));
     }
 
+    /// Geometry whose products overflow `u32` (and a 32-bit `usize`): the
+    /// checks are made in `u64`, so the errors carry the true figures and
+    /// nothing wraps round to a size that fits the buffer.
+    #[test]
+    fn geometry_past_the_32_bit_bounds() {
+        use crate::qr::MAX_PIXELS;
+        let data = [7u8; 64];
+        let frame = |width, height, stride| LumaFrame {
+            data: &data,
+            width,
+            height,
+            stride,
+        };
+        // 65,536 × 65,536 is 2³² pixels: 0 in u32 arithmetic.
+        assert_eq!(
+            frame(1 << 16, 1 << 16, 1 << 16).validate(),
+            Err(QrError::TooLarge {
+                pixels: 1 << 32,
+                max: MAX_PIXELS
+            })
+        );
+        assert_eq!(
+            frame(u32::MAX, u32::MAX, u32::MAX).validate(),
+            Err(QrError::TooLarge {
+                pixels: u64::from(u32::MAX) * u64::from(u32::MAX),
+                max: MAX_PIXELS
+            })
+        );
+        // Few pixels, but rows u32::MAX bytes apart: three rows need
+        // 2 × (2³² − 1) + 1 bytes, which wraps to 63 in u32 and to fewer than
+        // the 64 given in a 32-bit usize.
+        assert_eq!(
+            frame(1, 3, u32::MAX).validate(),
+            Err(QrError::BufferTooShort {
+                needed: 2 * u64::from(u32::MAX) + 1,
+                actual: 64
+            })
+        );
+        // Rows 2³¹ bytes apart: three rows and 64 pixels need 2³² + 64 bytes,
+        // which is 64 in 32-bit arithmetic — the very buffer given.
+        assert_eq!(
+            frame(64, 3, 1 << 31).validate(),
+            Err(QrError::BufferTooShort {
+                needed: (1 << 32) + 64,
+                actual: 64
+            })
+        );
+        // One row needs only its width, whatever the stride: read as such.
+        let one_row = frame(64, 1, u32::MAX);
+        assert_eq!(one_row.validate(), Ok(()));
+        assert_eq!(&*one_row.packed(), &data[..]);
+        assert_eq!(decode_frame(&one_row).map(|texts| texts.len()), Ok(0));
+    }
+
     #[cfg(feature = "image-files")]
     #[test]
     fn refuses_what_is_not_an_image() {

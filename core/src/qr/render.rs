@@ -33,6 +33,13 @@ pub enum RenderError {
     /// The encoder refused the text for another reason.
     #[error("the QR encoder refused the text: {0}")]
     Encode(String),
+    /// The image asked for (`module_pixels` per module) would be larger than
+    /// [`MAX_PIXELS`](crate::qr::MAX_PIXELS), the most the decoder reads back.
+    #[error("a QR image of {module_pixels} pixels per module is too large")]
+    TooLarge {
+        /// The pixels per module asked for.
+        module_pixels: u32,
+    },
     /// The PNG could not be written (`image-files` feature).
     #[cfg(feature = "image-files")]
     #[error("the PNG could not be written: {0}")]
@@ -106,11 +113,21 @@ impl Modules {
 }
 
 /// The code as a grey image, `module_pixels` pixels per module (at least 1).
+/// An image of more than [`MAX_PIXELS`](crate::qr::MAX_PIXELS) pixels is
+/// [`RenderError::TooLarge`]; the side and the pixel count are computed with
+/// checked arithmetic, so no `module_pixels` overflows (on 32-bit targets a
+/// side of 65,536 pixels already has more pixels than `usize` counts).
 pub fn luma(text: &SecretString, module_pixels: u32) -> Result<LumaImage, RenderError> {
     let modules = Modules::new(text)?;
     let scale = module_pixels.max(1);
-    let side = modules.side * scale;
-    let mut data = vec![255u8; side as usize * side as usize];
+    let too_large = || RenderError::TooLarge { module_pixels };
+    let side = modules.side.checked_mul(scale).ok_or_else(too_large)?;
+    let pixels = u64::from(side) * u64::from(side);
+    if pixels > crate::qr::MAX_PIXELS {
+        return Err(too_large());
+    }
+    let len = usize::try_from(pixels).map_err(|_| too_large())?;
+    let mut data = vec![255u8; len];
     for (i, pixel) in data.iter_mut().enumerate() {
         let (y, x) = (i / side as usize, i % side as usize);
         if modules.is_dark(x as u32 / scale, y as u32 / scale) {
@@ -287,6 +304,34 @@ mod tests {
         let data = image.data.expose();
         assert!(data[..87 * 12].iter().all(|p| *p == 255));
         assert!(data.contains(&0));
+    }
+
+    #[test]
+    fn luma_refuses_images_past_the_pixel_limit_without_overflowing() {
+        // Version 1: 29 modules a side with the quiet zone.
+        let text = secret("hello");
+        for module_pixels in [
+            // The side (29 × module_pixels) overflows u32.
+            u32::MAX,
+            u32::MAX / 29 + 1,
+            // The side fits u32 (65,540) but its square, 4.3 × 10⁹ pixels, is
+            // more than a 32-bit usize holds.
+            2260,
+            // Just past 40 megapixels: 6,351² pixels.
+            219,
+        ] {
+            assert_eq!(
+                luma(&text, module_pixels).map(|_| ()),
+                Err(RenderError::TooLarge { module_pixels }),
+                "{module_pixels}"
+            );
+        }
+        // The control: a size well within the limit is drawn. (The largest
+        // allowed, 218 pixels a module, 6,322² = 39,967,684 pixels, takes
+        // most of a minute to draw unoptimised under emulation.)
+        let image = luma(&text, 10).unwrap();
+        assert_eq!((image.width, image.height), (290, 290));
+        assert_eq!(image.data.expose().len(), 290 * 290);
     }
 
     /// Turns half-block text back into pixels (blocks are light unless

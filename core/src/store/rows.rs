@@ -66,6 +66,13 @@ pub(super) fn to_u64(v: i64) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::NotAVault)
 }
 
+/// An id the app names, as SQLite stores ids; `None` past `i64::MAX`, where
+/// no row can be (SQLite's integers are `i64`): looking such an id up finds
+/// nothing, as for any other id that is not there, instead of failing.
+pub(super) fn stored_id(id: u64) -> Option<i64> {
+    i64::try_from(id).ok()
+}
+
 /// An id or count as SQLite stores it.
 pub(super) fn to_i64(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Failed("value out of range".into()))

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::error::StoreError;
-use super::rows::{AccountRow, ChallengeRow, EscrowRow, SlotRow, to_i64, to_u64};
+use super::rows::{AccountRow, ChallengeRow, EscrowRow, SlotRow, stored_id, to_i64, to_u64};
 
 /// A `push_challenges` row as SQLite returns it.
 type RawChallenge = (i64, i64, String, i64, i64, i64, Vec<u8>, Option<Vec<u8>>);
@@ -134,11 +134,14 @@ impl Tx<'_> {
 
     /// One account row.
     pub fn account(&self, id: u64) -> Result<Option<AccountRow>, StoreError> {
+        let Some(key) = stored_id(id) else {
+            return Ok(None);
+        };
         let found = self
             .0
             .query_row(
                 "SELECT position, sealed FROM accounts WHERE id = ?1",
-                [to_i64(id)?],
+                [key],
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
             )
             .optional()?;
@@ -186,18 +189,21 @@ impl Tx<'_> {
 
     /// Sets an account's position.
     pub fn set_position(&self, id: u64, position: i64) -> Result<bool, StoreError> {
+        let Some(id) = stored_id(id) else {
+            return Ok(false);
+        };
         Ok(self.0.execute(
             "UPDATE accounts SET position = ?2 WHERE id = ?1",
-            params![to_i64(id)?, position],
+            params![id, position],
         )? == 1)
     }
 
     /// Deletes an account; whether it existed.
     pub fn delete_account(&self, id: u64) -> Result<bool, StoreError> {
-        Ok(self
-            .0
-            .execute("DELETE FROM accounts WHERE id = ?1", [to_i64(id)?])?
-            == 1)
+        let Some(id) = stored_id(id) else {
+            return Ok(false);
+        };
+        Ok(self.0.execute("DELETE FROM accounts WHERE id = ?1", [id])? == 1)
     }
 
     /// Every push token row (id, sealed record), by id.
@@ -312,7 +318,9 @@ impl Tx<'_> {
 
     /// Deletes a push token and its challenges; whether it existed.
     pub fn delete_push_token(&self, id: u64) -> Result<bool, StoreError> {
-        let id = to_i64(id)?;
+        let Some(id) = stored_id(id) else {
+            return Ok(false);
+        };
         self.0
             .execute("DELETE FROM push_challenges WHERE token_id = ?1", [id])?;
         Ok(self
@@ -367,12 +375,15 @@ impl Tx<'_> {
 
     /// One challenge by local id.
     pub fn challenge(&self, id: u64) -> Result<Option<ChallengeRow>, StoreError> {
+        let Some(id) = stored_id(id) else {
+            return Ok(None);
+        };
         let raw = self
             .0
             .query_row(
                 "SELECT id, token_id, nonce, received_at, expires_at, state, sealed, shown
                  FROM push_challenges WHERE id = ?1",
-                [to_i64(id)?],
+                [id],
                 Self::challenge_from_row,
             )
             .optional()?;
@@ -385,12 +396,15 @@ impl Tx<'_> {
         token_id: u64,
         nonce: &str,
     ) -> Result<Option<ChallengeRow>, StoreError> {
+        let Some(token_id) = stored_id(token_id) else {
+            return Ok(None);
+        };
         let raw = self
             .0
             .query_row(
                 "SELECT id, token_id, nonce, received_at, expires_at, state, sealed, shown
                  FROM push_challenges WHERE token_id = ?1 AND nonce = ?2",
-                params![to_i64(token_id)?, nonce],
+                params![token_id, nonce],
                 Self::challenge_from_row,
             )
             .optional()?;

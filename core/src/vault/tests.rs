@@ -305,6 +305,15 @@ fn rename_reorder_delete() {
         s.rename(a, None, "x"),
         Err(VaultError::NoSuchAccount { id: a })
     );
+    // Ids past i64::MAX (SQLite's integers) name no account either: not a
+    // storage failure.
+    for id in [u64::MAX, 1 << 63] {
+        assert_eq!(s.delete(id), Err(VaultError::NoSuchAccount { id }));
+        assert_eq!(
+            s.rename(id, None, "x"),
+            Err(VaultError::NoSuchAccount { id })
+        );
+    }
     // Ids are never reused.
     let c = s.add(&account(GITHUB)).unwrap();
     assert!(c > b);

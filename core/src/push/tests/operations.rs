@@ -808,6 +808,17 @@ fn failed_enrolment_stores_nothing_and_can_be_retried() {
         p.session.delete(token.id),
         Err(VaultError::NoSuchAccount { id: token.id })
     );
+    // Ids past i64::MAX (SQLite's integers) name nothing: no token, no
+    // challenge, not a storage failure.
+    for id in [u64::MAX, 1 << 63] {
+        assert_eq!(p.session.delete(id), Err(VaultError::NoSuchAccount { id }));
+        assert_eq!(
+            p.session
+                .answer_push(id, Decision::Decline { reason: None }, &p.ctx(T0))
+                .map(|_| ()),
+            Err(PushError::NoSuchChallenge { id })
+        );
+    }
 }
 
 #[test]

@@ -330,7 +330,7 @@ pub(super) mod tests {
             read_string_map(&bytes).map(|m| m.len()),
             Err(SerialError::TooMuchWork)
         );
-        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        assert!(start.elapsed() < crate::test_time::scaled(std::time::Duration::from_secs(2)));
     }
 
     #[test]
@@ -366,6 +366,55 @@ pub(super) mod tests {
         let mut other_class = good.clone();
         other_class[11] = b'X';
         assert!(read_string_map(&other_class).is_err());
+    }
+
+    #[test]
+    fn long_string_lengths_past_the_32_bit_bounds() {
+        // A TC_LONGSTRING's length is a u64: on a 32-bit target 2³² and more do
+        // not fit a usize, and 2³² − 1 is usize::MAX. Each is refused, none
+        // wraps round to the bytes that follow.
+        for len in [
+            u64::MAX,
+            1 << 32,
+            (1 << 32) + 1,
+            u64::from(u32::MAX),
+            1 << 31,
+            2,
+        ] {
+            let mut body = vec![TC_STRING, 0, 1, b'k', TC_LONGSTRING];
+            body.extend(len.to_be_bytes());
+            body.push(b'x');
+            assert_eq!(
+                read_string_map(&map_stream(1, &body)).map(|m| m.len()),
+                Err(SerialError::NotAStringMap),
+                "{len:#x}"
+            );
+        }
+        // The control: the true length reads.
+        let mut body = vec![TC_STRING, 0, 1, b'k', TC_LONGSTRING];
+        body.extend(1u64.to_be_bytes());
+        body.push(b'x');
+        assert_eq!(
+            read_string_map(&map_stream(1, &body)).map(|m| m.len()),
+            Ok(1)
+        );
+        // Handles past u32 and usize bounds.
+        for handle in [u32::MAX, BASE_HANDLE - 1, BASE_HANDLE + 3] {
+            let [a, b, c, d] = handle.to_be_bytes();
+            let body = [TC_STRING, 0, 1, b'k', TC_REFERENCE, a, b, c, d];
+            assert_eq!(
+                read_string_map(&map_stream(1, &body)).map(|m| m.len()),
+                Err(SerialError::NotAStringMap),
+                "{handle:#x}"
+            );
+        }
+        // Sizes past MAX_ENTRIES up to u32::MAX.
+        for size in [u32::MAX, 1 << 31] {
+            assert_eq!(
+                read_string_map(&map_stream(size, &[])).map(|m| m.len()),
+                Err(SerialError::NotAStringMap)
+            );
+        }
     }
 
     #[test]
