@@ -222,6 +222,20 @@ pub struct PushPollReport {
     pub problems: Vec<PushProblem>,
 }
 
+impl From<vakt_core::push::PollReport> for PushPollReport {
+    fn from(report: vakt_core::push::PollReport) -> Self {
+        Self {
+            challenges: report.challenges.into_iter().map(Into::into).collect(),
+            new_count: u32::try_from(report.new).unwrap_or(u32::MAX),
+            problems: report
+                .problems
+                .into_iter()
+                .map(|(id, e)| PushProblem::new(id, e))
+                .collect(),
+        }
+    }
+}
+
 /// What sending a new notification registration token to one push token's
 /// server gave.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
@@ -344,16 +358,7 @@ impl Session {
             policy: policy(allow_insecure),
             now: self.now(),
         };
-        let report = self.with(|s| s.poll_push(&ctx))?;
-        Ok(PushPollReport {
-            challenges: report.challenges.into_iter().map(Into::into).collect(),
-            new_count: u32::try_from(report.new).unwrap_or(u32::MAX),
-            problems: report
-                .problems
-                .into_iter()
-                .map(|(id, e)| PushProblem::new(id, e))
-                .collect(),
-        })
+        self.with(|s| s.poll_push(&ctx)).map(PushPollReport::from)
     }
 
     /// Gives every enrolled push token's server a new push-notification

@@ -12,7 +12,6 @@ use vakt_core::push::{AnswerOutcome, ChallengeFields, ConnectionPolicy, PushCont
 
 use crate::VaktError;
 use crate::args::challenge_id;
-use crate::error::PushProblem;
 use crate::platform::{ForeignTransport, HttpTransport};
 use crate::push::{DeclineReason, PushChallenge, PushPollReport, PushToken};
 use crate::vault::{Session, Vault};
@@ -68,18 +67,10 @@ impl Vault {
         allow_insecure: bool,
     ) -> Result<PushPollReport, VaktError> {
         let transport = ForeignTransport(transport);
-        let report = self
+        Ok(self
             .inner
-            .poll_push(&context(self, &transport, allow_insecure))?;
-        Ok(PushPollReport {
-            challenges: report.challenges.into_iter().map(Into::into).collect(),
-            new_count: u32::try_from(report.new).unwrap_or(u32::MAX),
-            problems: report
-                .problems
-                .into_iter()
-                .map(|(id, e)| PushProblem::new(id, e))
-                .collect(),
-        })
+            .poll_push(&context(self, &transport, allow_insecure))?
+            .into())
     }
 
     /// The challenges waiting for an answer, without the PIN. One approved
