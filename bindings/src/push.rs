@@ -250,10 +250,20 @@ pub struct PushRegistrationUpdate {
     pub problem: Option<PushProblem>,
 }
 
-fn policy(allow_insecure: bool) -> ConnectionPolicy {
-    ConnectionPolicy {
-        allow_insecure,
-        ..ConnectionPolicy::default()
+/// What a push call needs from outside: the platform's transport, the
+/// address rules (loosened by `allow_insecure`), and the time `now`.
+pub(crate) fn push_context(
+    transport: &ForeignTransport,
+    allow_insecure: bool,
+    now: u64,
+) -> PushContext<'_> {
+    PushContext {
+        transport,
+        policy: ConnectionPolicy {
+            allow_insecure,
+            ..ConnectionPolicy::default()
+        },
+        now,
     }
 }
 
@@ -271,11 +281,7 @@ impl Session {
             });
         };
         let transport = ForeignTransport(transport);
-        let ctx = PushContext {
-            transport: &transport,
-            policy: policy(allow_insecure),
-            now: self.now(),
-        };
+        let ctx = push_context(&transport, allow_insecure, self.now());
         let options = EnrolOptions {
             notification_token: notification_token.unwrap_or_default(),
             ..EnrolOptions::default()
@@ -292,11 +298,7 @@ impl Session {
         allow_insecure: bool,
     ) -> Result<AnswerOutcome, VaktError> {
         let transport = ForeignTransport(transport);
-        let ctx = PushContext {
-            transport: &transport,
-            policy: policy(allow_insecure),
-            now: self.now(),
-        };
+        let ctx = push_context(&transport, allow_insecure, self.now());
         let id = challenge_id(id)?;
         self.with(|s| s.answer_push(id, decision, &ctx))
     }
@@ -353,11 +355,7 @@ impl Session {
         allow_insecure: bool,
     ) -> Result<PushPollReport, VaktError> {
         let transport = ForeignTransport(transport);
-        let ctx = PushContext {
-            transport: &transport,
-            policy: policy(allow_insecure),
-            now: self.now(),
-        };
+        let ctx = push_context(&transport, allow_insecure, self.now());
         self.with(|s| s.poll_push(&ctx)).map(PushPollReport::from)
     }
 
@@ -376,11 +374,7 @@ impl Session {
         allow_insecure: bool,
     ) -> Result<Vec<PushRegistrationUpdate>, VaktError> {
         let transport = ForeignTransport(transport);
-        let ctx = PushContext {
-            transport: &transport,
-            policy: policy(allow_insecure),
-            now: self.now(),
-        };
+        let ctx = push_context(&transport, allow_insecure, self.now());
         let updates = self.with(|s| s.update_push_registration(&registration_token, &ctx))?;
         Ok(updates
             .into_iter()

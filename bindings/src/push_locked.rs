@@ -4,34 +4,19 @@
 //! with no PIN; approve only after the PIN or biometric unlock (a
 //! `Session`), unless the user turned on approving while locked. Verified by
 //! the same code as an unlocked vault's (docs/push.md, "On the lock screen").
+//! Its time is the vault's clock uncorrected: the clock offset is sealed under
+//! the vault key.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use vakt_core::push::{AnswerOutcome, ChallengeFields, ConnectionPolicy, PushContext, PushError};
+use vakt_core::push::{AnswerOutcome, ChallengeFields, PushError};
 
 use crate::VaktError;
 use crate::args::challenge_id;
 use crate::platform::{ForeignTransport, HttpTransport};
-use crate::push::{DeclineReason, PushChallenge, PushPollReport, PushToken};
+use crate::push::{DeclineReason, PushChallenge, PushPollReport, PushToken, push_context};
 use crate::vault::{Session, Vault};
-
-/// What a locked push call needs from outside: the transport, the address
-/// rules and the vault's clock (the clock offset is under the vault key).
-fn context<'a>(
-    vault: &Vault,
-    transport: &'a ForeignTransport,
-    allow_insecure: bool,
-) -> PushContext<'a> {
-    PushContext {
-        transport,
-        policy: ConnectionPolicy {
-            allow_insecure,
-            ..ConnectionPolicy::default()
-        },
-        now: vault.clock.now_unix(),
-    }
-}
 
 #[uniffi::export]
 impl Vault {
@@ -69,7 +54,11 @@ impl Vault {
         let transport = ForeignTransport(transport);
         Ok(self
             .inner
-            .poll_push(&context(self, &transport, allow_insecure))?
+            .poll_push(&push_context(
+                &transport,
+                allow_insecure,
+                self.clock.now_unix(),
+            ))?
             .into())
     }
 
@@ -104,7 +93,7 @@ impl Vault {
         self.inner.decline_push(
             challenge_id(id)?,
             reason.map(Into::into),
-            &context(self, &transport, allow_insecure),
+            &push_context(&transport, allow_insecure, self.clock.now_unix()),
         )?;
         Ok(())
     }
@@ -124,7 +113,7 @@ impl Vault {
         let outcome = self.inner.approve_push_locked(
             challenge_id(id)?,
             presence_answer,
-            &context(self, &transport, allow_insecure),
+            &push_context(&transport, allow_insecure, self.clock.now_unix()),
         )?;
         Ok(match outcome {
             AnswerOutcome::Approved { display_code } => display_code,
