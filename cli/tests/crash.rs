@@ -35,10 +35,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+mod common;
+
+use common::{Run, command, to_run, vakt};
 
 const DEFAULT_ITERATIONS: usize = 240;
 /// The schedule the test command runs (the same every run, so a failure in CI
@@ -51,14 +55,6 @@ const PINS: [&str; 6] = ["4829", "5830", "7391", "2864", "9157", "3608"];
 /// Never a PIN of the vault.
 const WRONG_PIN: &str = "6047";
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-const SECRET_VARS: [&str; 6] = [
-    "VAKT_PIN",
-    "VAKT_NEW_PIN",
-    "VAKT_UNBLOCK_CODE",
-    "VAKT_SECRET",
-    "VAKT_INSECURE_TEST_KDF",
-    "VAKT_VAULT",
-];
 
 /// SplitMix64: small, seedable, good enough for a schedule.
 struct Rng(u64);
@@ -82,20 +78,6 @@ impl Rng {
     }
 }
 
-#[derive(Debug)]
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
-    }
-}
-
 /// How a process under the kill schedule ended.
 #[derive(Debug)]
 enum Ended {
@@ -103,40 +85,6 @@ enum Ended {
     Exited(Run),
     /// SIGKILL ended it.
     Killed,
-}
-
-fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
-    // The device key in a file: tests never touch the user's OS keyring.
-    command.env("VAKT_KEYSTORE", "file");
-    command.arg("--vault").arg(dir).args(args);
-    for var in SECRET_VARS {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    command.stdin(Stdio::null());
-    command
-}
-
-fn to_run(args: &[&str], output: std::process::Output) -> Run {
-    let status = output
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("vakt {args:?} ended by a signal: {output:?}"));
-    let run = Run {
-        status,
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert_ne!(run.status, 101, "vakt {args:?} panicked: {run:?}");
-    assert!(!run.stderr.contains("panicked"), "vakt {args:?}: {run:?}");
-    run
-}
-
-/// Runs `vakt` to completion.
-fn vakt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = command(dir, args, env).output().unwrap();
-    to_run(args, output)
 }
 
 /// Starts `vakt`, sends SIGKILL after `delay`, and reports how it ended.

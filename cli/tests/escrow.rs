@@ -16,10 +16,14 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
+
+mod common;
+
+use common::{Run, command, vakt};
 
 const PIN: &str = "4829";
 const PIN2: &str = "5830";
@@ -29,59 +33,6 @@ const BAD_INPUT: i32 = 2;
 const BLOCKED: i32 = 4;
 const WRONG_UNBLOCK_CODE: i32 = 5;
 const ESCROW_REFUSED: i32 = 11;
-
-const SECRET_VARS: [&str; 6] = [
-    "VAKT_PIN",
-    "VAKT_NEW_PIN",
-    "VAKT_UNBLOCK_CODE",
-    "VAKT_SECRET",
-    "VAKT_INSECURE_TEST_KDF",
-    "VAKT_VAULT",
-];
-
-#[derive(Debug)]
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.stdout))
-    }
-}
-
-fn command(vault: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
-    // The device key in a file: tests never touch the user's OS keyring.
-    command.env("VAKT_KEYSTORE", "file");
-    command.arg("--vault").arg(vault).args(args);
-    for var in SECRET_VARS {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied()).stdin(Stdio::null());
-    command
-}
-
-fn to_run(args: &[&str], output: std::process::Output) -> Run {
-    let status = output
-        .status
-        .code()
-        .unwrap_or_else(|| panic!("vakt {args:?} ended by a signal: {output:?}"));
-    let run = Run {
-        status,
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert_ne!(run.status, 101, "vakt {args:?} panicked: {run:?}");
-    run
-}
-
-fn vakt(vault: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    to_run(args, command(vault, args, env).output().unwrap())
-}
 
 fn ok(vault: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let run = vakt(vault, args, env);

@@ -25,60 +25,24 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+
+use common::{command, vakt};
+
 const PIN: &str = "4829";
 const WRONG_PIN: &str = "6047";
-const SECRET_VARS: [&str; 3] = ["VAKT_PIN", "VAKT_NEW_PIN", "VAKT_VAULT"];
 /// Kills per write path.
 const ITERATIONS: usize = 24;
-
-#[derive(Debug)]
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
-    }
-}
 
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures")
         .join(path)
-}
-
-fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
-    // The device key in a file: tests never touch the user's OS keyring.
-    command.env("VAKT_KEYSTORE", "file");
-    command.arg("--vault").arg(dir).args(args);
-    for var in SECRET_VARS {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    command.stdin(Stdio::null());
-    command
-}
-
-fn vakt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = command(dir, args, env).output().unwrap();
-    let run = Run {
-        status: output.status.code().unwrap_or_else(|| panic!("{output:?}")),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert_ne!(run.status, 101, "vakt {args:?} panicked: {run:?}");
-    assert!(!run.stderr.contains("panicked"), "vakt {args:?}: {run:?}");
-    run
 }
 
 /// Starts `vakt`, kills it (SIGKILL) after `delay`; whether the kill ended it.

@@ -15,9 +15,13 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
+
+mod common;
+
+use common::Run;
 
 const PIN: &str = "4829";
 const PIN2: &str = "5830";
@@ -33,29 +37,6 @@ const HAND_KEY_TYPED: &str = "mfrg gzdf-mztw q2lk";
 const CROCKFORD: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// What `KdfParams::INSECURE_FOR_TESTS` looks like in a slot (64 KiB, 1 pass, 1 lane).
 const TEST_KDF_BYTES: [u8; 12] = [0, 0, 0, 64, 0, 0, 0, 1, 0, 0, 0, 1];
-
-const SECRET_VARS: [&str; 6] = [
-    "VAKT_PIN",
-    "VAKT_NEW_PIN",
-    "VAKT_UNBLOCK_CODE",
-    "VAKT_SECRET",
-    "VAKT_INSECURE_TEST_KDF",
-    "VAKT_VAULT",
-];
-
-#[derive(Debug)]
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.stdout))
-    }
-}
 
 /// A temporary vault folder and the secrets used with it.
 struct Vakt {
@@ -186,29 +167,7 @@ impl Vakt {
 /// Runs the binary in `dir` with only the given `VAKT_*` variables and no
 /// terminal, and checks what holds for every command.
 fn run_vakt(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vakt"));
-    // The device key in a file: tests never touch the user's OS keyring.
-    command.env("VAKT_KEYSTORE", "file");
-    command.arg("--vault").arg(dir).args(args);
-    for var in SECRET_VARS {
-        command.env_remove(var);
-    }
-    command.envs(env.iter().copied());
-    command.stdin(Stdio::null());
-    let output = command.output().unwrap();
-    let run = Run {
-        status: output
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("vakt {args:?} ended by a signal: {output:?}")),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert_ne!(run.status, 101, "vakt {args:?} panicked: {run:?}");
-    assert!(
-        !run.stderr.contains("panicked") && !run.stdout.contains("panicked"),
-        "vakt {args:?}: {run:?}"
-    );
+    let run = common::vakt(dir, args, env);
     assert!(
         !run.stderr.contains("internal error"),
         "vakt {args:?}: {run:?}"
