@@ -16,6 +16,11 @@ pub(crate) fn challenge_id(id: i64) -> Result<u64, VaktError> {
     u64::try_from(id).map_err(|_| VaktError::NoSuchChallenge { id })
 }
 
+/// A container's id from an app: a negative one names no container.
+pub(crate) fn container_id(id: i64) -> Result<u64, VaktError> {
+    u64::try_from(id).map_err(|_| VaktError::NoSuchContainer { id })
+}
+
 /// A `SystemTime` from an app as Unix seconds; before 1970 is refused.
 pub(crate) fn time_in(time: SystemTime) -> Result<u64, VaktError> {
     time.duration_since(UNIX_EPOCH)

@@ -374,6 +374,52 @@ pub enum VaktError {
     /// The server no longer has this challenge open (answered elsewhere or expired there).
     #[error("the push server no longer has this login request open")]
     ChallengeClosed,
+    /// The entry is a token of a privacyIDEA container whose server does not
+    /// allow deleting its tokens on the phone.
+    #[error("this token belongs to a container whose server does not allow deleting it here")]
+    DeletionNotAllowed {
+        /// The entry's id.
+        id: i64,
+        /// The container's id.
+        container_id: i64,
+    },
+    /// The container registration code asks a question: show `prompt` and
+    /// register again with the answer.
+    #[error("this registration code asks for a passphrase")]
+    PassphraseRequired {
+        /// The server's question.
+        prompt: String,
+    },
+    /// The server refused the registration: the code expired or was already
+    /// used, or the passphrase is wrong. Ask for a new code.
+    #[error("the server refused the registration (code expired or used, or wrong passphrase)")]
+    RegistrationRefused,
+    /// The container is already registered with this vault.
+    #[error("this container is already registered here")]
+    ContainerAlreadyRegistered {
+        /// The container's id.
+        id: i64,
+    },
+    /// No container with this id.
+    #[error("no such container")]
+    NoSuchContainer {
+        /// The id asked for.
+        id: i64,
+    },
+    /// The server no longer accepts this vault for the container (moved to
+    /// another phone by a rollover, or unregistered on the server); its tokens
+    /// stay in the vault.
+    #[error("this container is no longer registered with this vault")]
+    ContainerNotRegisteredHere {
+        /// The container's id.
+        id: i64,
+    },
+    /// The server's policy does not allow this on the phone.
+    #[error("the server's policy does not allow this on the phone")]
+    NotAllowedByServer {
+        /// What was refused (`unregister`).
+        action: String,
+    },
     /// An organisation's escrow key (scanned or typed) is not one: ask for
     /// it again.
     #[error("{message}")]
@@ -416,6 +462,10 @@ impl From<VaultError> for VaktError {
             VaultError::NoSuchAccount { id } => VaktError::NoSuchAccount { id: id_out(id) },
             VaultError::NotCounterBased { id } => VaktError::NotCounterBased { id: id_out(id) },
             VaultError::InvalidInput(_) => VaktError::InvalidInput { message },
+            VaultError::DeletionNotAllowed { id, container } => VaktError::DeletionNotAllowed {
+                id: id_out(id),
+                container_id: id_out(container),
+            },
             VaultError::Damaged { moved_to } => VaktError::VaultDamaged {
                 moved_to: moved_to.display().to_string(),
             },
@@ -658,6 +708,44 @@ impl From<RenderError> for VaktError {
             // `Encode`, and `Png` when a build enables vakt-core's
             // `image-files` (this library draws no PNG).
             _ => VaktError::Internal { message },
+        }
+    }
+}
+
+impl From<vakt_core::container::ContainerError> for VaktError {
+    fn from(e: vakt_core::container::ContainerError) -> Self {
+        use vakt_core::container::ContainerError as E;
+        match e {
+            E::Address(a) => PushError::Address(a).into(),
+            E::Network(n) => PushError::Network(n).into(),
+            E::Server {
+                status,
+                code,
+                message,
+            } => PushError::Server {
+                status,
+                code,
+                message,
+            }
+            .into(),
+            E::UnexpectedReply(what) => PushError::UnexpectedReply(what).into(),
+            E::PassphraseRequired { prompt } => VaktError::PassphraseRequired { prompt },
+            E::RegistrationRefused => VaktError::RegistrationRefused,
+            E::AlreadyRegistered { id, .. } => {
+                VaktError::ContainerAlreadyRegistered { id: id_out(id) }
+            }
+            E::NoSuchContainer { id } => VaktError::NoSuchContainer { id: id_out(id) },
+            E::NotRegisteredHere { id } => {
+                VaktError::ContainerNotRegisteredHere { id: id_out(id) }
+            }
+            E::NotAllowed { action } => VaktError::NotAllowedByServer {
+                action: action.to_owned(),
+            },
+            E::Keystore(k) => VaktError::Keystore {
+                message: k.to_string(),
+            },
+            E::Push(p) => (*p).into(),
+            E::Vault(v) => v.into(),
         }
     }
 }

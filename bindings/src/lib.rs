@@ -17,6 +17,7 @@ uniffi::setup_scaffolding!();
 
 mod args;
 mod backup;
+mod container;
 mod convert;
 mod error;
 mod escrow;

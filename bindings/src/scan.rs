@@ -189,6 +189,12 @@ pub enum ScannedContent {
         /// The token.
         details: PushEnrolmentDetails,
     },
+    /// A privacyIDEA container to register with (or take over from another
+    /// phone): pass the code to `Session.register_container`.
+    ContainerRegistration {
+        /// The container.
+        details: crate::container::ContainerRegistrationDetails,
+    },
 }
 
 fn content_of(p: &Provisioning) -> ScannedContent {
@@ -207,6 +213,9 @@ fn content_of(p: &Provisioning) -> ScannedContent {
         },
         Provisioning::Push(p) => ScannedContent::PushEnrolment {
             details: PushEnrolmentDetails::from(p.as_ref()),
+        },
+        Provisioning::Container(c) => ScannedContent::ContainerRegistration {
+            details: crate::container::ContainerRegistrationDetails::from(c.as_ref()),
         },
     }
 }
@@ -350,10 +359,19 @@ impl Session {
         &self,
         code: Arc<ScannedCode>,
     ) -> Result<Vec<ScannedAccountAdded>, VaktError> {
-        if let Provisioning::Push(_) = code.provisioning()? {
-            return Err(VaktError::InvalidInput {
-                message: "a push token enrolment code: enrol it with enrol_push".into(),
-            });
+        match code.provisioning()? {
+            Provisioning::Push(_) => {
+                return Err(VaktError::InvalidInput {
+                    message: "a push token enrolment code: enrol it with enrol_push".into(),
+                });
+            }
+            Provisioning::Container(_) => {
+                return Err(VaktError::InvalidInput {
+                    message: "a container registration code: register it with register_container"
+                        .into(),
+                });
+            }
+            _ => {}
         }
         match self.with(|s| {
             s.provision(code.provisioning()?, None)

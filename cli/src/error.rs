@@ -28,6 +28,12 @@ pub enum Status {
     /// An escrow record was refused: sealed to another organisation key,
     /// changed after it was sealed, or made for another vault.
     EscrowRefused = 11,
+    /// The server's policy does not allow this on the phone (deleting a
+    /// container's token, unregistering its container).
+    NotAllowed = 12,
+    /// A privacyIDEA container is no longer registered with this vault (moved
+    /// to another phone by a rollover, or unregistered on the server).
+    NotRegisteredHere = 13,
     /// Something failed that is not the user's input (I/O, internal).
     Internal = 70,
 }
@@ -95,6 +101,7 @@ impl CliError {
             E::Unreadable(_) | E::Damaged { .. } => Status::Unreadable,
             E::Storage(store) => storage_status(store),
             E::Keystore(_) | E::Random | E::UserAuth(_) => Status::Internal,
+            E::DeletionNotAllowed { .. } => Status::NotAllowed,
             E::NotInitialized
             | E::AlreadyInitialized
             | E::BadPin(_)
@@ -183,6 +190,29 @@ impl CliError {
                 ),
             ),
             _ => Self::push(e),
+        }
+    }
+
+    /// Maps a container error: the server could not be reached or refused
+    /// (7), no longer registered here (13), not allowed by the server's
+    /// policy (12), an address refused by the connection rules (bad input,
+    /// naming `--allow-insecure`), the vault's and push's own errors as theirs,
+    /// the rest bad input.
+    pub fn container(e: &vakt_core::container::ContainerError) -> Self {
+        use vakt_core::container::ContainerError as E;
+        match e {
+            E::Vault(inner) => Self::vault(inner),
+            E::Push(inner) => Self::push(inner),
+            E::Network(_) | E::Server { .. } | E::UnexpectedReply(_) => {
+                Self::with_status(Status::PushServer, e.to_string())
+            }
+            E::RegistrationRefused => Self::with_status(Status::PushServer, e.to_string()),
+            E::NotRegisteredHere { .. } => Self::with_status(Status::NotRegisteredHere, e.to_string()),
+            E::NotAllowed { .. } => Self::with_status(Status::NotAllowed, e.to_string()),
+            E::Keystore(_) => Self::internal(e.to_string()),
+            E::Address(_) => Self::bad_input(format!("{e} (--allow-insecure)")),
+            E::PassphraseRequired { .. } => Self::bad_input(format!("{e} (VAKT_CONTAINER_PASSPHRASE)")),
+            E::AlreadyRegistered { .. } | E::NoSuchContainer { .. } => Self::bad_input(e.to_string()),
         }
     }
 

@@ -16,6 +16,7 @@
 //!   writes), [`error`] (exit statuses, and every core error mapped to one).
 
 mod commands;
+mod containers;
 mod context;
 mod device_key;
 mod error;
@@ -188,6 +189,10 @@ enum Command {
     #[command(subcommand)]
     #[command(after_help = "Example: vakt push poll")]
     Push(commands::push::PushCommand),
+    /// privacyIDEA containers: list, sync, unregister (register with vakt add).
+    #[command(subcommand)]
+    #[command(after_help = "Example: vakt container sync")]
+    Container(commands::container::ContainerCommand),
     /// The clock offset applied to codes and push: show it, sync it from a server, or set it.
     #[command(after_help = "Example: vakt time sync https://pi.example.com")]
     Time(commands::time::TimeArgs),
@@ -248,6 +253,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(command) => commands::backup::run(&ctx()?, command),
         Command::Import(args) => commands::import::import(&ctx()?, args),
         Command::Push(command) => commands::push::run(&ctx()?, command),
+        Command::Container(command) => commands::container::run(&ctx()?, command),
         Command::Time(args) => commands::time::run(&ctx()?, args),
         Command::Keystore(command) => commands::keystore::run(&ctx()?, command),
         Command::Completions(args) => commands::docs::completions(Cli::command(), args),

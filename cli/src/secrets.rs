@@ -22,6 +22,9 @@ pub const BACKUP_PASSPHRASE: &str = "VAKT_BACKUP_PASSPHRASE";
 pub const IMPORT_PASSWORD: &str = "VAKT_IMPORT_PASSWORD";
 /// Environment variable with the password of an encrypted export.
 pub const EXPORT_PASSWORD: &str = "VAKT_EXPORT_PASSWORD";
+/// Environment variable with the answer to a container registration code's
+/// passphrase prompt.
+pub const CONTAINER_PASSPHRASE: &str = "VAKT_CONTAINER_PASSPHRASE";
 /// Environment variable with an otpauth URI (it holds a key).
 pub const URI: &str = "VAKT_URI";
 

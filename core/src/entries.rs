@@ -1,16 +1,26 @@
 //! Entries: the operations the CLI and the apps offer on whatever an id or a
 //! scanned code names, across the vault's accounts and push tokens (they share
-//! one id space): add what a code holds ([`Session::provision`]), delete by id.
-//! This layer sits above the vault and push.
+//! one id space): add what a code holds ([`Session::provision`]), delete by id
+//! (as the server of a container allows). This layer sits above the vault,
+//! push and containers.
 
+use crate::container::ContainerState;
 use crate::provision::Provisioning;
 use crate::push::{EnrolOptions, PushContext, PushError, PushTokenInfo};
 use crate::vault::{AddOutcome, Session, VaultError};
 
 impl Session {
     /// Deletes an account, or a push token (with its challenges and its device
-    /// key).
+    /// key). Refused ([`VaultError::DeletionNotAllowed`]) for a token of a
+    /// privacyIDEA container registered here whose server's policy forbids
+    /// deleting its tokens on the phone.
     pub fn delete(&self, id: u64) -> Result<(), VaultError> {
+        if let Some((container, record)) = self.container_of_entry(id)?
+            && record.state == ContainerState::Registered
+            && record.policies.disable_token_deletion
+        {
+            return Err(VaultError::DeletionNotAllowed { id, container });
+        }
         match self.delete_account(id) {
             Err(VaultError::NoSuchAccount { .. }) => match self.delete_push_token(id)? {
                 true => Ok(()),
@@ -85,6 +95,13 @@ impl Session {
                     setup.context,
                     setup.options,
                 )?));
+            }
+            Provisioning::Container(_) => {
+                return Err(VaultError::InvalidInput(
+                    "a container registration code: register it with its server (register_container)"
+                        .into(),
+                )
+                .into());
             }
         };
         let outcomes = self.add_all(accounts)?;

@@ -13,6 +13,7 @@ pub mod account;
 pub mod backup;
 pub(crate) mod byte_reader;
 pub mod clock;
+pub mod container;
 pub mod crypto;
 pub mod entries;
 pub mod escrow;

@@ -15,7 +15,7 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 seconds=${VAKT_FUZZ_SECONDS:-15}
-targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame push_message escrow_record)
+targets=(uri_parse keytext migration import_file backup_parse qr_image qr_frame push_message escrow_record container_code container_sync)
 # Targets fuzzed from no seeds (libFuzzer starts from nothing): all others must have some.
 unseeded=(qr_frame)
 cargo_fuzz_version=0.13.2
@@ -104,6 +104,19 @@ seed_import 6 ente_auth.txt
 for f in fixtures/vaults/v*/backup.vaktbkp; do
   cp "$f" "$seeds/backup_parse/$(basename "$(dirname "$f")").vaktbkp"
 done
+# Containers: the registration code, the synchronize answer and its decrypted
+# dict recorded from privacyIDEA 3.14 (fixtures/privacyidea/containers/).
+mkdir -p "$seeds/container_code" "$seeds/container_sync"
+python3 - fixtures/privacyidea/containers/vectors.json "$seeds" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1], encoding="utf-8"))
+out = sys.argv[2]
+open(f"{out}/container_code/registration", "w").write(v["registration"]["uri"])
+sync = v["synchronize"]
+envelope = {"result": {"status": True, "value": sync["response_value"]}}
+open(f"{out}/container_sync/answer.json", "w").write(json.dumps(envelope))
+open(f"{out}/container_sync/decrypted.json", "w").write(json.dumps(sync["decrypted"]))
+PY
 mkdir -p "$seeds/push_message"
 cp fixtures/privacyidea/*_response.json "$seeds/push_message/"
 mkdir -p "$seeds/qr_image"

@@ -82,7 +82,7 @@ def check(condition: bool, message: str) -> None:
 
 
 # How many `test_*` functions each module holds. Change with the modules.
-EXPECTED_TESTS = {"test_otp_interop": 9, "test_push": 8}
+EXPECTED_TESTS = {"test_otp_interop": 9, "test_push": 8, "test_containers": 4}
 
 
 def main() -> int:
@@ -94,10 +94,11 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(args.work or tempfile.mkdtemp(prefix="vakt-pi-"))
     server = harness.Server(harness.venv_from_env(), work / "server")
+    import test_containers
     import test_otp_interop
     import test_push
 
-    modules = [test_otp_interop, test_push]
+    modules = [test_otp_interop, test_push, test_containers]
     tests = {m.__name__: sorted(n for n in dir(m) if n.startswith("test_")) for m in modules}
     found = {name: len(names) for name, names in tests.items()}
     if found != EXPECTED_TESTS:

@@ -21,6 +21,10 @@
 //!   tokens are enrolled before any account is added; a server that cannot
 //!   be reached or refuses stops the command (exit 7).
 //!
+//! - `vakt add --qr CONTAINER_QR.png` or `vakt add --uri pia://container/…`
+//!   registers with a privacyIDEA container and synchronises it: see
+//!   `commands::container` for what it prints.
+//!
 //! Every code is added through the core's one entry point,
 //! `Session::provision` (an export code's accounts in one transaction).
 
@@ -35,6 +39,7 @@ use vakt_core::provision::{self, ProvisionError, Provisioning, uri};
 use vakt_core::push::{EnrolOptions, PushError};
 use vakt_core::vault::{AddOutcome, Session, VaultError};
 
+use crate::containers::register_and_sync;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{print_line, print_warning};
@@ -186,9 +191,13 @@ fn added_line(account: &AccountAdded) -> Result<String, CliError> {
 /// the otpauth parser refuses it, naming the scheme it expects.
 fn classify_uri(text: &str) -> Result<Provisioning, CliError> {
     match provision::classify(text) {
-        Ok(code @ (Provisioning::Account(_) | Provisioning::Push(_))) => Ok(code),
+        Ok(code @ (Provisioning::Account(_) | Provisioning::Push(_) | Provisioning::Container(_))) => {
+            Ok(code)
+        }
         Err(ProvisionError::Uri(e)) => Err(CliError::bad_input(e.to_string())),
-        Err(ProvisionError::Push(e)) => Err(CliError::bad_input(e.to_string())),
+        Err(ProvisionError::Push(e) | ProvisionError::Container(e)) => {
+            Err(CliError::bad_input(e.to_string()))
+        }
         Ok(Provisioning::Migration(_))
         | Err(ProvisionError::NotAuthenticator { .. } | ProvisionError::Migration(_)) => {
             Err(CliError::bad_input(match uri::parse(text) {
@@ -204,9 +213,12 @@ fn classify_uri(text: &str) -> Result<Provisioning, CliError> {
 /// then the accounts.
 fn add_from_images(ctx: &Context, images: &[PathBuf]) -> Result<(), CliError> {
     let found = interpret(scan_images(images)?).report("no usable authenticator QR code found")?;
-    let (pushes, accounts): (Vec<_>, Vec<_>) = found
-        .iter()
-        .partition(|f| matches!(f.code, Provisioning::Push(_)));
+    let (pushes, accounts): (Vec<_>, Vec<_>) = found.iter().partition(|f| {
+        matches!(
+            f.code,
+            Provisioning::Push(_) | Provisioning::Container(_)
+        )
+    });
 
     let session = ctx.unlock()?;
     add_codes(
@@ -225,6 +237,16 @@ fn add_codes<'a>(
 ) -> Result<(), CliError> {
     let mut lines = Vec::new();
     for code in codes {
+        if let Provisioning::Container(container) = code {
+            match register_and_sync(ctx, session, container) {
+                Ok(more) => lines.extend(more),
+                Err(e) => {
+                    print_line(&lines.join("\n"))?;
+                    return Err(e);
+                }
+            }
+            continue;
+        }
         match outcome_lines(code, provision_one(ctx, session, code)) {
             Ok(more) => lines.extend(more),
             Err(e) => {

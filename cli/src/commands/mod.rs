@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod add;
 pub mod backup;
+pub mod container;
 pub mod docs;
 pub mod escrow;
 pub mod export;

@@ -8,6 +8,9 @@
 //!   accounts from a Google Authenticator export also `batch_index` (0-based),
 //!   `batch_size` and `batch_id`. Push tokens carry `kind: "push"` and their
 //!   enrolment fields (`enrollment_credential` only with `--reveal`).
+//!   Container codes carry `kind: "container"`, `serial`, `issuer`, `url`,
+//!   `ttl_minutes`, `time`, `ssl_verify`, `passphrase_prompt` (or null) and
+//!   `send_passphrase` (`nonce` only with `--reveal`).
 //! - `vakt scan --luma FILE --width W --height H [--stride S]`: the same for a
 //!   raw 8-bit luma frame (gzip-compressed or not); bytes after the frame
 //!   (such as the chroma planes of an NV12 buffer) are ignored.
@@ -23,6 +26,7 @@ use serde_json::{Map, Value, json};
 use vakt_core::OtpKind;
 use vakt_core::account::{Account, display_label};
 use vakt_core::provision::Provisioning;
+use vakt_core::provision::container_code::ContainerCode;
 use vakt_core::provision::google_export::BatchInfo;
 use vakt_core::provision::push_enrolment::PushEnrolment;
 use zeroize::Zeroizing;
@@ -126,6 +130,8 @@ enum Shown<'a> {
     },
     /// A push token's enrolment.
     Push(&'a PushEnrolment),
+    /// A container's registration.
+    Container(&'a ContainerCode),
 }
 
 /// What the codes found hold, one by one (an export code's accounts each),
@@ -154,6 +160,7 @@ fn shown(found: &[Found]) -> Vec<(Shown<'_>, &str)> {
                 }));
             }
             Provisioning::Push(push) => out.push((Shown::Push(push), source)),
+            Provisioning::Container(code) => out.push((Shown::Container(code), source)),
         }
     }
     out
@@ -172,6 +179,7 @@ fn found_json(shown: &Shown<'_>, source: &str, reveal: bool) -> Value {
             m
         }
         Shown::Push(push) => push_json(push, reveal),
+        Shown::Container(code) => container_json(code, reveal),
     };
     m.insert("source".into(), json!(source));
     Value::Object(m)
@@ -227,7 +235,45 @@ fn found_line(shown: &Shown<'_>, reveal: bool) -> String {
             }
             line
         }
+        Shown::Container(code) => {
+            let mut line = format!(
+                "container  {}  registration at {} (within {} min of {}, TLS check {}{})",
+                code.serial,
+                code.url,
+                code.ttl_minutes,
+                code.time,
+                if code.ssl_verify { "on" } else { "off" },
+                match &code.passphrase_prompt {
+                    Some(prompt) => format!(", asks: {prompt}"),
+                    None => String::new(),
+                }
+            );
+            if reveal {
+                // EXPOSE: the user asked for the nonce with --reveal.
+                line.push_str(&format!("  nonce {}", code.nonce.expose()));
+            }
+            line
+        }
     }
+}
+
+/// The JSON object of a container code.
+fn container_json(code: &ContainerCode, reveal: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("kind".into(), json!("container"));
+    m.insert("serial".into(), json!(code.serial));
+    m.insert("issuer".into(), json!(code.issuer));
+    m.insert("url".into(), json!(code.url));
+    m.insert("ttl_minutes".into(), json!(code.ttl_minutes));
+    m.insert("time".into(), json!(code.time));
+    m.insert("ssl_verify".into(), json!(code.ssl_verify));
+    m.insert("passphrase_prompt".into(), json!(code.passphrase_prompt));
+    m.insert("send_passphrase".into(), json!(code.send_passphrase));
+    if reveal {
+        // EXPOSE: the user asked for the nonce with --reveal.
+        m.insert("nonce".into(), json!(code.nonce.expose()));
+    }
+    m
 }
 
 /// `vakt scan --raw`: the text of every code.

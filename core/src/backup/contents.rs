@@ -1,5 +1,5 @@
-//! The decrypted contents of a backup: accounts, push tokens and the escrow
-//! enrolment.
+//! The decrypted contents of a backup: accounts, push tokens, the escrow
+//! enrolment and privacyIDEA containers.
 
 use crate::account::Account;
 
@@ -20,6 +20,10 @@ pub struct Contents {
     /// The escrow enrolment, if escrow was on: the restored vault is enrolled
     /// again, so its first unblock code is escrowed too.
     pub escrow: Option<crate::vault::EscrowEnrolment>,
+    /// privacyIDEA containers, restored as needing registration (their
+    /// device keys stayed on the old device): a rollover code registers the
+    /// new vault, and its first sync gives every token a fresh secret.
+    pub containers: Vec<crate::container::record::ContainerRecord>,
 }
 
 /// Decodes the records of an opened payload.
@@ -28,6 +32,7 @@ pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, Bac
     let mut push_tokens = Vec::new();
     let mut needs_reenrolment = Vec::new();
     let mut escrow = None;
+    let mut containers = Vec::new();
     for record in records {
         match record.kind {
             format::RecordKind::Account => accounts.push(
@@ -47,6 +52,14 @@ pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, Bac
                     return Err(BackupError::Damaged);
                 }
             }
+            format::RecordKind::Container => {
+                let mut container: crate::container::record::ContainerRecord =
+                    serde_json::from_slice(&record.bytes).map_err(|_| BackupError::Damaged)?;
+                container.state = crate::container::ContainerState::NeedsRegistration;
+                container.key_alias = String::new();
+                needs_reenrolment.push(format!("container {}", container.serial));
+                containers.push(container);
+            }
         }
     }
     Ok(Contents {
@@ -54,5 +67,6 @@ pub(crate) fn decode_records(records: &[format::Record]) -> Result<Contents, Bac
         push_tokens,
         needs_reenrolment,
         escrow,
+        containers,
     })
 }

@@ -263,6 +263,10 @@ pub enum RecordKind {
     /// The vault's escrow enrolment (`vault::escrow`): the organisation's
     /// public key and the hint; at most one.
     EscrowEnrolment,
+    /// A privacyIDEA container's record (`container::record`, JSON), its
+    /// tokens' ids those the restore gives them; its device key is not in the
+    /// backup, so it is restored as needing registration.
+    Container,
 }
 
 impl RecordKind {
@@ -271,6 +275,7 @@ impl RecordKind {
             RecordKind::Account => 1,
             RecordKind::PushToken => 2,
             RecordKind::EscrowEnrolment => 3,
+            RecordKind::Container => 4,
         }
     }
 
@@ -279,6 +284,7 @@ impl RecordKind {
             1 => Some(RecordKind::Account),
             2 => Some(RecordKind::PushToken),
             3 => Some(RecordKind::EscrowEnrolment),
+            4 => Some(RecordKind::Container),
             _ => None,
         }
     }

@@ -18,7 +18,7 @@
 //!
 //! The byte format is in [`format`] and docs/backup-format.md.
 
-mod contents;
+pub(crate) mod contents;
 mod error;
 pub mod format;
 mod inspect;

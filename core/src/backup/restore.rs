@@ -151,6 +151,13 @@ fn build(
             id = id.checked_add(1).ok_or_else(too_many)?;
             session.put_token(tx, id, token)?;
         }
+        for (index, container) in contents.containers.iter().enumerate() {
+            let container_id = u64::try_from(index)
+                .ok()
+                .and_then(|i| i.checked_add(1))
+                .ok_or_else(too_many)?;
+            session.put_container_record(tx, container_id, container)?;
+        }
         let next_id = id.checked_add(1).ok_or_else(too_many)?;
         tx.set_meta("next_account_id", &next_id.to_be_bytes())?;
         // Escrow on again: the new vault's first code is escrowed (its record

@@ -4,6 +4,7 @@
 //! | Text of the code                          | Result                            |
 //! |-------------------------------------------|-----------------------------------|
 //! | `otpauth://pipush/…`                      | [`Provisioning::Push`] ([`pipush`]) |
+//! | `pia://container/…`                       | [`Provisioning::Container`] ([`container_code`]) |
 //! | `otpauth://…`, `apple-otpauth://…`        | [`Provisioning::Account`] ([`uri`]) |
 //! | `otpauth-migration://offline?data=…`      | [`Provisioning::Migration`] ([`migration`]) |
 //! | anything else                             | [`ProvisionError::NotAuthenticator`] |
@@ -13,6 +14,7 @@
 //! rest of any code may hold a secret).
 
 use crate::account::Account;
+use crate::provision::container_code::{self, ContainerCode};
 use crate::provision::google_export::{self, MigrationError, MigrationPayload};
 use crate::provision::push_enrolment::{self, EnrolmentCodeError, PushEnrolment};
 use crate::provision::uri::{self, UriError, strip_prefix_ignore_case};
@@ -26,6 +28,9 @@ pub enum Provisioning {
     Migration(MigrationPayload),
     /// A privacyIDEA push token to enrol.
     Push(Box<PushEnrolment>),
+    /// A privacyIDEA smartphone container to register with (or to take over
+    /// from another phone: a rollover code reads the same).
+    Container(Box<ContainerCode>),
 }
 
 /// Why a scanned code provisions nothing.
@@ -46,6 +51,9 @@ pub enum ProvisionError {
     /// A push enrolment code that cannot be used.
     #[error("privacyIDEA push enrolment: {0}")]
     Push(EnrolmentCodeError),
+    /// A container registration code that cannot be used.
+    #[error("privacyIDEA container registration: {0}")]
+    Container(EnrolmentCodeError),
 }
 
 fn describe_scheme(scheme: &Option<String>) -> String {
@@ -62,7 +70,7 @@ impl ProvisionError {
             ProvisionError::NotAuthenticator { .. } => "scheme",
             ProvisionError::Uri(e) => e.field(),
             ProvisionError::Migration(e) => e.field(),
-            ProvisionError::Push(e) => e.field(),
+            ProvisionError::Push(e) | ProvisionError::Container(e) => e.field(),
         }
     }
 }
@@ -93,6 +101,11 @@ pub fn classify(text: &str) -> Result<Provisioning, ProvisionError> {
         return push_enrolment::parse(text)
             .map(|p| Provisioning::Push(Box::new(p)))
             .map_err(ProvisionError::Push);
+    }
+    if container_code::is_container_uri(text) {
+        return container_code::parse(text)
+            .map(|c| Provisioning::Container(Box::new(c)))
+            .map_err(ProvisionError::Container);
     }
     if ["otpauth:", "apple-otpauth:"]
         .iter()

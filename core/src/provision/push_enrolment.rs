@@ -27,7 +27,8 @@ use zeroize::Zeroizing;
 use crate::provision::uri::strip_prefix_ignore_case;
 use crate::secret::SecretString;
 
-/// Why a push enrolment code was refused; names the field at fault.
+/// Why a push enrolment code (or a container registration code,
+/// `provision::container_code`) was refused; names the field at fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EnrolmentCodeError {
     /// Not `otpauth://pipush/`.
@@ -145,14 +146,14 @@ struct Params {
     firebase: FirebaseConfig,
 }
 
-fn decode(raw: &str, field: &'static str) -> Result<String, EnrolmentCodeError> {
+pub(super) fn decode(raw: &str, field: &'static str) -> Result<String, EnrolmentCodeError> {
     percent_decode_str(&raw.replace('+', " "))
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| EnrolmentCodeError::Encoding { field })
 }
 
-fn set_once(
+pub(super) fn set_once(
     slot: &mut Option<String>,
     raw: &str,
     field: &'static str,
@@ -209,7 +210,7 @@ fn parse_query(query: &str) -> Result<Params, EnrolmentCodeError> {
 }
 
 /// privacyIDEA's truth values (`is_true`): 1/true/yes/on, 0/false/no/off.
-fn flag(
+pub(super) fn flag(
     value: Option<&str>,
     field: &'static str,
     default: bool,
@@ -227,7 +228,7 @@ fn flag(
     }
 }
 
-fn number(
+pub(super) fn number(
     value: Option<&str>,
     field: &'static str,
     default: u32,
@@ -247,7 +248,7 @@ fn number(
     }
 }
 
-fn non_empty(value: Option<String>) -> Option<String> {
+pub(super) fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 

@@ -29,6 +29,29 @@ impl Session {
         ctx: &PushContext<'_>,
         options: &EnrolOptions,
     ) -> Result<PushTokenInfo, PushError> {
+        self.enrol_push_as(enrolment, ctx, options, false)
+    }
+
+    /// [`Session::enrol_push`] for a token its server issued anew (a
+    /// container's synchronisation: a new secret for that serial, so the copy
+    /// here no longer works): an enrolled token of the same serial is
+    /// replaced too (same id).
+    pub(crate) fn enrol_push_replacing(
+        &self,
+        enrolment: &PushEnrolment,
+        ctx: &PushContext<'_>,
+        options: &EnrolOptions,
+    ) -> Result<PushTokenInfo, PushError> {
+        self.enrol_push_as(enrolment, ctx, options, true)
+    }
+
+    fn enrol_push_as(
+        &self,
+        enrolment: &PushEnrolment,
+        ctx: &PushContext<'_>,
+        options: &EnrolOptions,
+        replace_enrolled: bool,
+    ) -> Result<PushTokenInfo, PushError> {
         let endpoint = transport::endpoint(&enrolment.url, enrolment.sslverify, &ctx.policy)?;
         let existing = self
             .tokens()?
@@ -36,6 +59,7 @@ impl Session {
             .find(|(_, t)| t.serial == enrolment.serial);
         if let Some((id, token)) = &existing
             && token.state == TokenState::Enrolled
+            && !replace_enrolled
         {
             return Err(VaultError::Duplicate { id: *id }.into());
         }

@@ -122,6 +122,14 @@ impl Session {
         Ok(self.tokens()?.into_iter().map(|(_, t)| t).collect())
     }
 
+    /// The push tokens' ids, in the order of [`Session::push_token_records`].
+    pub(crate) fn push_token_ids(&self) -> Result<Vec<u64>, VaultError> {
+        Ok(self.read(|tx| Ok::<_, VaultError>(tx.push_tokens()?))?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
     /// Deletes a push token, its challenges and its device key.
     pub(super) fn delete_push_token_in(
         &self,

@@ -19,6 +19,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_backup_rekey.sql"),
     include_str!("migrations/0005_push_device_layer.sql"),
     include_str!("migrations/0006_escrow.sql"),
+    include_str!("migrations/0007_containers.sql"),
 ];
 
 /// One `sqlite_master` row: type, name and the statement that made it.

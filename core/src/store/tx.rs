@@ -316,6 +316,59 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Every container row (id, sealed record), by id.
+    pub fn containers(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT id, sealed FROM containers ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row?;
+            out.push((to_u64(id)?, sealed));
+        }
+        Ok(out)
+    }
+
+    /// The id the next inserted container row gets (ids are never reused).
+    pub fn next_container_id(&self) -> Result<u64, StoreError> {
+        let used: Option<i64> = self
+            .0
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'containers'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let max: Option<i64> =
+            self.0
+                .query_row("SELECT MAX(id) FROM containers", [], |r| r.get(0))?;
+        to_u64(used.unwrap_or(0).max(max.unwrap_or(0)))?
+            .checked_add(1)
+            .ok_or(StoreError::Failed("no container id left".into()))
+    }
+
+    /// Inserts or replaces container row `id`.
+    pub fn put_container(&self, id: u64, sealed: &[u8]) -> Result<(), StoreError> {
+        self.0.execute(
+            "INSERT INTO containers (id, sealed) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed",
+            params![to_i64(id)?, sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes container row `id`; whether it existed.
+    pub fn delete_container(&self, id: u64) -> Result<bool, StoreError> {
+        let Some(id) = stored_id(id) else {
+            return Ok(false);
+        };
+        Ok(self
+            .0
+            .execute("DELETE FROM containers WHERE id = ?1", [id])?
+            == 1)
+    }
+
     /// Deletes a push token and its challenges; whether it existed.
     pub fn delete_push_token(&self, id: u64) -> Result<bool, StoreError> {
         let Some(id) = stored_id(id) else {

@@ -84,6 +84,18 @@ pub enum VaultError {
         /// The account's id.
         id: u64,
     },
+    /// The entry is a token of a privacyIDEA container whose server does not
+    /// allow deleting its tokens on the phone (unregister the container
+    /// first, if its server allows that).
+    #[error(
+        "#{id} belongs to container #{container}, whose server does not allow deleting its tokens on the phone"
+    )]
+    DeletionNotAllowed {
+        /// The entry's id.
+        id: u64,
+        /// The container's id.
+        container: u64,
+    },
     /// An argument is not acceptable (the message says which).
     #[error("{0}")]
     InvalidInput(String),
