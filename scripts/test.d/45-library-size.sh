@@ -3,7 +3,7 @@
 # (release-small: opt-level "s", fat LTO, one codegen unit, panic = unwind) for
 # this host, stripped as an APK build strips it, must be at most 3,000,000
 # bytes. Also checks that crates meant for the CLI only (image codecs, RSA key
-# generation, the HTTP client) stay out of it, and that the trimmed SQLite
+# generation, P-384 container keys, the HTTP client) stay out of it, and that the trimmed SQLite
 # (.cargo/config.toml) left no SQLite function the library calls undefined — a
 # shared library links with undefined symbols and fails only when loaded —
 # and that the test doors (feature test-support) are not exported.
@@ -52,7 +52,7 @@ for crate in vakt_core vakt_ffi rxing rusqlite uniffi_core; do
     exit 1
   fi
 done
-absent=(image zune_jpeg image_webp png num_bigint_dig rsa ureq rustls)
+absent=(image zune_jpeg image_webp png num_bigint_dig rsa ureq rustls p384 primeorder elliptic_curve ecdsa)
 present=0
 for crate in "${absent[@]}"; do
   if has_crate "$crate"; then
