@@ -3,11 +3,10 @@
 //! list, unregister. Thin: convert, call the core, map errors.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use vakt_core::container as core;
 use vakt_core::provision::Provisioning;
-use vakt_core::provision::container_code::ContainerCode;
 use vakt_core::push::EnrolOptions;
 use vakt_core::secret::SecretString;
 
@@ -18,41 +17,6 @@ use crate::platform::{ForeignTransport, HttpTransport};
 use crate::push::push_context;
 use crate::scan::ScannedCode;
 use crate::vault::Session;
-
-/// A container registration (or rollover) code, without its nonce.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct ContainerRegistrationDetails {
-    /// The container's serial.
-    pub serial: String,
-    /// Who issued it.
-    pub issuer: String,
-    /// The server the phone registers with.
-    pub server_url: String,
-    /// How long the code is valid from when it was made.
-    pub ttl: Duration,
-    /// Whether the server's TLS certificate must be verified.
-    pub ssl_verify: bool,
-    /// The question to ask before registering (pass the answer to
-    /// `register_container`), if any.
-    pub passphrase_prompt: Option<String>,
-    /// Whether the answer is the user's password at the server (it is sent
-    /// to the server).
-    pub sends_passphrase: bool,
-}
-
-impl From<&ContainerCode> for ContainerRegistrationDetails {
-    fn from(c: &ContainerCode) -> Self {
-        Self {
-            serial: c.serial.clone(),
-            issuer: c.issuer.clone(),
-            server_url: c.url.clone(),
-            ttl: Duration::from_secs(u64::from(c.ttl_minutes).saturating_mul(60)),
-            ssl_verify: c.ssl_verify,
-            passphrase_prompt: c.passphrase_prompt.clone(),
-            sends_passphrase: c.send_passphrase,
-        }
-    }
-}
 
 /// Where a container stands with this vault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]

@@ -735,9 +735,7 @@ impl From<vakt_core::container::ContainerError> for VaktError {
                 VaktError::ContainerAlreadyRegistered { id: id_out(id) }
             }
             E::NoSuchContainer { id } => VaktError::NoSuchContainer { id: id_out(id) },
-            E::NotRegisteredHere { id } => {
-                VaktError::ContainerNotRegisteredHere { id: id_out(id) }
-            }
+            E::NotRegisteredHere { id } => VaktError::ContainerNotRegisteredHere { id: id_out(id) },
             E::NotAllowed { action } => VaktError::NotAllowedByServer {
                 action: action.to_owned(),
             },

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use vakt_core::SecretString;
 use vakt_core::entries::Added;
+use vakt_core::provision::container_code::ContainerCode;
 use vakt_core::provision::google_export::{
     BatchError, BatchInfo, Fed, MigrationBatches, MigrationPayload, UnusableEntry,
 };
@@ -121,6 +122,41 @@ impl From<&FirebaseConfig> for PushFirebase {
     }
 }
 
+/// A container registration (or rollover) code, without its nonce.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ContainerRegistrationDetails {
+    /// The container's serial.
+    pub serial: String,
+    /// Who issued it.
+    pub issuer: String,
+    /// The server the phone registers with.
+    pub server_url: String,
+    /// How long the code is valid from when it was made.
+    pub ttl: std::time::Duration,
+    /// Whether the server's TLS certificate must be verified.
+    pub ssl_verify: bool,
+    /// The question to ask before registering (pass the answer to
+    /// `register_container`), if any.
+    pub passphrase_prompt: Option<String>,
+    /// Whether the answer is the user's password at the server (it is sent
+    /// to the server).
+    pub sends_passphrase: bool,
+}
+
+impl From<&ContainerCode> for ContainerRegistrationDetails {
+    fn from(c: &ContainerCode) -> Self {
+        Self {
+            serial: c.serial.clone(),
+            issuer: c.issuer.clone(),
+            server_url: c.url.clone(),
+            ttl: std::time::Duration::from_secs(u64::from(c.ttl_minutes).saturating_mul(60)),
+            ssl_verify: c.ssl_verify,
+            passphrase_prompt: c.passphrase_prompt.clone(),
+            sends_passphrase: c.send_passphrase,
+        }
+    }
+}
+
 /// A privacyIDEA push token to enrol, without its enrolment credential.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct PushEnrolmentDetails {
@@ -193,7 +229,7 @@ pub enum ScannedContent {
     /// phone): pass the code to `Session.register_container`.
     ContainerRegistration {
         /// The container.
-        details: crate::container::ContainerRegistrationDetails,
+        details: ContainerRegistrationDetails,
     },
 }
 
@@ -215,7 +251,7 @@ fn content_of(p: &Provisioning) -> ScannedContent {
             details: PushEnrolmentDetails::from(p.as_ref()),
         },
         Provisioning::Container(c) => ScannedContent::ContainerRegistration {
-            details: crate::container::ContainerRegistrationDetails::from(c.as_ref()),
+            details: ContainerRegistrationDetails::from(c.as_ref()),
         },
     }
 }

@@ -3,7 +3,9 @@
 //! synchronising, and how a container and a synchronisation are printed.
 
 use serde_json::{Value, json};
-use vakt_core::container::{ContainerInfo, Member, MemberKind, RegisterOptions, SyncReport, SyncedToken};
+use vakt_core::container::{
+    ContainerInfo, Member, MemberKind, RegisterOptions, SyncReport, SyncedToken,
+};
 use vakt_core::provision::container_code::ContainerCode;
 use vakt_core::push::EnrolOptions;
 use vakt_core::push::time::iso8601_z;
@@ -58,7 +60,11 @@ fn token_line(verb: &str, t: &SyncedToken) -> String {
 
 /// One line per token a synchronisation added, removed or could not add.
 pub fn report_lines(report: &SyncReport) -> Vec<String> {
-    let mut lines: Vec<String> = report.added.iter().map(|t| token_line("added", t)).collect();
+    let mut lines: Vec<String> = report
+        .added
+        .iter()
+        .map(|t| token_line("added", t))
+        .collect();
     lines.extend(
         report
             .removed

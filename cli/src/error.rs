@@ -207,12 +207,18 @@ impl CliError {
                 Self::with_status(Status::PushServer, e.to_string())
             }
             E::RegistrationRefused => Self::with_status(Status::PushServer, e.to_string()),
-            E::NotRegisteredHere { .. } => Self::with_status(Status::NotRegisteredHere, e.to_string()),
+            E::NotRegisteredHere { .. } => {
+                Self::with_status(Status::NotRegisteredHere, e.to_string())
+            }
             E::NotAllowed { .. } => Self::with_status(Status::NotAllowed, e.to_string()),
             E::Keystore(_) => Self::internal(e.to_string()),
             E::Address(_) => Self::bad_input(format!("{e} (--allow-insecure)")),
-            E::PassphraseRequired { .. } => Self::bad_input(format!("{e} (VAKT_CONTAINER_PASSPHRASE)")),
-            E::AlreadyRegistered { .. } | E::NoSuchContainer { .. } => Self::bad_input(e.to_string()),
+            E::PassphraseRequired { .. } => {
+                Self::bad_input(format!("{e} (VAKT_CONTAINER_PASSPHRASE)"))
+            }
+            E::AlreadyRegistered { .. } | E::NoSuchContainer { .. } => {
+                Self::bad_input(e.to_string())
+            }
         }
     }
 

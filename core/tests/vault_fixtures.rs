@@ -96,7 +96,7 @@ fn check_accounts(session: &Session) {
 
 #[test]
 fn every_schema_opens_and_works() {
-    for version in ["v1", "v2", "v3", "v4", "v5", "v6"] {
+    for version in ["v1", "v2", "v3", "v4", "v5", "v6", "v7"] {
         let (_dir, vault) = open_copy(version);
         let session = vault.unlock(&Pin::parse("4829").unwrap()).unwrap();
         check_accounts(&session);
@@ -201,7 +201,7 @@ fn services() -> Services {
 }
 
 /// Fixture folders that hold a `backup.vaktbkp` (schema 2 on).
-const WITH_BACKUP: &[&str] = &["v2", "v3", "v4", "v5", "v6"];
+const WITH_BACKUP: &[&str] = &["v2", "v3", "v4", "v5", "v6", "v7"];
 
 /// Schema 3's push token (enrolled from the captured code) and its challenge.
 fn check_push(session: &Session) {

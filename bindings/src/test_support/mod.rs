@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+mod fake_container;
 mod fake_privacyidea;
 pub use fake_privacyidea::{FakeChallenge, FakePrivacyIdea, FakeRequest};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -191,9 +191,9 @@ fn added_line(account: &AccountAdded) -> Result<String, CliError> {
 /// the otpauth parser refuses it, naming the scheme it expects.
 fn classify_uri(text: &str) -> Result<Provisioning, CliError> {
     match provision::classify(text) {
-        Ok(code @ (Provisioning::Account(_) | Provisioning::Push(_) | Provisioning::Container(_))) => {
-            Ok(code)
-        }
+        Ok(
+            code @ (Provisioning::Account(_) | Provisioning::Push(_) | Provisioning::Container(_)),
+        ) => Ok(code),
         Err(ProvisionError::Uri(e)) => Err(CliError::bad_input(e.to_string())),
         Err(ProvisionError::Push(e) | ProvisionError::Container(e)) => {
             Err(CliError::bad_input(e.to_string()))
@@ -213,12 +213,9 @@ fn classify_uri(text: &str) -> Result<Provisioning, CliError> {
 /// then the accounts.
 fn add_from_images(ctx: &Context, images: &[PathBuf]) -> Result<(), CliError> {
     let found = interpret(scan_images(images)?).report("no usable authenticator QR code found")?;
-    let (pushes, accounts): (Vec<_>, Vec<_>) = found.iter().partition(|f| {
-        matches!(
-            f.code,
-            Provisioning::Push(_) | Provisioning::Container(_)
-        )
-    });
+    let (pushes, accounts): (Vec<_>, Vec<_>) = found
+        .iter()
+        .partition(|f| matches!(f.code, Provisioning::Push(_) | Provisioning::Container(_)));
 
     let session = ctx.unlock()?;
     add_codes(

@@ -108,19 +108,17 @@ impl Session {
         let mut accounts = Vec::new();
         for item in added {
             match item {
-                Added::Push(enrolment) => {
-                    match self.enrol_push_replacing(&enrolment, ctx, enrol) {
-                        Ok(info) => pushes.push(SyncedToken {
-                            serial: enrolment.serial.clone(),
-                            tokentype: "push".into(),
-                            entry_id: info.id,
-                        }),
-                        Err(e) => failed.push(FailedToken {
-                            serial: enrolment.serial.clone(),
-                            reason: e.to_string(),
-                        }),
-                    }
-                }
+                Added::Push(enrolment) => match self.enrol_push_replacing(&enrolment, ctx, enrol) {
+                    Ok(info) => pushes.push(SyncedToken {
+                        serial: enrolment.serial.clone(),
+                        tokentype: "push".into(),
+                        entry_id: info.id,
+                    }),
+                    Err(e) => failed.push(FailedToken {
+                        serial: enrolment.serial.clone(),
+                        reason: e.to_string(),
+                    }),
+                },
                 Added::Account {
                     serial,
                     tokentype,

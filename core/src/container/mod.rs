@@ -23,11 +23,12 @@ pub mod record;
 mod register;
 mod request;
 mod sync;
+#[cfg(any(test, feature = "test-server"))]
+pub mod test_server;
 mod unregister;
 
 #[cfg(test)]
 mod tests;
-
 
 pub use error::ContainerError;
 pub use info::{ContainerInfo, FailedToken, RegisterOptions, SyncReport, SyncedToken};

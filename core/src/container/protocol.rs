@@ -3,8 +3,8 @@
 //! vault.
 
 use base64::Engine;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE};
 use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE};
 use serde_json::{Value, json};
 
 use crate::push::protocol::{ReplyError, envelope};
@@ -294,7 +294,12 @@ mod tests {
         let signed = sync["signed_message"].as_str().unwrap();
         let parts: Vec<&str> = signed.splitn(5, '|').collect();
         let message = signed_message(
-            &[parts[0], parts[1], &code.serial, &endpoint_url(&code.url, SYNCHRONIZE)],
+            &[
+                parts[0],
+                parts[1],
+                &code.serial,
+                &endpoint_url(&code.url, SYNCHRONIZE),
+            ],
             &[],
             &[
                 request["public_enc_key_client"].as_str().unwrap(),
@@ -310,7 +315,10 @@ mod tests {
                 .into_bytes(),
         };
         let reply = sync_reply(&answer).unwrap();
-        assert_eq!((reply.iv.len(), reply.tag.len(), reply.server_public.len()), (16, 16, 32));
+        assert_eq!(
+            (reply.iv.len(), reply.tag.len(), reply.server_public.len()),
+            (16, 16, 32)
+        );
         let dict = server_dict(sync["decrypted"].to_string().as_bytes(), &code.serial).unwrap();
         assert_eq!(dict.add.len(), 3);
         assert!(reply.policies.unwrap().client_rollover);
@@ -350,8 +358,15 @@ mod tests {
             "the answer is for another container"
         );
         assert!(server_dict(b"[]", "SMPH1").is_err());
-        assert!(server_dict(br#"{"container":{"serial":"SMPH1"},"tokens":{"add":[1]}}"#, "SMPH1").is_err());
-        let empty = server_dict(br#"{"container":{"serial":"SMPH1"},"tokens":{}}"#, "SMPH1").unwrap();
+        assert!(
+            server_dict(
+                br#"{"container":{"serial":"SMPH1"},"tokens":{"add":[1]}}"#,
+                "SMPH1"
+            )
+            .is_err()
+        );
+        let empty =
+            server_dict(br#"{"container":{"serial":"SMPH1"},"tokens":{}}"#, "SMPH1").unwrap();
         assert!(empty.add.is_empty() && empty.update.is_empty());
     }
 }

@@ -192,10 +192,13 @@ impl Session {
         &self,
         entry_id: u64,
     ) -> Result<Option<(u64, ContainerRecord)>, VaultError> {
-        Ok(self.read(|tx| self.containers_in(tx))?.into_iter().find(|(_, r)| {
-            r.members
-                .iter()
-                .any(|m| m.entry_id == entry_id && !m.removed)
-        }))
+        Ok(self
+            .read(|tx| self.containers_in(tx))?
+            .into_iter()
+            .find(|(_, r)| {
+                r.members
+                    .iter()
+                    .any(|m| m.entry_id == entry_id && !m.removed)
+            }))
     }
 }

@@ -139,14 +139,13 @@ impl Session {
             // EXPOSE: the user's password goes to the server that asked for it.
             pairs.push(("passphrase", answer));
         }
-        let finalized = post(ctx, &code.url, code.ssl_verify, FINALIZE, &pairs).and_then(
-            |response| {
+        let finalized =
+            post(ctx, &code.url, code.ssl_verify, FINALIZE, &pairs).and_then(|response| {
                 protocol::finalize_reply(&response).map_err(|e| match code_of(&e) {
                     Some(INVALID_CHALLENGE) => ContainerError::RegistrationRefused,
                     _ => e.into(),
                 })
-            },
-        );
+            });
         let policies = match finalized {
             Ok(policies) => policies,
             Err(e) => {

@@ -50,7 +50,10 @@ impl Session {
     }
 
     /// The tokens of `record` still in the vault, as (serial, token type).
-    fn listed_members(&self, record: &ContainerRecord) -> Result<Vec<(String, String)>, VaultError> {
+    fn listed_members(
+        &self,
+        record: &ContainerRecord,
+    ) -> Result<Vec<(String, String)>, VaultError> {
         let (accounts, pushes) = self.read(|tx| {
             let accounts: Vec<u64> = tx.accounts()?.iter().map(|r| r.id).collect();
             let pushes: Vec<u64> = tx.push_tokens()?.iter().map(|(id, _)| *id).collect();
@@ -114,9 +117,15 @@ impl Session {
             _ => e.into(),
         })?;
         let plain = keys
-            .open(&answer.server_public, &answer.iv, &answer.ciphertext, &answer.tag)
+            .open(
+                &answer.server_public,
+                &answer.iv,
+                &answer.ciphertext,
+                &answer.tag,
+            )
             .map_err(|_| ContainerError::UnexpectedReply("not encrypted to this sync's key"))?;
-        let dict = server_dict(&plain, &record.serial).map_err(ContainerError::UnexpectedReply)?;
+        let dict =
+            server_dict(plain.expose(), &record.serial).map_err(ContainerError::UnexpectedReply)?;
         Ok((dict, answer.policies))
     }
 

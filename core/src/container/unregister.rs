@@ -30,40 +30,40 @@ impl Session {
                 });
             }
             let scope = endpoint_url(&record.url, TERMINATE);
-            let outcome = self
-                .container_challenge(id, &record, &scope, ctx)
-                .and_then(|challenge| {
-                    let message = signed_message(
-                        &[
-                            challenge.nonce.expose(),
-                            &challenge.time_stamp,
-                            &record.serial,
-                            &scope,
-                        ],
-                        &[],
-                        &[],
-                    );
-                    let signature = self.container_signature(&record.key_alias, &message)?;
-                    let response = post(
-                        ctx,
-                        &record.url,
-                        record.ssl_verify,
-                        TERMINATE,
-                        &[
-                            ("container_serial", &record.serial),
-                            ("signature", &signature),
-                        ],
-                    )?;
-                    protocol::finalize_reply(&response).map_err(|e| match code_of(&e) {
-                        Some(NOT_REGISTERED | INVALID_CHALLENGE) => {
-                            ContainerError::NotRegisteredHere { id }
-                        }
-                        Some(POLICY) => ContainerError::NotAllowed {
-                            action: "unregister",
-                        },
-                        _ => e.into(),
-                    })
-                });
+            let outcome =
+                self.container_challenge(id, &record, &scope, ctx)
+                    .and_then(|challenge| {
+                        let message = signed_message(
+                            &[
+                                challenge.nonce.expose(),
+                                &challenge.time_stamp,
+                                &record.serial,
+                                &scope,
+                            ],
+                            &[],
+                            &[],
+                        );
+                        let signature = self.container_signature(&record.key_alias, &message)?;
+                        let response = post(
+                            ctx,
+                            &record.url,
+                            record.ssl_verify,
+                            TERMINATE,
+                            &[
+                                ("container_serial", &record.serial),
+                                ("signature", &signature),
+                            ],
+                        )?;
+                        protocol::finalize_reply(&response).map_err(|e| match code_of(&e) {
+                            Some(NOT_REGISTERED | INVALID_CHALLENGE) => {
+                                ContainerError::NotRegisteredHere { id }
+                            }
+                            Some(POLICY) => ContainerError::NotAllowed {
+                                action: "unregister",
+                            },
+                            _ => e.into(),
+                        })
+                    });
             match outcome {
                 Ok(_) | Err(ContainerError::NotRegisteredHere { .. }) => {}
                 Err(e) => return Err(e),
@@ -73,7 +73,10 @@ impl Session {
             tx.delete_container(id)?;
             Ok::<_, VaultError>(())
         })?;
-        let _ = self.services().keystore.delete_signing_key(&record.key_alias);
+        let _ = self
+            .services()
+            .keystore
+            .delete_signing_key(&record.key_alias);
         Ok(())
     }
 }

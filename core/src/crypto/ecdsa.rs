@@ -161,6 +161,23 @@ pub fn sign_p384_pkcs8(pkcs8: &SecretBytes, message: &[u8]) -> Result<Vec<u8>, E
     Ok(signature.to_der().as_bytes().to_vec())
 }
 
+/// Whether `signature` (DER) is a P-384 ECDSA signature over the SHA-256
+/// digest of `message` by the key `spki` (DER): tests playing the server.
+#[cfg(all(any(test, feature = "test-server"), feature = "p384-keys"))]
+pub(crate) fn verify_p384_sha256(spki: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    use p384::ecdsa::signature::hazmat::PrehashVerifier;
+    use p384::pkcs8::DecodePublicKey;
+
+    let (Ok(key), Ok(signature)) = (
+        p384::ecdsa::VerifyingKey::from_public_key_der(spki),
+        p384::ecdsa::Signature::from_der(signature),
+    ) else {
+        return false;
+    };
+    let digest = ring::digest::digest(&ring::digest::SHA256, message);
+    key.verify_prehash(digest.as_ref(), &signature).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,6 +134,17 @@ pub struct SoftwareKeystore {
     signing: SigningKeys,
 }
 
+#[cfg(test)]
+impl SoftwareKeystore {
+    /// How many signing keys it holds (tests check nothing is left behind).
+    pub(crate) fn signing_key_count(&self) -> usize {
+        match &self.signing {
+            SigningKeys::Memory(keys) => keys.lock().map(|k| k.len()).unwrap_or(0),
+            SigningKeys::Dir(dir) => fs::read_dir(dir).map(|d| d.count()).unwrap_or(0),
+        }
+    }
+}
+
 impl std::fmt::Debug for SoftwareKeystore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SoftwareKeystore(<redacted>)")

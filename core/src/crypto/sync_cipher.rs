@@ -114,22 +114,41 @@ impl SyncKeyPair {
     }
 }
 
-#[cfg(test)]
+/// What a server sends, sealed for tests: its public key, and the ciphertext
+/// and tag.
+#[cfg(any(test, feature = "test-server"))]
+pub(crate) struct SealedForTests {
+    pub(crate) server_public: [u8; 32],
+    pub(crate) iv: [u8; IV_LEN],
+    pub(crate) ciphertext: Vec<u8>,
+    pub(crate) tag: [u8; TAG_LEN],
+}
+
+/// Encrypts `plaintext` as privacyIDEA does for the phone whose sync public
+/// key is `client_public`, with the server's X25519 secret `server_secret`
+/// and `iv` (tests play the server).
+#[cfg(any(test, feature = "test-server"))]
 pub(crate) fn seal_for_tests(
-    shared_with: &SyncKeyPair,
-    server: &SyncKeyPair,
-    iv: &[u8; IV_LEN],
+    client_public: &[u8; 32],
+    server_secret: [u8; 32],
+    iv: [u8; IV_LEN],
     plaintext: &[u8],
-) -> (Vec<u8>, [u8; TAG_LEN]) {
+) -> Option<SealedForTests> {
+    let server = SyncKeyPair::from_secret(server_secret);
     let shared = server
         .secret
-        .diffie_hellman(&PublicKey::from(shared_with.public_key()));
+        .diffie_hellman(&PublicKey::from(*client_public));
     let cipher = Aes256Gcm16::new(shared.as_bytes().into());
     let mut buf = plaintext.to_vec();
     let tag = cipher
-        .encrypt_inout_detached(&(*iv).into(), &[], buf.as_mut_slice().into())
-        .unwrap();
-    (buf, tag.into())
+        .encrypt_inout_detached(&iv.into(), &[], buf.as_mut_slice().into())
+        .ok()?;
+    Some(SealedForTests {
+        server_public: server.public_key(),
+        iv,
+        ciphertext: buf,
+        tag: tag.into(),
+    })
 }
 
 #[cfg(test)]
@@ -278,14 +297,15 @@ mod tests {
             plaintext in proptest::collection::vec(any::<u8>(), 0..300),
         ) {
             let phone = SyncKeyPair::from_secret(phone);
+            let sealed = seal_for_tests(&phone.public_key(), server, iv, &plaintext).unwrap();
+            let SealedForTests { ciphertext, tag, .. } = &sealed;
             let server = SyncKeyPair::from_secret(server);
-            let (ciphertext, tag) = seal_for_tests(&phone, &server, &iv, &plaintext);
-            let opened = phone.open(&server.public_key(), &iv, &ciphertext, &tag).unwrap();
+            let opened = phone.open(&server.public_key(), &iv, ciphertext, tag).unwrap();
             prop_assert_eq!(opened.expose(), plaintext.as_slice());
-            let mut bad = tag;
+            let mut bad = *tag;
             bad[0] ^= 0x80;
             prop_assert_eq!(
-                phone.open(&server.public_key(), &iv, &ciphertext, &bad).map(|_| ()),
+                phone.open(&server.public_key(), &iv, ciphertext, &bad).map(|_| ()),
                 Err(SyncCipherError::Decrypt)
             );
         }

@@ -276,21 +276,36 @@ mod tests {
         for (text, field) in [
             ("pia://contain/SMPH?x=1", "scheme"),
             ("otpauth://totp/x", "scheme"),
-            (&good.replace("url=http%3A//127.0.0.1%3A41021", "url=")[..], "url"),
-            (&good.replace("url=http%3A//127.0.0.1%3A41021", "url=ftp://x")[..], "url"),
-            (&good.replace("nonce=9509336a", "nonce=zz09336a")[..], "nonce"),
+            (
+                &good.replace("url=http%3A//127.0.0.1%3A41021", "url=")[..],
+                "url",
+            ),
+            (
+                &good.replace("url=http%3A//127.0.0.1%3A41021", "url=ftp://x")[..],
+                "url",
+            ),
+            (
+                &good.replace("nonce=9509336a", "nonce=zz09336a")[..],
+                "nonce",
+            ),
             (&good.replace("&nonce=", "&nonce=&x=")[..], "nonce"),
             (&good.replace("time=2026", "time=yesterday")[..], "time"),
             (&good.replace("secp384r1", "secp256r1")[..], "key_algorithm"),
             (&good.replace("SHA256", "SHA1")[..], "hash_algorithm"),
-            (&good.replace("ssl_verify=True", "ssl_verify=maybe")[..], "ssl_verify"),
+            (
+                &good.replace("ssl_verify=True", "ssl_verify=maybe")[..],
+                "ssl_verify",
+            ),
             (&format!("{good}&nonce=0011223344556677"), "nonce"),
             (&good.replace("ttl=10", "ttl=-1")[..], "ttl"),
             (
                 "pia://container/?nonce=00112233445566778899&time=2026-01-01T00:00:00Z&url=https://x",
                 "serial",
             ),
-            (&good.replace("%C3", "")[..].replace("issuer=privacyIDEA", "issuer=%FF"), "issuer"),
+            (
+                &good.replace("%C3", "")[..].replace("issuer=privacyIDEA", "issuer=%FF"),
+                "issuer",
+            ),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.field(), field, "{text}: {e}");

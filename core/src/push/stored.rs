@@ -124,7 +124,8 @@ impl Session {
 
     /// The push tokens' ids, in the order of [`Session::push_token_records`].
     pub(crate) fn push_token_ids(&self) -> Result<Vec<u64>, VaultError> {
-        Ok(self.read(|tx| Ok::<_, VaultError>(tx.push_tokens()?))?
+        Ok(self
+            .read(|tx| Ok::<_, VaultError>(tx.push_tokens()?))?
             .into_iter()
             .map(|(id, _)| id)
             .collect())

@@ -340,9 +340,9 @@ impl Tx<'_> {
                 |r| r.get(0),
             )
             .optional()?;
-        let max: Option<i64> =
-            self.0
-                .query_row("SELECT MAX(id) FROM containers", [], |r| r.get(0))?;
+        let max: Option<i64> = self
+            .0
+            .query_row("SELECT MAX(id) FROM containers", [], |r| r.get(0))?;
         to_u64(used.unwrap_or(0).max(max.unwrap_or(0)))?
             .checked_add(1)
             .ok_or(StoreError::Failed("no container id left".into()))
