@@ -10,8 +10,9 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 /// The variables that would leak the caller's secrets or vault into a test.
-pub const SECRET_VARS: [&str; 6] = [
+pub const SECRET_VARS: [&str; 7] = [
     "VAKT_PIN",
+    "VAKT_CONTAINER_PASSPHRASE",
     "VAKT_NEW_PIN",
     "VAKT_UNBLOCK_CODE",
     "VAKT_SECRET",
