@@ -6,7 +6,7 @@ server; the registration QR PNG the server renders is scanned with `vakt add
 `/validate/check`, a push login is approved; tokens added to or removed from
 the container on the server show up with `vakt container sync`; an admin's
 rollover QR (`rollover=1`) moves the container to a second vault, whose codes
-are accepted while the first vault's are refused and its next sync says it no
+(and push approvals) are accepted while the first vault's are refused and its next sync says it no
 longer holds the container; forged and replayed synchronize answers are
 refused (through a loopback proxy that alters them) and change nothing;
 unregistering from the phone keeps the tokens.
@@ -212,7 +212,7 @@ def test_container_register_sync_codes_and_push(ctx):
 
 def test_container_rollover_to_a_new_vault(ctx):
     user = ctx.user()
-    serial, pin = container_for(ctx, user, ["totp", "hotp"])
+    serial, pin = container_for(ctx, user, ["totp", "hotp", "push"])
     ctx.init_vault()
     ctx.vakt("add", "--qr", str(registration_png(ctx, serial, "first.png")))
     old = container_list(ctx)[0]
@@ -224,13 +224,23 @@ def test_container_rollover_to_a_new_vault(ctx):
     new_vault = ctx.scratch / "new-vault"
     run_vakt(ctx, new_vault, "init")
     out = run_vakt(ctx, new_vault, "add", "--qr", str(png))
-    check("registered container #1" in out.stdout and out.stdout.count("added #") == 2, out.stdout)
+    check("registered container #1" in out.stdout and out.stdout.count("added #") == 3, out.stdout)
     new = container_list(ctx, new_vault)[0]
     check(new["state"] == "registered", f"{new}")
     check(fresh_totp(ctx, user, pin, member(new, "totp")["id"], new_vault),
           "the new vault's TOTP code is refused")
     code = run_vakt(ctx, new_vault, "next", str(member(new, "hotp")["id"])).stdout.strip()
     check(accepted(ctx, user, pin + code), "the new vault's HOTP code is refused")
+
+    # Push too: the new vault approves a login.
+    r = ctx.api.validate(user, pin)
+    check(r["result"].get("authentication") == "CHALLENGE", f"trigger: {r['result']}")
+    tid = r["detail"]["transaction_id"]
+    challenges = json.loads(run_vakt(ctx, new_vault, "push", "poll", "--json").stdout)
+    check(len(challenges) == 1, f"the new vault sees {challenges}")
+    run_vakt(ctx, new_vault, "push", "approve", str(challenges[0]["id"]))
+    final = ctx.api.validate(user, "", transaction_id=tid)
+    check(final["result"].get("authentication") == "ACCEPT", f"push login: {final['result']}")
 
     # The old vault's codes no longer work, and its next sync says so.
     code = ctx.vakt("next", str(old_hotp)).stdout.strip()
