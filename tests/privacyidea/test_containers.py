@@ -9,7 +9,9 @@ rollover QR (`rollover=1`) moves the container to a second vault, whose codes
 (and push approvals) are accepted while the first vault's are refused and its next sync says it no
 longer holds the container; forged and replayed synchronize answers are
 refused (through a loopback proxy that alters them) and change nothing;
-unregistering from the phone keeps the tokens.
+unregistering from the phone keeps the tokens; a vault restored from a backup
+holds the container as needing registration until a rollover code registers
+it again, under the same ids.
 """
 
 from __future__ import annotations
@@ -293,3 +295,35 @@ def test_container_unregister_keeps_tokens(ctx):
     check(fresh_totp(ctx, user, pin, totp), "the token stopped working after unregister")
     p = ctx.vakt("container", "unregister", "1", check=False)
     check(p.returncode == 2 and "no container #1" in p.stderr, f"{p.returncode} {p.stderr}")
+
+
+def test_container_restored_from_a_backup_registers_again(ctx):
+    user = ctx.user()
+    serial, pin = container_for(ctx, user, ["totp"])
+    unblock = json.loads(ctx.vakt("init", "--json").stdout)["unblock_code"]
+    ctx.vakt("add", "--qr", str(registration_png(ctx, serial, "c.png")))
+    totp = member(container_list(ctx)[0], "totp")["id"]
+    backup = ctx.scratch / "vakt.bkp"
+    ctx.vakt("backup", "export", str(backup))
+
+    # The new phone: the backup restored, the container waits for a new code.
+    new_vault = ctx.scratch / "restored"
+    env = {**os.environ, "VAKT_INSECURE_TEST_KDF": "1", "VAKT_KEYSTORE": "file",
+           "VAKT_UNBLOCK_CODE": unblock, "VAKT_NEW_PIN": ctx.pin}
+    p = subprocess.run([str(ctx.vakt_bin), "--vault", str(new_vault), "backup", "restore",
+                        str(backup), "--json"], capture_output=True, text=True, env=env)
+    check(p.returncode == 0, f"restore: {p.stderr}")
+    check(f"container {serial}" in json.loads(p.stdout)["needs_reenrolment"], p.stdout)
+    restored = container_list(ctx, new_vault)
+    check(restored[0]["state"] == "needs-registration", f"{restored}")
+    check(member(restored[0], "totp")["id"] == totp, f"{restored}")
+    p = run_vakt(ctx, new_vault, "container", "sync", "1", check_ok=False)
+    check(p.returncode == 13, f"sync before registering: {p.returncode} {p.stderr}")
+
+    # The admin's rollover code: registered again under the same id, the same
+    # account given the new secret.
+    png = registration_png(ctx, serial, "rollover.png", rollover="1")
+    out = run_vakt(ctx, new_vault, "add", "--qr", str(png))
+    check("registered container #1" in out.stdout and f"added #{totp}" in out.stdout, out.stdout)
+    check(fresh_totp(ctx, user, pin, totp, new_vault), "the restored account's new code is refused")
+    check(len(accounts(ctx, new_vault)) == 1, "the restore and the sync made two accounts")
