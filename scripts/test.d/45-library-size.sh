@@ -2,8 +2,9 @@
 # The phone library's size budget: vakt-ffi built with the size profile
 # (release-small: opt-level "s", fat LTO, one codegen unit, panic = unwind) for
 # this host, stripped as an APK build strips it, must be at most 3,200,000
-# bytes (3,000,000 until privacyIDEA containers: docs/bindings.md). Also checks that crates meant for the CLI only (image codecs, RSA key
-# generation, P-384 container keys, the HTTP client) stay out of it, and that the trimmed SQLite
+# bytes (3,000,000 until privacyIDEA containers: docs/bindings.md). Also
+# checks that crates meant for the CLI only (image codecs, RSA key generation,
+# P-384 container keys, the HTTP client) stay out of it, and that the trimmed SQLite
 # (.cargo/config.toml) left no SQLite function the library calls undefined — a
 # shared library links with undefined symbols and fails only when loaded —
 # and that the test doors (feature test-support) are not exported.
