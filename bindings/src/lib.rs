@@ -58,7 +58,7 @@ pub use scan::{
 #[cfg(feature = "test-support")]
 pub use test_support::{
     FakeChallenge, FakePrivacyIdea, FakeRequest, TestSupportEscrowOpened, software_keystore,
-    test_support_open_escrow_record, test_support_use_fast_kdf,
+    test_support_check_container_key, test_support_open_escrow_record, test_support_use_fast_kdf,
 };
 pub use transfer::{
     ImportFormat, ImportReport, ImportedAccount, MigrationExport, MigrationQrCode,

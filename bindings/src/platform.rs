@@ -43,9 +43,10 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for KeystoreFailure {
 
 /// A platform keystore holding non-exportable keys (Android Keystore, iOS
 /// Keychain / Secure Enclave): the device key that wraps the vault's slots (it
-/// only ever sees already-encrypted slots), and the RSA signing keys of push
-/// tokens. A keystore that cannot hold signing keys throws `Failed` from the
-/// three signing-key methods; push enrolment then fails with `Keystore`.
+/// only ever sees already-encrypted slots), the RSA signing keys of push
+/// tokens and the P-384 ECDSA keys of privacyIDEA containers (one namespace of
+/// aliases). A keystore that cannot hold signing keys throws `Failed` from the
+/// signing-key methods; push enrolment then fails with `Keystore`.
 #[uniffi::export(with_foreign)]
 pub trait DeviceKeystore: Send + Sync {
     /// Encrypts `plaintext` with the device key.
@@ -62,8 +63,20 @@ pub trait DeviceKeystore: Send + Sync {
     /// (Java `SHA256withRSA`, iOS `rsaSignatureMessagePKCS1v15SHA256`).
     /// `KeyMissing` if there is no such key.
     fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure>;
-    /// Deletes the key `alias`; succeeds if there is none.
+    /// Deletes the key `alias` (RSA or P-384); succeeds if there is none.
     fn delete_signing_key(&self, alias: String) -> Result<(), KeystoreFailure>;
+    /// Creates a P-384 (secp384r1) ECDSA key pair under `alias` (replacing any
+    /// key of that alias) whose private key never leaves the keystore, and
+    /// returns the public key as DER `SubjectPublicKeyInfo` with the
+    /// uncompressed point (Java's `PublicKey.getEncoded()`; on iOS the X9.63
+    /// point of `SecKeyCopyExternalRepresentation` after the fixed 23-byte
+    /// P-384 SPKI prefix). `alias` is 1–64 of `A-Z a-z 0-9 - _`.
+    fn create_ecdsa_key(&self, alias: String) -> Result<Vec<u8>, KeystoreFailure>;
+    /// Signs `message` with the P-384 key `alias`: ECDSA over the **SHA-256**
+    /// digest of `message` (Java `SHA256withECDSA`, iOS
+    /// `ecdsaSignatureMessageX962SHA256`), the signature DER-encoded.
+    /// `KeyMissing` if there is no such key.
+    fn sign_ecdsa(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure>;
 }
 
 /// The platform keystore seen from the core.
@@ -95,6 +108,16 @@ impl vakt_core::vault::DeviceKeystore for ForeignKeystore {
 
     fn delete_signing_key(&self, alias: &str) -> Result<(), KeystoreError> {
         self.0.delete_signing_key(alias.to_owned()).map_err(to_core)
+    }
+
+    fn create_ecdsa_key(&self, alias: &str) -> Result<Vec<u8>, KeystoreError> {
+        self.0.create_ecdsa_key(alias.to_owned()).map_err(to_core)
+    }
+
+    fn sign_ecdsa(&self, alias: &str, message: &[u8]) -> Result<Vec<u8>, KeystoreError> {
+        self.0
+            .sign_ecdsa(alias.to_owned(), message.to_vec())
+            .map_err(to_core)
     }
 }
 

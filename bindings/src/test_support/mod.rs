@@ -61,6 +61,14 @@ impl DeviceKeystore for Software {
     fn delete_signing_key(&self, alias: String) -> Result<(), KeystoreFailure> {
         vakt_core::vault::DeviceKeystore::delete_signing_key(&self.0, &alias).map_err(from_core)
     }
+
+    fn create_ecdsa_key(&self, alias: String) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::create_ecdsa_key(&self.0, &alias).map_err(from_core)
+    }
+
+    fn sign_ecdsa(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeystoreFailure> {
+        vakt_core::vault::DeviceKeystore::sign_ecdsa(&self.0, &alias, &message).map_err(from_core)
+    }
 }
 
 /// A file-based software keystore (the key file is created if missing) — for
@@ -69,7 +77,9 @@ impl DeviceKeystore for Software {
 /// fails (`KeystoreFailure::Failed`, so enrolment fails with `Keystore`),
 /// because RSA key generation is left out of the phone library (vakt-core's
 /// feature `rsa-keygen`). Push tokens need the platform keystore (Android
-/// Keystore, iOS Keychain) or an app keystore that makes RSA keys.
+/// Keystore, iOS Keychain) or an app keystore that makes RSA keys. It does
+/// make and use P-384 container keys (the test doors build vakt-core with
+/// `p384-keys`), so the suites can test containers against it.
 #[uniffi::export]
 pub fn software_keystore(key_file: String) -> Result<Arc<dyn DeviceKeystore>, VaktError> {
     let keystore = SoftwareKeystore::open_or_create(
@@ -88,6 +98,34 @@ fn from_core(e: KeystoreError) -> KeystoreFailure {
         KeystoreError::Rejected => KeystoreFailure::Rejected,
         KeystoreError::Failed(message) => KeystoreFailure::Failed { message },
     }
+}
+
+/// Has the core make a P-384 container key under `alias` in `keystore` (a
+/// Kotlin or Swift implementation, called through the foreign trait as the
+/// container protocol will call it), sign `message` with it and check both as
+/// the server would: the public key must be a P-384 `SubjectPublicKeyInfo`
+/// and the signature ECDSA over SHA-256 that verifies. Returns the public key
+/// as the PEM finalize sends. **Tests only.**
+#[uniffi::export]
+pub fn test_support_check_container_key(
+    keystore: Arc<dyn DeviceKeystore>,
+    alias: String,
+    message: Vec<u8>,
+) -> Result<String, VaktError> {
+    use vakt_core::crypto::ecdsa;
+    use vakt_core::vault::DeviceKeystore as _;
+
+    let failed = |message: String| VaktError::Keystore { message };
+    let keystore = crate::platform::ForeignKeystore(keystore);
+    let spki = keystore
+        .create_ecdsa_key(&alias)
+        .map_err(|e| failed(e.to_string()))?;
+    let signature = keystore
+        .sign_ecdsa(&alias, &message)
+        .map_err(|e| failed(e.to_string()))?;
+    ecdsa::verify_p384_sha256(&spki, &message, &signature)
+        .map_err(|e| failed(format!("container key check: {e}")))?;
+    Ok(ecdsa::spki_der_to_pem(&spki))
 }
 
 /// What the organisation's support desk reads from an escrow record, for the

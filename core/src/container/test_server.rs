@@ -115,8 +115,9 @@ fn unb64(text: &str) -> Option<Vec<u8>> {
 }
 
 fn verify(spki: &[u8], message: &str, signature_b64: &str) -> bool {
-    unb64(signature_b64)
-        .is_some_and(|der| crate::crypto::ecdsa::verify_p384_sha256(spki, message.as_bytes(), &der))
+    unb64(signature_b64).is_some_and(|der| {
+        crate::crypto::ecdsa::verify_p384_sha256(spki, message.as_bytes(), &der).is_ok()
+    })
 }
 
 fn pem_to_der(pem: &str) -> Option<Vec<u8>> {

@@ -161,21 +161,23 @@ pub fn sign_p384_pkcs8(pkcs8: &SecretBytes, message: &[u8]) -> Result<Vec<u8>, E
     Ok(signature.to_der().as_bytes().to_vec())
 }
 
-/// Whether `signature` (DER) is a P-384 ECDSA signature over the SHA-256
-/// digest of `message` by the key `spki` (DER): tests playing the server.
-#[cfg(all(any(test, feature = "test-server"), feature = "p384-keys"))]
-pub(crate) fn verify_p384_sha256(spki: &[u8], message: &[u8], signature: &[u8]) -> bool {
+/// Verifies a DER ECDSA signature over the SHA-256 digest of `message` by the
+/// P-384 key `spki` (DER `SubjectPublicKeyInfo`). The protocol never needs
+/// this (the server verifies); it checks a platform keystore's keys in tests
+/// (vakt-ffi's test doors). [`EcdsaError::BadKey`] if `spki` is not a P-384
+/// key, [`EcdsaError::Failed`] if the signature does not verify.
+#[cfg(feature = "p384-keys")]
+pub fn verify_p384_sha256(spki: &[u8], message: &[u8], signature: &[u8]) -> Result<(), EcdsaError> {
     use p384::ecdsa::signature::hazmat::PrehashVerifier;
     use p384::pkcs8::DecodePublicKey;
 
-    let (Ok(key), Ok(signature)) = (
-        p384::ecdsa::VerifyingKey::from_public_key_der(spki),
-        p384::ecdsa::Signature::from_der(signature),
-    ) else {
-        return false;
-    };
+    check_p384_spki(spki)?;
+    let key =
+        p384::ecdsa::VerifyingKey::from_public_key_der(spki).map_err(|_| EcdsaError::BadKey)?;
+    let signature = p384::ecdsa::Signature::from_der(signature).map_err(|_| EcdsaError::Failed)?;
     let digest = ring::digest::digest(&ring::digest::SHA256, message);
-    key.verify_prehash(digest.as_ref(), &signature).is_ok()
+    key.verify_prehash(digest.as_ref(), &signature)
+        .map_err(|_| EcdsaError::Failed)
 }
 
 #[cfg(test)]
@@ -307,6 +309,19 @@ mod tests {
         let digest = ring::digest::digest(&ring::digest::SHA256, b"nonce|time|serial");
         let parsed = p384::ecdsa::Signature::from_der(&signature).unwrap();
         key.verify_prehash(digest.as_ref(), &parsed).unwrap();
+        verify_p384_sha256(&spki, b"nonce|time|serial", &signature).unwrap();
+        assert_eq!(
+            verify_p384_sha256(&spki, b"nonce|time|serial!", &signature),
+            Err(EcdsaError::Failed)
+        );
+        assert_eq!(
+            verify_p384_sha256(&other, b"nonce|time|serial", &signature),
+            Err(EcdsaError::Failed)
+        );
+        assert_eq!(
+            verify_p384_sha256(b"x", b"nonce|time|serial", &signature),
+            Err(EcdsaError::BadKey)
+        );
         let digest = ring::digest::digest(&ring::digest::SHA256, b"nonce|time|serial!");
         assert!(key.verify_prehash(digest.as_ref(), &parsed).is_err());
         // Not SHA-384 (the curve's usual hash): privacyIDEA names SHA256.

@@ -35,6 +35,19 @@ import VaktFFI
 /// poll can sign; they never migrate to another device). Signatures are
 /// `rsaSignatureMessagePKCS1v15SHA256`; the public key goes out as PKCS#1,
 /// which the core accepts.
+///
+/// **Container keys** (`createEcdsaKey`, `signEcdsa`; privacyIDEA smartphone
+/// containers) are P-384 keys, which the Secure Enclave cannot hold either
+/// (P-256 only): Keychain keys (`kSecAttrKeyTypeECSECPrimeRandom`, 384 bits)
+/// with the same properties as the push keys — permanent, not extractable,
+/// after first unlock on this device only, never synchronized (made without
+/// `kSecAttrSynchronizable`, whose default is false) — tagged with the
+/// same prefix (one namespace of aliases: creating a key replaces one of either
+/// kind, `deleteSigningKey` deletes either). Signatures are
+/// `ecdsaSignatureMessageX962SHA256` (ECDSA over SHA-256, DER — the server
+/// names SHA256, not the curve's SHA-384); the public key goes out as DER
+/// `SubjectPublicKeyInfo` (`P384PublicKey.spki(fromX963:)` of the X9.63 point
+/// the Keychain exports).
 public final class SecureEnclaveKeystore: DeviceKeystore, @unchecked Sendable {
     /// The Keychain application tag of the default device key.
     public static let defaultTag = "app.vakt.device-key"
@@ -79,17 +92,50 @@ public final class SecureEnclaveKeystore: DeviceKeystore, @unchecked Sendable {
         return plaintext as Data
     }
 
-    /// Prefix of push signing keys' Keychain application tags.
+    /// Prefix of signing keys' Keychain application tags (push and container keys).
     public static let signingKeyTagPrefix = "app.vakt.push."
 
     public func createSigningKey(alias: String, bits: UInt32) throws -> Data {
+        // PKCS#1 `RSAPublicKey`, as the Keychain exports it.
+        try createKey(alias, type: kSecAttrKeyTypeRSA, bits: Int(bits))
+    }
+
+    public func sign(alias: String, message: Data) throws -> Data {
+        try signWith(alias, type: kSecAttrKeyTypeRSA, algorithm: .rsaSignatureMessagePKCS1v15SHA256, message: message)
+    }
+
+    public func createEcdsaKey(alias: String) throws -> Data {
+        // The Keychain exports an EC public key as the X9.63 point.
+        let point = try createKey(alias, type: kSecAttrKeyTypeECSECPrimeRandom, bits: 384)
+        guard let spki = P384PublicKey.spki(fromX963: point) else {
+            SecItemDelete(anyKindQuery(alias) as CFDictionary)
+            throw KeystoreFailure.Failed(message: "the Keychain exported no P-384 point")
+        }
+        return spki
+    }
+
+    public func signEcdsa(alias: String, message: Data) throws -> Data {
+        try signWith(alias, type: kSecAttrKeyTypeECSECPrimeRandom, algorithm: .ecdsaSignatureMessageX962SHA256, message: message)
+    }
+
+    public func deleteSigningKey(alias: String) throws {
+        let status = SecItemDelete(anyKindQuery(alias) as CFDictionary)
+        guard status == errSecSuccess || status == errSecItemNotFound else {
+            throw KeystoreFailure.Failed(message: "Keychain error \(status)")
+        }
+    }
+
+    /// A new signing key of `type` under `alias` (any key of the alias, of
+    /// either kind, deleted first); returns the public key as the Keychain
+    /// exports it.
+    private func createKey(_ alias: String, type: CFString, bits: Int) throws -> Data {
         lock.lock()
         defer { lock.unlock() }
-        SecItemDelete(signingQuery(alias) as CFDictionary)
+        SecItemDelete(anyKindQuery(alias) as CFDictionary)
         var error: Unmanaged<CFError>?
         let attributes: [String: Any] = [
-            kSecAttrKeyType as String: kSecAttrKeyTypeRSA,
-            kSecAttrKeySizeInBits as String: Int(bits),
+            kSecAttrKeyType as String: type,
+            kSecAttrKeySizeInBits as String: bits,
             kSecPrivateKeyAttrs as String: [
                 kSecAttrIsPermanent as String: true,
                 kSecAttrApplicationTag as String: signingTag(alias),
@@ -102,14 +148,18 @@ public final class SecureEnclaveKeystore: DeviceKeystore, @unchecked Sendable {
         }
         guard let publicKey = SecKeyCopyPublicKey(privateKey),
               let der = SecKeyCopyExternalRepresentation(publicKey, &error) else {
-            SecItemDelete(signingQuery(alias) as CFDictionary)
+            SecItemDelete(anyKindQuery(alias) as CFDictionary)
             throw KeystoreFailure.Failed(message: Self.describe(error))
         }
         return der as Data
     }
 
-    public func sign(alias: String, message: Data) throws -> Data {
-        var query = signingQuery(alias)
+    /// Signs with the private key of `type` under `alias`: `KeyMissing` if
+    /// there is none of that type (a key of the other kind included).
+    private func signWith(_ alias: String, type: CFString, algorithm: SecKeyAlgorithm, message: Data) throws -> Data {
+        var query = anyKindQuery(alias)
+        query[kSecAttrKeyType as String] = type
+        query[kSecAttrKeyClass as String] = kSecAttrKeyClassPrivate
         query[kSecReturnRef as String] = true
         var item: CFTypeRef?
         let status = SecItemCopyMatching(query as CFDictionary, &item)
@@ -121,29 +171,21 @@ public final class SecureEnclaveKeystore: DeviceKeystore, @unchecked Sendable {
         }
         let key = item as! SecKey // swiftlint:disable:this force_cast
         var error: Unmanaged<CFError>?
-        guard let signature = SecKeyCreateSignature(key, .rsaSignatureMessagePKCS1v15SHA256, message as CFData, &error) else {
+        guard let signature = SecKeyCreateSignature(key, algorithm, message as CFData, &error) else {
             throw KeystoreFailure.Failed(message: Self.describe(error))
         }
         return signature as Data
-    }
-
-    public func deleteSigningKey(alias: String) throws {
-        let status = SecItemDelete(signingQuery(alias) as CFDictionary)
-        guard status == errSecSuccess || status == errSecItemNotFound else {
-            throw KeystoreFailure.Failed(message: "Keychain error \(status)")
-        }
     }
 
     private func signingTag(_ alias: String) -> Data {
         Data((Self.signingKeyTagPrefix + alias).utf8)
     }
 
-    private func signingQuery(_ alias: String) -> [String: Any] {
+    /// Every Keychain key of `alias`, RSA or EC, private or public.
+    private func anyKindQuery(_ alias: String) -> [String: Any] {
         [
             kSecClass as String: kSecClassKey,
             kSecAttrApplicationTag as String: signingTag(alias),
-            kSecAttrKeyType as String: kSecAttrKeyTypeRSA,
-            kSecAttrKeyClass as String: kSecAttrKeyClassPrivate,
         ]
     }
 

@@ -1,6 +1,7 @@
 // See include/VaktTestSupportC.h. Linux only; test code only.
 #include "VaktTestSupportC.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -69,6 +70,52 @@ int vts_rsa_verify_sha256(const uint8_t *der, size_t der_length, const uint8_t *
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
              EVP_DigestVerify(ctx, signature, signature_length, message, message_length) == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return ok;
+}
+
+// vts_ec_key is never defined either: an EVP_PKEY holding a P-384 key.
+static EVP_PKEY *ec_pkey(const vts_ec_key *key) { return (EVP_PKEY *)key; }
+
+vts_ec_key *vts_ec_p384_generate(void) { return (vts_ec_key *)EVP_EC_gen("secp384r1"); }
+
+void vts_ec_free(vts_ec_key *key) { EVP_PKEY_free(ec_pkey(key)); }
+
+long vts_ec_public_x963(const vts_ec_key *key, uint8_t *out, size_t capacity) {
+    size_t needed = 0;
+    if (EVP_PKEY_get_octet_string_param(ec_pkey(key), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, NULL, 0, &needed) != 1) {
+        ERR_clear_error();
+        return -1;
+    }
+    if (out == NULL) return (long)needed;
+    if (needed > capacity) return -1;
+    size_t written = 0;
+    int ok = EVP_PKEY_get_octet_string_param(ec_pkey(key), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, capacity,
+                                             &written) == 1;
+    ERR_clear_error();
+    return ok ? (long)written : -1;
+}
+
+long vts_ec_sign_sha256(const vts_ec_key *key, const uint8_t *message, size_t message_length,
+                        uint8_t *signature, size_t capacity) {
+    // The same EVP_DigestSign as RSA: the key's type picks ECDSA.
+    return vts_rsa_sign_sha256((const vts_rsa_key *)key, message, message_length, signature, capacity);
+}
+
+int vts_ec_p384_verify_sha256(const uint8_t *spki, size_t spki_length, const uint8_t *message,
+                              size_t message_length, const uint8_t *signature, size_t signature_length) {
+    const unsigned char *cursor = spki;
+    EVP_PKEY *key = d2i_PUBKEY(NULL, &cursor, (long)spki_length);
+    char curve[32] = {0};
+    size_t curve_length = 0;
+    int ok = key != NULL && cursor == spki + spki_length && EVP_PKEY_is_a(key, "EC") &&
+             EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, &curve_length) == 1 &&
+             strcmp(curve, "secp384r1") == 0;
+    EVP_MD_CTX *ctx = ok ? EVP_MD_CTX_new() : NULL;
+    ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+         EVP_DigestVerify(ctx, signature, signature_length, message, message_length) == 1;
     EVP_MD_CTX_free(ctx);
     EVP_PKEY_free(key);
     ERR_clear_error();

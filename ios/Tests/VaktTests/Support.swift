@@ -255,6 +255,14 @@ final class AESGCMKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
     func deleteSigningKey(alias: String) throws {
         throw KeystoreFailure.Failed(message: "this keystore cannot hold signing keys")
     }
+
+    func createEcdsaKey(alias: String) throws -> Data {
+        throw KeystoreFailure.Failed(message: "this keystore cannot hold signing keys")
+    }
+
+    func signEcdsa(alias: String, message: Data) throws -> Data {
+        throw KeystoreFailure.Failed(message: "this keystore cannot hold signing keys")
+    }
 }
 
 /// Wraps a keystore; counts calls and fails on request.
@@ -291,6 +299,14 @@ final class ScriptedKeystore: VaktFFI.DeviceKeystore, @unchecked Sendable {
 
     func deleteSigningKey(alias: String) throws {
         try inner.deleteSigningKey(alias: alias)
+    }
+
+    func createEcdsaKey(alias: String) throws -> Data {
+        try inner.createEcdsaKey(alias: alias)
+    }
+
+    func signEcdsa(alias: String, message: Data) throws -> Data {
+        try inner.signEcdsa(alias: alias, message: message)
     }
 }
 

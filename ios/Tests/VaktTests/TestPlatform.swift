@@ -1,4 +1,5 @@
 import Foundation
+import enum Vakt.P384PublicKey
 #if canImport(CryptoKit)
 import CryptoKit
 import Security
@@ -127,6 +128,95 @@ final class RsaKey: @unchecked Sendable {
             vts_rsa_sign_sha256(key, m.bindMemory(to: UInt8.self).baseAddress, m.count, &out, out.count)
         }
         return written > 0 ? Data(out.prefix(written)) : nil
+    }
+    #endif
+}
+
+/// A P-384 (secp384r1) key pair in memory only (not in a keychain): what
+/// `SecureEnclaveKeystore` makes in the Keychain for containers.
+final class P384Key: @unchecked Sendable {
+    #if canImport(CryptoKit)
+    private let key: SecKey
+
+    init?() {
+        let attributes: [String: Any] = [
+            kSecAttrKeyType as String: kSecAttrKeyTypeECSECPrimeRandom,
+            kSecAttrKeySizeInBits as String: 384,
+        ]
+        var error: Unmanaged<CFError>?
+        guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else { return nil }
+        self.key = key
+    }
+
+    /// The X9.63 uncompressed point `04 ‖ X ‖ Y` of the public half.
+    var publicKeyX963: Data {
+        var error: Unmanaged<CFError>?
+        guard let publicKey = SecKeyCopyPublicKey(key),
+              let point = SecKeyCopyExternalRepresentation(publicKey, &error) else { return Data() }
+        return point as Data
+    }
+
+    /// ECDSA over SHA-256, DER.
+    func sign(_ message: Data) -> Data? {
+        var error: Unmanaged<CFError>?
+        return SecKeyCreateSignature(key, .ecdsaSignatureMessageX962SHA256, message as CFData, &error) as Data?
+    }
+    #else
+    private let key: OpaquePointer
+
+    init?() {
+        guard let key = vts_ec_p384_generate() else { return nil }
+        self.key = key
+    }
+
+    deinit {
+        vts_ec_free(key)
+    }
+
+    /// The X9.63 uncompressed point `04 ‖ X ‖ Y` of the public half.
+    var publicKeyX963: Data {
+        let size = vts_ec_public_x963(key, nil, 0)
+        guard size > 0 else { return Data() }
+        var out = [UInt8](repeating: 0, count: size)
+        return vts_ec_public_x963(key, &out, out.count) == size ? Data(out) : Data()
+    }
+
+    /// ECDSA over SHA-256, DER.
+    func sign(_ message: Data) -> Data? {
+        let size = vts_ec_sign_sha256(key, nil, 0, nil, 0)
+        guard size > 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: size)
+        let written = message.withUnsafeBytes { m in
+            vts_ec_sign_sha256(key, m.bindMemory(to: UInt8.self).baseAddress, m.count, &out, out.count)
+        }
+        return written > 0 ? Data(out.prefix(written)) : nil
+    }
+    #endif
+}
+
+/// Whether `signature` (DER) is ECDSA over the SHA-256 digest of `message` by
+/// the P-384 public key `spki` (SubjectPublicKeyInfo DER).
+func p384VerifySha256(spki: Data, message: Data, signature: Data) -> Bool {
+    #if canImport(CryptoKit)
+    guard let point = P384PublicKey.x963(fromSpki: spki) else { return false }
+    let attributes: [String: Any] = [
+        kSecAttrKeyType as String: kSecAttrKeyTypeECSECPrimeRandom,
+        kSecAttrKeyClass as String: kSecAttrKeyClassPublic,
+        kSecAttrKeySizeInBits as String: 384,
+    ]
+    guard let key = SecKeyCreateWithData(point as CFData, attributes as CFDictionary, nil) else { return false }
+    var error: Unmanaged<CFError>?
+    return SecKeyVerifySignature(key, .ecdsaSignatureMessageX962SHA256, message as CFData, signature as CFData, &error)
+    #else
+    return spki.withUnsafeBytes { k in
+        message.withUnsafeBytes { m in
+            signature.withUnsafeBytes { s in
+                vts_ec_p384_verify_sha256(
+                    k.bindMemory(to: UInt8.self).baseAddress, k.count, m.bindMemory(to: UInt8.self).baseAddress, m.count,
+                    s.bindMemory(to: UInt8.self).baseAddress, s.count
+                ) == 1
+            }
+        }
     }
     #endif
 }

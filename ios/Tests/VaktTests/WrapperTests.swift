@@ -477,6 +477,21 @@ final class WrapperTests: VaktTestCase {
         XCTAssertThrowsError(try keystore.unwrap(wrapped: tampered)) {
             XCTAssertEqual($0 as? KeystoreFailure, .Rejected)
         }
+        // A P-384 container key in the Keychain: SPKI out, ECDSA-SHA256 that verifies.
+        let alias = "test-\(UUID().uuidString.prefix(8))"
+        defer { try? keystore.deleteSigningKey(alias: alias) }
+        let spki = try keystore.createEcdsaKey(alias: alias)
+        XCTAssertEqual(spki.prefix(P384PublicKey.spkiPrefix.count), P384PublicKey.spkiPrefix)
+        let message = Data("nonce|time|serial|scope".utf8)
+        let signature = try keystore.signEcdsa(alias: alias, message: message)
+        XCTAssertTrue(p384VerifySha256(spki: spki, message: message, signature: signature))
+        XCTAssertThrowsError(try keystore.sign(alias: alias, message: message)) {
+            XCTAssertEqual($0 as? KeystoreFailure, .KeyMissing, "not an RSA key")
+        }
+        try keystore.deleteSigningKey(alias: alias)
+        XCTAssertThrowsError(try keystore.signEcdsa(alias: alias, message: message)) {
+            XCTAssertEqual($0 as? KeystoreFailure, .KeyMissing)
+        }
         #else
         throw XCTSkip("SecureEnclaveKeystore needs the Keychain and the Secure Enclave (Apple platforms)")
         #endif

@@ -1,6 +1,6 @@
 // Test support for Linux only (Package.swift declares this target on Linux):
-// what the XCTests do with Apple's frameworks on Apple platforms — RSA keys
-// and signatures (Security), AES-256-GCM (CryptoKit) and PNG decoding
+// what the XCTests do with Apple's frameworks on Apple platforms — RSA and
+// P-384 keys and signatures (Security), AES-256-GCM (CryptoKit) and PNG decoding
 // (ImageIO / CoreGraphics) — done with OpenSSL's libcrypto and libpng. Test
 // code only: the library and the wrapper never use it.
 #ifndef VAKT_TEST_SUPPORT_C_H
@@ -32,6 +32,30 @@ int vts_rsa_public_valid(const uint8_t *der, size_t der_length);
 /// `message` by the public key `der` (SubjectPublicKeyInfo or PKCS#1), else 0.
 int vts_rsa_verify_sha256(const uint8_t *der, size_t der_length, const uint8_t *message, size_t message_length,
                           const uint8_t *signature, size_t signature_length);
+
+/// A P-384 (secp384r1) key pair in memory (an OpenSSL EVP_PKEY).
+typedef struct vts_ec_key vts_ec_key;
+
+/// A new P-384 key pair; NULL on failure. Free with vts_ec_free.
+vts_ec_key *vts_ec_p384_generate(void);
+void vts_ec_free(vts_ec_key *key);
+
+/// The public key as the X9.63 uncompressed point (04 ‖ X ‖ Y, 97 bytes: what
+/// SecKeyCopyExternalRepresentation gives) into `out`. Returns its length
+/// (the size needed when `out` is NULL), or -1.
+long vts_ec_public_x963(const vts_ec_key *key, uint8_t *out, size_t capacity);
+
+/// ECDSA over the SHA-256 digest of `message`, DER-encoded, into `signature`.
+/// Returns the signature's length (the largest possible when `signature` is
+/// NULL), or -1.
+long vts_ec_sign_sha256(const vts_ec_key *key, const uint8_t *message, size_t message_length,
+                        uint8_t *signature, size_t capacity);
+
+/// 1 if `signature` (DER) is a valid ECDSA signature over the SHA-256 digest of
+/// `message` by the P-384 public key `spki` (SubjectPublicKeyInfo DER, nothing
+/// after it), else 0.
+int vts_ec_p384_verify_sha256(const uint8_t *spki, size_t spki_length, const uint8_t *message,
+                              size_t message_length, const uint8_t *signature, size_t signature_length);
 
 /// AES-256-GCM with a random 12-byte nonce: writes nonce ‖ ciphertext ‖ 16-byte
 /// tag (length + 28 bytes) into `out`. Returns the bytes written, or -1.

@@ -8,6 +8,11 @@ import app.vakt.ffi.createVault
 import app.vakt.ffi.fixedClock
 import app.vakt.ffi.softwareKeystore
 import app.vakt.ffi.systemClock
+import app.vakt.ffi.testSupportCheckContainerKey
+import java.security.KeyFactory
+import java.security.Signature
+import java.security.interfaces.ECPublicKey
+import java.security.spec.X509EncodedKeySpec
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
@@ -43,6 +48,10 @@ private class ScriptedKeystore(
     override fun sign(alias: String, message: ByteArray): ByteArray = inner.sign(alias, message)
 
     override fun deleteSigningKey(alias: String) = inner.deleteSigningKey(alias)
+
+    override fun createEcdsaKey(alias: String): ByteArray = inner.createEcdsaKey(alias)
+
+    override fun signEcdsa(alias: String, message: ByteArray): ByteArray = inner.signEcdsa(alias, message)
 }
 
 /** Clock and DeviceKeystore implemented in Kotlin and called from Rust, and the Rust defaults. */
@@ -60,6 +69,67 @@ fun Tests.foreignTraitTests() =
             assertFalse(blob.contentEquals(byteArrayOf(1, 2, 3)))
             assertThrows<KeystoreFailure.Rejected> { softwareKeystore(path("other.key")).unwrap(blob) }
             assertThrows<FfiError.Keystore> { softwareKeystore(dir.path) } // a directory is not a key file
+        }
+
+        test("P-384 container keys: softwareKeystore and the JCA keystore sign SHA256withECDSA that SunEC verifies") {
+            val message = "nonce|time|SMPH0001|https://pi.example/container/register/finalize".toByteArray()
+
+            fun publicKey(spki: ByteArray) = KeyFactory.getInstance("EC").generatePublic(X509EncodedKeySpec(spki)) as ECPublicKey
+
+            fun verifies(
+                spki: ByteArray,
+                algorithm: String,
+                signature: ByteArray,
+            ) = Signature.getInstance(algorithm).run {
+                initVerify(publicKey(spki))
+                update(message)
+                verify(signature)
+            }
+            // The Rust software keystore of the test library (built with vakt-core's p384-keys).
+            val ks = softwareKeystore(path("c/device.key"))
+            val spki = ks.createEcdsaKey("vakt-container-1")
+            assertEquals(120, spki.size, "SPKI of an uncompressed P-384 point")
+            assertEquals(384, publicKey(spki).params.order.bitLength())
+            val signature = ks.signEcdsa("vakt-container-1", message)
+            assertTrue(verifies(spki, "SHA256withECDSA", signature))
+            assertFalse(verifies(spki, "SHA384withECDSA", signature), "SHA-256, not the curve's SHA-384")
+            assertThrows<KeystoreFailure.Failed> { ks.sign("vakt-container-1", message) } // not an RSA key
+            ks.deleteSigningKey("vakt-container-1")
+            assertThrows<KeystoreFailure.KeyMissing> { ks.signEcdsa("vakt-container-1", message) }
+            // The Kotlin JCA keystore: the same key format, its signatures verify too.
+            val jca = JcaRsaKeystore()
+            val jcaSpki = jca.createEcdsaKey("c")
+            assertContentEquals(spki.copyOf(23), jcaSpki.copyOf(23), "the fixed P-384 SPKI prefix")
+            assertTrue(verifies(jcaSpki, "SHA256withECDSA", jca.signEcdsa("c", message)))
+            assertThrows<KeystoreFailure.Failed> { jca.sign("c", message) }
+            jca.deleteSigningKey("c")
+            assertThrows<KeystoreFailure.KeyMissing> { jca.signEcdsa("c", message) }
+            // A keystore without signing keys refuses.
+            assertThrows<KeystoreFailure.Failed> { AesGcmKeystore(newAesKey()).createEcdsaKey("c") }
+            assertThrows<KeystoreFailure.Failed> { AesGcmKeystore(newAesKey()).signEcdsa("c", message) }
+        }
+
+        test("the core makes and checks container keys through Kotlin keystores (testSupportCheckContainerKey)") {
+            val message = "nonce|time|SMPH0001|scope".toByteArray()
+            // Rust calls the Kotlin JCA keystore's createEcdsaKey and signEcdsa, and verifies.
+            val jca = JcaRsaKeystore()
+            val pem = testSupportCheckContainerKey(jca, "vakt-container-1", message)
+            assertTrue(pem.startsWith("-----BEGIN PUBLIC KEY-----\n") && pem.endsWith("-----END PUBLIC KEY-----\n"))
+            assertTrue(pem.lines().filter { !it.startsWith("-----") && it.isNotEmpty() }.all { it.length <= 64 })
+            assertEquals(setOf("vakt-container-1"), jca.aliases)
+            // Rust → Kotlin → Rust: the software keystore behind a Kotlin wrapper.
+            val scripted = ScriptedKeystore(softwareKeystore(path("c/device.key")))
+            assertTrue(testSupportCheckContainerKey(scripted, "vakt-container-2", message).contains("PUBLIC KEY"))
+            // A keystore whose signatures do not verify, or that has no signing keys: Keystore.
+            val forged =
+                object : DeviceKeystore by jca {
+                    override fun signEcdsa(
+                        alias: String,
+                        message: ByteArray,
+                    ): ByteArray = jca.signEcdsa(alias, message + byteArrayOf(1))
+                }
+            assertTrue(assertThrows<FfiError.Keystore> { testSupportCheckContainerKey(forged, "vakt-container-3", message) }.detail.contains("container key check"))
+            assertTrue(assertThrows<FfiError.Keystore> { testSupportCheckContainerKey(AesGcmKeystore(newAesKey()), "k", message) }.detail.contains("signing keys"))
         }
 
         test("a Kotlin Clock drives codes(), read on every call") {

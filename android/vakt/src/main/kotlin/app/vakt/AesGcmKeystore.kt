@@ -23,10 +23,11 @@ import javax.crypto.spec.GCMParameterSpec
  *
  * [keyForWrap] may create the key; [keyForUnwrap] returns null when there is none.
  *
- * Push signing keys: this class holds none — [createSigningKey], [sign] and
- * [deleteSigningKey] throw [KeystoreFailure.Failed] (push enrolment then fails
- * with [VaktException.Keystore]). [AndroidDeviceKeystore] overrides them with
- * RSA keys in the Android Keystore.
+ * Signing keys: this class holds none — [createSigningKey], [sign],
+ * [createEcdsaKey], [signEcdsa] and [deleteSigningKey] throw
+ * [KeystoreFailure.Failed] (push enrolment then fails with
+ * [VaktException.Keystore]). [AndroidDeviceKeystore] overrides them with RSA
+ * (push) and P-384 (privacyIDEA container) keys in the Android Keystore.
  */
 open class AesGcmKeystore(
     private val keyForWrap: () -> SecretKey,
@@ -79,6 +80,10 @@ open class AesGcmKeystore(
     override fun sign(alias: String, message: ByteArray): ByteArray = throw noSigningKeys()
 
     override fun deleteSigningKey(alias: String): Unit = throw noSigningKeys()
+
+    override fun createEcdsaKey(alias: String): ByteArray = throw noSigningKeys()
+
+    override fun signEcdsa(alias: String, message: ByteArray): ByteArray = throw noSigningKeys()
 
     private fun noSigningKeys() = KeystoreFailure.Failed("this keystore cannot hold signing keys")
 

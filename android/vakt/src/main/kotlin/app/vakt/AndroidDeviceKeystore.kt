@@ -9,6 +9,7 @@ import java.security.KeyPairGenerator
 import java.security.KeyStore
 import java.security.ProviderException
 import java.security.Signature
+import java.security.spec.ECGenParameterSpec
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 
@@ -45,6 +46,15 @@ import javax.crypto.SecretKey
  * asks for 3072 bits. They are usable while the phone is locked, so that a
  * background poll can sign; answering is up to the app's UI.
  *
+ * **Container keys** ([createEcdsaKey], [signEcdsa]; privacyIDEA smartphone
+ * containers): P-384 (`secp384r1`) EC key pairs generated inside the Android
+ * Keystore (`PURPOSE_SIGN`, SHA-256 — the server names `SHA256`, not the
+ * curve's usual SHA-384), signing with `SHA256withECDSA` (DER signatures); the
+ * public key is returned as `SubjectPublicKeyInfo`. They share the alias
+ * prefix (one namespace, so [deleteSigningKey] deletes either kind) and the
+ * properties of the push keys: in the TEE (StrongBox holds P-256 only), usable
+ * while the phone is locked.
+ *
  * Compiled against Android API 26 and 35 and run under Robolectric with a
  * stand-in `AndroidKeyStore` provider by scripts/test.d/42-android.sh; the
  * real keystore runs only on a device.
@@ -56,7 +66,10 @@ class AndroidDeviceKeystore(
         /** The alias of the device key in the Android Keystore. */
         const val DEFAULT_ALIAS = "app.vakt.device-key"
 
-        /** Prefix of push signing keys' aliases in the Android Keystore. */
+        /**
+         * Prefix of signing keys' aliases in the Android Keystore: push (RSA)
+         * and container (P-384) keys alike.
+         */
         const val SIGNING_KEY_PREFIX = "app.vakt.push."
 
         private const val PROVIDER = "AndroidKeyStore"
@@ -146,6 +159,34 @@ class AndroidDeviceKeystore(
                 keyStore().getEntry(SIGNING_KEY_PREFIX + alias, null)
                     as? KeyStore.PrivateKeyEntry ?: throw KeystoreFailure.KeyMissing()
             Signature.getInstance("SHA256withRSA").run {
+                initSign(entry.privateKey)
+                update(message)
+                sign()
+            }
+        }
+
+    override fun createEcdsaKey(alias: String): ByteArray =
+        signing {
+            val spec =
+                KeyGenParameterSpec
+                    .Builder(SIGNING_KEY_PREFIX + alias, KeyProperties.PURPOSE_SIGN)
+                    .setAlgorithmParameterSpec(ECGenParameterSpec("secp384r1"))
+                    .setDigests(KeyProperties.DIGEST_SHA256)
+                    .build()
+            val generator = KeyPairGenerator.getInstance(KeyProperties.KEY_ALGORITHM_EC, PROVIDER)
+            generator.initialize(spec)
+            generator.generateKeyPair().public.encoded
+        }
+
+    override fun signEcdsa(alias: String, message: ByteArray): ByteArray =
+        signing {
+            val entry =
+                keyStore().getEntry(SIGNING_KEY_PREFIX + alias, null)
+                    as? KeyStore.PrivateKeyEntry ?: throw KeystoreFailure.KeyMissing()
+            if (entry.privateKey.algorithm != KeyProperties.KEY_ALGORITHM_EC) {
+                throw KeystoreFailure.Failed("the key of this alias is not a P-384 key")
+            }
+            Signature.getInstance("SHA256withECDSA").run {
                 initSign(entry.privateKey)
                 update(message)
                 sign()
