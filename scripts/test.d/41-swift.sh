@@ -57,9 +57,17 @@ grep -q 'link "vakt_ffi"' "$stage/VaktFFIFFI/module.modulemap" || {
 build=$root/$work/build
 link=(-Xlinker -L"$lib_dir" -Xlinker -rpath -Xlinker "$lib_dir")
 swiftpm=(--package-path "$root/ios" --scratch-path "$build" --enable-code-coverage "${link[@]}")
+# A target/ that is a symlink (a worktree whose CARGO_TARGET_DIR lives
+# elsewhere, linked as target/) is mounted at its own path too, so that the
+# link resolves inside the root.
+outside=()
+if [ -L "$root/target" ]; then
+  outside=(--bind "$(readlink -f "$root/target")")
+fi
 in_root() {
   "$swift_chroot" "$swift_root" \
     --bind-ro "$root" \
+    "${outside[@]}" \
     --bind-at "$root/$work" "$root/$work" \
     --bind-at "$root/$stage/VaktFFI" "$root/ios/Sources/VaktFFI" \
     --bind-at "$root/$stage/VaktFFIFFI" "$root/ios/Sources/VaktFFIFFI" \

@@ -133,6 +133,25 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
     case wrongPresenceAnswer
     /// The push server no longer has this login request open.
     case challengeClosed
+    /// The entry is a token of a container whose server does not allow
+    /// deleting its tokens on the phone; nothing was deleted.
+    case deletionNotAllowed(id: Int64, containerId: Int64)
+    /// The container registration code asks a passphrase: show `prompt` and
+    /// register again with the answer.
+    case passphraseRequired(prompt: String)
+    /// The server refused the registration (code expired or used, or wrong
+    /// passphrase): ask for a new code.
+    case registrationRefused
+    /// The container is already registered with this vault.
+    case containerAlreadyRegistered(id: Int64)
+    /// No container with this id.
+    case noSuchContainer(id: Int64)
+    /// The server no longer accepts this vault for the container (moved to
+    /// another phone by a rollover, or unregistered on the server); its
+    /// tokens stay. Offer to scan a new registration code.
+    case containerNotRegisteredHere(id: Int64)
+    /// The server's policy does not allow `action` (`unregister`) on the phone.
+    case notAllowedByServer(action: String)
 
     /// The one place generated errors become `VaktError`s. The switch is
     /// exhaustive, so a new Rust error variant does not compile until mapped.
@@ -189,6 +208,13 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .NotAnOption: self = .notAnOption
         case .WrongPresenceAnswer: self = .wrongPresenceAnswer
         case .ChallengeClosed: self = .challengeClosed
+        case let .DeletionNotAllowed(id, containerId): self = .deletionNotAllowed(id: id, containerId: containerId)
+        case let .PassphraseRequired(prompt): self = .passphraseRequired(prompt: prompt)
+        case .RegistrationRefused: self = .registrationRefused
+        case let .ContainerAlreadyRegistered(id): self = .containerAlreadyRegistered(id: id)
+        case let .NoSuchContainer(id): self = .noSuchContainer(id: id)
+        case let .ContainerNotRegisteredHere(id): self = .containerNotRegisteredHere(id: id)
+        case let .NotAllowedByServer(action): self = .notAllowedByServer(action: action)
         }
     }
 
@@ -269,6 +295,13 @@ public enum VaktError: Error, Equatable, Hashable, LocalizedError, Sendable {
         case .notAnOption: return .NotAnOption
         case .wrongPresenceAnswer: return .WrongPresenceAnswer
         case .challengeClosed: return .ChallengeClosed
+        case let .deletionNotAllowed(id, containerId): return .DeletionNotAllowed(id: id, containerId: containerId)
+        case let .passphraseRequired(prompt): return .PassphraseRequired(prompt: prompt)
+        case .registrationRefused: return .RegistrationRefused
+        case let .containerAlreadyRegistered(id): return .ContainerAlreadyRegistered(id: id)
+        case let .noSuchContainer(id): return .NoSuchContainer(id: id)
+        case let .containerNotRegisteredHere(id): return .ContainerNotRegisteredHere(id: id)
+        case let .notAllowedByServer(action): return .NotAllowedByServer(action: action)
         }
     }
 

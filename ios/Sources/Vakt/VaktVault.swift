@@ -362,7 +362,8 @@ public final class VaktSession: @unchecked Sendable {
         try await call { try $0.rename(id: id, issuer: issuer, accountName: accountName) }
     }
 
-    /// Deletes an account.
+    /// Deletes an account (or push token). Throws `.deletionNotAllowed` for a
+    /// container's token whose server forbids it.
     public func delete(id: Int64) async throws {
         try await call { try $0.delete(id: id) }
     }
@@ -482,7 +483,21 @@ public final class VaktSession: @unchecked Sendable {
         VaktPush(session: self, transport: transport, allowInsecure: allowInsecure)
     }
 
-    /// Runs `body` on the FFI queue with the generated session (for `VaktPush`).
+    /// privacyIDEA smartphone containers through `transport`; see
+    /// `VaktContainers`. `deviceBrand` and `deviceModel` are shown to the
+    /// server's admin. `allowInsecure`: plain http to other machines and
+    /// `ssl_verify=False` (test set-ups only).
+    public func containers(
+        transport: HttpTransport = URLSessionTransport(), allowInsecure: Bool = false,
+        deviceBrand: String? = nil, deviceModel: String? = nil
+    ) -> VaktContainers {
+        VaktContainers(
+            session: self, transport: transport, allowInsecure: allowInsecure,
+            deviceBrand: deviceBrand, deviceModel: deviceModel
+        )
+    }
+
+    /// Runs `body` on the FFI queue with the generated session (for `VaktPush`, `VaktContainers`).
     func run<T>(_ body: @escaping (Session) throws -> T) async throws -> T {
         try await call(body)
     }

@@ -55,6 +55,13 @@ private fun describe(e: VaktException): String =
         is VaktException.UnknownPushToken -> "not our token"
         is VaktException.NeedsReenrolment -> "enrol ${e.tokenId} again"
         is VaktException.ChallengeGone -> "drop it: ${e.message}"
+        is VaktException.DeletionNotAllowed -> "container ${e.containerId} keeps ${e.id}"
+        is VaktException.PassphraseRequired -> "ask: ${e.prompt}"
+        is VaktException.RegistrationRefused -> "scan a new code"
+        is VaktException.ContainerAlreadyRegistered -> "already registered: ${e.id}"
+        is VaktException.NoSuchContainer -> "gone: container ${e.id}"
+        is VaktException.ContainerNotRegisteredHere -> "moved away: ${e.id}"
+        is VaktException.NotAllowedByServer -> "not allowed: ${e.action}"
     }
 
 private suspend fun TestContext.wrapperVault(at: Long = 59): VaktVault.Created =

@@ -192,6 +192,39 @@ sealed class VaktException(message: String, cause: Throwable? = null) : Exceptio
     class ChallengeClosed(message: String, cause: Throwable? = null) :
         ChallengeGone(message, cause)
 
+    /**
+     * Entry [id] is a token of container [containerId], whose server does not
+     * allow deleting its tokens on the phone; nothing was deleted.
+     */
+    class DeletionNotAllowed(val id: Long, val containerId: Long, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
+
+    /** The container registration code asks a passphrase: show [prompt] and register again with the answer. */
+    class PassphraseRequired(val prompt: String, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
+
+    /** The server refused the registration (code expired or used, or wrong passphrase): ask for a new code. */
+    class RegistrationRefused(message: String, cause: Throwable? = null) : VaktException(message, cause)
+
+    /** The container is already registered with this vault as [id]. */
+    class ContainerAlreadyRegistered(val id: Long, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
+
+    /** No container with this [id]. */
+    class NoSuchContainer(val id: Long, message: String, cause: Throwable? = null) : VaktException(message, cause)
+
+    /**
+     * The server no longer accepts this vault for container [id] (moved to
+     * another phone by a rollover, or unregistered on the server); its tokens
+     * stay. Offer to scan a new registration code.
+     */
+    class ContainerNotRegisteredHere(val id: Long, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
+
+    /** The server's policy does not allow [action] (`unregister`) on the phone. */
+    class NotAllowedByServer(val action: String, message: String, cause: Throwable? = null) :
+        VaktException(message, cause)
+
     /** Biometric unlock did not open the vault: ask for the PIN (the subclass says why). */
     sealed class Biometric(message: String, cause: Throwable?) : VaktException(message, cause)
 
@@ -326,6 +359,13 @@ internal fun FfiException.toVakt(): VaktException {
         is FfiException.NotAnOption -> VaktException.NotAnOption(text, this)
         is FfiException.WrongPresenceAnswer -> VaktException.WrongPresenceAnswer(text, this)
         is FfiException.ChallengeClosed -> VaktException.ChallengeClosed(text, this)
+        is FfiException.DeletionNotAllowed -> VaktException.DeletionNotAllowed(id, containerId, text, this)
+        is FfiException.PassphraseRequired -> VaktException.PassphraseRequired(prompt, text, this)
+        is FfiException.RegistrationRefused -> VaktException.RegistrationRefused(text, this)
+        is FfiException.ContainerAlreadyRegistered -> VaktException.ContainerAlreadyRegistered(id, text, this)
+        is FfiException.NoSuchContainer -> VaktException.NoSuchContainer(id, text, this)
+        is FfiException.ContainerNotRegisteredHere -> VaktException.ContainerNotRegisteredHere(id, text, this)
+        is FfiException.NotAllowedByServer -> VaktException.NotAllowedByServer(action, text, this)
     }
 }
 

@@ -257,7 +257,10 @@ class VaktSession internal constructor(
     suspend fun rename(id: Long, accountName: String, issuer: String? = null): Unit =
         call { it.rename(id, issuer, accountName) }
 
-    /** Deletes account [id], or push token [id] (its login requests and signing key too). */
+    /**
+     * Deletes account [id], or push token [id] (its login requests and signing key too).
+     * Throws [VaktException.DeletionNotAllowed] for a container's token whose server forbids it.
+     */
     suspend fun delete(id: Long): Unit = call { it.delete(id) }
 
     /** Puts the accounts in this order ([ids] lists every account once). */
@@ -351,6 +354,19 @@ class VaktSession internal constructor(
      */
     fun push(transport: HttpTransport = UrlConnectionTransport(), allowInsecure: Boolean = false): VaktPush =
         VaktPush(this, transport, allowInsecure)
+
+    /**
+     * privacyIDEA smartphone containers through [transport]; see
+     * [VaktContainers]. [deviceBrand] and [deviceModel] (e.g. `Build.MANUFACTURER`,
+     * `Build.MODEL`) are shown to the server's admin. [allowInsecure]: plain http
+     * to other machines and `ssl_verify=False` (test set-ups only).
+     */
+    fun containers(
+        transport: HttpTransport = UrlConnectionTransport(),
+        allowInsecure: Boolean = false,
+        deviceBrand: String? = null,
+        deviceModel: String? = null,
+    ): VaktContainers = VaktContainers(this, transport, allowInsecure, deviceBrand, deviceModel)
 
     /** Whether the session is locked (closed here, or locked in Rust). */
     val isLocked: Boolean get() = closed.get() || session.isLocked()
