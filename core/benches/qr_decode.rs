@@ -131,24 +131,31 @@ fn main() {
     let mut out =
         out_path.map(|p| std::io::BufWriter::new(std::fs::File::create(p).expect("create --out")));
 
-    let decode_luma =
-        |luma: &[u8], w: u32, h: u32, frame_mode: bool| -> Result<Vec<SecretString>, QrError> {
-            let frame = LumaFrame {
-                data: luma,
-                width: w,
-                height: h,
-                stride: w,
-            };
-            match mode.as_str() {
-                "api" if frame_mode => qr::decode_frame(&frame),
-                "api" | "thorough" => qr::decode_frame_with(&frame, Effort::Thorough),
-                "camera" => qr::decode_frame_with(&frame, Effort::Camera),
-                m => {
-                    let plan = m.strip_prefix("plan:").expect("a known --mode");
-                    qr::decode_frame_with_plan(&frame, plan).expect("valid plan notation")
-                }
+    // the texts found and the counted work (work units) of the decode
+    let decode_luma = |luma: &[u8],
+                       w: u32,
+                       h: u32,
+                       frame_mode: bool|
+     -> Result<(Vec<SecretString>, u64), QrError> {
+        let frame = LumaFrame {
+            data: luma,
+            width: w,
+            height: h,
+            stride: w,
+        };
+        let report = match mode.as_str() {
+            "api" if frame_mode => qr::decode_frame_report(&frame, Effort::Camera, None),
+            "api" | "thorough" => qr::decode_frame_report(&frame, Effort::Thorough, None),
+            "camera" => qr::decode_frame_report(&frame, Effort::Camera, None),
+            m => {
+                let plan = m.strip_prefix("plan:").expect("a known --mode");
+                qr::decode_frame_report(&frame, Effort::Camera, Some(plan))
             }
         };
+        report
+            .expect("valid plan notation")
+            .map(|r| (r.texts, r.work))
+    };
 
     // warm up (page in the code, first allocations)
     if let Some(e) = entries.first() {
@@ -160,12 +167,15 @@ fn main() {
     let mut order: Vec<String> = Vec::new();
     let mut frame_ms: Vec<f64> = Vec::new();
     let mut frame_cpu: Vec<f64> = Vec::new();
+    // counted work per frame, in M units (≈ ms of CPU on the calibration machine)
+    let mut frame_work: Vec<f64> = Vec::new();
     let mut all = Tally::default();
     for e in &entries {
         let bytes = std::fs::read(&e.path).expect("read image");
         let (result, ms, cpu_ms) = if mode == "api" && !e.frame {
             let (t, c) = (Instant::now(), thread_cpu_ms());
-            let r = catch_unwind(AssertUnwindSafe(|| qr::decode_image(&bytes)));
+            let r = catch_unwind(AssertUnwindSafe(|| qr::decode_image(&bytes)))
+                .map(|r| r.map(|texts| (texts, 0)));
             (r, t.elapsed().as_secs_f64() * 1e3, thread_cpu_ms() - c)
         } else {
             let (luma, w, h) = luma_of(&bytes);
@@ -186,9 +196,14 @@ fn main() {
             }
             (first, ms, cpu)
         };
+        let work = match &result {
+            Ok(Ok((_, work))) => *work,
+            _ => 0,
+        };
         if e.frame {
             frame_ms.push(ms);
             frame_cpu.push(cpu_ms);
+            frame_work.push(work as f64 / 1e6);
         }
         if !order.contains(&e.category) {
             order.push(e.category.clone());
@@ -199,7 +214,7 @@ fn main() {
             Ok(Err(QrError::DecoderFailed)) => (Vec::new(), true, None),
             Ok(Err(err)) => (Vec::new(), false, Some(err.to_string())),
             // EXPOSE: the benchmark compares decoded texts with the expected ones.
-            Ok(Ok(found)) => (
+            Ok(Ok((found, _))) => (
                 found
                     .iter()
                     .map(|t| t.expose().to_owned())
@@ -224,7 +239,7 @@ fn main() {
             t.errors += usize::from(error.is_some());
         }
         if let Some(out) = out.as_mut() {
-            let line = serde_json::json!({"path": e.path, "texts": texts, "ms": ms, "cpu_ms": cpu_ms, "panic": panicked, "error": error});
+            let line = serde_json::json!({"path": e.path, "texts": texts, "ms": ms, "cpu_ms": cpu_ms, "work": work, "panic": panicked, "error": error});
             writeln!(out, "{line}").expect("write --out");
         }
     }
@@ -249,11 +264,15 @@ fn main() {
         row(c, &tallies[c]);
     }
     row("ALL", &all);
-    for (what, mut xs) in [("wall", frame_ms), ("cpu", frame_cpu)] {
+    for (what, mut xs) in [
+        ("wall ms", frame_ms),
+        ("cpu ms", frame_cpu),
+        ("work, M units", frame_work),
+    ] {
         xs.sort_by(f64::total_cmp);
         if let Some(max) = xs.last() {
             println!(
-                "720p frames ({what}): {} timed, median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+                "720p frames ({what}): {} timed, median {:.2}, p95 {:.2}, max {:.2}",
                 xs.len(),
                 percentile(&xs, 50.0),
                 percentile(&xs, 95.0),

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import segno
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 ISSUERS = [
     "GitHub", "Google", "Microsoft", "Amazon Web Services", "Dropbox", "Proton",
@@ -429,6 +429,257 @@ def cat_multi(rng, nrng):
     return texts, page
 
 
+# ---------------------------------------------------------------- realistic empty frames
+
+def fractal(nrng: np.random.Generator, w: int, h: int, octaves=5, base=4, falloff=0.55) -> np.ndarray:
+    """Smooth 1/f-like noise in [-1, 1] (upsampled random grids, octave by octave)."""
+    out = np.zeros((h, w), np.float32)
+    amp, total = 1.0, 0.0
+    for o in range(octaves):
+        gw, gh = base * 2 ** o + 1, max(2, int(base * 2 ** o * h / w) + 1)
+        grid = nrng.uniform(-1, 1, (gh, gw)).astype(np.float32)
+        layer = Image.fromarray(grid, "F").resize((w, h), Image.BICUBIC)
+        out += amp * np.asarray(layer, np.float32)
+        total += amp
+        amp *= falloff
+    return out / total
+
+
+def gray(a: np.ndarray) -> Image.Image:
+    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "L")
+
+
+def font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType: the fixed bitmap font
+        return ImageFont.load_default()
+
+
+WORDS = ("the of and to in is you that it he was for on are as with his they at be this "
+         "from have or by one had not but what all were when we there can an your which "
+         "their said if do will each about how up out them then she many some so these "
+         "would other into has more her two like him see time could no make than first "
+         "account security code password login settings device backup").split()
+
+
+def words(nrng: np.random.Generator, n: int) -> str:
+    return " ".join(WORDS[int(i)] for i in nrng.integers(0, len(WORDS), n))
+
+
+def scene_desk(nrng, w, h):
+    """A wooden desk seen from above: grain, a mug, a pen, a sheet of paper, shadows."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    ang = nrng.uniform(0, math.pi)
+    u = xx * math.cos(ang) + yy * math.sin(ang)
+    warp = fractal(nrng, w, h, 4, 3) * nrng.uniform(20, 60)
+    grain = np.sin((u + warp) * nrng.uniform(0.05, 0.2))
+    tone = nrng.uniform(70, 170)
+    a = tone + grain * nrng.uniform(8, 25) + fractal(nrng, w, h, 6, 8) * 15
+    img = gray(a)
+    d = ImageDraw.Draw(img)
+    for _ in range(int(nrng.integers(0, 3))):  # a sheet of paper with a few lines
+        x, y = nrng.uniform(-200, w - 100), nrng.uniform(-200, h - 100)
+        pw, ph = nrng.uniform(200, 500), nrng.uniform(250, 600)
+        d.rectangle([x, y, x + pw, y + ph], fill=int(nrng.integers(200, 245)))
+        f = font(int(nrng.integers(9, 18)))
+        for k in range(int(ph // 30)):
+            d.text((x + 15, y + 15 + 25 * k), words(nrng, 8), fill=int(nrng.integers(20, 90)), font=f)
+    for _ in range(int(nrng.integers(0, 3))):  # a mug or a coaster
+        r = nrng.uniform(40, 110)
+        x, y = nrng.uniform(0, w), nrng.uniform(0, h)
+        d.ellipse([x - r * 1.1, y - r * 1.1, x + r * 1.1, y + r * 1.1], fill=int(nrng.integers(20, 80)))
+        d.ellipse([x - r, y - r, x + r, y + r], fill=int(nrng.integers(120, 240)))
+        d.ellipse([x - r * 0.8, y - r * 0.8, x + r * 0.8, y + r * 0.8], fill=int(nrng.integers(30, 120)))
+    for _ in range(int(nrng.integers(0, 4))):  # pens, cables
+        x0, y0 = nrng.uniform(0, w), nrng.uniform(0, h)
+        x1, y1 = x0 + nrng.uniform(-300, 300), y0 + nrng.uniform(-300, 300)
+        d.line([x0, y0, x1, y1], fill=int(nrng.integers(0, 255)), width=int(nrng.integers(4, 14)))
+    return img
+
+
+def scene_screen(nrng, w, h):
+    """A monitor or laptop screen: windows, text lines, icons, thumbnails, a bezel, moiré."""
+    dark = nrng.random() < 0.35
+    bgv = int(nrng.integers(20, 50)) if dark else int(nrng.integers(215, 250))
+    fg = (200, 240) if dark else (10, 80)
+    img = Image.new("L", (w, h), bgv)
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 0, w, int(nrng.integers(25, 50))], fill=int(nrng.integers(30, 200)))
+    for _ in range(int(nrng.integers(1, 4))):  # windows
+        x, y = nrng.uniform(0, w * 0.6), nrng.uniform(40, h * 0.5)
+        ww, wh = nrng.uniform(300, 800), nrng.uniform(200, 500)
+        d.rectangle([x, y, x + ww, y + wh], fill=int(nrng.integers(180, 255)) if not dark else int(nrng.integers(30, 70)),
+                    outline=int(nrng.integers(80, 160)))
+        d.rectangle([x, y, x + ww, y + 28], fill=int(nrng.integers(100, 220)))
+        f = font(int(nrng.integers(11, 22)))
+        for k in range(int((wh - 40) // 26)):
+            d.text((x + 12, y + 40 + 26 * k), words(nrng, int(nrng.integers(3, 12))), fill=int(nrng.integers(*fg)), font=f)
+    for _ in range(int(nrng.integers(2, 12))):  # icons and buttons
+        x, y = nrng.uniform(0, w - 60), nrng.uniform(0, h - 60)
+        s = nrng.uniform(24, 64)
+        d.rounded_rectangle([x, y, x + s, y + s], radius=s / 5, fill=int(nrng.integers(0, 256)))
+    for _ in range(int(nrng.integers(0, 3))):  # photo thumbnails
+        x, y = int(nrng.uniform(0, w - 240)), int(nrng.uniform(0, h - 180))
+        tw, th = int(nrng.uniform(120, 240)), int(nrng.uniform(90, 180))
+        img.paste(gray(128 + 90 * fractal(nrng, tw, th, 5, 2)), (x, y))
+    a = np.asarray(img, np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = a + nrng.uniform(2, 8) * np.sin(xx * nrng.uniform(0.3, 1.2) + yy * nrng.uniform(-0.3, 0.3))  # moiré
+    img = gray(a)
+    # the bezel and the desk around it: the screen fills most of the frame, slightly tilted
+    outer = Image.fromarray(np.full((h, w), nrng.uniform(10, 60), np.float32).astype(np.uint8), "L")
+    m = nrng.uniform(30, 140)
+    quad = [(m + nrng.uniform(-30, 30), m + nrng.uniform(-30, 30)), (w - m + nrng.uniform(-30, 30), m + nrng.uniform(-30, 30)),
+            (w - m + nrng.uniform(-30, 30), h - m + nrng.uniform(-30, 30)), (m + nrng.uniform(-30, 30), h - m + nrng.uniform(-30, 30))]
+    return warp_onto(outer, img, quad)
+
+
+def scene_face(nrng, w, h):
+    """A face in front of the camera (a scanner raised too early): smooth shading, hair, a blurred room."""
+    room = gray(120 + 70 * fractal(nrng, w, h, 4, 3)).filter(ImageFilter.GaussianBlur(nrng.uniform(4, 12)))
+    d = ImageDraw.Draw(room)
+    cx, cy = nrng.uniform(w * 0.3, w * 0.7), nrng.uniform(h * 0.4, h * 0.65)
+    fw, fh = nrng.uniform(180, 320), nrng.uniform(240, 400)
+    hair = int(nrng.integers(10, 120))
+    d.ellipse([cx - fw * 1.15, cy - fh * 1.2, cx + fw * 1.15, cy + fh * 0.6], fill=hair)  # hair
+    d.rectangle([cx - fw * 1.6, min(h - 1, cy + fh * 0.8), cx + fw * 1.6, h], fill=int(nrng.integers(20, 230)))  # shoulders
+    d.rectangle([cx - fw * 0.35, cy + fh * 0.5, cx + fw * 0.35, max(cy + fh * 0.5, cy + fh)], fill=int(nrng.integers(110, 200)))  # neck
+    img = room
+    skin = nrng.uniform(110, 210)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = ((xx - cx) / fw) ** 2 + ((yy - cy) / fh) ** 2
+    shade = skin * (1.0 - 0.25 * np.clip(r, 0, 1) - 0.15 * (xx - cx) / fw)
+    a = np.asarray(img, np.float32)
+    a = np.where(r < 1, shade, a)
+    img = gray(a)
+    d = ImageDraw.Draw(img)
+    for sx in (-1, 1):  # eyes, brows
+        ex, ey = cx + sx * fw * 0.38, cy - fh * 0.15
+        d.ellipse([ex - fw * 0.16, ey - fh * 0.05, ex + fw * 0.16, ey + fh * 0.05], fill=int(nrng.integers(180, 240)))
+        d.ellipse([ex - fw * 0.07, ey - fh * 0.05, ex + fw * 0.07, ey + fh * 0.05], fill=int(nrng.integers(10, 60)))
+        d.line([ex - fw * 0.2, ey - fh * 0.15, ex + fw * 0.2, ey - fh * 0.17], fill=hair, width=int(fh * 0.03) + 1)
+    d.arc([cx - fw * 0.3, cy + fh * 0.2, cx + fw * 0.3, cy + fh * 0.5], 20, 160, fill=int(skin * 0.5), width=int(fh * 0.025) + 1)
+    if nrng.random() < 0.4:  # glasses
+        for sx in (-1, 1):
+            ex, ey = cx + sx * fw * 0.38, cy - fh * 0.15
+            d.rectangle([ex - fw * 0.25, ey - fh * 0.11, ex + fw * 0.25, ey + fh * 0.11], outline=int(nrng.integers(0, 60)), width=5)
+    return img.filter(ImageFilter.GaussianBlur(nrng.uniform(1.0, 2.5)))
+
+
+def scene_keyboard(nrng, w, h):
+    """A keyboard seen at an angle: rows of keys with letters, gaps, shadows."""
+    base = int(nrng.integers(15, 70))
+    key = int(nrng.integers(130, 230)) if nrng.random() < 0.4 else int(nrng.integers(30, 80))
+    label = 240 - key // 2 if key < 100 else int(nrng.integers(0, 60))
+    bw, bh = int(w * 1.4), int(h * 1.4)
+    img = Image.new("L", (bw, bh), base)
+    d = ImageDraw.Draw(img)
+    pitch = nrng.uniform(60, 110)
+    f = font(int(pitch * 0.3))
+    letters = "QWERTYUIOPASDFGHJKLZXCVBNM1234567890"
+    for row in range(int(bh / pitch) + 1):
+        off = (row % 4) * pitch * 0.25
+        for col in range(int(bw / pitch) + 1):
+            x, y = col * pitch + off, row * pitch
+            d.rounded_rectangle([x + 5, y + 8, x + pitch - 3, y + pitch], radius=pitch / 8, fill=max(0, base - 10))  # shadow
+            d.rounded_rectangle([x + 3, y + 3, x + pitch - 5, y + pitch - 6], radius=pitch / 8, fill=key)
+            d.text((x + pitch * 0.25, y + pitch * 0.2), letters[int(nrng.integers(0, len(letters)))], fill=label, font=f)
+    img = img.rotate(nrng.uniform(-25, 25), Image.BICUBIC, fillcolor=base)
+    x0, y0 = int(nrng.integers(0, bw - w)), int(nrng.integers(0, bh - h))
+    img = img.crop((x0, y0, x0 + w, y0 + h))
+    # perspective: the far rows smaller
+    t = nrng.uniform(0.05, 0.25)
+    quad = [(-w * t, 0), (w * (1 + t), 0), (w, h), (0, h)]
+    outer = Image.new("L", (w, h), base)
+    return warp_onto(outer, img, [(x, y) for x, y in quad])
+
+
+def scene_page(nrng, w, h):
+    """A printed page or a book: paragraphs of text, a heading, a table, seen at a slight angle."""
+    pw, ph = int(w * 1.2), int(h * 1.2)
+    paper = gray(nrng.uniform(200, 245) + 4 * fractal(nrng, pw, ph, 6, 8))
+    d = ImageDraw.Draw(paper)
+    size = int(nrng.integers(12, 30))
+    f, fh = font(size), font(int(size * 1.6))
+    y = nrng.uniform(10, 60)
+    d.text((40, y), words(nrng, 4).title(), fill=int(nrng.integers(0, 50)), font=fh)
+    y += size * 2.5
+    while y < ph - size:
+        if nrng.random() < 0.1:  # a small table
+            rows, cols = int(nrng.integers(2, 6)), int(nrng.integers(2, 5))
+            cw = (pw - 80) / cols
+            for r_ in range(rows + 1):
+                d.line([40, y + r_ * size * 1.6, pw - 40, y + r_ * size * 1.6], fill=60, width=2)
+            for c_ in range(cols + 1):
+                d.line([40 + c_ * cw, y, 40 + c_ * cw, y + rows * size * 1.6], fill=60, width=2)
+            y += rows * size * 1.6 + size
+            continue
+        for _ in range(int(nrng.integers(2, 8))):
+            d.text((40, y), words(nrng, int(pw / (size * 3.2))), fill=int(nrng.integers(0, 60)), font=f)
+            y += size * 1.4
+        y += size
+    outer = gray(np.full((h, w), nrng.uniform(30, 120), np.float32))
+    quad = [(nrng.uniform(-150, 40), nrng.uniform(-150, 40)), (w + nrng.uniform(-40, 150), nrng.uniform(-150, 40)),
+            (w + nrng.uniform(-40, 150), h + nrng.uniform(-40, 150)), (nrng.uniform(-150, 40), h + nrng.uniform(-40, 150))]
+    return warp_onto(outer, paper, quad)
+
+
+def scene_texture(nrng, w, h):
+    """Fabric, carpet, a wall or a floor: fine, anisotropic texture and a soft shadow."""
+    a = 128 + 60 * fractal(nrng, w, h, 7, 6, nrng.uniform(0.5, 0.8))
+    if nrng.random() < 0.5:  # woven: two crossing fine sinusoids
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        p = nrng.uniform(3, 9)
+        a += 15 * np.sin(xx * 2 * math.pi / p) * np.sin(yy * 2 * math.pi / p)
+    else:  # speckle (carpet, concrete)
+        a += nrng.normal(0, nrng.uniform(8, 25), (h, w))
+    img = gray(a).filter(ImageFilter.GaussianBlur(nrng.uniform(0.5, 1.5)))
+    return img
+
+
+SCENES = [scene_desk, scene_screen, scene_face, scene_keyboard, scene_page, scene_texture]
+
+
+def cat_scene(rng, nrng):
+    """A realistic 1280x720 camera frame without a code: what a scanner sees before the
+    code is in view (a desk, a screen, a face, a keyboard, a page, fabric), through a
+    camera: uneven light, defocus, sensor noise (timing only)."""
+    w, h = 1280, 720
+    img = SCENES[int(rng.randrange(len(SCENES)))](nrng, w, h)
+    img = lighting(img, nrng, nrng.uniform(0.1, 0.45))
+    img = img.filter(ImageFilter.GaussianBlur(nrng.uniform(0.4, 1.6)))
+    return [], add_noise(img, nrng, nrng.uniform(2, 8))
+
+
+def cat_camera_long(rng, nrng):
+    """A 1280x720 camera frame of another phone's screen showing an export
+    (otpauth-migration) code: a dense code, bright on a dark bezel, tilted, a bit blurred."""
+    text = migration(rng, int(rng.choice([3, 5, 8, 10])))
+    m = code_matrix(text, rng.choice(["L", "M", "M"]))
+    w, h = 1280, 720
+    bg = background(nrng, w, h)
+    light = int(nrng.integers(190, 256))
+    code = on_canvas(render(m, 8, dark=int(nrng.integers(0, 50)), light=light), nrng, light=light)
+    bezel = int(nrng.integers(0, 40))
+    framed = Image.new("L", (code.width + 80, code.height + 240), bezel)
+    framed.paste(code, (40, 120))
+    s = nrng.uniform(330, 560)
+    sx, sy = s * framed.width / framed.height, s
+    cx, cy = nrng.uniform(sx / 2 + 10, w - sx / 2 - 10), h / 2 + nrng.uniform(-10, 10)
+    ang = nrng.uniform(-0.4, 0.4)
+    ca, sa = math.cos(ang), math.sin(ang)
+    jit = s * 0.06
+    corners = [(-1, -1), (1, -1), (1, 1), (-1, 1)]
+    quad = [(cx + (x * sx * ca - y * sy * sa) / 2 + nrng.uniform(-jit, jit),
+             cy + (x * sx * sa + y * sy * ca) / 2 + nrng.uniform(-jit, jit)) for x, y in corners]
+    img = warp_onto(bg, framed, quad)
+    img = lighting(img, nrng, nrng.uniform(0.1, 0.4))
+    img = img.filter(ImageFilter.GaussianBlur(nrng.uniform(0.4, 1.2)))
+    img = add_noise(img, nrng, nrng.uniform(2, 6))
+    return [text], img
+
+
 CATEGORIES = {
     "clean": (cat_clean, 40),
     "small_modules": (cat_small, 40),
@@ -444,7 +695,13 @@ CATEGORIES = {
     "long_payload": (cat_long, 40),
     "multi": (cat_multi, 20),
     "nocode_720p": (cat_nocode, 40),
+    # appended (a category's images depend on its index: the ones above stay as they were)
+    "nocode_scene_720p": (cat_scene, 60),
+    "camera_long_720p": (cat_camera_long, 30),
 }
+
+# The 1280x720 camera frames (timed; decode_frame for ours).
+FRAMES = {"camera_720p", "nocode_720p", "nocode_scene_720p", "camera_long_720p"}
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"}
 
@@ -476,6 +733,7 @@ def main() -> int:
     ap.add_argument("--real", action="append", default=[], help="CATEGORY=DIR of real photos with NAME.txt")
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the per-category counts")
+    ap.add_argument("--only", action="append", default=[], help="generate only this category (repeatable; for a look)")
     args = ap.parse_args()
     out: Path = args.out
     entries = []
@@ -483,6 +741,8 @@ def main() -> int:
         cat, _, d = spec.partition("=")
         entries.extend(real_entries(Path(d), cat))
     for ci, (cat, (fn, count)) in enumerate(CATEGORIES.items()):
+        if args.only and cat not in args.only:
+            continue
         cdir = out / "synthetic" / cat
         cdir.mkdir(parents=True, exist_ok=True)
         for i in range(max(1, int(round(count * args.scale)))):
@@ -500,7 +760,7 @@ def main() -> int:
                 "path": str(path.resolve()),
                 "category": cat,
                 "expected": texts,
-                "frame": cat in ("camera_720p", "nocode_720p"),
+                "frame": cat in FRAMES,
             })
     with open(out / "manifest.jsonl", "w") as f:
         for e in entries:

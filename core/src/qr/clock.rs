@@ -55,6 +55,31 @@ impl Budget {
     }
 }
 
+/// The frame size the budgets are set for (a 1280 × 720 camera preview).
+pub(crate) const BUDGET_PIXELS: u64 = 1280 * 720;
+
+impl Budget {
+    /// The budget for a frame of `pixels`: larger frames than
+    /// [`BUDGET_PIXELS`] get proportionally more work and wall time (the
+    /// passes cost per pixel: a 1080p preview must still afford the first
+    /// pass), smaller ones the budget as it is.
+    pub(crate) fn for_pixels(self, pixels: usize) -> Self {
+        let pixels = u64::try_from(pixels).unwrap_or(u64::MAX);
+        if pixels <= BUDGET_PIXELS {
+            return self;
+        }
+        let scale = |v: u64| {
+            u64::try_from(u128::from(v) * u128::from(pixels) / u128::from(BUDGET_PIXELS))
+                .unwrap_or(u64::MAX)
+        };
+        let wall_ns = u64::try_from(self.wall.as_nanos()).unwrap_or(u64::MAX);
+        Self {
+            work: scale(self.work),
+            wall: Duration::from_nanos(scale(wall_ns)),
+        }
+    }
+}
+
 /// The real clock: `Instant`.
 pub(crate) struct FrameClock {
     start: Instant,
@@ -86,6 +111,22 @@ mod tests {
         assert_eq!(b.wall, Duration::from_millis(48));
         assert_eq!(Budget::of_ms(0.5).unwrap().work, UNITS_PER_MS / 2);
         assert!(Budget::of_ms(-1.0).is_none());
+    }
+
+    #[test]
+    fn larger_frames_than_720p_get_a_proportional_budget() {
+        let b = Budget::of_ms(6.0).unwrap();
+        assert_eq!(b.for_pixels(640 * 480), b);
+        assert_eq!(b.for_pixels(1280 * 720), b);
+        let hd = b.for_pixels(1920 * 1080);
+        assert_eq!(hd.work, 6 * UNITS_PER_MS * 9 / 4);
+        assert_eq!(hd.wall, b.wall * 9 / 4);
+        let huge = Budget {
+            work: u64::MAX,
+            wall: Duration::MAX,
+        }
+        .for_pixels(usize::MAX);
+        assert_eq!(huge.work, u64::MAX);
     }
 
     #[test]

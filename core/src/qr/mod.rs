@@ -32,6 +32,9 @@ mod work;
 pub use frame::MAX_IMAGE_BYTES;
 pub use frame::{LumaFrame, MAX_PIXELS, QrError};
 pub use plan::{FRAME_WALL_CEILING, FRAME_WORK_BUDGET};
-pub use read::{Effort, decode_frame, decode_frame_with, decode_frame_with_plan};
+pub use read::{
+    Effort, PlanReport, decode_frame, decode_frame_report, decode_frame_with,
+    decode_frame_with_plan,
+};
 #[cfg(feature = "image-files")]
 pub use read::{decode_image, decode_image_with};

@@ -5,7 +5,7 @@
 
 use super::clock::Budget;
 use super::passes::{Binarize, Pass, Polarity, Variant, pass, rule};
-use super::plan::{Plan, Step};
+use super::plan::{Evidence, Plan, Step};
 
 /// The passes a region step runs when the notation does not say (`r`).
 const REGION_PASSES: &str = "l, lx, g, lu, gb";
@@ -20,11 +20,16 @@ impl Plan {
     /// (`r:P;P;…` also sets the passes it runs on each region). `@N` sets a
     /// work budget of N million units (≈ N ms of CPU on the calibration
     /// machine, `work.rs`; with a wall-clock ceiling of 4 × N ms), `+` makes
-    /// the plan exhaustive, `=` makes it settle.
+    /// the plan exhaustive, `=` makes it settle. `s:P;P;…` sets the passes a
+    /// region step runs around lone finder patterns (default: the region
+    /// passes). `?` stops the plan unless an earlier pass saw a finder
+    /// pattern, `?N` unless one saw N patterns or a triple, `?t` unless one
+    /// saw a triple; `@N!` is a budget without the wall-clock ceiling.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let mut plan = Plan {
             steps: Vec::new(),
             region_passes: Vec::new(),
+            spot_passes: Vec::new(),
             budget: None,
             exhaustive: false,
             settle: false,
@@ -34,9 +39,38 @@ impl Plan {
             .map(str::trim)
             .map(parse_pass)
             .collect::<Option<Vec<_>>>()?;
+        let mut spots = None;
         for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             if let Some(ms) = token.strip_prefix('@') {
-                plan.budget = Some(Budget::of_ms(ms.parse().ok()?)?);
+                // `!`: counted work only, no wall-clock ceiling (for profiling
+                // under valgrind, where everything runs ~50× slower)
+                let (ms, no_ceiling) = match ms.strip_suffix('!') {
+                    Some(ms) => (ms, true),
+                    None => (ms, false),
+                };
+                let mut budget = Budget::of_ms(ms.parse().ok()?)?;
+                if no_ceiling {
+                    budget.wall = std::time::Duration::MAX;
+                }
+                plan.budget = Some(budget);
+                continue;
+            }
+            if let Some(gate) = token.strip_prefix('?') {
+                plan.steps.push(Step::Gate(match gate {
+                    "" => Evidence::Pattern,
+                    "t" => Evidence::Triple,
+                    n => Evidence::Patterns(n.parse().ok()?),
+                }));
+                continue;
+            }
+            if let Some(passes) = token.strip_prefix("s:") {
+                spots = Some(
+                    passes
+                        .split(';')
+                        .map(str::trim)
+                        .map(parse_pass)
+                        .collect::<Option<Vec<_>>>()?,
+                );
                 continue;
             }
             if token == "+" {
@@ -62,6 +96,7 @@ impl Plan {
             }
             plan.steps.push(Step::Pass(parse_pass(token)?));
         }
+        plan.spot_passes = spots.unwrap_or_else(|| plan.region_passes.clone());
         Some(plan)
     }
 }
@@ -113,7 +148,7 @@ mod tests {
 
     #[test]
     fn the_typed_plans_are_what_their_notation_says() {
-        let camera = "@13.5, l2, r:l;lx;lu, g2, r, g, r, l2x, r, l2i, g2i, r";
+        let camera = "@6, lf, l2fi, ?2, l2x, ?t, r:lx;lu, g, r";
         assert_eq!(Plan::parse(camera), Some(camera_plan()));
         let thorough = "=, l3b, l2b, r:l;lx;g;lu;ln;gb, lb, r, gb, r, g2b, r, lnb, lsb, lxb, lub, \
                         pb, g3b, gsb, r";

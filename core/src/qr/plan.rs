@@ -13,8 +13,12 @@ use super::passes::{Binarize, Pass, Polarity, Variant, pass, rule};
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Plan {
     pub steps: Vec<Step>,
-    /// The passes a [`Step::Regions`] runs on each region.
+    /// The passes a [`Step::Regions`] runs on each region around a triple of
+    /// finder patterns.
     pub region_passes: Vec<Pass>,
+    /// The passes a [`Step::Regions`] runs on each region around a lone
+    /// finder pattern.
+    pub spot_passes: Vec<Pass>,
     /// No pass starts whose cost would take the frame's work past this budget
     /// (nor once its wall-clock ceiling has passed).
     pub budget: Option<Budget>,
@@ -33,15 +37,31 @@ pub(crate) enum Step {
     /// Retry the regions where earlier passes saw finder patterns that did
     /// not decode, on full-resolution crops, with the region passes.
     Regions,
+    /// Stop here unless an earlier whole-image pass saw this evidence of a code.
+    Gate(Evidence),
 }
 
-/// Work budget of one camera frame, in work units (`work.rs`): on the
-/// calibration machine about 12 ms of one core.
-pub const FRAME_WORK_BUDGET: u64 = 13_500_000;
+/// What a [`Step::Gate`] asks of the passes before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Evidence {
+    /// At least one finder pattern.
+    Pattern,
+    /// At least this many finder patterns, or one triple that did not decode.
+    Patterns(usize),
+    /// A triple of finder patterns that did not decode.
+    Triple,
+}
+
+/// Work budget of one 1280 × 720 camera frame (larger frames get
+/// proportionally more), in work units (`work.rs`): on the
+/// calibration machine about 6 ms of one core. Only frames with evidence of
+/// a code (finder patterns) get near it; the others stop at the plan's first
+/// gate (docs/qr-decoding.md).
+pub const FRAME_WORK_BUDGET: u64 = 6_000_000;
 
 /// Wall-clock ceiling of one camera frame: a latency safety net that stops a
-/// frame only when its thread was starved (4 × the budget's 13.5 ms).
-pub const FRAME_WALL_CEILING: Duration = Duration::from_millis(54);
+/// frame only when its thread was starved (4 × the budget's 6 ms).
+pub const FRAME_WALL_CEILING: Duration = Duration::from_millis(24);
 
 /// Our local binarizer with the usual minimum contrast.
 const LOCAL: Binarize = Binarize::Local(rule(24, false));
@@ -59,37 +79,43 @@ const fn whole(variant: Variant, binarize: Binarize, polarity: Polarity) -> Step
     Step::Pass(pass(variant, binarize, polarity))
 }
 
-/// The camera plan (notation `@13.5, l2, r:l;lx;lu, g2, r, g, r, l2x, r,
-/// l2i, g2i, r`): a half-resolution pass first (most frames end there), then
-/// the regions where it saw finder patterns retried at full resolution, then
-/// global-threshold passes (half, then full resolution) and a sharpened
-/// half-resolution pass, each followed by its regions, inverted codes last;
-/// no pass starts that would take the frame past [`FRAME_WORK_BUDGET`], nor
-/// after [`FRAME_WALL_CEILING`].
+/// The camera plan (notation `@6, lf, l2fi, ?2, l2x, ?t, r:lx;lu, g, r`): a
+/// full-resolution pass with the sparse finder scan first (it alone reads
+/// nearly every code a frame holds) and a cheap half-resolution look for
+/// inverted codes; then a frame
+/// goes on only on evidence of a code: with at least two finder patterns (or a
+/// triple) in one pass, a sharpened half-resolution pass; with a triple that
+/// did not decode, its regions retried at full resolution, a global-threshold
+/// pass and its regions. No pass starts that would take the frame past
+/// [`FRAME_WORK_BUDGET`], nor after [`FRAME_WALL_CEILING`]. Most frames
+/// without a code stop after the first two passes.
 const CAMERA_STEPS: &[Step] = &[
-    whole(Down2, LOCAL, Normal),
-    Step::Regions,
-    whole(Down2, GLOBAL, Normal),
-    Step::Regions,
-    whole(Original, GLOBAL, Normal),
-    Step::Regions,
+    Step::Pass(Pass {
+        ops: [Original, Original],
+        binarize: LOCAL,
+        polarity: Normal,
+        try_harder: false,
+    }),
+    Step::Pass(Pass {
+        ops: [Down2, Original],
+        binarize: LOCAL,
+        polarity: Inverted,
+        try_harder: false,
+    }),
+    Step::Gate(Evidence::Patterns(2)),
     Step::Pass(Pass {
         ops: [Down2, Sharpen],
         binarize: LOCAL,
         polarity: Normal,
         try_harder: true,
     }),
+    Step::Gate(Evidence::Triple),
     Step::Regions,
-    whole(Down2, LOCAL, Inverted),
-    whole(Down2, GLOBAL, Inverted),
+    whole(Original, GLOBAL, Normal),
     Step::Regions,
 ];
 /// What the camera plan's region steps run on each full-resolution crop.
-const CAMERA_REGION_PASSES: &[Pass] = &[
-    pass(Original, LOCAL, Normal),
-    pass(Sharpen, LOCAL, Normal),
-    pass(Up2, LOCAL, Normal),
-];
+const CAMERA_REGION_PASSES: &[Pass] = &[pass(Sharpen, LOCAL, Normal), pass(Up2, LOCAL, Normal)];
 
 /// The thorough plan for still images (notation `=, l3b, l2b,
 /// r:l;lx;g;lu;ln;gb, lb, r, gb, r, g2b, r, lnb, lsb, lxb, lub, pb, g3b, gsb,
@@ -132,6 +158,7 @@ pub(crate) fn camera_plan() -> Plan {
     Plan {
         steps: CAMERA_STEPS.to_vec(),
         region_passes: CAMERA_REGION_PASSES.to_vec(),
+        spot_passes: CAMERA_REGION_PASSES.to_vec(),
         budget: Some(Budget {
             work: FRAME_WORK_BUDGET,
             wall: FRAME_WALL_CEILING,
@@ -146,6 +173,7 @@ pub(crate) fn thorough_plan() -> Plan {
     Plan {
         steps: THOROUGH_STEPS.to_vec(),
         region_passes: THOROUGH_REGION_PASSES.to_vec(),
+        spot_passes: THOROUGH_REGION_PASSES.to_vec(),
         budget: None,
         exhaustive: false,
         settle: true,

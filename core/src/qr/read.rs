@@ -53,13 +53,48 @@ pub fn decode_frame_with_plan(
 }
 
 fn run_plan(frame: &LumaFrame<'_>, plan: &Plan) -> Result<Vec<SecretString>, QrError> {
+    report_plan(frame, plan).map(|r| r.texts)
+}
+
+/// What one decoding did, for the benchmark (not a stable interface).
+#[doc(hidden)]
+pub struct PlanReport {
+    /// The texts found.
+    pub texts: Vec<SecretString>,
+    /// The counted work of the passes that ran (work units, `work.rs`).
+    pub work: u64,
+    /// How many passes ran (region passes included).
+    pub passes: usize,
+}
+
+/// Decodes a frame with `effort`'s plan, or with `plan` (the benchmark's plan
+/// notation) when given, and reports the work counted (for the benchmark;
+/// not a stable interface). `None` when the notation is invalid.
+#[doc(hidden)]
+pub fn decode_frame_report(
+    frame: &LumaFrame<'_>,
+    effort: Effort,
+    plan: Option<&str>,
+) -> Option<Result<PlanReport, QrError>> {
+    let plan = match plan {
+        Some(notation) => Plan::parse(notation)?,
+        None => plan_for(effort),
+    };
+    Some(report_plan(frame, &plan))
+}
+
+fn report_plan(frame: &LumaFrame<'_>, plan: &Plan) -> Result<PlanReport, QrError> {
     frame.validate()?;
     let packed = frame.packed();
     let outcome = scheduler::run(plan, &packed, frame.width as usize, frame.height as usize);
     if outcome.texts.is_empty() && outcome.panicked {
         return Err(QrError::DecoderFailed);
     }
-    Ok(outcome.texts)
+    Ok(PlanReport {
+        texts: outcome.texts,
+        work: outcome.work,
+        passes: outcome.passes,
+    })
 }
 
 /// The text of every QR code in an encoded image (PNG, JPEG, WebP, GIF, BMP).

@@ -31,21 +31,27 @@ pub(super) fn make_variant(variant: Variant, original: &Plane<'_>) -> Option<Pla
 }
 
 /// A rectangle of the original image (pixels, end exclusive) where finder
-/// patterns formed a plausible code that did not decode.
+/// patterns formed a plausible code that did not decode, or around a lone
+/// finder pattern.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Region {
     pub x0: f32,
     pub y0: f32,
     pub x1: f32,
     pub y1: f32,
+    /// Around a lone finder pattern (weaker evidence of a code than a triple).
+    pub lone: bool,
 }
 
 /// What one pass found.
 #[derive(Default)]
 pub(super) struct PassResult {
     pub(super) texts: Vec<SecretString>,
-    /// Finder-pattern triples that did not decode, in the pass's image coordinates.
+    /// Finder-pattern triples that did not decode (or, when there was none,
+    /// the surroundings of lone patterns), in the pass's image coordinates.
     pub(super) misses: Vec<Region>,
+    /// How many finder patterns the pass saw (evidence of a code).
+    pub(super) patterns: usize,
 }
 
 /// How much bigger the original is than the image a pass looks at.
@@ -112,6 +118,7 @@ pub(super) fn run_pass(p: &Pass, plane: &Plane<'_>) -> PassResult {
     let inverted = read_matrix(&matrix, p.try_harder);
     result.texts.extend(inverted.texts);
     result.misses.extend(inverted.misses);
+    result.patterns += inverted.patterns;
     result
 }
 
@@ -125,6 +132,7 @@ pub(super) fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
     }) else {
         return result;
     };
+    result.patterns = patterns.len();
     // A strongly tilted code's far pattern is too small for rxing's sets. Those
     // looser triples are tried last, and one that does not decode is no region
     // to retry (weaker evidence of a code; the lone patterns below still are).
@@ -165,6 +173,7 @@ pub(super) fn read_matrix(matrix: &BitMatrix, try_harder: bool) -> PassResult {
                 y0: c.p.y - reach,
                 x1: c.p.x + reach,
                 y1: c.p.y + reach,
+                lone: true,
             });
         }
     }
@@ -190,6 +199,7 @@ fn region_of(corners: &[rxing::common::cpp_essentials::ConcentricPattern; 3]) ->
         y0: ys.iter().copied().fold(f32::INFINITY, f32::min) - pad,
         x1: xs.iter().copied().fold(f32::NEG_INFINITY, f32::max) + pad,
         y1: ys.iter().copied().fold(f32::NEG_INFINITY, f32::max) + pad,
+        lone: false,
     }
 }
 

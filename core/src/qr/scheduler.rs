@@ -7,7 +7,7 @@
 use super::clock::{Budget, BudgetClock, FrameClock};
 use super::filter::Plane;
 use super::passes::{Pass, Variant};
-use super::plan::{Plan, Step};
+use super::plan::{Evidence, Plan, Step};
 use super::runner::{
     MAX_REGIONS, RXING_PANICKED, Region, crop, make_variant, overlaps, run_pass, scale_of,
 };
@@ -79,12 +79,16 @@ pub(crate) fn run_with_clock(
     };
     RXING_PANICKED.set(false);
     let mut meter = Meter {
-        budget: plan.budget,
+        budget: plan
+            .budget
+            .map(|b| b.for_pixels(width.saturating_mul(height))),
         clock,
         spent: 0,
         passes: 0,
     };
     let mut regions: Vec<Region> = Vec::new();
+    // evidence of a code seen by the whole-image passes so far
+    let (mut most_patterns, mut saw_triple) = (0usize, false);
     let mut ran_full_resolution = false;
     let mut stopped = false;
     for step in &plan.steps {
@@ -94,12 +98,28 @@ pub(crate) fn run_with_clock(
         }
         let p = match step {
             Step::Pass(p) => p,
+            Step::Gate(evidence) => {
+                let enough = match evidence {
+                    Evidence::Pattern => most_patterns > 0,
+                    Evidence::Patterns(n) => saw_triple || most_patterns >= *n,
+                    Evidence::Triple => saw_triple,
+                };
+                if !enough {
+                    break;
+                }
+                continue;
+            }
             Step::Regions => {
                 'regions: for region in std::mem::take(&mut regions) {
                     let Some(plane) = crop(&original, &region) else {
                         continue;
                     };
-                    for p in &plan.region_passes {
+                    let passes = if region.lone {
+                        &plan.spot_passes
+                    } else {
+                        &plan.region_passes
+                    };
+                    for p in passes {
                         let (w, h) = work::made_size(p.ops[0], plane.width, plane.height);
                         let cost = work::make_cost(p.ops[0], plane.width, plane.height)
                             .saturating_add(work::read_cost(p, w, h));
@@ -157,6 +177,8 @@ pub(crate) fn run_with_clock(
             }
         };
         let found = run_pass(p, plane);
+        most_patterns = most_patterns.max(found.patterns);
+        saw_triple |= found.misses.iter().any(|r| !r.lone);
         let scale = scale_of(p.ops);
         for r in found.misses {
             let r = Region {
@@ -164,6 +186,7 @@ pub(crate) fn run_with_clock(
                 y0: r.y0 * scale,
                 x1: r.x1 * scale,
                 y1: r.y1 * scale,
+                lone: r.lone,
             };
             if let Some(q) = regions.iter_mut().find(|q| overlaps(q, &r)) {
                 *q = Region {
@@ -171,6 +194,7 @@ pub(crate) fn run_with_clock(
                     y0: q.y0.min(r.y0),
                     x1: q.x1.max(r.x1),
                     y1: q.y1.max(r.y1),
+                    lone: q.lone && r.lone,
                 };
             } else if regions.len() < MAX_REGIONS {
                 regions.push(r);
@@ -331,6 +355,34 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_without_finder_patterns_stops_at_the_camera_plans_first_gate() {
+        // a flat grey 720p frame: no finder pattern, so the camera plan runs
+        // its first two passes (full resolution, half-resolution inverted)
+        // and stops at the evidence gate, far within the budget
+        let (w, h) = (1280, 720);
+        let flat = vec![128u8; w * h];
+        // a clock that never advances (an unoptimised test build would trip
+        // the wall-clock ceiling)
+        let mut clock = FakeClock {
+            per_pass: Duration::ZERO,
+            readings: 0,
+        };
+        let out = run_with_clock(&camera_plan(), &flat, w, h, &mut clock);
+        let p = |t| parse_pass(t).unwrap();
+        let (w2, h2) = work::made_size(Variant::Down2, w, h);
+        let first_two = work::read_cost(&p("lf"), w, h)
+            + work::make_cost(Variant::Down2, w, h)
+            + work::read_cost(&p("l2fi"), w2, h2);
+        assert_eq!((out.texts.len(), out.passes, out.work), (0, 2, first_two));
+        assert!(first_two < crate::qr::FRAME_WORK_BUDGET * 3 / 4);
+        // a frame with evidence (two finder patterns) also gets the sharpened
+        // half-resolution pass, within the budget
+        let sharpened =
+            work::make_cost(Variant::Sharpen, w2, h2) + work::read_cost(&p("l2x"), w2, h2);
+        assert!(first_two + sharpened <= crate::qr::FRAME_WORK_BUDGET);
+    }
+
+    #[test]
     fn the_real_clock_runs_the_camera_plan() {
         // decode::run uses the real clock; on a small clean frame the first
         // pass reads the code far within the budget.
@@ -429,6 +481,7 @@ mod calibrate {
                     y0: h as f32 / 4.0,
                     x1: w as f32 * 0.75,
                     y1: h as f32 * 0.75,
+                    lone: false,
                 },
             )
             .unwrap();
