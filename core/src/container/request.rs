@@ -9,7 +9,7 @@ use crate::secret::SecretString;
 use crate::vault::Session;
 
 use super::error::ContainerError;
-use super::protocol::{self, CHALLENGE, ServerChallenge, endpoint_url};
+use super::protocol::{self, CHALLENGE, ServerChallenge, endpoint_url, signed_message};
 use super::record::ContainerRecord;
 
 /// privacyIDEA's `ContainerNotRegistered`.
@@ -67,6 +67,41 @@ impl Session {
             Some(NOT_REGISTERED) => ContainerError::NotRegisteredHere { id },
             _ => e.into(),
         })
+    }
+
+    /// A signed request to `endpoint` of the container's server: a fresh
+    /// challenge for it, the message `nonce|time|serial|scope` with `signed`
+    /// appended (each after a `|`), signed with the container's key, and
+    /// POSTed with `container_serial`, `signature` and `pairs` (the values of
+    /// `signed` among them, as the server rebuilds the message from them).
+    pub(super) fn signed_request(
+        &self,
+        id: u64,
+        record: &ContainerRecord,
+        endpoint: &str,
+        signed: &[&str],
+        pairs: &[(&str, &str)],
+        ctx: &PushContext<'_>,
+    ) -> Result<HttpResponse, ContainerError> {
+        let scope = endpoint_url(&record.url, endpoint);
+        let challenge = self.container_challenge(id, record, &scope, ctx)?;
+        let message = signed_message(
+            &[
+                challenge.nonce.expose(),
+                &challenge.time_stamp,
+                &record.serial,
+                &scope,
+            ],
+            &[],
+            signed,
+        );
+        let signature = self.container_signature(&record.key_alias, &message)?;
+        let mut all: Vec<(&str, &str)> = vec![
+            ("container_serial", &record.serial),
+            ("signature", &signature),
+        ];
+        all.extend_from_slice(pairs);
+        post(ctx, &record.url, record.ssl_verify, endpoint, &all)
     }
 
     /// Signs `message` with the container key `alias`: ECDSA P-384 over

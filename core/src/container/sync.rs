@@ -11,11 +11,9 @@ use crate::vault::{Session, VaultError};
 
 use super::error::ContainerError;
 use super::info::SyncReport;
-use super::protocol::{
-    self, SYNCHRONIZE, ServerDict, b64, client_dict, endpoint_url, server_dict, signed_message,
-};
+use super::protocol::{self, SYNCHRONIZE, ServerDict, b64, client_dict, server_dict};
 use super::record::{ContainerPolicies, ContainerRecord, ContainerState, MemberKind};
-use super::request::{INVALID_CHALLENGE, NOT_REGISTERED, code_of, post};
+use super::request::{INVALID_CHALLENGE, NOT_REGISTERED, code_of};
 
 impl Session {
     /// Synchronises container `id` with its server: tokens the server added
@@ -77,37 +75,23 @@ impl Session {
         record: &ContainerRecord,
         ctx: &PushContext<'_>,
     ) -> Result<(ServerDict, Option<ContainerPolicies>), ContainerError> {
-        let scope = endpoint_url(&record.url, SYNCHRONIZE);
         let listed = self.listed_members(record)?;
-        let challenge = self.container_challenge(id, record, &scope, ctx)?;
         let keys = SyncKeyPair::generate(self.services().rng.as_ref()).map_err(VaultError::from)?;
         let public = b64(&keys.public_key());
         let dict = client_dict(
             &record.serial,
             listed.iter().map(|(s, t)| (s.as_str(), t.as_str())),
         );
-        let message = signed_message(
-            &[
-                challenge.nonce.expose(),
-                &challenge.time_stamp,
-                &record.serial,
-                &scope,
-            ],
-            &[],
-            &[&public, &dict],
-        );
-        let signature = self.container_signature(&record.key_alias, &message)?;
-        let response = post(
-            ctx,
-            &record.url,
-            record.ssl_verify,
+        let response = self.signed_request(
+            id,
+            record,
             SYNCHRONIZE,
+            &[&public, &dict],
             &[
-                ("container_serial", &record.serial),
                 ("public_enc_key_client", &public),
                 ("container_dict_client", &dict),
-                ("signature", &signature),
             ],
+            ctx,
         )?;
         let answer = protocol::sync_reply(&response).map_err(|e| match code_of(&e) {
             // The challenge was fresh and ours: a refused signature means the

@@ -6,9 +6,9 @@ use crate::push::PushContext;
 use crate::vault::{Session, VaultError};
 
 use super::error::ContainerError;
-use super::protocol::{self, TERMINATE, endpoint_url, signed_message};
+use super::protocol::{self, TERMINATE};
 use super::record::ContainerState;
-use super::request::{INVALID_CHALLENGE, NOT_REGISTERED, POLICY, code_of, post};
+use super::request::{INVALID_CHALLENGE, NOT_REGISTERED, POLICY, code_of};
 
 impl Session {
     /// Unregisters container `id` from its server and forgets it here; its
@@ -29,41 +29,19 @@ impl Session {
                     action: "unregister",
                 });
             }
-            let scope = endpoint_url(&record.url, TERMINATE);
-            let outcome =
-                self.container_challenge(id, &record, &scope, ctx)
-                    .and_then(|challenge| {
-                        let message = signed_message(
-                            &[
-                                challenge.nonce.expose(),
-                                &challenge.time_stamp,
-                                &record.serial,
-                                &scope,
-                            ],
-                            &[],
-                            &[],
-                        );
-                        let signature = self.container_signature(&record.key_alias, &message)?;
-                        let response = post(
-                            ctx,
-                            &record.url,
-                            record.ssl_verify,
-                            TERMINATE,
-                            &[
-                                ("container_serial", &record.serial),
-                                ("signature", &signature),
-                            ],
-                        )?;
-                        protocol::finalize_reply(&response).map_err(|e| match code_of(&e) {
-                            Some(NOT_REGISTERED | INVALID_CHALLENGE) => {
-                                ContainerError::NotRegisteredHere { id }
-                            }
-                            Some(POLICY) => ContainerError::NotAllowed {
-                                action: "unregister",
-                            },
-                            _ => e.into(),
-                        })
-                    });
+            let outcome = self
+                .signed_request(id, &record, TERMINATE, &[], &[], ctx)
+                .and_then(|response| {
+                    protocol::finalize_reply(&response).map_err(|e| match code_of(&e) {
+                        Some(NOT_REGISTERED | INVALID_CHALLENGE) => {
+                            ContainerError::NotRegisteredHere { id }
+                        }
+                        Some(POLICY) => ContainerError::NotAllowed {
+                            action: "unregister",
+                        },
+                        _ => e.into(),
+                    })
+                });
             match outcome {
                 Ok(_) | Err(ContainerError::NotRegisteredHere { .. }) => {}
                 Err(e) => return Err(e),

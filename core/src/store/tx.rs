@@ -208,14 +208,17 @@ impl Tx<'_> {
 
     /// Every push token row (id, sealed record), by id.
     pub fn push_tokens(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT id, sealed FROM push_tokens ORDER BY id")?;
+        self.id_rows("SELECT id, sealed FROM push_tokens ORDER BY id")
+    }
+
+    /// The rows of `sql`, which selects an id and one value.
+    fn id_rows<T: rusqlite::types::FromSql>(&self, sql: &str) -> Result<Vec<(u64, T)>, StoreError> {
+        let mut stmt = self.0.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, sealed) = row?;
-            out.push((to_u64(id)?, sealed));
+            let (id, value) = row?;
+            out.push((to_u64(id)?, value));
         }
         Ok(out)
     }
@@ -223,16 +226,7 @@ impl Tx<'_> {
     /// Every push token's shown copy (id, sealed under the device record
     /// key; `None` until upgraded), by id.
     pub fn push_tokens_shown(&self) -> Result<Vec<ShownToken>, StoreError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT id, shown FROM push_tokens ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, shown) = row?;
-            out.push((to_u64(id)?, shown));
-        }
-        Ok(out)
+        self.id_rows("SELECT id, shown FROM push_tokens ORDER BY id")
     }
 
     /// Queues an escrow record (not yet delivered). Records of earlier
@@ -318,16 +312,7 @@ impl Tx<'_> {
 
     /// Every container row (id, sealed record), by id.
     pub fn containers(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT id, sealed FROM containers ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, sealed) = row?;
-            out.push((to_u64(id)?, sealed));
-        }
-        Ok(out)
+        self.id_rows("SELECT id, sealed FROM containers ORDER BY id")
     }
 
     /// The id the next inserted container row gets (ids are never reused).
