@@ -23,7 +23,7 @@ pub mod record;
 mod register;
 mod request;
 mod sync;
-#[cfg(any(test, feature = "test-server"))]
+#[cfg(all(any(test, feature = "test-server"), feature = "p384-keys"))]
 pub mod test_server;
 mod unregister;
 

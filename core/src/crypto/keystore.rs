@@ -134,7 +134,7 @@ pub struct SoftwareKeystore {
     signing: SigningKeys,
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "p384-keys"))]
 impl SoftwareKeystore {
     /// How many signing keys it holds (tests check nothing is left behind).
     pub(crate) fn signing_key_count(&self) -> usize {

@@ -298,9 +298,10 @@ mod tests {
         ) {
             let phone = SyncKeyPair::from_secret(phone);
             let sealed = seal_for_tests(&phone.public_key(), server, iv, &plaintext).unwrap();
-            let SealedForTests { ciphertext, tag, .. } = &sealed;
+            let SealedForTests { ciphertext, tag, server_public, iv: sealed_iv } = &sealed;
             let server = SyncKeyPair::from_secret(server);
-            let opened = phone.open(&server.public_key(), &iv, ciphertext, tag).unwrap();
+            prop_assert_eq!(server_public, &server.public_key());
+            let opened = phone.open(server_public, sealed_iv, ciphertext, tag).unwrap();
             prop_assert_eq!(opened.expose(), plaintext.as_slice());
             let mut bad = *tag;
             bad[0] ^= 0x80;
