@@ -26,7 +26,8 @@ from pathlib import Path
 ADMIN = "admin"
 REALM = "vakt"
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan",
-         "judy", "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "uma"]
+         "judy", "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "uma",
+         "victor", "walter", "xena", "yusuf", "zoe", "amara", "bruno", "chloe"]
 
 
 def free_port() -> int:
